@@ -1,0 +1,5 @@
+export default {
+  displayName: 'forecast',
+  preset: '../../jest.preset.js',
+  rootDir: '.',
+};

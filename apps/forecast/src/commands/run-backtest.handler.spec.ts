@@ -1,0 +1,85 @@
+import { main } from '../cli';
+import { UsageError, parseFlags } from './cli-command';
+import { builtInProfiles } from '@gridwerk/shared/util-load-profiles';
+import { parseBacktestCommand, slpProfileFunction } from './run-backtest.handler';
+
+describe('forecast CLI', () => {
+  it('parses backtest flags into a typed command', () => {
+    const cmd = parseBacktestCommand(
+      [
+        '--csv',
+        'a.csv',
+        '--target=load',
+        '--features',
+        'temp,wind',
+        '--horizon',
+        'PT6H',
+        '--folds',
+        '3',
+        '--json',
+        '--test-from',
+        '2024-03-31',
+      ],
+      'wasm',
+    );
+    expect(cmd).toMatchObject({
+      csvPath: 'a.csv',
+      target: 'load',
+      features: { kind: 'list', columns: ['temp', 'wind'] },
+      horizon: { kind: 'intraday', durationMs: 6 * 3_600_000 },
+      folds: 3,
+      json: true,
+      backend: 'wasm',
+      testFromMs: Date.UTC(2024, 2, 30, 23),
+    });
+    expect(parseBacktestCommand(['--help'], 'wasm')).toBeUndefined();
+  });
+
+  it('builds the SLP baseline from a BDEW profile: a year of quarter-hour shares sums to 1, hours are four quarters', () => {
+    const profiles = builtInProfiles();
+    const qh = slpProfileFunction(profiles, 'H25', 900_000);
+    let sum = 0;
+    for (let t = Date.UTC(2025, 11, 31, 23); t < Date.UTC(2026, 11, 31, 23); t += 900_000) sum += qh(t);
+    expect(sum).toBeCloseTo(1, 6);
+    const hourly = slpProfileFunction(profiles, 'G25', 3_600_000);
+    const g = slpProfileFunction(profiles, 'G25', 900_000);
+    const t0 = Date.UTC(2026, 0, 14, 11);
+    expect(hourly(t0)).toBeCloseTo(g(t0) + g(t0 + 900_000) + g(t0 + 1_800_000) + g(t0 + 2_700_000), 12);
+    // commerce: a working-day noon quarter hour weighs more than a Sunday night one
+    expect(g(t0)).toBeGreaterThan(g(Date.UTC(2026, 0, 18, 2)));
+  });
+
+  it('parses --slp and refuses unknown profiles', () => {
+    expect(
+      parseBacktestCommand(['--csv', 'a', '--target', 'x', '--slp', 'H25', '--profiles-dir', '/p'], 'wasm')
+        ?.slp,
+    ).toEqual({ profile: 'H25', profilesDir: '/p' });
+    expect(() => parseBacktestCommand(['--csv', 'a', '--target', 'x', '--slp', 'H0'], 'wasm')).toThrow(
+      /--slp must be one of H25/,
+    );
+    expect(() =>
+      parseBacktestCommand(['--csv', 'a', '--target', 'x', '--profiles-dir', '/p'], 'wasm'),
+    ).toThrow(/--profiles-dir needs --slp/);
+  });
+
+  it('names the offending flag', () => {
+    expect(() => parseFlags(['--nope'], {})).toThrow('unknown flag --nope');
+    expect(() => parseBacktestCommand(['--target', 'x'], 'wasm')).toThrow(/--csv/);
+    expect(() => parseBacktestCommand(['--csv', 'a', '--target', 'x', '--folds', '0'], 'wasm')).toThrow(
+      UsageError,
+    );
+    expect(() => parseBacktestCommand(['--csv', 'a', '--target', 'x', '--backend', 'gpu'], 'wasm')).toThrow(
+      /--backend/,
+    );
+  });
+
+  it('exits 2 on usage and input errors, 0 on help', async () => {
+    const err: string[] = [];
+    const io = { out: () => undefined, err: (t: string) => err.push(t) };
+    expect(await main(['backtest', '--target', 'x'], io)).toBe(2);
+    expect(await main(['frobnicate'], io)).toBe(2);
+    expect(await main(['backtest', '--csv', '/nonexistent.csv', '--target', 'x'], io)).toBe(2);
+    expect(err.join('\n')).toContain('--csv');
+    expect(await main(['--help'], io)).toBe(0);
+  });
+});

@@ -1,0 +1,285 @@
+import { readFileSync } from 'node:fs';
+import {
+  type BacktestReport,
+  type FeatureSelection,
+  type ForecastMetrics,
+  type Horizon,
+  type SlpProfile,
+  type TfBackendName,
+  TF_BACKENDS,
+  isTfBackendName,
+  parseCsvSeries,
+  parseFeatureSelection,
+  parseHorizon,
+  parseIsoTimestamp,
+  runBacktest,
+  useTfBackend,
+} from '@gridwerk/forecast/domain';
+import { type CliCommand, type CliIo, EXIT_OK, UsageError, parseFlags } from './cli-command';
+import { loadForecastCliConfig } from './cli.config';
+import {
+  BdewProfileId,
+  LoadProfileSet,
+  PROFILE_IDS,
+  quarterHourShare,
+  resolveProfiles,
+} from '@gridwerk/shared/util-load-profiles';
+import {
+  localDate,
+  QUARTER_HOUR_MS,
+  quarterHoursInLocalDay,
+  startOfLocalDayUtc,
+} from '@gridwerk/shared/util-calendar';
+
+const USAGE = `Usage: npm run forecast -- backtest --csv FILE --target NAME [options]
+
+Rolling-origin backtest of the quantile model against persistence baselines on a CSV series.
+
+  --csv FILE              CSV with a header row, comma or semicolon separated
+  --target NAME           load column (numeric; empty cells are gaps; negative = net feed-in)
+  --time-col NAME         time column, ISO-8601 with offset or Z (default: first column)
+  --features SEL          exogenous columns known in advance: all | none | a,b,c (default: none)
+  --horizon H             day-ahead | intraday | PT<n>H (default: day-ahead)
+  --issue-at HH:MM        day-ahead issue time, Europe/Berlin, before 12:00 (default: 10:00)
+  --test-from ISO         start of the test period: YYYY-MM-DD (local midnight) or a timestamp
+                          with offset (default: 28 days before the end)
+  --folds N               rolling-origin folds over the test period (default: 4)
+  --seed N                seed for initialisation and shuffling (default: 42)
+  --max-epochs N          training epochs per fold at most (default: 60, early stopping)
+  --backend B             TensorFlow.js backend: wasm | cpu | tensorflow (default: FORECAST_TF_BACKEND or wasm)
+  --slp PROFILE           also score the BDEW standard-load-profile forecast for a customer group:
+                          H25 | G25 | L25 | P25 | S25, annual consumption fitted on the training window
+  --profiles-dir DIR      BDEW profiles in their published layout (h25.csv, ...); default: the
+                          built-in approximation
+  --json                  print exactly one JSON object on stdout
+  --help                  show this help
+
+Exit codes: 0 ok, 2 usage or input error, 1 unexpected error.`;
+
+/** The validated command behind the flags. */
+export interface BacktestCommand {
+  csvPath: string;
+  target: string;
+  timeColumn?: string;
+  features: FeatureSelection;
+  horizon: Horizon;
+  testFromMs?: number;
+  folds: number;
+  seed: number;
+  maxEpochs?: number;
+  backend: TfBackendName;
+  slp?: { profile: BdewProfileId; profilesDir?: string };
+  json: boolean;
+}
+
+const FLAGS = {
+  csv: 'value',
+  target: 'value',
+  'time-col': 'value',
+  features: 'value',
+  horizon: 'value',
+  'issue-at': 'value',
+  'test-from': 'value',
+  folds: 'value',
+  seed: 'value',
+  'max-epochs': 'value',
+  backend: 'value',
+  slp: 'value',
+  'profiles-dir': 'value',
+  json: 'boolean',
+  help: 'boolean',
+} as const;
+
+function positiveInt(flag: string, value: string | true | undefined, fallback: number, min = 1): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min)
+    throw new UsageError(`--${flag} must be an integer ≥ ${min}, got "${String(value)}"`);
+  return n;
+}
+
+function stringFlag(value: string | true | undefined): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+function parseTestFrom(text: string): number {
+  const date = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  if (date !== null) return startOfLocalDayUtc(Number(date[1]), Number(date[2]), Number(date[3]));
+  const ms = parseIsoTimestamp(text);
+  if (ms === undefined)
+    throw new UsageError(
+      `--test-from must be YYYY-MM-DD or an ISO-8601 timestamp with offset, got "${text}"`,
+    );
+  return ms;
+}
+
+/** Flags → typed command; throws UsageError naming the flag. Returns undefined for --help. */
+export function parseBacktestCommand(
+  argv: readonly string[],
+  defaultBackend: TfBackendName,
+): BacktestCommand | undefined {
+  const f = parseFlags(argv, FLAGS);
+  if (f['help'] === true) return undefined;
+  const csvPath = stringFlag(f['csv']);
+  if (csvPath === undefined) throw new UsageError('--csv FILE is required');
+  const target = stringFlag(f['target']);
+  if (target === undefined) throw new UsageError('--target NAME is required');
+  let horizon: Horizon;
+  try {
+    horizon = parseHorizon(stringFlag(f['horizon']) ?? 'day-ahead', stringFlag(f['issue-at']));
+  } catch (e) {
+    throw new UsageError(`--horizon/--issue-at: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const backend = stringFlag(f['backend']) ?? defaultBackend;
+  if (!isTfBackendName(backend))
+    throw new UsageError(`--backend must be one of ${TF_BACKENDS.join(', ')}, got "${backend}"`);
+  const testFrom = stringFlag(f['test-from']);
+  const timeColumn = stringFlag(f['time-col']);
+  const maxEpochs =
+    f['max-epochs'] === undefined ? undefined : positiveInt('max-epochs', f['max-epochs'], 60);
+  const slpProfile = stringFlag(f['slp']);
+  const profilesDir = stringFlag(f['profiles-dir']);
+  if (slpProfile !== undefined && !(PROFILE_IDS as readonly string[]).includes(slpProfile)) {
+    throw new UsageError(`--slp must be one of ${PROFILE_IDS.join(', ')}, got "${slpProfile}"`);
+  }
+  if (profilesDir !== undefined && slpProfile === undefined)
+    throw new UsageError('--profiles-dir needs --slp');
+  return {
+    csvPath,
+    target,
+    ...(timeColumn === undefined ? {} : { timeColumn }),
+    features: parseFeatureSelection(stringFlag(f['features']) ?? 'none'),
+    horizon,
+    ...(testFrom === undefined ? {} : { testFromMs: parseTestFrom(testFrom) }),
+    folds: positiveInt('folds', f['folds'], 4),
+    seed: positiveInt('seed', f['seed'], 42, 0),
+    ...(maxEpochs === undefined ? {} : { maxEpochs }),
+    backend,
+    ...(slpProfile === undefined
+      ? {}
+      : {
+          slp: {
+            profile: slpProfile as BdewProfileId,
+            ...(profilesDir === undefined ? {} : { profilesDir }),
+          },
+        }),
+    json: f['json'] === true,
+  };
+}
+
+/**
+ * The BDEW profile as an SLP baseline: share of the annual consumption per step at a UTC instant
+ * (Europe/Berlin day type, holidays, DST and dynamisation as in the published profile).
+ */
+export function slpProfileFunction(profiles: LoadProfileSet, id: BdewProfileId, stepMs: number): SlpProfile {
+  const profile = profiles[id];
+  const share = (t: number): number => {
+    const l = localDate(t);
+    return quarterHourShare(profile, l, quarterHoursInLocalDay(l.year, l.month, l.day));
+  };
+  const quarters = Math.max(1, Math.round(stepMs / QUARTER_HOUR_MS));
+  return (t) => {
+    let sum = 0;
+    for (let q = 0; q < quarters; q++) sum += share(t + q * QUARTER_HOUR_MS);
+    return sum;
+  };
+}
+
+const ROWS: readonly (keyof BacktestReport['models'])[] = ['model', 'persistence1d', 'persistence7d', 'slp'];
+
+function formatTable(report: BacktestReport): string {
+  const header = ['forecast', 'MAE', 'RMSE', 'rMAE', 'bias', 'pinball', 'coverage', 'n'];
+  const lines: string[][] = [header];
+  for (const name of ROWS) {
+    const m: ForecastMetrics | undefined = report.models[name];
+    if (m === undefined) continue;
+    lines.push([
+      name,
+      m.mae.toFixed(3),
+      m.rmse.toFixed(3),
+      `${(100 * m.rmae).toFixed(2)} %`,
+      m.bias.toFixed(3),
+      m.pinball.toFixed(3),
+      `${(100 * m.coverage).toFixed(1)} %`,
+      String(m.n),
+    ]);
+  }
+  const widths = header.map((_, j) => Math.max(...lines.map((l) => (l[j] ?? '').length)));
+  const fmt = (l: string[]): string =>
+    l.map((c, j) => (j === 0 ? c.padEnd(widths[j] ?? 0) : c.padStart(widths[j] ?? 0))).join('  ');
+  const s = report.series;
+  return [
+    `series ${s.name}${s.unit === undefined ? '' : ` [${s.unit}]`}: ${s.points} points of ${s.stepMinutes} min, ${s.from} .. ${s.to}, ${s.gaps} gaps, features: ${s.exogenous.join(', ') || 'none'}`,
+    `horizon ${report.horizon}, test from ${report.testFrom}, ${report.folds} folds, n = ${report.n}, training ${report.trainingSeconds.toFixed(1)} s`,
+    '',
+    fmt(header),
+    ...lines.slice(1).map(fmt),
+    '',
+    `improvement vs best baseline (MAE): ${report.improvementVsBestBaselinePct.toFixed(1)} %`,
+  ].join('\n');
+}
+
+export async function runBacktestCommand(cmd: BacktestCommand, io: CliIo): Promise<number> {
+  let text: string;
+  try {
+    text = readFileSync(cmd.csvPath, 'utf8');
+  } catch (e) {
+    throw new UsageError(
+      `--csv: cannot read "${cmd.csvPath}" (${e instanceof Error ? e.message : String(e)})`,
+    );
+  }
+  const csv = parseCsvSeries(text, {
+    target: cmd.target,
+    features: cmd.features,
+    ...(cmd.timeColumn === undefined ? {} : { timeColumn: cmd.timeColumn }),
+  });
+  const r = csv.report;
+  io.err(
+    `read ${r.inputPoints} rows: ${r.length} slots of ${csv.series.stepMs / 60_000} min, ${r.duplicates} duplicates averaged, ${r.offGrid} off-grid dropped, ${r.gaps} gaps` +
+      (csv.skippedColumns.length > 0
+        ? `; non-numeric columns skipped: ${csv.skippedColumns.join(', ')}`
+        : ''),
+  );
+  await useTfBackend(cmd.backend);
+  io.err(`TensorFlow.js backend: ${cmd.backend}`);
+  const report = await runBacktest(csv.series, {
+    horizon: cmd.horizon,
+    exogenous: csv.features,
+    folds: cmd.folds,
+    ...(cmd.testFromMs === undefined ? {} : { testFromMs: cmd.testFromMs }),
+    train: { seed: cmd.seed, ...(cmd.maxEpochs === undefined ? {} : { maxEpochs: cmd.maxEpochs }) },
+    ...(cmd.slp === undefined
+      ? {}
+      : {
+          slp: {
+            profile: slpProfileFunction(
+              resolveProfiles(cmd.slp.profilesDir),
+              cmd.slp.profile,
+              csv.series.stepMs,
+            ),
+          },
+        }),
+    log: (m) => io.err(m),
+  });
+  if (cmd.json) {
+    const { foldReports: _folds, series, ...rest } = report;
+    io.out(JSON.stringify({ series: { ...series, duplicates: r.duplicates, offGrid: r.offGrid }, ...rest }));
+  } else {
+    io.out(formatTable(report));
+  }
+  return EXIT_OK;
+}
+
+export const backtestCommand: CliCommand = {
+  name: 'backtest',
+  summary: 'rolling-origin backtest of the quantile model vs. persistence baselines on a CSV series',
+  usage: USAGE,
+  run: async (argv, io) => {
+    const cmd = parseBacktestCommand(argv, loadForecastCliConfig().tfBackend);
+    if (cmd === undefined) {
+      io.out(USAGE);
+      return EXIT_OK;
+    }
+    return runBacktestCommand(cmd, io);
+  },
+};

@@ -1,0 +1,10 @@
+import 'reflect-metadata';
+import { runService } from '@gridwerk/shared/feature-ops';
+import { GridApiAppModule } from './app.module';
+import { loadGridApiConfig } from './config/grid-api.config';
+
+void runService({
+  service: 'grid-api',
+  loadConfig: () => loadGridApiConfig(),
+  module: (config) => GridApiAppModule.forRoot(config),
+});

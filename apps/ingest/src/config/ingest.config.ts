@@ -1,0 +1,57 @@
+import { Topics } from '@gridwerk/contracts';
+import { cfg, Env } from '@gridwerk/shared/util-config';
+import { loadServiceConfig } from '@gridwerk/shared/feature-ops';
+
+/** ingest's own variables; HTTP, logging, Kafka and database come from the platform spec. */
+export const ingestConfigSpec = {
+  consumerGroup: cfg.string(
+    'INGEST_CONSUMER_GROUP',
+    'Kafka consumer group of the ingest service',
+    'gridwerk-ingest',
+  ),
+  maxBatchRows: cfg.int('INGEST_MAX_BATCH_ROWS', 'rows per database transaction', {
+    min: 1,
+    max: 100_000,
+    default: 10_000,
+  }),
+  maxWaitMs: cfg.int('INGEST_MAX_WAIT_MS', 'how long a fetch may wait to fill a batch', {
+    min: 10,
+    max: 10_000,
+    default: 250,
+  }),
+  readingsTopic: cfg.string('INGEST_READINGS_TOPIC', 'topic of meter readings', Topics.meterReadings),
+  telemetryTopic: cfg.string('INGEST_TELEMETRY_TOPIC', 'topic of battery telemetry', Topics.batteryTelemetry),
+  rollupRefreshMs: cfg.int(
+    'INGEST_ROLLUP_REFRESH_MS',
+    'native mode: how often invalidated rollup hours are recomputed',
+    { min: 100, max: 600_000, default: 2_000 },
+  ),
+  rollupSettleMs: cfg.int(
+    'INGEST_ROLLUP_SETTLE_MS',
+    'native mode: an hour still being written waits this long before it is recomputed',
+    { min: 0, max: 600_000, default: 1_000 },
+  ),
+  rollupMaxStalenessMs: cfg.int(
+    'INGEST_ROLLUP_MAX_STALENESS_MS',
+    'native mode: ... but never longer than this',
+    { min: 1_000, max: 3_600_000, default: 30_000 },
+  ),
+  partitionsConcurrently: cfg.int(
+    'INGEST_PARTITIONS_CONCURRENTLY',
+    'partitions processed at once by one replica',
+    { min: 1, max: 64, default: 2 },
+  ),
+  sessionTimeoutMs: cfg.int(
+    'INGEST_SESSION_TIMEOUT_MS',
+    'Kafka consumer session timeout: how soon a dead consumer’s partitions move',
+    { min: 6_000, max: 300_000, default: 30_000 },
+  ),
+  runMigrations: cfg.bool(
+    'INGEST_RUN_MIGRATIONS',
+    'apply pending migrations at start-up (off when a Kubernetes Job runs them)',
+    true,
+  ),
+};
+
+export const loadIngestConfig = (env?: Env) => loadServiceConfig('ingest', 3001, ingestConfigSpec, env);
+export type IngestConfig = ReturnType<typeof loadIngestConfig>;

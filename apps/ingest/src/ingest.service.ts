@@ -1,0 +1,112 @@
+import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Kafka } from 'kafkajs';
+import { Pool } from 'pg';
+import { DataSource } from 'typeorm';
+import { MeterReadingWriter, refreshRollups } from '@gridwerk/ingest/data-access';
+import { DeadLetterSink, IngestBatchHandler, IngestConsumer } from '@gridwerk/ingest/feature';
+import { DeadLetterPublisher, KAFKA_CLIENT } from '@gridwerk/shared/data-access-kafka';
+import { HealthRegistry, MetricsService } from '@gridwerk/shared/feature-ops';
+import { createLogger } from '@gridwerk/shared/util-logging';
+import type { IngestConfig } from './config/ingest.config';
+import { INGEST_CONFIG } from './ingest.tokens';
+
+/** Wires the ingest use case to Kafka and PostgreSQL for the lifetime of the app. */
+@Injectable()
+export class IngestService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly pool: Pool;
+  private readonly consumer: IngestConsumer;
+  private readonly log;
+  private readonly refreshSeconds;
+  private refreshTimer: NodeJS.Timeout | undefined;
+  private refreshing: Promise<void> | undefined;
+
+  constructor(
+    @Inject(INGEST_CONFIG) private readonly config: IngestConfig,
+    @Inject(KAFKA_CLIENT) kafka: Kafka,
+    deadLetters: DeadLetterPublisher,
+    metrics: MetricsService,
+    health: HealthRegistry,
+    private readonly dataSource: DataSource,
+  ) {
+    this.log = createLogger('ingest', config.logLevel).child({ context: IngestService.name });
+    this.pool = new Pool({
+      connectionString: config.databaseUrl,
+      max: config.databasePoolMax,
+      application_name: 'gridwerk-ingest-writer',
+    });
+    // A dropped connection is reported on the next query; without a listener it would crash the process.
+    this.pool.on('error', (err) => this.log.warn('idle database connection failed', { error: err.message }));
+    const dlq: DeadLetterSink = {
+      publishAll: (items) => deadLetters.publishAll(config.consumerGroup, items),
+    };
+    const topics = { readings: config.readingsTopic, telemetry: config.telemetryTopic };
+    const handler = new IngestBatchHandler(new MeterReadingWriter(this.pool), dlq, topics);
+    this.consumer = new IngestConsumer(
+      kafka,
+      handler,
+      {
+        groupId: config.consumerGroup,
+        topics,
+        maxBatchRows: config.maxBatchRows,
+        maxWaitMs: config.maxWaitMs,
+        sessionTimeoutMs: config.sessionTimeoutMs,
+        partitionsConcurrently: config.partitionsConcurrently,
+      },
+      metrics.registry,
+      this.log,
+    );
+    this.refreshSeconds = metrics.histogram(
+      'gridwerk_ingest_rollup_refresh_seconds',
+      'time to recompute invalidated rollup hours',
+      [0.01, 0.05, 0.1, 0.5, 1, 5, 10],
+    );
+    health.register({ key: 'ingest-consumer', check: () => this.consumer.status() });
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (this.config.runMigrations) {
+      const ran = await this.dataSource.runMigrations({ transaction: 'each' });
+      if (ran.length > 0) this.log.info('migrations applied', { migrations: ran.map((m) => m.name) });
+    }
+    await this.consumer.start();
+    this.refreshTimer = setInterval(() => void this.refreshOnce(), this.config.rollupRefreshMs);
+  }
+
+  /** Recomputes invalidated rollup hours (native mode); one run at a time, errors logged and retried next tick. */
+  refreshOnce(): Promise<void> {
+    this.refreshing ??= (async () => {
+      const t0 = process.hrtime.bigint();
+      try {
+        const r = await refreshRollups(this.pool, {
+          settleMs: this.config.rollupSettleMs,
+          maxStalenessMs: this.config.rollupMaxStalenessMs,
+        });
+        if (r.hours > 0) this.refreshSeconds.observe(Number(process.hrtime.bigint() - t0) / 1e9);
+      } catch (err) {
+        this.log.warn('rollup refresh failed; retrying on the next tick', {
+          error: err instanceof Error ? err.message : String(err),
+        });
+      }
+    })().finally(() => {
+      this.refreshing = undefined;
+    });
+    return this.refreshing;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.refreshTimer);
+    await this.consumer.stop();
+    await this.refreshing;
+    // a final refresh without settling, so a stopped service leaves the rollups complete
+    await refreshRollups(this.pool).catch((err: unknown) =>
+      this.log.warn('final rollup refresh failed', {
+        error: err instanceof Error ? err.message : String(err),
+      }),
+    );
+    await this.pool.end();
+  }
+
+  totals(): IngestConsumer['totals'] {
+    return this.consumer.totals;
+  }
+}

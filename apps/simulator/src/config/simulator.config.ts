@@ -1,0 +1,48 @@
+import { cfg, ConfigOf, Env, loadConfig } from '@gridwerk/shared/util-config';
+import { databaseConfigSpec } from '@gridwerk/shared/data-access-database';
+import { kafkaConfigSpec, KafkaSettings, kafkaSettingsFrom } from '@gridwerk/shared/data-access-kafka';
+import { loadServiceConfig } from '@gridwerk/shared/feature-ops';
+
+const profilesDir = cfg.optional(
+  cfg.string(
+    'BDEW_PROFILES_DIR',
+    'directory with the BDEW profiles (h25.csv, g25.csv, ...); unset: built-in approximation',
+  ),
+);
+
+/** Environment of the simulator CLI; run options come from flags (see cli.ts --help). */
+export const simulatorEnvSpec = {
+  ...kafkaConfigSpec,
+  databaseUrl: databaseConfigSpec.databaseUrl,
+  profilesDir,
+};
+
+export type SimulatorEnv = ConfigOf<typeof simulatorEnvSpec> & { kafka: KafkaSettings };
+
+export function loadSimulatorEnv(env?: Env): SimulatorEnv {
+  const c = loadConfig('simulator', simulatorEnvSpec, env);
+  return { ...c, kafka: kafkaSettingsFrom('simulator', c) };
+}
+
+/** The long-running simulator service (Kubernetes Deployment): streams in real or accelerated time. */
+export const simulatorServiceSpec = {
+  profilesDir,
+  seed: cfg.string('SIM_SEED', 'seed of topology, load noise and weather', '1'),
+  meters: cfg.int('SIM_METERS', 'number of metering points', { min: 1, max: 2_000_000, default: 1000 }),
+  mode: cfg.oneOf('SIM_MODE', 'realtime or accelerated', ['realtime', 'accelerated'] as const, 'realtime'),
+  rate: cfg.int('SIM_RATE', 'accelerated mode: simulated minutes per second', {
+    min: 1,
+    max: 100_000,
+    default: 60,
+  }),
+  days: cfg.int('SIM_DAYS', 'how many days to run before stopping', { min: 1, max: 36_500, default: 3650 }),
+  consumerGroup: cfg.string(
+    'SIM_CONSUMER_GROUP',
+    'consumer group for grid.battery.commands.v1',
+    'gridwerk-simulator',
+  ),
+};
+
+export const loadSimulatorServiceConfig = (env?: Env) =>
+  loadServiceConfig('simulator', 3000, simulatorServiceSpec, env);
+export type SimulatorServiceConfig = ReturnType<typeof loadSimulatorServiceConfig>;

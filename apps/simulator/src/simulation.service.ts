@@ -1,0 +1,104 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Kafka } from 'kafkajs';
+import { Pool } from 'pg';
+import { DataSource } from 'typeorm';
+import { TopologyRepository } from '@gridwerk/shared/data-access-topology';
+import { BatteryCommand as BatteryCommandData, Topics } from '@gridwerk/contracts';
+import { KAFKA_CLIENT } from '@gridwerk/shared/data-access-kafka';
+import { HealthRegistry, MetricsService } from '@gridwerk/shared/feature-ops';
+import { createGridSimulation, GridSimulation, resolveProfiles } from '@gridwerk/simulator/domain';
+import { KafkaEventSink, SimulationRunner } from '@gridwerk/simulator/feature';
+import type { SimulatorServiceConfig } from './config/simulator.config';
+
+export const SIMULATOR_CONFIG = Symbol('SIMULATOR_CONFIG');
+
+/** Runs the simulation for the lifetime of the process and routes dispatch commands to batteries. */
+@Injectable()
+export class SimulationService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly log = new Logger(SimulationService.name);
+  private readonly abort = new AbortController();
+  private sim: GridSimulation | undefined;
+  private running: Promise<unknown> | undefined;
+  private failed: string | undefined;
+
+  constructor(
+    @Inject(SIMULATOR_CONFIG) private readonly config: SimulatorServiceConfig,
+    @Inject(KAFKA_CLIENT) private readonly kafka: Kafka,
+    private readonly metrics: MetricsService,
+    health: HealthRegistry,
+    private readonly dataSource: DataSource,
+  ) {
+    health.register({
+      key: 'simulation',
+      check: () => (this.failed ? { ok: false, detail: this.failed } : { ok: true }),
+    });
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    const c = this.config;
+    const now = new Date();
+    now.setUTCMinutes(Math.floor(now.getUTCMinutes() / 15) * 15, 0, 0);
+    const seed = /^\d+$/.test(c.seed) ? Number(c.seed) : c.seed;
+    this.sim = createGridSimulation({
+      seed,
+      meters: c.meters,
+      start: now,
+      days: c.days,
+      resolutionMinutes: 15,
+      profiles: resolveProfiles(c.profilesDir),
+    });
+    // The grid the events come from, for the services that roll up by feeder and substation.
+    await this.dataSource.runMigrations({ transaction: 'each' });
+    const pool = new Pool({ connectionString: c.databaseUrl, max: 2 });
+    try {
+      const counts = await new TopologyRepository(pool).upsertTopology(this.sim.topology);
+      this.log.log(`topology written: ${JSON.stringify(counts)}`);
+    } finally {
+      await pool.end();
+    }
+    const produced = this.metrics.counter('gridwerk_simulator_events_total', 'events produced', ['kind']);
+    const sink = new KafkaEventSink(this.kafka, { chunkSize: 5_000, inFlight: 2 });
+    this.running = sink
+      .connect([Topics.meterReadings, Topics.batteryTelemetry])
+      .then(() => {
+        const sim = this.sim;
+        if (!sim) throw new Error('simulation not created');
+        return new SimulationRunner(sim, sink).run({
+          mode: c.mode,
+          rate: c.rate,
+          signal: this.abort.signal,
+          onStep: (s) => {
+            produced.inc({ kind: 'reading' }, s.readings);
+            produced.inc({ kind: 'telemetry' }, s.telemetry);
+            this.log.log(`step ${s.intervalStart}: ${s.readings} readings, ${s.telemetry} telemetry`);
+          },
+        });
+      })
+      .catch((err: unknown) => {
+        this.failed = err instanceof Error ? err.message : String(err);
+        this.log.error(`simulation stopped: ${this.failed}`);
+      })
+      .finally(() => sink.close().catch(() => undefined));
+    this.log.log(
+      `simulating ${c.meters} meters (${c.mode}${c.mode === 'accelerated' ? `, ${c.rate} min/s` : ''}) from ${now.toISOString()}`,
+    );
+  }
+
+  /** A validated command from grid.battery.commands.v1; returns false for an unknown asset. */
+  applyCommand(cmd: BatteryCommandData): boolean {
+    const sim = this.sim;
+    if (!sim || !sim.topology.batteries.some((b) => b.assetId === cmd.assetId)) return false;
+    sim.applyBatteryCommand(cmd.assetId, {
+      mode: cmd.mode,
+      ...(cmd.setpointW !== undefined ? { setpointW: cmd.setpointW } : {}),
+      validFrom: cmd.validFrom,
+      validUntil: cmd.validUntil,
+    });
+    return true;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.abort.abort();
+    await this.running;
+  }
+}

@@ -1,0 +1,31 @@
+import { Static, Type } from '@sinclair/typebox';
+import { CloudEventSchema } from '../envelope';
+import { EventTypes } from '../event-types';
+import { AssetId, NonNegativeInteger, StringEnum, UtcInstant } from '../schema-types';
+
+export const BATTERY_MODES = ['auto', 'remote', 'idle', 'maintenance', 'fault'] as const;
+
+export const BatteryTelemetrySchema = Type.Object(
+  {
+    assetId: AssetId({ description: 'Battery asset id' }),
+    time: UtcInstant({ description: 'Measurement time' }),
+    stateOfChargePct: Type.Number({ minimum: 0, maximum: 100, description: 'State of charge, % of usable' }),
+    powerW: Type.Integer({ description: 'Active power at the grid connection, W; positive = discharge' }),
+    usableCapacityWh: NonNegativeInteger({ description: 'Usable capacity now (degrades with age), Wh' }),
+    stateOfHealthPct: Type.Number({ minimum: 0, maximum: 100, description: 'State of health, % of nominal' }),
+    temperatureC: Type.Number({ minimum: -40, maximum: 100, description: 'Pack temperature, °C' }),
+    mode: StringEnum(BATTERY_MODES),
+  },
+  {
+    additionalProperties: false,
+    title: 'Battery telemetry',
+    description: 'de.gridwerk.battery.telemetry.v1 data',
+  },
+);
+export type BatteryTelemetry = Static<typeof BatteryTelemetrySchema>;
+
+export const BatteryTelemetryEventSchema = CloudEventSchema(
+  EventTypes.batteryTelemetry,
+  BatteryTelemetrySchema,
+);
+export type BatteryTelemetryEvent = Static<typeof BatteryTelemetryEventSchema>;

@@ -1,0 +1,235 @@
+import { EventType, EventTypes } from './event-types';
+import { MINUTE_MS, QUARTER_HOUR_MS, UTILITY_PARTY_ID, toEpochMs } from './units';
+import { ValidationProblem } from './validation-problem';
+
+/**
+ * Rules JSON Schema cannot express: interval alignment and length, ordering, cross-field consistency.
+ * They run on untrusted input next to the schema check (so that every problem is reported at once) and
+ * therefore only look at fields that already have the right shape; the schema reports the rest.
+ * Paths are JSON pointers relative to `data`.
+ */
+export const SemanticCodes = {
+  intervalNotAligned: 'interval.not-aligned',
+  intervalEndNotAfterStart: 'interval.end-not-after-start',
+  intervalWrongLength: 'interval.wrong-length',
+  quantilesCrossing: 'quantiles.crossing',
+  pointsNotIncreasing: 'points.not-increasing',
+  batchCountMismatch: 'batch.count-mismatch',
+  commandSetpointMissing: 'command.setpoint-missing',
+  commandSetpointUnexpected: 'command.setpoint-unexpected',
+  transactionSelfTrade: 'transaction.self-trade',
+  transactionCounterpartyMismatch: 'transaction.counterparty-mismatch',
+  transactionAdjustsMissing: 'transaction.adjusts-missing',
+  transactionAdjustsUnexpected: 'transaction.adjusts-unexpected',
+} as const;
+
+type Fields = Readonly<Record<string, unknown>>;
+
+function asFields(value: unknown): Fields | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Fields) : undefined;
+}
+
+function instant(fields: Fields, key: string): number | undefined {
+  const value = fields[key];
+  return typeof value === 'string' ? toEpochMs(value) : undefined;
+}
+
+function integer(fields: Fields, key: string): number | undefined {
+  const value = fields[key];
+  return typeof value === 'number' && Number.isInteger(value) ? value : undefined;
+}
+
+function str(fields: Fields, key: string): string | undefined {
+  const value = fields[key];
+  return typeof value === 'string' ? value : undefined;
+}
+
+function minutes(ms: number): string {
+  return ms === MINUTE_MS ? '1 minute' : `${ms / MINUTE_MS} minutes`;
+}
+
+/**
+ * `[startKey, endKey)`: end strictly after start; start aligned to `stepMs`; and either the length is
+ * exactly `lengthMs` or (without a fixed length) the end is aligned too.
+ */
+function checkInterval(
+  fields: Fields,
+  startKey: string,
+  endKey: string,
+  stepMs: number | undefined,
+  lengthMs: number | undefined,
+): ValidationProblem[] {
+  const problems: ValidationProblem[] = [];
+  const start = instant(fields, startKey);
+  const end = instant(fields, endKey);
+  if (stepMs !== undefined && start !== undefined && start % stepMs !== 0) {
+    problems.push({
+      path: `/${startKey}`,
+      code: SemanticCodes.intervalNotAligned,
+      message: `${startKey} must be aligned to ${minutes(stepMs)} (UTC)`,
+    });
+  }
+  if (start === undefined || end === undefined) return problems;
+  if (end <= start) {
+    problems.push({
+      path: `/${endKey}`,
+      code: SemanticCodes.intervalEndNotAfterStart,
+      message: `${endKey} must be after ${startKey}`,
+    });
+  } else if (lengthMs !== undefined && end - start !== lengthMs) {
+    problems.push({
+      path: `/${endKey}`,
+      code: SemanticCodes.intervalWrongLength,
+      message: `the interval must last exactly ${minutes(lengthMs)}, not ${(end - start) / MINUTE_MS} minutes`,
+    });
+  } else if (lengthMs === undefined && stepMs !== undefined && end % stepMs !== 0) {
+    problems.push({
+      path: `/${endKey}`,
+      code: SemanticCodes.intervalNotAligned,
+      message: `${endKey} must be aligned to ${minutes(stepMs)} (UTC)`,
+    });
+  }
+  return problems;
+}
+
+const RESOLUTION_MS: Readonly<Record<string, number>> = { PT15M: QUARTER_HOUR_MS, PT1M: MINUTE_MS };
+
+function meterReading(d: Fields): ValidationProblem[] {
+  const resolution = str(d, 'resolution');
+  const stepMs = resolution === undefined ? undefined : RESOLUTION_MS[resolution];
+  return checkInterval(d, 'intervalStart', 'intervalEnd', stepMs, stepMs);
+}
+
+function batteryCommand(d: Fields): ValidationProblem[] {
+  const problems = checkInterval(d, 'validFrom', 'validUntil', undefined, undefined);
+  const mode = str(d, 'mode');
+  if (mode === 'setpoint' && d['setpointW'] === undefined) {
+    problems.push({
+      path: '/setpointW',
+      code: SemanticCodes.commandSetpointMissing,
+      message: 'setpointW (watts) is required when mode is setpoint',
+    });
+  } else if (mode !== undefined && mode !== 'setpoint' && d['setpointW'] !== undefined) {
+    problems.push({
+      path: '/setpointW',
+      code: SemanticCodes.commandSetpointUnexpected,
+      message: `setpointW must be absent when mode is ${mode}`,
+    });
+  }
+  return problems;
+}
+
+function forecastIssued(d: Fields): ValidationProblem[] {
+  const problems: ValidationProblem[] = [];
+  const stepMinutes = integer(d, 'stepMinutes');
+  const stepMs =
+    stepMinutes !== undefined && [1, 15, 60].includes(stepMinutes) ? stepMinutes * MINUTE_MS : undefined;
+  const points = d['points'];
+  if (!Array.isArray(points)) return problems;
+  let previous: number | undefined;
+  points.forEach((raw: unknown, i) => {
+    const point = asFields(raw);
+    if (!point) return;
+    const start = instant(point, 'targetStart');
+    if (start !== undefined) {
+      if (stepMs !== undefined && start % stepMs !== 0) {
+        problems.push({
+          path: `/points/${i}/targetStart`,
+          code: SemanticCodes.intervalNotAligned,
+          message: `targetStart must be aligned to the step of ${minutes(stepMs)} (UTC)`,
+        });
+      }
+      if (previous !== undefined && start <= previous) {
+        problems.push({
+          path: `/points/${i}/targetStart`,
+          code: SemanticCodes.pointsNotIncreasing,
+          message: 'targetStart must be strictly after the previous point',
+        });
+      }
+      previous = start;
+    }
+    const p10 = integer(point, 'p10Wh');
+    const p50 = integer(point, 'p50Wh');
+    const p90 = integer(point, 'p90Wh');
+    if (p10 !== undefined && p50 !== undefined && p90 !== undefined && !(p10 <= p50 && p50 <= p90)) {
+      problems.push({
+        path: `/points/${i}`,
+        code: SemanticCodes.quantilesCrossing,
+        message: `quantiles must not cross: p10Wh <= p50Wh <= p90Wh, got ${p10}, ${p50}, ${p90}`,
+      });
+    }
+  });
+  return problems;
+}
+
+function settlementTransaction(d: Fields): ValidationProblem[] {
+  const problems = checkInterval(d, 'intervalStart', 'intervalEnd', QUARTER_HOUR_MS, QUARTER_HOUR_MS);
+  const seller = str(d, 'sellerId');
+  const buyer = str(d, 'buyerId');
+  const kind = str(d, 'kind');
+  if (seller !== undefined && seller === buyer) {
+    problems.push({
+      path: '/buyerId',
+      code: SemanticCodes.transactionSelfTrade,
+      message: 'buyerId must differ from sellerId',
+    });
+  }
+  const mismatch = (path: string, message: string) =>
+    problems.push({ path, code: SemanticCodes.transactionCounterpartyMismatch, message });
+  if (kind === 'grid-import' && seller !== undefined && seller !== UTILITY_PARTY_ID) {
+    mismatch('/sellerId', `a grid-import transaction is sold by ${UTILITY_PARTY_ID}`);
+  }
+  if (kind === 'grid-export' && buyer !== undefined && buyer !== UTILITY_PARTY_ID) {
+    mismatch('/buyerId', `a grid-export transaction is bought by ${UTILITY_PARTY_ID}`);
+  }
+  if (kind === 'allocation') {
+    if (seller === UTILITY_PARTY_ID) mismatch('/sellerId', 'an allocation is between community members');
+    if (buyer === UTILITY_PARTY_ID) mismatch('/buyerId', 'an allocation is between community members');
+  }
+  const adjusts = d['adjustsTransactionId'];
+  if (kind === 'adjustment' && adjusts === undefined) {
+    problems.push({
+      path: '/adjustsTransactionId',
+      code: SemanticCodes.transactionAdjustsMissing,
+      message: 'an adjustment must name the transaction it adjusts (adjustsTransactionId)',
+    });
+  } else if (kind !== undefined && kind !== 'adjustment' && adjusts !== undefined) {
+    problems.push({
+      path: '/adjustsTransactionId',
+      code: SemanticCodes.transactionAdjustsUnexpected,
+      message: `adjustsTransactionId is only allowed for kind adjustment, not ${kind}`,
+    });
+  }
+  return problems;
+}
+
+function settlementBatch(d: Fields): ValidationProblem[] {
+  const problems = checkInterval(d, 'intervalStart', 'intervalEnd', QUARTER_HOUR_MS, undefined);
+  const ids = d['transactionIds'];
+  const count = integer(d, 'transactionCount');
+  if (Array.isArray(ids) && count !== undefined && count !== ids.length) {
+    problems.push({
+      path: '/transactionCount',
+      code: SemanticCodes.batchCountMismatch,
+      message: `transactionCount is ${count} but transactionIds has ${ids.length} entries`,
+    });
+  }
+  return problems;
+}
+
+const RULES: Readonly<Record<EventType, (data: Fields) => ValidationProblem[]>> = {
+  [EventTypes.meterReading]: meterReading,
+  [EventTypes.batteryTelemetry]: () => [],
+  [EventTypes.batteryCommand]: batteryCommand,
+  [EventTypes.forecastIssued]: forecastIssued,
+  [EventTypes.settlementTransaction]: settlementTransaction,
+  [EventTypes.settlementBatch]: settlementBatch,
+  [EventTypes.alert]: () => [],
+  [EventTypes.deadLetter]: () => [],
+};
+
+/** Semantic problems of `data` of the given event type (paths relative to `data`). */
+export function checkSemantics(type: EventType, data: unknown): ValidationProblem[] {
+  const fields = asFields(data);
+  return fields ? RULES[type](fields) : [];
+}

@@ -1,0 +1,370 @@
+import { EVENT_TYPE_LIST, EventType, EventTypes } from './event-types';
+import { exampleEvent, exampleEventData, exampleEvents } from './testing/examples';
+import { ValidationProblem, ValidationResult } from './validation-problem';
+import { deadLetterReasonFor, parseEvent, validateEvent, validateEventData } from './validate';
+
+/** The problems of a failed result as `path code` strings (fails the test if the result is ok). */
+function problems(result: ValidationResult<unknown>): ValidationProblem[] {
+  if (result.ok) throw new Error('expected validation to fail, but it passed');
+  return result.problems;
+}
+function pathsAndCodes(result: ValidationResult<unknown>): string[] {
+  return problems(result).map((p) => `${p.path} ${p.code}`);
+}
+
+/** A valid event of `type` with `data` fields replaced (or removed when the value is `undefined`). */
+function withData(type: EventType, patch: Record<string, unknown>): Record<string, unknown> {
+  const event = exampleEvent(type) as unknown as { data: Record<string, unknown> };
+  const data: Record<string, unknown> = { ...event.data, ...patch };
+  for (const [key, value] of Object.entries(patch)) if (value === undefined) delete data[key];
+  return { ...event, data };
+}
+
+describe('valid examples', () => {
+  it.each(EVENT_TYPE_LIST)('%s passes validateEvent, validateEventData and parseEvent', (type) => {
+    const event = exampleEvent(type);
+    expect(validateEvent(type, event)).toEqual({ ok: true, value: event });
+    expect(validateEventData(type, event.data)).toEqual({ ok: true, value: event.data });
+    expect(parseEvent(Buffer.from(JSON.stringify(event)))).toEqual({ ok: true, value: event });
+    expect(parseEvent(JSON.stringify(event), type).ok).toBe(true);
+  });
+
+  it('exposes one builder per event type', () => {
+    expect(
+      Object.values(exampleEvents)
+        .map((build) => build().type)
+        .sort(),
+    ).toEqual([...EVENT_TYPE_LIST].sort());
+  });
+
+  it('accepts a 1-minute reading, a battery idle command and a settlement adjustment', () => {
+    expect(
+      validateEvent(
+        EventTypes.meterReading,
+        withData(EventTypes.meterReading, {
+          resolution: 'PT1M',
+          intervalStart: '2026-01-05T06:07:00Z',
+          intervalEnd: '2026-01-05T06:08:00Z',
+        }),
+      ).ok,
+    ).toBe(true);
+    expect(
+      validateEvent(
+        EventTypes.batteryCommand,
+        withData(EventTypes.batteryCommand, { mode: 'idle', setpointW: undefined }),
+      ).ok,
+    ).toBe(true);
+    expect(
+      validateEvent(
+        EventTypes.settlementTransaction,
+        withData(EventTypes.settlementTransaction, { kind: 'adjustment', adjustsTransactionId: 'tx-0' }),
+      ).ok,
+    ).toBe(true);
+  });
+});
+
+describe('meter reading rejections', () => {
+  const type = EventTypes.meterReading;
+  const check = (patch: Record<string, unknown>) => validateEvent(type, withData(type, patch));
+
+  it('rejects a wrong type', () => {
+    const result = check({ quality: 7 });
+    expect(pathsAndCodes(result)).toEqual(['/data/quality schema.type']);
+    expect(problems(result)[0].message).toBe('quality must be of type string');
+  });
+
+  it('rejects a missing field', () => {
+    const result = check({ importWh: undefined });
+    expect(pathsAndCodes(result)).toEqual(['/data/importWh schema.required']);
+    expect(problems(result)[0].message).toBe('importWh is required');
+  });
+
+  it('rejects negative energy', () => {
+    expect(pathsAndCodes(check({ exportWh: -1 }))).toEqual(['/data/exportWh schema.minimum']);
+  });
+
+  it('rejects non-integer watt-hours with a message naming the unit', () => {
+    const result = check({ importWh: 12.5 });
+    expect(problems(result)).toEqual([
+      {
+        path: '/data/importWh',
+        code: 'schema.integer',
+        message: 'importWh must be an integer number of watt-hours',
+      },
+    ]);
+    expect(pathsAndCodes(check({ registerImportWh: '100' }))).toEqual([
+      '/data/registerImportWh schema.integer',
+    ]);
+  });
+
+  it.each([
+    ['too short', 'DE000000000000000000000000001234'],
+    ['lowercase', 'DE0000000000000000000000000abcdef'],
+    ['not starting with DE', 'AT0000000000000000000000000012345'],
+  ])('rejects a meter point id that is %s', (_why, meterPointId) => {
+    const result = check({ meterPointId });
+    expect(pathsAndCodes(result)).toEqual(['/data/meterPointId schema.pattern']);
+    expect(problems(result)[0].message).toContain('German metering point id');
+  });
+
+  it('rejects an interval not aligned to the quarter hour', () => {
+    const result = check({ intervalStart: '2026-01-05T06:01:00Z', intervalEnd: '2026-01-05T06:16:00Z' });
+    expect(pathsAndCodes(result)).toEqual(['/data/intervalStart interval.not-aligned']);
+  });
+
+  it('rejects a quarter-hour interval of the wrong length', () => {
+    expect(pathsAndCodes(check({ intervalEnd: '2026-01-05T06:30:00Z' }))).toEqual([
+      '/data/intervalEnd interval.wrong-length',
+    ]);
+  });
+
+  it('rejects 1-minute data not aligned to the minute', () => {
+    const result = check({
+      resolution: 'PT1M',
+      intervalStart: '2026-01-05T06:00:30Z',
+      intervalEnd: '2026-01-05T06:01:30Z',
+    });
+    expect(pathsAndCodes(result)).toEqual(['/data/intervalStart interval.not-aligned']);
+    expect(problems(result)[0].message).toBe('intervalStart must be aligned to 1 minute (UTC)');
+  });
+
+  it('rejects an end that is not after the start', () => {
+    expect(pathsAndCodes(check({ intervalEnd: '2026-01-05T06:00:00Z' }))).toEqual([
+      '/data/intervalEnd interval.end-not-after-start',
+    ]);
+    expect(pathsAndCodes(check({ intervalEnd: '2026-01-05T05:45:00Z' }))).toEqual([
+      '/data/intervalEnd interval.end-not-after-start',
+    ]);
+  });
+
+  it('rejects an additional property in data and in the envelope', () => {
+    expect(pathsAndCodes(check({ voltageV: 230 }))).toEqual(['/data/voltageV schema.additionalProperties']);
+    const event = { ...exampleEvent(type), traceparent: 'x' };
+    expect(pathsAndCodes(validateEvent(type, event))).toEqual(['/traceparent schema.additionalProperties']);
+  });
+
+  it('rejects times that are not UTC instants', () => {
+    expect(pathsAndCodes(check({ intervalStart: '2026-01-05T07:00:00+01:00' }))).toEqual([
+      '/data/intervalStart schema.pattern',
+    ]);
+    expect(pathsAndCodes(check({ intervalEnd: '2026-02-30T00:00:00Z' }))).toEqual([
+      '/data/intervalEnd schema.format',
+    ]);
+  });
+
+  it('returns every problem of an input with several, schema and semantic together', () => {
+    const result = check({
+      meterPointId: 'de123',
+      importWh: -5,
+      exportWh: 1.5,
+      quality: 'guessed',
+      intervalStart: '2026-01-05T06:05:00Z',
+      intervalEnd: '2026-01-05T06:05:00Z',
+      registerExportWh: undefined,
+      extra: true,
+    });
+    expect(pathsAndCodes(result).sort()).toEqual(
+      [
+        '/data/meterPointId schema.pattern',
+        '/data/importWh schema.minimum',
+        '/data/exportWh schema.integer',
+        '/data/quality schema.enum',
+        '/data/registerExportWh schema.required',
+        '/data/extra schema.additionalProperties',
+        '/data/intervalStart interval.not-aligned',
+        '/data/intervalEnd interval.end-not-after-start',
+      ].sort(),
+    );
+  });
+
+  it('validates the envelope too', () => {
+    const event = {
+      ...exampleEvent(type),
+      specversion: '0.3',
+      id: '',
+      time: 'yesterday',
+      subject: undefined,
+    };
+    delete event.subject;
+    expect(pathsAndCodes(validateEvent(type, event)).sort()).toEqual(
+      [
+        '/specversion schema.const',
+        '/id schema.minLength',
+        '/time schema.pattern',
+        '/subject schema.required',
+      ].sort(),
+    );
+    expect(pathsAndCodes(validateEvent(type, 'not an object'))).toEqual([' schema.type']);
+  });
+
+  it('reports data paths relative to data in validateEventData', () => {
+    const data = { ...exampleEventData(type), importWh: 1.5 };
+    expect(pathsAndCodes(validateEventData(type, data))).toEqual(['/importWh schema.integer']);
+  });
+});
+
+describe('other event rejections', () => {
+  it('rejects telemetry out of range and non-integer power', () => {
+    const t = EventTypes.batteryTelemetry;
+    const result = validateEvent(
+      t,
+      withData(t, { stateOfChargePct: 101, temperatureC: -41, powerW: 10.5, assetId: '-bad', mode: 'turbo' }),
+    );
+    expect(pathsAndCodes(result).sort()).toEqual(
+      [
+        '/data/stateOfChargePct schema.maximum',
+        '/data/temperatureC schema.minimum',
+        '/data/powerW schema.integer',
+        '/data/assetId schema.pattern',
+        '/data/mode schema.enum',
+      ].sort(),
+    );
+    expect(problems(result).find((p) => p.path === '/data/powerW')?.message).toBe(
+      'powerW must be an integer number of watts',
+    );
+  });
+
+  it('rejects a setpoint command without setpointW and an inverted validity window', () => {
+    const c = EventTypes.batteryCommand;
+    const result = validateEvent(
+      c,
+      withData(c, { setpointW: undefined, validUntil: '2026-01-05T06:15:00Z' }),
+    );
+    expect(pathsAndCodes(result).sort()).toEqual(
+      ['/data/setpointW command.setpoint-missing', '/data/validUntil interval.end-not-after-start'].sort(),
+    );
+    expect(pathsAndCodes(validateEvent(c, withData(c, { mode: 'auto' })))).toEqual([
+      '/data/setpointW command.setpoint-unexpected',
+    ]);
+  });
+
+  it('rejects crossing quantiles, misaligned and non-increasing forecast points', () => {
+    const f = EventTypes.forecastIssued;
+    const points = [
+      { targetStart: '2026-01-05T06:15:00Z', p10Wh: 50, p50Wh: 40, p90Wh: 60 },
+      { targetStart: '2026-01-05T06:15:00Z', p10Wh: 1, p50Wh: 2, p90Wh: 3 },
+      { targetStart: '2026-01-05T06:40:00Z', p10Wh: -5, p50Wh: -6, p90Wh: -1 },
+      { targetStart: '2026-01-05T07:00:00Z', p10Wh: 1.5, p50Wh: 2, p90Wh: 3 },
+    ];
+    expect(pathsAndCodes(validateEvent(f, withData(f, { points })))).toEqual([
+      '/data/points/3/p10Wh schema.integer',
+      '/data/points/0 quantiles.crossing',
+      '/data/points/1/targetStart points.not-increasing',
+      '/data/points/2/targetStart interval.not-aligned',
+      '/data/points/2 quantiles.crossing',
+    ]);
+    expect(pathsAndCodes(validateEvent(f, withData(f, { points: [] })))).toEqual([
+      '/data/points schema.minItems',
+    ]);
+    expect(pathsAndCodes(validateEvent(f, withData(f, { stepMinutes: 5 })))).toEqual([
+      '/data/stepMinutes schema.enum',
+    ]);
+  });
+
+  it('rejects settlement transactions with non-integer cents, wrong intervals and inconsistent parties', () => {
+    const s = EventTypes.settlementTransaction;
+    const result = validateEvent(s, withData(s, { amountCt: 23.4, energyWh: 0, priceMilliCtPerKWh: -1 }));
+    expect(pathsAndCodes(result).sort()).toEqual(
+      [
+        '/data/amountCt schema.integer',
+        '/data/energyWh schema.exclusiveMinimum',
+        '/data/priceMilliCtPerKWh schema.minimum',
+      ].sort(),
+    );
+    expect(problems(result).find((p) => p.path === '/data/amountCt')?.message).toBe(
+      'amountCt must be an integer number of euro-cents',
+    );
+    expect(
+      pathsAndCodes(
+        validateEvent(
+          s,
+          withData(s, { intervalStart: '2026-01-05T06:00:00Z', intervalEnd: '2026-01-05T07:00:00Z' }),
+        ),
+      ),
+    ).toEqual(['/data/intervalEnd interval.wrong-length']);
+    expect(pathsAndCodes(validateEvent(s, withData(s, { kind: 'grid-import' })))).toEqual([
+      '/data/sellerId transaction.counterparty-mismatch',
+    ]);
+    expect(pathsAndCodes(validateEvent(s, withData(s, { kind: 'adjustment' })))).toEqual([
+      '/data/adjustsTransactionId transaction.adjusts-missing',
+    ]);
+    expect(pathsAndCodes(validateEvent(s, withData(s, { buyerId: 'UTILITIES' })))).toEqual([
+      '/data/buyerId schema.pattern',
+    ]);
+  });
+
+  it('rejects a batch whose count does not match its ids', () => {
+    const b = EventTypes.settlementBatch;
+    expect(pathsAndCodes(validateEvent(b, withData(b, { transactionCount: 3 })))).toEqual([
+      '/data/transactionCount batch.count-mismatch',
+    ]);
+    expect(
+      pathsAndCodes(
+        validateEvent(b, withData(b, { merkleRoot: '0xABC', txHash: `0x${'AB'.repeat(32)}`, chainId: 0 })),
+      ).sort(),
+    ).toEqual([
+      '/data/chainId schema.exclusiveMinimum',
+      '/data/merkleRoot schema.pattern',
+      '/data/txHash schema.pattern',
+    ]);
+    expect(
+      pathsAndCodes(validateEvent(b, withData(b, { transactionIds: ['a', 'a'], transactionCount: 2 }))),
+    ).toEqual(['/data/transactionIds schema.uniqueItems']);
+  });
+
+  it('rejects a bad alert code and a bad dead letter', () => {
+    expect(
+      pathsAndCodes(validateEvent(EventTypes.alert, withData(EventTypes.alert, { code: 'overload' }))),
+    ).toEqual(['/data/code schema.pattern']);
+    const d = EventTypes.deadLetter;
+    expect(
+      pathsAndCodes(
+        validateEvent(d, withData(d, { offset: '-1', keyBase64: 5, reason: { code: 'bad', message: 'x' } })),
+      ).sort(),
+    ).toEqual([
+      '/data/keyBase64 schema.anyOf',
+      '/data/offset schema.pattern',
+      '/data/reason/code schema.pattern',
+    ]);
+  });
+});
+
+describe('parseEvent', () => {
+  it('reports unparseable bytes as JSON.PARSE', () => {
+    const result = parseEvent(Buffer.from('{"specversion":'));
+    expect(pathsAndCodes(result)).toEqual([' JSON.PARSE']);
+    expect(problems(result)[0].message).toMatch(/^not valid JSON/);
+  });
+
+  it('reports an unknown type as EVENT.UNKNOWN_TYPE', () => {
+    const event = { ...exampleEvents.alert(), type: 'de.gridwerk.alert.v9' };
+    expect(pathsAndCodes(parseEvent(JSON.stringify(event)))).toEqual(['/type EVENT.UNKNOWN_TYPE']);
+  });
+
+  it('reports another type than expected as EVENT.TYPE_MISMATCH', () => {
+    const event = exampleEvents.alert();
+    expect(pathsAndCodes(parseEvent(JSON.stringify(event), EventTypes.meterReading))).toEqual([
+      '/type EVENT.TYPE_MISMATCH',
+    ]);
+  });
+
+  it('reports envelope problems when there is no type at all', () => {
+    const { type: _type, ...rest } = exampleEvents.alert();
+    expect(pathsAndCodes(parseEvent(JSON.stringify(rest)))).toEqual(['/type schema.required']);
+    expect(pathsAndCodes(parseEvent('[]'))).toEqual([' schema.type']);
+  });
+
+  it('validates the contract of a known type', () => {
+    const event = withData(EventTypes.meterReading, { importWh: -1 });
+    expect(pathsAndCodes(parseEvent(JSON.stringify(event)))).toEqual(['/data/importWh schema.minimum']);
+  });
+
+  it('turns problems into a dead-letter reason', () => {
+    expect(deadLetterReasonFor(problems(parseEvent('nope'))).code).toBe('JSON.PARSE');
+    const reason = deadLetterReasonFor(
+      problems(parseEvent(JSON.stringify(withData(EventTypes.meterReading, { importWh: -1 })))),
+    );
+    expect(reason.code).toBe('CONTRACT.INVALID');
+    expect(reason.problems).toHaveLength(1);
+  });
+});

@@ -1,0 +1,5 @@
+export default {
+  displayName: 'forecast-data-access',
+  preset: '../../../jest.preset.js',
+  rootDir: '.',
+};

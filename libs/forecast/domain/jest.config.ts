@@ -1,0 +1,5 @@
+export default {
+  displayName: 'forecast-domain',
+  preset: '../../../jest.preset.js',
+  rootDir: '.',
+};

@@ -1,0 +1,13 @@
+export * from './errors';
+export * from './series';
+export * from './csv';
+export * from './horizons';
+export { berlinWallTimeToUtc, sameLocalTimeDaysBefore } from './local-time';
+export * from './features';
+export * from './solar';
+export * from './baselines';
+export * from './metrics';
+export * from './backend';
+export * from './model';
+export * from './forecast';
+export * from './backtest';

@@ -1,0 +1,72 @@
+import { type FeatureRow } from './features';
+import { dayAheadHorizon } from './horizons';
+import { type QuantileModel, loadQuantileModel, trainQuantileModel } from './model';
+import { useTfBackend } from './backend';
+import { mulberry32 } from './model';
+
+function toyData(n: number): { rows: FeatureRow[]; actual: number[] } {
+  const rng = mulberry32(1);
+  const rows: FeatureRow[] = [];
+  const actual: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const x = rng() * 4 - 2;
+    const base = 100 + 10 * Math.sin(i / 10);
+    rows.push({ originMs: i, targetMs: i, features: Float64Array.from([x, rng()]), base });
+    actual.push(base + 5 * x + (1 + Math.abs(x)) * (rng() - 0.5) * 4);
+  }
+  return { rows, actual };
+}
+
+describe('quantile model', () => {
+  const { rows, actual } = toyData(1500);
+  const input = {
+    rows,
+    actual,
+    horizon: dayAheadHorizon(),
+    stepMs: 900_000,
+    features: ['x', 'noise'],
+    exogenous: [],
+  };
+  let model: QuantileModel;
+
+  beforeAll(async () => {
+    await useTfBackend('wasm');
+    model = await trainQuantileModel(input, { seed: 3, maxEpochs: 15, hiddenUnits: [16, 16] });
+  });
+  afterAll(() => model.dispose());
+
+  it('learns the signal and never crosses quantiles', () => {
+    const f = model.predict(rows);
+    let abs = 0;
+    f.forEach((q, i) => {
+      expect(q.p10).toBeLessThanOrEqual(q.p50);
+      expect(q.p50).toBeLessThanOrEqual(q.p90);
+      abs += Math.abs(q.p50 - (actual[i] ?? 0));
+    });
+    expect(abs / f.length).toBeLessThan(2.5); // noise-only MAE is about 1.5; ignoring x gives about 5
+  });
+
+  it('is deterministic for a seed', async () => {
+    const again = await trainQuantileModel(input, { seed: 3, maxEpochs: 15, hiddenUnits: [16, 16] });
+    expect(again.predict(rows.slice(0, 20))).toEqual(model.predict(rows.slice(0, 20)));
+    again.dispose();
+  });
+
+  it('round-trips through the JSON artefact', async () => {
+    const artefact = await model.toArtefact({ mae: 1 });
+    const json = JSON.parse(JSON.stringify(artefact)) as unknown;
+    const restored = await loadQuantileModel(json);
+    expect(restored.metadata.features).toEqual(['x', 'noise']);
+    expect(restored.metadata.metrics).toEqual({ mae: 1 });
+    expect(restored.metadata.horizon).toEqual(dayAheadHorizon());
+    const a = model.predict(rows.slice(0, 50));
+    const b = restored.predict(rows.slice(0, 50));
+    b.forEach((q, i) => expect(q.p50).toBeCloseTo(a[i]?.p50 ?? Number.NaN, 6));
+    restored.dispose();
+    await expect(loadQuantileModel({ format: 'other' })).rejects.toThrow('MODEL.BAD_ARTEFACT');
+  });
+
+  it("fails clearly when the 'tensorflow' backend is not installed", async () => {
+    await expect(useTfBackend('tensorflow')).rejects.toThrow(/MODEL.BACKEND_UNAVAILABLE.*tfjs-node/);
+  });
+});

@@ -1,0 +1,5 @@
+export default {
+  displayName: 'ingest-data-access',
+  preset: '../../../jest.preset.js',
+  rootDir: '.',
+};

@@ -1,0 +1,41 @@
+export {
+  INGEST_MIGRATIONS,
+  IngestLoadRollups1730000000200,
+  IngestRawSeries1730000000100,
+} from './lib/migrations';
+export { MeterReadingWriter } from './lib/meter-reading.writer';
+export type { MeterReadingWriterOptions } from './lib/meter-reading.writer';
+// The topology lives in @gridwerk/shared/data-access-topology; re-exported for callers of this lib.
+export { TopologyRepository } from '@gridwerk/shared/data-access-topology';
+export type {
+  TopologyCounts,
+  TopologyMeterPoint,
+  TopologySnapshot,
+} from '@gridwerk/shared/data-access-topology';
+export { LoadQueries } from './lib/load.queries';
+export { rebuildLoadRollups, refreshRollups } from './lib/load-rollup.maintenance';
+export type { RefreshOptions, RefreshResult } from './lib/load-rollup.maintenance';
+export { BUCKET_WIDTHS, ROLLUP_LEVELS, rollupRelation } from './lib/load-rollup.sql';
+export { dropExpiredPartitions, ensurePartitions } from './lib/partitions';
+export { decideStorageMode, detectStorageMode } from './lib/storage-mode';
+export type { StorageModeDecision } from './lib/storage-mode';
+export * from './lib/storage-settings';
+export { readingRowOf, telemetryRowOf } from './lib/types';
+export type {
+  BucketWidth,
+  LoadBucket,
+  ReadingRow,
+  RollupLevel,
+  StorageMode,
+  TelemetryRow,
+  WriteResult,
+} from './lib/types';
+export type { SqlExecutor } from './lib/db';
+export {
+  createIngestTestDb,
+  meterId,
+  minuteReadings,
+  quarterHourReadings,
+  smallTopology,
+} from './testing/ingest-test-db';
+export type { IngestTestDb } from './testing/ingest-test-db';

@@ -1,0 +1,113 @@
+import type { BucketWidth, RollupLevel } from './types';
+
+/** Levels and widths of the load rollups; each pair is exposed as the relation `load_<width>_<level>`. */
+export const ROLLUP_LEVELS: readonly RollupLevel[] = ['secondary_substation', 'feeder', 'substation'];
+export const BUCKET_WIDTHS: readonly BucketWidth[] = ['15m', '1h'];
+
+export const BUCKET_INTERVAL: Record<BucketWidth, string> = { '15m': '15 minutes', '1h': '1 hour' };
+
+export function rollupRelation(width: BucketWidth, level: RollupLevel): string {
+  return `load_${width}_${level}`;
+}
+
+// date_bin with a UTC origin: buckets are the same whatever the session TimeZone is, and coincide with
+// TimescaleDB's time_bucket for these widths (whole quarter hours / hours of UTC).
+const ORIGIN = `TIMESTAMPTZ '2000-01-01 00:00:00+00'`;
+
+/** LATERAL (VALUES ...) turning one reading `alias` into its 15-minute and 1-hour buckets. */
+function bucketsOf(alias: string): string {
+  return `CROSS JOIN LATERAL (VALUES
+      ('15m', date_bin(INTERVAL '15 minutes', ${alias}.interval_start, ${ORIGIN}), date_bin(INTERVAL '15 minutes', ${alias}.interval_start, ${ORIGIN}) + INTERVAL '15 minutes'),
+      ('1h',  date_bin(INTERVAL '1 hour', ${alias}.interval_start, ${ORIGIN}),     date_bin(INTERVAL '1 hour', ${alias}.interval_start, ${ORIGIN}) + INTERVAL '1 hour')
+    ) AS w(bucket_width, bucket_start, bucket_end)`;
+}
+
+function levelsOf(alias: string): string {
+  return `CROSS JOIN LATERAL (VALUES
+      ('secondary_substation', ${alias}.secondary_substation_id),
+      ('feeder', ${alias}.feeder_id),
+      ('substation', ${alias}.substation_id)
+    ) AS l(level, node_id)`;
+}
+
+/** Stage -> meter_reading; duplicates (replays) are skipped by the primary key. */
+export const INSERT_READINGS_SQL = `
+WITH ins AS (
+  INSERT INTO meter_reading (meter_point_id, interval_start, interval_end, resolution, import_wh, export_wh,
+                             register_import_wh, register_export_wh, quality, event_id)
+  SELECT meter_point_id, interval_start, interval_end, resolution, import_wh, export_wh,
+         register_import_wh, register_export_wh, quality, event_id
+    FROM ingest_stage_reading
+  ON CONFLICT (meter_point_id, interval_start) DO NOTHING
+  RETURNING 1
+)
+SELECT (SELECT count(*) FROM ins)::integer AS inserted`;
+
+/**
+ * Native mode, same transaction as the insert: the hours this batch touched need their rollups
+ * recomputed. The log is append-only (no unique key), so writers never wait for each other or for a
+ * refresher holding a row; duplicates are collapsed when the refresher reads them.
+ */
+export const INVALIDATE_HOURS_SQL = `
+INSERT INTO rollup_invalidation (hour_start)
+SELECT DISTINCT date_bin(INTERVAL '1 hour', interval_start, ${ORIGIN}) FROM ingest_stage_reading`;
+export const INVALIDATE_GIVEN_HOURS_SQL = `INSERT INTO rollup_invalidation (hour_start) SELECT unnest($1::timestamptz[])`;
+
+/** Only one refresher at a time (replicas skip while another one works). */
+export const REFRESH_LOCK_SQL = `SELECT pg_try_advisory_xact_lock(hashtext('gridwerk.ingest.rollup_refresh')) AS locked`;
+/**
+ * Up to $1 invalidated hours, oldest first (runs in the refresher's REPEATABLE READ snapshot). An hour
+ * still being written (last invalidation younger than $2 ms) waits, so a backfill does not recompute the
+ * same hours over and over, unless its oldest invalidation is older than $3 ms (bounded staleness).
+ */
+export const PICK_INVALIDATED_HOURS_SQL = `
+SELECT hour_start FROM rollup_invalidation
+ GROUP BY hour_start
+HAVING max(invalidated_at) < now() - make_interval(secs => $2::double precision / 1000)
+    OR min(invalidated_at) < now() - make_interval(secs => $3::double precision / 1000)
+ ORDER BY hour_start
+ LIMIT $1`;
+export const DELETE_ROLLUP_HOURS_SQL = `
+DELETE FROM rollup_load r USING unnest($1::timestamptz[]) AS hr(hour_start)
+ WHERE r.bucket_start >= hr.hour_start AND r.bucket_start < hr.hour_start + INTERVAL '1 hour'`;
+/**
+ * Same snapshot as the recomputation: removes exactly the invalidations it has seen. One committed
+ * after the snapshot began stays, and its hour is recomputed by the next refresh.
+ */
+export const DELETE_INVALIDATIONS_SQL = `DELETE FROM rollup_invalidation WHERE hour_start = ANY($1::timestamptz[])`;
+
+/**
+ * Native mode: recomputes every rollup bucket in [$1, $2) from the raw rows (both bounds must be whole
+ * hours, so 15-minute and 1-hour buckets are covered completely). For the migration's backfill and for
+ * readings that arrived before their meter was in the topology.
+ */
+export const REBUILD_ROLLUP_HOURS_SQL = `
+INSERT INTO rollup_load (level, bucket_width, node_id, bucket_start, import_wh, export_wh, meters_reporting)
+SELECT l.level, w.bucket_width, l.node_id, w.bucket_start,
+       sum(h.import_wh), sum(h.export_wh), count(DISTINCT h.meter_point_id)
+  FROM (SELECT r.meter_point_id, r.interval_start, r.import_wh, r.export_wh,
+               mp.secondary_substation_id, ss.feeder_id, f.substation_id
+          FROM unnest($1::timestamptz[]) AS hr(hour_start)
+          JOIN meter_reading r ON r.interval_start >= hr.hour_start AND r.interval_start < hr.hour_start + INTERVAL '1 hour'
+          JOIN meter_point mp ON mp.id = r.meter_point_id
+          JOIN secondary_substation ss ON ss.id = mp.secondary_substation_id
+          JOIN feeder f ON f.id = ss.feeder_id) h
+  ${bucketsOf('h')}
+  ${levelsOf('h')}
+ GROUP BY l.level, w.bucket_width, l.node_id, w.bucket_start`;
+
+export const DELETE_ROLLUP_RANGE_SQL = `DELETE FROM rollup_load WHERE bucket_start >= $1 AND bucket_start < $2`;
+export const REBUILD_ROLLUP_RANGE_SQL = `
+INSERT INTO rollup_load (level, bucket_width, node_id, bucket_start, import_wh, export_wh, meters_reporting)
+SELECT l.level, w.bucket_width, l.node_id, w.bucket_start,
+       sum(h.import_wh), sum(h.export_wh), count(DISTINCT h.meter_point_id)
+  FROM (SELECT r.meter_point_id, r.interval_start, r.import_wh, r.export_wh,
+               mp.secondary_substation_id, ss.feeder_id, f.substation_id
+          FROM meter_reading r
+          JOIN meter_point mp ON mp.id = r.meter_point_id
+          JOIN secondary_substation ss ON ss.id = mp.secondary_substation_id
+          JOIN feeder f ON f.id = ss.feeder_id
+         WHERE r.interval_start >= $1 AND r.interval_start < $2) h
+  ${bucketsOf('h')}
+  ${levelsOf('h')}
+ GROUP BY l.level, w.bucket_width, l.node_id, w.bucket_start`;

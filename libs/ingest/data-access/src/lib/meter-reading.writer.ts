@@ -1,0 +1,284 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Pool, PoolClient } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { CopyValue, copyTextChunks, copyTextValue } from './copy-text';
+import { INSERT_READINGS_SQL, INVALIDATE_GIVEN_HOURS_SQL, INVALIDATE_HOURS_SQL } from './load-rollup.sql';
+import { ensurePartitions } from './partitions';
+import { detectStorageMode } from './storage-mode';
+import { PARTITIONS_AHEAD_DAYS, RAW_RETENTION_DAYS } from './storage-settings';
+import type { ReadingRow, StorageMode, TelemetryRow, WriteResult } from './types';
+
+const DAY_MS = 86_400_000;
+
+// Per-connection staging tables: created once per pooled connection, emptied at every commit.
+// Temporary tables are neither WAL-logged nor shared, so COPY into them is the cheapest way in.
+const STAGE_READING_DDL = `
+CREATE TEMP TABLE IF NOT EXISTS ingest_stage_reading (
+  meter_point_id text, interval_start timestamptz, interval_end timestamptz, resolution text,
+  import_wh bigint, export_wh bigint, register_import_wh bigint, register_export_wh bigint,
+  quality text, event_id text
+) ON COMMIT DELETE ROWS`;
+const READING_COLUMNS = `meter_point_id, interval_start, interval_end, resolution, import_wh, export_wh,
+  register_import_wh, register_export_wh, quality, event_id`;
+const COPY_READING_DIRECT = `COPY meter_reading (${READING_COLUMNS}) FROM STDIN`;
+/** After a direct COPY met a duplicate, this many batches go the staging way (a replay tends to continue). */
+const STAGED_AFTER_CONFLICT = 20;
+const COPY_READING = `COPY ingest_stage_reading (meter_point_id, interval_start, interval_end, resolution, import_wh, export_wh,
+  register_import_wh, register_export_wh, quality, event_id) FROM STDIN`;
+
+const STAGE_TELEMETRY_DDL = `
+CREATE TEMP TABLE IF NOT EXISTS ingest_stage_telemetry (
+  asset_id text, time timestamptz, soc_pct real, power_w integer, usable_capacity_wh bigint,
+  soh_pct real, temperature_c real, mode text, event_id text
+) ON COMMIT DELETE ROWS`;
+const COPY_TELEMETRY = `COPY ingest_stage_telemetry (asset_id, time, soc_pct, power_w, usable_capacity_wh, soh_pct, temperature_c, mode, event_id) FROM STDIN`;
+const INSERT_TELEMETRY_SQL = `
+WITH ins AS (
+  INSERT INTO battery_telemetry (asset_id, time, soc_pct, power_w, usable_capacity_wh, soh_pct, temperature_c, mode, event_id)
+  SELECT asset_id, time, soc_pct, power_w, usable_capacity_wh, soh_pct, temperature_c, mode, event_id
+    FROM ingest_stage_telemetry
+  ON CONFLICT (asset_id, time) DO NOTHING
+  RETURNING 1
+)
+SELECT (SELECT count(*) FROM ins)::integer AS inserted`;
+
+/** SQLSTATEs after which the whole (idempotent) transaction is simply run again. */
+const RETRYABLE = new Set(['40P01' /* deadlock_detected */, '40001' /* serialization_failure */]);
+
+export interface MeterReadingWriterOptions {
+  /** Skip detection (ingest_schema_info) when the caller knows the mode. */
+  storageMode?: StorageMode;
+  /**
+   * Native mode: before a batch, create the daily partitions its rows need (default true). Only for days
+   * within [now - retention, now + PARTITIONS_AHEAD_DAYS]; rows outside land in the DEFAULT partition.
+   */
+  autoPartition?: boolean;
+  /** Attempts on deadlock / serialization failure (default 3). */
+  maxAttempts?: number;
+  /** Clock, for tests. */
+  now?: () => Date;
+}
+
+const READING_VALUES = (r: ReadingRow): CopyValue[] => [
+  r.meterPointId,
+  r.intervalStart,
+  r.intervalEnd,
+  r.resolution,
+  r.importWh,
+  r.exportWh,
+  r.registerImportWh,
+  r.registerExportWh,
+  r.quality,
+  r.eventId,
+];
+
+const TELEMETRY_VALUES = (t: TelemetryRow): CopyValue[] => [
+  t.assetId,
+  t.time,
+  t.stateOfChargePct,
+  t.powerW,
+  t.usableCapacityWh,
+  t.stateOfHealthPct,
+  t.temperatureC,
+  t.mode,
+  t.eventId,
+];
+
+/**
+ * COPY text of readings, specialised for the hot path: fields whose contract rules out tabs, newlines
+ * and backslashes (validated ids, instants, enums, integers) are written as they are.
+ */
+function* readingCopyChunks(rows: readonly ReadingRow[], rowsPerChunk = 2000): Generator<string> {
+  const iso = (v: string | Date): string => (typeof v === 'string' ? v : v.toISOString());
+  for (let i = 0; i < rows.length; i += rowsPerChunk) {
+    let chunk = '';
+    const end = Math.min(rows.length, i + rowsPerChunk);
+    for (let j = i; j < end; j++) {
+      const r = rows[j];
+      chunk += `${copyTextValue(r.meterPointId)}\t${iso(r.intervalStart)}\t${iso(r.intervalEnd)}\t${r.resolution}\t${r.importWh}\t${r.exportWh}\t${r.registerImportWh}\t${r.registerExportWh}\t${r.quality}\t${copyTextValue(r.eventId)}\n`;
+    }
+    yield chunk;
+  }
+}
+
+/** Distinct UTC hours (ISO strings) of the readings' interval starts. */
+function hoursOf(rows: readonly ReadingRow[]): string[] {
+  // Validated instants end in Z, so 'YYYY-MM-DDTHH' names the UTC hour without parsing a date per row.
+  const hours = new Set<string>();
+  for (const r of rows) {
+    const s = r.intervalStart;
+    hours.add(
+      typeof s === 'string' && s.endsWith('Z')
+        ? `${s.slice(0, 13)}:00:00Z`
+        : new Date(Math.floor(new Date(s).getTime() / 3_600_000) * 3_600_000).toISOString(),
+    );
+  }
+  return [...hours].sort();
+}
+
+/** UTC day number of an instant; ISO strings ending in Z are read without a Date allocation. */
+function utcDay(v: string | Date): number {
+  if (typeof v === 'string' && v.length >= 10 && v.endsWith('Z')) {
+    return Math.floor(
+      Date.UTC(Number(v.slice(0, 4)), Number(v.slice(5, 7)) - 1, Number(v.slice(8, 10))) / DAY_MS,
+    );
+  }
+  return Math.floor(new Date(v).getTime() / DAY_MS);
+}
+
+/**
+ * Writes raw series in one transaction per call. Readings first try COPY straight into meter_reading
+ * (the common case: new data); if that meets a duplicate key, the batch goes through a temporary staging
+ * table and INSERT ... SELECT ... ON CONFLICT DO NOTHING, so that replays and duplicates store nothing
+ * twice. In native mode the transaction also records the touched hours for refreshRollups().
+ * When the promise resolves the batch is durable: the caller may commit its Kafka offsets.
+ */
+export class MeterReadingWriter {
+  private mode: Promise<StorageMode> | undefined;
+  private readonly staged = new WeakSet<PoolClient>();
+  private readonly knownDays = new Set<number>();
+  private readonly autoPartition: boolean;
+  private readonly maxAttempts: number;
+  private readonly now: () => Date;
+  private stagedBatchesLeft = 0;
+
+  constructor(
+    private readonly pool: Pool,
+    options: MeterReadingWriterOptions = {},
+  ) {
+    if (options.storageMode) this.mode = Promise.resolve(options.storageMode);
+    this.autoPartition = options.autoPartition ?? true;
+    this.maxAttempts = options.maxAttempts ?? 3;
+    this.now = options.now ?? (() => new Date());
+  }
+
+  storageMode(): Promise<StorageMode> {
+    this.mode ??= detectStorageMode(this.pool).catch((err: unknown) => {
+      this.mode = undefined;
+      throw err;
+    });
+    return this.mode;
+  }
+
+  async writeReadings(rows: readonly ReadingRow[]): Promise<WriteResult> {
+    if (rows.length === 0) return { inserted: 0, duplicates: 0 };
+    const mode = await this.storageMode();
+    if (mode === 'native-partitioning') await this.ensureDays(rows.map((r) => utcDay(r.intervalStart)));
+    if (this.stagedBatchesLeft > 0) this.stagedBatchesLeft -= 1;
+    else {
+      const direct = await this.writeReadingsDirect(rows, mode);
+      if (direct !== undefined) return direct;
+      this.stagedBatchesLeft = STAGED_AFTER_CONFLICT;
+    }
+    // Native mode also records the touched hours for refreshRollups(); TimescaleDB's caggs track that themselves.
+    const after = mode === 'native-partitioning' ? INVALIDATE_HOURS_SQL : undefined;
+    const inserted = await this.inTransaction(COPY_READING, rows, READING_VALUES, INSERT_READINGS_SQL, after);
+    return { inserted, duplicates: rows.length - inserted };
+  }
+
+  async writeTelemetry(rows: readonly TelemetryRow[]): Promise<WriteResult> {
+    if (rows.length === 0) return { inserted: 0, duplicates: 0 };
+    if ((await this.storageMode()) === 'native-partitioning')
+      await this.ensureDays(rows.map((r) => utcDay(r.time)));
+    const inserted = await this.inTransaction(COPY_TELEMETRY, rows, TELEMETRY_VALUES, INSERT_TELEMETRY_SQL);
+    return { inserted, duplicates: rows.length - inserted };
+  }
+
+  /**
+   * The fast path for clean data: COPY straight into meter_reading inside a savepoint. A duplicate key
+   * (a replay, a duplicate inside the batch) aborts the COPY: the savepoint is rolled back and
+   * `undefined` tells the caller to take the de-duplicating staging path. Nothing half-written remains.
+   */
+  private async writeReadingsDirect(
+    rows: readonly ReadingRow[],
+    mode: StorageMode,
+  ): Promise<WriteResult | undefined> {
+    const client = await this.pool.connect();
+    let broken = false;
+    try {
+      await client.query('BEGIN');
+      try {
+        await client.query('SAVEPOINT direct_copy');
+        try {
+          await pipeline(Readable.from(readingCopyChunks(rows)), client.query(copyFrom(COPY_READING_DIRECT)));
+        } catch (err) {
+          if (sqlState(err) !== '23505') throw err;
+          await client.query('ROLLBACK');
+          return undefined;
+        }
+        if (mode === 'native-partitioning') await client.query(INVALIDATE_GIVEN_HOURS_SQL, [hoursOf(rows)]);
+        await client.query('COMMIT');
+        return { inserted: rows.length, duplicates: 0 };
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => {
+          broken = true;
+        });
+        throw err;
+      }
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  /** Creates the partitions of days not seen before by this writer, within the auto-partition window. */
+  private async ensureDays(days: number[]): Promise<void> {
+    if (!this.autoPartition) return;
+    const today = Math.floor(this.now().getTime() / DAY_MS);
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const d of days) {
+      if (this.knownDays.has(d) || d < today - RAW_RETENTION_DAYS || d > today + PARTITIONS_AHEAD_DAYS)
+        continue;
+      if (d < lo) lo = d;
+      if (d > hi) hi = d;
+    }
+    if (lo > hi) return;
+    await ensurePartitions(this.pool, new Date(lo * DAY_MS), new Date(hi * DAY_MS));
+    for (let d = lo; d <= hi; d++) this.knownDays.add(d);
+  }
+
+  private async inTransaction<T>(
+    copySql: string,
+    rows: readonly T[],
+    toValues: (row: T) => CopyValue[],
+    insertSql: string,
+    afterInsertSql?: string,
+  ): Promise<number> {
+    for (let attempt = 1; ; attempt++) {
+      const client = await this.pool.connect();
+      let broken = false;
+      try {
+        if (!this.staged.has(client)) {
+          // outside the transaction: a rollback must not take the staging table with it
+          await client.query(`${STAGE_READING_DDL}; ${STAGE_TELEMETRY_DDL}`);
+          this.staged.add(client);
+        }
+        await client.query('BEGIN');
+        try {
+          await pipeline(Readable.from(copyTextChunks(rows, toValues)), client.query(copyFrom(copySql)));
+          const res = await client.query<{ inserted: number }>(insertSql);
+          if (afterInsertSql && (res.rows[0]?.inserted ?? 0) > 0) await client.query(afterInsertSql);
+          await client.query('COMMIT');
+          return res.rows[0]?.inserted ?? 0;
+        } catch (err) {
+          await client.query('ROLLBACK').catch(() => {
+            broken = true;
+          });
+          throw err;
+        }
+      } catch (err) {
+        if (attempt < this.maxAttempts && RETRYABLE.has(sqlState(err))) continue;
+        throw err;
+      } finally {
+        client.release(broken);
+      }
+    }
+  }
+}
+
+function sqlState(err: unknown): string {
+  if (typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string')
+    return err.code;
+  return '';
+}

@@ -1,0 +1,15 @@
+import { GridTopology1730000000000 } from '@gridwerk/shared/data-access-topology';
+import { IngestRawSeries1730000000100 } from './1730000000100-ingest-raw-series.migration';
+import { IngestLoadRollups1730000000200 } from './1730000000200-ingest-load-rollups.migration';
+
+/**
+ * The ingest service's migrations, in order. Explicit, never synchronize. The topology tables come from
+ * the shared topology lib (the simulator, or the utility's GIS import, writes them too).
+ */
+export const INGEST_MIGRATIONS = [
+  GridTopology1730000000000,
+  IngestRawSeries1730000000100,
+  IngestLoadRollups1730000000200,
+];
+
+export { IngestLoadRollups1730000000200, IngestRawSeries1730000000100 };

@@ -1,0 +1,95 @@
+import { createIngestTestDb, IngestTestDb } from '../../testing/ingest-test-db';
+import { ensurePartitions } from '../partitions';
+import { detectStorageMode } from '../storage-mode';
+import { PARTITIONS_AHEAD_DAYS, PARTITIONS_BACK_DAYS } from '../storage-settings';
+
+const DAY = 86_400_000;
+const ymd = (t: number) => new Date(t).toISOString().slice(0, 10).replace(/-/g, '');
+
+async function relations(t: IngestTestDb): Promise<string[]> {
+  const rows: { name: string }[] = await t.ds.query(
+    `SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm') ORDER BY 1`,
+  );
+  return rows.map((r) => r.name);
+}
+
+describe('ingest migrations on plain PostgreSQL', () => {
+  let t: IngestTestDb;
+
+  beforeAll(async () => {
+    t = await createIngestTestDb('ingest_migrations');
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('chooses native partitioning and records it', async () => {
+    expect(await detectStorageMode(t.ds)).toBe('native-partitioning');
+    const rows: { key: string; value: string }[] = await t.ds.query(
+      'SELECT key, value FROM ingest_schema_info ORDER BY key',
+    );
+    expect(rows.find((r) => r.key === 'storage_mode')?.value).toBe('native-partitioning');
+    expect(rows.find((r) => r.key === 'storage_mode_reason')?.value).toMatch(/timescaledb/);
+  });
+
+  it('creates daily reading partitions back and ahead, weekly telemetry partitions and DEFAULT partitions', async () => {
+    const names = await relations(t);
+    const now = Date.now();
+    expect(names).toContain(`meter_reading_p${ymd(now - PARTITIONS_BACK_DAYS * DAY)}`);
+    expect(names).toContain(`meter_reading_p${ymd(now)}`);
+    expect(names).toContain(`meter_reading_p${ymd(now + PARTITIONS_AHEAD_DAYS * DAY)}`);
+    expect(names).toContain('meter_reading_default');
+    expect(names).toContain('battery_telemetry_default');
+    expect(names.filter((n) => n.startsWith('battery_telemetry_p')).length).toBeGreaterThanOrEqual(6);
+    const [partitioned] = await t.ds.query(
+      `SELECT count(*)::int AS n FROM pg_inherits WHERE inhparent = 'meter_reading'::regclass`,
+    );
+    expect(partitioned.n).toBe(PARTITIONS_BACK_DAYS + PARTITIONS_AHEAD_DAYS + 1 + 1 /* default */);
+  });
+
+  it('exposes the same query surface as the TimescaleDB mode', async () => {
+    for (const width of ['15m', '1h']) {
+      for (const level of ['secondary_substation', 'feeder', 'substation']) {
+        const cols: { column_name: string }[] = await t.ds.query(
+          `SELECT column_name FROM information_schema.columns WHERE table_name = $1 ORDER BY ordinal_position`,
+          [`load_${width}_${level}`],
+        );
+        expect(cols.map((c) => c.column_name)).toEqual([
+          'node_id',
+          'bucket_start',
+          'import_wh',
+          'export_wh',
+          'net_wh',
+          'meters_reporting',
+        ]);
+      }
+    }
+  });
+
+  it('is a no-op when run again, and ensurePartitions is a no-op when partitions exist', async () => {
+    expect(await t.ds.runMigrations()).toEqual([]);
+    const now = new Date();
+    expect(await ensurePartitions(t.ds, new Date(now.getTime() - 5 * DAY), now)).toBe(0);
+  });
+
+  it('reverts every migration with down, and runs up again', async () => {
+    const before = await relations(t);
+    await t.ds.undoLastMigration();
+    await t.ds.undoLastMigration();
+    await t.ds.undoLastMigration();
+    const left = (await relations(t)).filter((n) => n !== 'typeorm_migrations');
+    expect(left).toEqual([]);
+    const fns: unknown[] = await t.ds.query(
+      `SELECT 1 FROM pg_proc WHERE proname IN ('ensure_partitions', 'ingest_ensure_range_partitions')`,
+    );
+    expect(fns).toHaveLength(0);
+    const ran = await t.ds.runMigrations();
+    expect(ran.map((m) => m.name)).toEqual([
+      'GridTopology1730000000000',
+      'IngestRawSeries1730000000100',
+      'IngestLoadRollups1730000000200',
+    ]);
+    expect(await relations(t)).toEqual(before);
+  });
+});

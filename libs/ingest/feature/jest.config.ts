@@ -1,0 +1,5 @@
+export default {
+  displayName: 'ingest-feature',
+  preset: '../../../jest.preset.js',
+  rootDir: '.',
+};

@@ -1,0 +1,5 @@
+export default {
+  displayName: 'shared-data-access-database',
+  preset: '../../../jest.preset.js',
+  rootDir: '.',
+};

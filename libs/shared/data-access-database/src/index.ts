@@ -1,0 +1,14 @@
+export {
+  assertTestDatabase,
+  databaseConfigSpec,
+  DatabaseError,
+  databaseName,
+  dropDatabase,
+  ensureDatabase,
+  postgresDataSourceOptions,
+  redactUrl,
+} from './postgres';
+export { createTestDatabase, testServerUrl } from './testing/test-database';
+export type { TestDatabase } from './testing/test-database';
+export { withTransaction } from './transaction';
+export type { IsolationLevel } from './transaction';

@@ -1,0 +1,5 @@
+export default {
+  displayName: 'shared-data-access-kafka',
+  preset: '../../../jest.preset.js',
+  rootDir: '.',
+};

@@ -1,0 +1,16 @@
+export { buildDeadLetter } from './dead-letter';
+export type { DeadLetterReason, FailedMessage } from './dead-letter';
+export { kafkaClientConfig, kafkaConfigSpec, kafkaSettingsFrom } from './kafka.config';
+export type { KafkaSettings } from './kafka.config';
+export {
+  createKafkaClient,
+  DeadLetterPublisher,
+  KAFKA_CLIENT,
+  KAFKA_SETTINGS,
+  KafkaHealthIndicator,
+  KafkaModule,
+  KafkaProducer,
+} from './kafka.module';
+export { kafkaMicroserviceOptions, RawKafkaDeserializer } from './kafka-transport';
+export type { RawKafkaMessage } from './kafka-transport';
+export { createTopic, readMessages, testBrokers, testKafka, uniqueName } from './testing/kafka-test';

@@ -1,0 +1,7 @@
+export { GridTopology1730000000000 } from './1730000000000-grid-topology.migration';
+export { TopologyRepository } from './topology.repository';
+export type { TopologyCounts, TopologyMeterPoint, TopologySnapshot } from './topology.repository';
+
+import { GridTopology1730000000000 } from './1730000000000-grid-topology.migration';
+/** The topology tables' migrations (run by every owner of a database that holds them; idempotent by name). */
+export const TOPOLOGY_MIGRATIONS = [GridTopology1730000000000];

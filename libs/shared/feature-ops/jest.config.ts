@@ -1,0 +1,5 @@
+export default {
+  displayName: 'shared-feature-ops',
+  preset: '../../../jest.preset.js',
+  rootDir: '.',
+};

@@ -1,0 +1,5 @@
+export default {
+  displayName: 'shared-util-calendar',
+  preset: '../../../jest.preset.js',
+  rootDir: '.',
+};

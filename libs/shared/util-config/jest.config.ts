@@ -1,0 +1,5 @@
+export default {
+  displayName: 'shared-util-config',
+  preset: '../../../jest.preset.js',
+  rootDir: '.',
+};

@@ -1,0 +1,5 @@
+export default {
+  displayName: 'shared-util-load-profiles',
+  preset: '../../../jest.preset.js',
+  rootDir: '.',
+};

@@ -1,0 +1,5 @@
+export default {
+  displayName: 'shared-util-logging',
+  preset: '../../../jest.preset.js',
+  rootDir: '.',
+};

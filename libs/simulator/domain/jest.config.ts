@@ -1,0 +1,5 @@
+export default {
+  displayName: 'simulator-domain',
+  preset: '../../../jest.preset.js',
+  rootDir: '.',
+};

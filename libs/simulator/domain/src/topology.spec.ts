@@ -1,0 +1,92 @@
+import { generateTopology, isMeterPointId, topologyToJson } from './topology';
+
+describe('generateTopology', () => {
+  const topo = generateTopology({ seed: 'leipzig', meters: 12000 });
+
+  it('sizes the grid from the meter count', () => {
+    expect(topo.meteringPoints).toHaveLength(12000);
+    expect(topo.substations).toHaveLength(2);
+    expect(topo.substations[0].name).toBe('UW Leipzig-Nord');
+    const perSub = topo.substations.map(
+      (s) => topo.feeders.filter((f) => f.substationId === s.substationId).length,
+    );
+    for (const n of perSub) expect(n >= 4 && n <= 8).toBe(true);
+    const metersPerStation = 12000 / topo.secondarySubstations.length;
+    expect(metersPerStation).toBeGreaterThanOrEqual(60);
+    expect(metersPerStation).toBeLessThanOrEqual(150);
+    for (const s of topo.secondarySubstations) expect([250, 400, 630, 800]).toContain(s.ratedKva);
+    expect(topo.batteries).toHaveLength(60);
+  });
+
+  it('creates valid, unique Messlokations-IDs and a realistic customer mix', () => {
+    const ids = new Set(topo.meteringPoints.map((m) => m.meterPointId));
+    expect(ids.size).toBe(12000);
+    expect(
+      topo.meteringPoints.filter((m) => !isMeterPointId(m.meterPointId) || m.meterPointId.length !== 33),
+    ).toEqual([]);
+    expect(topo.meteringPoints.filter((m) => !Number.isInteger(m.annualConsumptionWh))).toEqual([]);
+    const share = (t: string): number =>
+      topo.meteringPoints.filter((m) => m.customerType === t).length / 12000;
+    expect(share('household')).toBeCloseTo(0.7, 1);
+    expect(share('commerce')).toBeCloseTo(0.12, 1);
+    expect(share('agriculture')).toBeCloseTo(0.03, 1);
+    expect(share('household-pv')).toBeCloseTo(0.1, 1);
+    expect(share('household-pv-storage')).toBeCloseTo(0.05, 1);
+    const violations = topo.meteringPoints.filter((m) => {
+      const kwh = m.annualConsumptionWh / 1000;
+      const inRange =
+        m.customerType === 'commerce'
+          ? kwh >= 10_000 && kwh <= 80_000
+          : m.customerType === 'agriculture'
+            ? kwh >= 20_000 && kwh <= 60_000
+            : kwh >= 1500 && kwh <= 5000;
+      const isPv = m.customerType === 'household-pv' || m.customerType === 'household-pv-storage';
+      const pvOk = isPv ? m.pvPeakW !== null && m.pvPeakW >= 3000 && m.pvPeakW <= 15000 : m.pvPeakW === null;
+      const storageOk = (m.customerType === 'household-pv-storage') === (m.homeStorageWh !== null);
+      return !inRange || !pvOk || !storageOk;
+    });
+    expect(violations).toEqual([]);
+  });
+
+  it('forms energy communities of 20-60 members within a feeder', () => {
+    expect(topo.communities.length).toBeGreaterThan(0);
+    const byCommunity = new Map<string, { count: number; feeders: Set<string> }>();
+    for (const m of topo.meteringPoints) {
+      if (m.communityId === null) continue;
+      const e = byCommunity.get(m.communityId) ?? { count: 0, feeders: new Set<string>() };
+      e.count++;
+      e.feeders.add(m.feederId);
+      byCommunity.set(m.communityId, e);
+    }
+    expect(byCommunity.size).toBe(topo.communities.length);
+    for (const c of topo.communities) {
+      const e = byCommunity.get(c.communityId);
+      expect(e?.count).toBe(c.memberCount);
+      expect(c.memberCount >= 20 && c.memberCount <= 60).toBe(true);
+      expect([...(e?.feeders ?? [])]).toEqual([c.feederId]);
+    }
+    const share =
+      topo.meteringPoints.filter((m) => m.communityId !== null).length / topo.meteringPoints.length;
+    expect(share).toBeGreaterThan(0.3);
+    expect(share).toBeLessThan(0.5);
+  });
+
+  it('creates second-life fleet batteries within their specified ranges', () => {
+    for (const b of topo.batteries) {
+      expect(b.assetId).toMatch(/^BAT-\d{4}$/);
+      expect(b.stateOfHealthPct >= 70 && b.stateOfHealthPct <= 92).toBe(true);
+      expect(b.usableCapacityWh).toBe(Math.round((b.nominalCapacityWh * b.stateOfHealthPct) / 100));
+      expect(b.roundTripEfficiency >= 0.85 && b.roundTripEfficiency <= 0.92).toBe(true);
+      expect(b.minSocPct).toBe(10);
+      expect(b.maxSocPct).toBe(95);
+    }
+    expect(generateTopology({ seed: 1, meters: 10 }).batteries).toHaveLength(1);
+  });
+
+  it('is deterministic and serialisable', () => {
+    const json = topologyToJson(generateTopology({ seed: 'leipzig', meters: 500 }));
+    expect(topologyToJson(generateTopology({ seed: 'leipzig', meters: 500 }))).toBe(json);
+    expect(topologyToJson(generateTopology({ seed: 'dresden', meters: 500 }))).not.toBe(json);
+    expect((JSON.parse(json) as { meteringPoints: unknown[] }).meteringPoints).toHaveLength(500);
+  });
+});

@@ -1,0 +1,5 @@
+export default {
+  displayName: 'simulator-feature',
+  preset: '../../../jest.preset.js',
+  rootDir: '.',
+};

@@ -1,0 +1,7 @@
+export { encodeReading, encodeStep, encodeTelemetry, SIMULATOR_SOURCE } from './event-encoder';
+export { KafkaEventSink } from './kafka-sink';
+export { ParallelKafkaEventSink } from './parallel-kafka-sink';
+export type { EventSink } from './kafka-sink';
+export { ProgressReporter } from './progress';
+export { SimulationRunner } from './simulation-runner';
+export type { RunOptions, RunResult, SimulationMode } from './simulation-runner';

@@ -1,0 +1,224 @@
+import { parseArgs } from 'node:util';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { Pool } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { DataSource } from 'typeorm';
+import { MeterReading } from '@gridwerk/contracts';
+import { INGEST_MIGRATIONS } from '@gridwerk/ingest/data-access';
+import { createTestDatabase, postgresDataSourceOptions } from '@gridwerk/shared/data-access-database';
+import { builtInProfiles, createGridSimulation } from '@gridwerk/simulator/domain';
+import { encodeReading, ParallelKafkaEventSink } from '@gridwerk/simulator/feature';
+import { IngestProcess } from '../../e2e/service-process';
+import { benchLog, withBenchTopics } from '../lib/bench-kafka';
+import { mib, PeakMemory } from '../lib/peak-memory';
+
+/**
+ * Ingest benchmark: N readings in the real broker, then
+ *  (a) raw consume rate of that topic with kafkajs, no database;
+ *  (b) raw COPY rate of the same rows into the same table (meter_reading) with pg;
+ *  (c) end-to-end rate through the ingest service (a real process: consume, validate, COPY, commit);
+ * ratio = c / min(a, b). Prints one JSON object.   npm run bench:ingest [-- --rows 1000000]
+ */
+const log = benchLog;
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      rows: { type: 'string', default: '1000000' },
+      'batch-rows': { type: 'string', default: '10000' },
+      concurrency: { type: 'string', default: '2' },
+    },
+  });
+  const target = Number(values.rows);
+  await withBenchTopics(
+    'ingest',
+    { readings: 6, telemetry: 1 },
+    async ({ kafka, client, brokers, topics }) => {
+      const suffix = Date.now().toString(36);
+      const db = await createTestDatabase('bench_ingest');
+      const mem = new PeakMemory();
+      try {
+        // 0. produce N readings (a day of 15-minute readings of N/96 meters)
+        const meters = Math.ceil(target / 96);
+        const sim = createGridSimulation({
+          seed: 1,
+          meters,
+          start: '2026-03-02T00:00:00Z',
+          days: 1,
+          resolutionMinutes: 15,
+          profiles: builtInProfiles(),
+        });
+        const sink = new ParallelKafkaEventSink(kafka, client, {
+          workers: 2,
+          chunkSize: 5_000,
+          inFlightPerWorker: 3,
+        });
+        await sink.connect([topics.readings]);
+        const rows: MeterReading[] = [];
+        let produced = 0;
+        const tp = Date.now();
+        for (let s = sim.nextStep(); s && produced < target; s = sim.nextStep()) {
+          const batch = s.readings.slice(0, target - produced);
+          rows.push(...batch);
+          await sink.send(topics.readings, batch.map(encodeReading));
+          produced += batch.length;
+        }
+        await sink.close();
+        log(`produced ${produced} readings in ${((Date.now() - tp) / 1000).toFixed(1)} s`);
+
+        // (a) raw consume
+        const consumer = kafka.consumer({
+          groupId: `bench-raw-${suffix}`,
+          maxBytes: 32 << 20,
+          maxBytesPerPartition: 8 << 20,
+        });
+        await consumer.connect();
+        await consumer.subscribe({ topic: topics.readings, fromBeginning: true });
+        let consumed = 0;
+        const ta = Date.now();
+        await new Promise<void>((resolve) => {
+          void consumer.run({
+            eachBatch: async ({ batch }) => {
+              consumed += batch.messages.length;
+              if (consumed >= produced) resolve();
+            },
+          });
+        });
+        const aSeconds = (Date.now() - ta) / 1000;
+        await consumer.disconnect();
+        const a = produced / aSeconds;
+        log(`(a) raw consume: ${Math.round(a)} rows/s`);
+
+        // (b) raw COPY into meter_reading of a migrated database
+        const ds = new DataSource(
+          postgresDataSourceOptions({ url: db.url, applicationName: 'bench', migrations: INGEST_MIGRATIONS }),
+        );
+        await ds.initialize();
+        await ds.runMigrations();
+        await ds.destroy();
+        const pool = new Pool({ connectionString: db.url, max: 2 });
+        await pool.query(`SELECT ensure_partitions('2026-03-01', '2026-03-04')`);
+        const esc = (v: string): string => v;
+        const lines = rows.map(
+          (r) =>
+            `${esc(r.meterPointId)}\t${r.intervalStart}\t${r.intervalEnd}\t${r.resolution}\t${r.importWh}\t${r.exportWh}\t${r.registerImportWh}\t${r.registerExportWh}\t${r.quality}\t${r.meterPointId}/${r.intervalStart}\n`,
+        );
+        const pc = await pool.connect();
+        const tb = Date.now();
+        for (let i = 0; i < lines.length; i += Number(values['batch-rows'])) {
+          const chunk = lines.slice(i, i + Number(values['batch-rows']));
+          await pc.query('BEGIN');
+          await pipeline(
+            Readable.from([chunk.join('')]),
+            pc.query(
+              copyFrom(
+                'COPY meter_reading (meter_point_id, interval_start, interval_end, resolution, import_wh, export_wh, register_import_wh, register_export_wh, quality, event_id) FROM STDIN',
+              ),
+            ),
+          );
+          await pc.query('COMMIT');
+        }
+        const b = produced / ((Date.now() - tb) / 1000);
+        pc.release();
+        await pool.query('TRUNCATE meter_reading');
+        await pool.query('TRUNCATE rollup_invalidation');
+        log(`(b) raw COPY: ${Math.round(b)} rows/s`);
+
+        // (c) end to end through the ingest service
+        const ingest = new IngestProcess(
+          3990,
+          {
+            DATABASE_URL: db.url,
+            KAFKA_BROKERS: brokers,
+            INGEST_CONSUMER_GROUP: `bench-ingest-${suffix}`,
+            INGEST_READINGS_TOPIC: topics.readings,
+            INGEST_TELEMETRY_TOPIC: topics.telemetry,
+            INGEST_MAX_BATCH_ROWS: values['batch-rows'],
+            INGEST_PARTITIONS_CONCURRENTLY: values.concurrency,
+            INGEST_ROLLUP_REFRESH_MS: process.env['BENCH_REFRESH_MS'] ?? '2000',
+            LOG_LEVEL: 'warn',
+          },
+          [
+            // as deployed (k8s/ sets NODE_OPTIONS the same way): a larger young generation halves GC time at this rate
+            '--max-semi-space-size=64',
+            ...(process.env['BENCH_PROFILE_DIR']
+              ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_PROFILE_DIR']}`]
+              : []),
+          ],
+        );
+        // Progress from the service's own counter: polling count(*) would load the database being measured.
+        const count = async (): Promise<number> => {
+          const m = /gridwerk_ingest_rows_total\{table="meter_reading",result="inserted"[^}]*\} (\d+)/.exec(
+            await ingest.metrics().catch(() => ''),
+          );
+          return Number(m?.[1] ?? 0);
+        };
+        await ingest.start();
+        let t0 = 0;
+        let n0 = 0;
+        let n = 0;
+        let peakService = 0;
+        let serviceStats = {};
+        for (;;) {
+          n = await count();
+          peakService = Math.max(peakService, ingest.peakRssBytes() ?? 0);
+          if (t0 === 0 && n > 0) {
+            t0 = Date.now();
+            n0 = n;
+          }
+          if (n >= produced) break;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        const c = (n - n0) / ((Date.now() - t0) / 1000);
+        const stored = Number(
+          (await pool.query<{ n: string }>('SELECT count(*)::text AS n FROM meter_reading')).rows[0]?.n ?? 0,
+        );
+        if (stored !== produced)
+          throw new Error(`service reported ${n} rows but the table holds ${stored} of ${produced}`);
+        const metrics = await ingest.metrics();
+        const metric = (re: RegExp): number => Number(re.exec(metrics)?.[1] ?? 0);
+        serviceStats = {
+          duplicates: metric(
+            /gridwerk_ingest_rows_total\{table="meter_reading",result="duplicate"[^}]*\} (\d+)/,
+          ),
+          batches: metric(/gridwerk_ingest_batch_seconds_count\{[^}]*\} (\d+)/),
+          batchSecondsSum:
+            Math.round(metric(/gridwerk_ingest_batch_seconds_sum\{[^}]*\} ([\d.]+)/) * 100) / 100,
+          failures: metric(/gridwerk_ingest_failures_total\{[^}]*\} (\d+)/),
+        };
+        log(`service: ${JSON.stringify(serviceStats)}`);
+        const warnings = ingest
+          .logs()
+          .split('\n')
+          .filter((l) => l.includes('"warn"') || l.includes('"error"'));
+        if (warnings.length > 0) log(`service warnings (last 5):\n${warnings.slice(-5).join('\n')}`);
+        await ingest.stop();
+        await pool.end();
+        log(`(c) end to end: ${Math.round(c)} rows/s`);
+        process.stdout.write(
+          `${JSON.stringify({
+            benchmark: 'ingest',
+            rows: produced,
+            batchRows: Number(values['batch-rows']),
+            partitionsConcurrently: Number(values.concurrency),
+            rawConsumeRowsPerSecond: Math.round(a),
+            rawCopyRowsPerSecond: Math.round(b),
+            endToEndRowsPerSecond: Math.round(c),
+            ratio: Math.round((c / Math.min(a, b)) * 1000) / 1000,
+            peakRssMiB: { service: mib(peakService), benchmark: mib(mem.stop()) },
+            service: serviceStats,
+            target: { ratio: 0.5 },
+          })}\n`,
+        );
+      } finally {
+        await db.drop().catch(() => undefined);
+      }
+    },
+  );
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,111 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+
+const root = path.resolve(__dirname, '..', '..');
+
+/** A Gridwerk service as a real OS process (so a test can kill -9 it), on its own port, topics and database. */
+export class ServiceProcess {
+  private child: ChildProcess | undefined;
+  private output = '';
+
+  constructor(
+    readonly app: 'ingest' | 'simulator' | 'forecast' | 'settlement' | 'grid-api',
+    readonly port: number,
+    private readonly env: Record<string, string>,
+    /** Extra node flags, e.g. ['--cpu-prof'] when profiling a benchmark. */
+    private readonly nodeArgs: string[] = [],
+  ) {}
+
+  async start(): Promise<void> {
+    this.child = spawn(
+      process.execPath,
+      [
+        ...this.nodeArgs,
+        '-r',
+        'ts-node/register/transpile-only',
+        '-r',
+        'tsconfig-paths/register',
+        `apps/${this.app}/src/main.ts`,
+      ],
+      {
+        cwd: root,
+        env: {
+          ...process.env,
+          ...this.env,
+          HTTP_PORT: String(this.port),
+          TS_NODE_PROJECT: path.join(root, 'tsconfig.json'),
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    const keep = (b: Buffer): void => {
+      this.output = (this.output + b.toString()).slice(-20_000);
+    };
+    this.child.stdout?.on('data', keep);
+    this.child.stderr?.on('data', keep);
+    await this.waitHealthy(60_000);
+  }
+
+  /** Peak resident memory of the service process (VmHWM), in bytes; undefined once it exited. */
+  peakRssBytes(): number | undefined {
+    const pid = this.child?.pid;
+    if (pid === undefined || this.child?.exitCode !== null) return undefined;
+    try {
+      const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+      return m ? Number(m[1]) * 1024 : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  logs(): string {
+    return this.output;
+  }
+
+  async health(): Promise<{ status: number; body: string }> {
+    try {
+      const r = await fetch(`http://127.0.0.1:${this.port}/health`);
+      return { status: r.status, body: await r.text() };
+    } catch (err) {
+      return { status: 0, body: err instanceof Error ? err.message : String(err) };
+    }
+  }
+
+  async metrics(): Promise<string> {
+    const r = await fetch(`http://127.0.0.1:${this.port}/metrics`);
+    return r.text();
+  }
+
+  async waitHealthy(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (this.child?.exitCode !== null && this.child?.exitCode !== undefined)
+        throw new Error(`${this.app} exited ${this.child.exitCode}:\n${this.output}`);
+      if ((await this.health()).status === 200) return;
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    throw new Error(`${this.app} not healthy within ${timeoutMs} ms:\n${this.output}`);
+  }
+
+  /** kill -9: no shutdown hooks, no final commit. */
+  kill9(): Promise<void> {
+    return this.stop('SIGKILL');
+  }
+
+  stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    const c = this.child;
+    if (!c || c.exitCode !== null) return Promise.resolve();
+    return new Promise((resolve) => {
+      c.once('exit', () => resolve());
+      c.kill(signal);
+    });
+  }
+}
+
+/** The ingest service process. */
+export class IngestProcess extends ServiceProcess {
+  constructor(port: number, env: Record<string, string>, nodeArgs: string[] = []) {
+    super('ingest', port, env, nodeArgs);
+  }
+}

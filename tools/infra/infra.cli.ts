@@ -1,0 +1,61 @@
+import { InfraError } from './kafka-broker';
+import { infraDown, infraStatus, infraUp } from './infra';
+
+const HELP = `Usage: npm run infra:<up|down|status>
+
+  up      start a single-node Apache Kafka broker (KRaft, Java 17, jars from Maven Central),
+          create every topic of libs/contracts, create the dev and test databases
+  down    stop the broker this tool started
+  status  show whether the broker runs and answers
+
+Environment: KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (KAFKA_PORT+1), KAFKA_HEAP_MB (768),
+GRIDWERK_CACHE (~/.cache/gridwerk: resolved jars), GRIDWERK_STATE_DIR (.gridwerk/kafka-<port>),
+DATABASE_URL, TEST_DATABASE_URL.`;
+
+const log = (m: string): void => {
+  process.stdout.write(`[infra] ${m}\n`);
+};
+
+async function main(): Promise<number> {
+  const cmd = process.argv[2];
+  switch (cmd) {
+    case 'up': {
+      const t0 = Date.now();
+      const r = await infraUp(log);
+      log(
+        `${r.started ? 'Kafka started' : 'Kafka already running'} at ${r.broker} (pid ${r.pid ?? '?'}) in ${Date.now() - t0} ms`,
+      );
+      return 0;
+    }
+    case 'down':
+      if (!(await infraDown(log))) log('no broker started by this tool is running');
+      return 0;
+    case 'status': {
+      const s = await infraStatus();
+      process.stdout.write(`${JSON.stringify(s, null, 2)}\n`);
+      return s.kafka.running && s.kafka.answering ? 0 : 3;
+    }
+    case undefined:
+    case '-h':
+    case '--help':
+      process.stdout.write(`${HELP}\n`);
+      return cmd === undefined ? 2 : 0;
+    default:
+      process.stderr.write(`unknown command "${cmd}"\n${HELP}\n`);
+      return 2;
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    const msg =
+      err instanceof InfraError
+        ? `${err.code}: ${err.message}`
+        : err instanceof Error
+          ? (err.stack ?? err.message)
+          : String(err);
+    process.stderr.write(`[infra] ${msg}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,5 @@
+export default {
+  displayName: 'infra-tools',
+  preset: '../jest.preset.js',
+  rootDir: '.',
+};

@@ -1,0 +1,86 @@
+/**
+ * Applies a service's pending database migrations and exits: the command of the migration Jobs in
+ * k8s/migrations, run before a rollout so that replicas never migrate concurrently (TypeORM takes no
+ * lock). The forecast service migrates through its own CLI (`forecast migrate`); ingest has no CLI, so
+ * its migrations run from here.
+ *
+ *   ts-node --transpile-only -r tsconfig-paths/register tools/k8s/migrate.ts ingest
+ *
+ * Exit codes: 0 applied (or nothing pending), 2 usage or configuration error, 1 migration failed.
+ */
+import { DataSource, type DataSourceOptions } from 'typeorm';
+import { INGEST_MIGRATIONS } from '@gridwerk/ingest/data-access';
+import {
+  databaseConfigSpec,
+  postgresDataSourceOptions,
+  redactUrl,
+} from '@gridwerk/shared/data-access-database';
+import { ConfigError, loadConfig } from '@gridwerk/shared/util-config';
+
+/** What the migration Job's container may be given: the database fields of the platform spec. */
+export const migrateConfigSpec = { ...databaseConfigSpec };
+
+/** Services whose migrations this runner applies, by the name the Job passes. */
+export const MIGRATIONS: Readonly<Record<string, NonNullable<DataSourceOptions['migrations']>>> = {
+  ingest: INGEST_MIGRATIONS,
+};
+
+const EXIT_OK = 0;
+const EXIT_FAILED = 1;
+const EXIT_USAGE = 2;
+
+function log(level: 'info' | 'error', msg: string, extra: Record<string, unknown> = {}): void {
+  process.stderr.write(
+    `${JSON.stringify({ time: new Date().toISOString(), level, service: 'migrate', msg, ...extra })}\n`,
+  );
+}
+
+export async function migrate(argv: readonly string[]): Promise<number> {
+  const [service, ...rest] = argv;
+  const migrations = service === undefined ? undefined : MIGRATIONS[service];
+  if (migrations === undefined || rest.length > 0) {
+    log('error', `usage: migrate.ts <${Object.keys(MIGRATIONS).join('|')}>`);
+    return EXIT_USAGE;
+  }
+  let config;
+  try {
+    config = loadConfig(`${service}-migrate`, migrateConfigSpec);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      log('error', err.message);
+      return EXIT_USAGE;
+    }
+    throw err;
+  }
+  const ds = new DataSource(
+    postgresDataSourceOptions({
+      url: config.databaseUrl,
+      poolMax: 1,
+      applicationName: `gridwerk-${service}-migrate`,
+      migrations,
+    }),
+  );
+  try {
+    await ds.initialize();
+    const ran = await ds.runMigrations({ transaction: 'each' });
+    log('info', ran.length > 0 ? 'migrations applied' : 'schema up to date', {
+      database: redactUrl(config.databaseUrl),
+      migrations: ran.map((m) => m.name),
+    });
+    return EXIT_OK;
+  } catch (err) {
+    log('error', 'migration failed', {
+      database: redactUrl(config.databaseUrl),
+      error: err instanceof Error ? err.message : String(err),
+    });
+    return EXIT_FAILED;
+  } finally {
+    if (ds.isInitialized) await ds.destroy();
+  }
+}
+
+if (require.main === module) {
+  void migrate(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}
