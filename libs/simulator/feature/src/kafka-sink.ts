@@ -10,14 +10,16 @@ export interface EventSink {
 }
 
 /**
- * Pipelined Kafka producer for bulk streams: messages are cut into chunks and up to `inFlight`
- * produce requests run at once, each acknowledged by all in-sync replicas (acks=-1). Per-key order
- * within a run holds because requests on one broker connection are answered in order; a retried
- * chunk could overtake, which consumers tolerate (ingest is idempotent and order-free).
+ * Pipelined Kafka producer for bulk streams: messages are cut into chunks, up to `inFlight` chunks
+ * wait in a queue while the simulation goes on, and the chunks are sent one after another, each
+ * acknowledged by all in-sync replicas (acks=-1). Sending them one at a time keeps the order
+ * within every partition that of the simulation even when kafkajs retries a chunk (concurrent
+ * requests could overtake a retried one), so the same seed gives the same bytes in each partition.
  */
 export class KafkaEventSink implements EventSink {
   private readonly producer: Producer;
   private readonly pending = new Set<Promise<void>>();
+  private tail: Promise<void> = Promise.resolve();
   private failure: Error | undefined;
   private connected = false;
 
@@ -41,8 +43,11 @@ export class KafkaEventSink implements EventSink {
       if (this.failure) throw this.failure;
       while (this.pending.size >= this.opts.inFlight) await Promise.race(this.pending);
       const chunk = messages.slice(i, i + this.opts.chunkSize);
-      const p: Promise<void> = this.producer
-        .send({ topic, messages: chunk, acks: -1, compression: CompressionTypes.None })
+      const p: Promise<void> = this.tail
+        .then(() => {
+          if (this.failure) return undefined;
+          return this.producer.send({ topic, messages: chunk, acks: -1, compression: CompressionTypes.None });
+        })
         .then(
           () => undefined,
           (err: unknown) => {
@@ -50,6 +55,7 @@ export class KafkaEventSink implements EventSink {
           },
         )
         .finally(() => this.pending.delete(p));
+      this.tail = p;
       this.pending.add(p);
     }
   }

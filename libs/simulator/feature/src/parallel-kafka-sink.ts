@@ -13,7 +13,11 @@ const { Kafka, logLevel, CompressionTypes } = require('kafkajs');
 const kafka = new Kafka({ ...workerData.client, logLevel: logLevel.ERROR });
 const producer = kafka.producer({ allowAutoTopicCreation: false });
 const ready = producer.connect();
-parentPort.on('message', async (m) => {
+// one produce request at a time: a chunk retried by kafkajs (say, while a new topic elects its
+// leader) must not be overtaken by the next one, or per-partition order would depend on timing
+let tail = Promise.resolve();
+parentPort.on('message', (m) => { tail = tail.then(() => handle(m)); });
+async function handle(m) {
   if (m.type === 'close') { await ready.catch(() => {}); await producer.disconnect().catch(() => {}); parentPort.postMessage({ type: 'closed' }); return; }
   try {
     await ready;
@@ -24,7 +28,7 @@ parentPort.on('message', async (m) => {
   } catch (err) {
     parentPort.postMessage({ type: 'error', id: m.id, message: err && err.message ? err.message : String(err) });
   }
-});
+}
 `;
 
 interface WorkerSlot {
@@ -34,8 +38,9 @@ interface WorkerSlot {
 
 /**
  * Bulk producer that spreads the produce work over worker threads (kafkajs spends most of a core
- * encoding record batches). Each partition is served by exactly one worker, so per-key order holds
- * as with a single producer.
+ * encoding record batches). Each partition is served by exactly one worker and each worker sends
+ * its chunks one after another (`inFlightPerWorker` bounds the chunks queued at a worker), so the
+ * order within every partition is that of the simulation, whatever the timing.
  */
 export class ParallelKafkaEventSink implements EventSink {
   private readonly slots: WorkerSlot[] = [];
