@@ -70,6 +70,8 @@ export interface FoldReport {
   trainingSeconds: number;
   bestEpoch: number;
   modelMae: number;
+  /** Share of this fold's targets inside the model's P10–P90 interval. */
+  modelCoverage: number;
 }
 
 export interface BacktestReport {
@@ -230,6 +232,7 @@ export async function runBacktest(series: LoadSeries, options: BacktestOptions):
     const rows = keep.map((i) => test.rows[i]).filter((r) => r !== undefined);
     const predicted = model.predict(rows);
     let foldAbs = 0;
+    let foldInside = 0;
     keep.forEach((i, k) => {
       const a = test.actual[i] ?? Number.NaN;
       const m = predicted[k];
@@ -240,6 +243,7 @@ export async function runBacktest(series: LoadSeries, options: BacktestOptions):
       fc.persistence7d.push(withInterval(p7[k] ?? Number.NaN, q7));
       fc.slp.push(withInterval(slp[k] ?? Number.NaN, qSlp));
       foldAbs += Math.abs(m.p50 - a);
+      if (a >= m.p10 && a <= m.p90) foldInside++;
     });
     const meta = model.metadata.training;
     model.dispose();
@@ -253,10 +257,11 @@ export async function runBacktest(series: LoadSeries, options: BacktestOptions):
       trainingSeconds: seconds,
       bestEpoch: meta.bestEpoch,
       modelMae: keep.length > 0 ? foldAbs / keep.length : Number.NaN,
+      modelCoverage: keep.length > 0 ? foldInside / keep.length : Number.NaN,
     };
     foldReports.push(report);
     log(
-      `fold ${f + 1}/${nFolds}: ${report.n} targets over ${report.origins} origins, model MAE ${report.modelMae.toFixed(3)}, trained in ${seconds.toFixed(1)} s`,
+      `fold ${f + 1}/${nFolds}: ${report.n} targets over ${report.origins} origins, model MAE ${report.modelMae.toFixed(3)}, P10–P90 coverage ${report.modelCoverage.toFixed(3)}, trained in ${seconds.toFixed(1)} s`,
     );
   }
 

@@ -66,6 +66,45 @@ describe('quantile model', () => {
     await expect(loadQuantileModel({ format: 'other' })).rejects.toThrow('MODEL.BAD_ARTEFACT');
   });
 
+  it('applies the L2 penalty in its own training loop (smaller weights than without)', async () => {
+    const sumOfSquares = async (l2: number): Promise<number> => {
+      const m = await trainQuantileModel(input, {
+        seed: 3,
+        maxEpochs: 20,
+        patience: 20,
+        learningRate: 0.02,
+        hiddenUnits: [16, 16],
+        l2,
+      });
+      const artefact = await m.toArtefact();
+      m.dispose();
+      const bytes = Buffer.from(artefact.weightsBase64, 'base64');
+      const w = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+      // Hidden-layer kernels only (the penalised weights): every kernel but the output layer's.
+      let offset = 0;
+      let sum = 0;
+      artefact.weightSpecs.forEach((spec, i) => {
+        const size = spec.shape.reduce((a, b) => a * b, 1);
+        const hiddenKernel = spec.name.endsWith('kernel') && i < artefact.weightSpecs.length - 2;
+        if (hiddenKernel) for (let j = offset; j < offset + size; j++) sum += (w[j] ?? 0) ** 2;
+        offset += size;
+      });
+      return sum;
+    };
+    expect(await sumOfSquares(1)).toBeLessThan(0.5 * (await sumOfSquares(0)));
+  });
+
+  it('calibrates P10–P90 to about 80 % on later data of the same process', () => {
+    const later = toyData(3000);
+    const f = model.predict(later.rows.slice(1500));
+    const inside = f.filter((q, i) => {
+      const a = later.actual[1500 + i] ?? Number.NaN;
+      return a >= q.p10 && a <= q.p90;
+    }).length;
+    expect(inside / f.length).toBeGreaterThan(0.7);
+    expect(inside / f.length).toBeLessThan(0.9);
+  });
+
   it("fails clearly when the 'tensorflow' backend is not installed", async () => {
     await expect(useTfBackend('tensorflow')).rejects.toThrow(/MODEL.BACKEND_UNAVAILABLE.*tfjs-node/);
   });

@@ -27,11 +27,17 @@ export interface TrainOptions {
   validationFraction?: number;
   /** Seeds initialisers and batch shuffling. */
   seed?: number;
+  /**
+   * L2 penalty on the hidden layers' kernels (default 1e-2). Strong on purpose: with ~90 days of history
+   * the day-level features identify individual days, and an unregularised net memorises them — its
+   * P10/P90 collapse on the training days and its P50 degrades on new ones.
+   */
   l2?: number;
   /**
    * The P10/P90 distances to P50 are rescaled so that they are pinball-optimal on the validation tail
-   * for the quantiles 0.1 − margin and 0.9 + margin. The margin (default 0.04) compensates for the
-   * test period lying further from the training data than the validation tail does.
+   * for the quantiles 0.1 − margin and 0.9 + margin. A margin > 0 widens the interval for a test period
+   * lying further from the training data than the validation tail does; default 0 (with the default L2
+   * the calibrated interval covered 79–86 % on simulator backtests, winter to summer).
    */
   calibrationMargin?: number;
   log?: (message: string) => void;
@@ -98,7 +104,7 @@ function pinballTensor(y: tf.Tensor2D, q: tf.Tensor2D): tf.Scalar {
   });
 }
 
-function buildNetwork(inputs: number, hidden: readonly number[], seed: number, l2: number): tf.Sequential {
+function buildNetwork(inputs: number, hidden: readonly number[], seed: number): tf.Sequential {
   const model = tf.sequential();
   hidden.forEach((units, i) => {
     model.add(
@@ -106,7 +112,6 @@ function buildNetwork(inputs: number, hidden: readonly number[], seed: number, l
         units,
         activation: 'relu',
         kernelInitializer: tf.initializers.heNormal({ seed: seed + i }),
-        kernelRegularizer: l2 > 0 ? tf.regularizers.l2({ l2 }) : undefined,
         ...(i === 0 ? { inputShape: [inputs] } : {}),
       }),
     );
@@ -120,11 +125,25 @@ function buildNetwork(inputs: number, hidden: readonly number[], seed: number, l
   return model;
 }
 
+/**
+ * L2 penalty on the hidden layers' kernels, computed explicitly: a layer's `kernelRegularizer` only
+ * reaches `model.losses` through `fit`, not through the custom training loop below, where it was silently
+ * ignored.
+ */
+function hiddenKernelPenalty(network: tf.LayersModel, l2: number): tf.Scalar | undefined {
+  if (l2 <= 0) return undefined;
+  const kernels = network.layers
+    .slice(0, -1)
+    .flatMap((layer) => layer.trainableWeights.filter((w) => w.originalName.endsWith('kernel')))
+    .map((w) => tf.sum<tf.Scalar>(tf.square(w.read())));
+  return kernels.length > 0 ? tf.addN(kernels).mul<tf.Scalar>(l2) : undefined;
+}
+
 /** Pinball-optimal factor k for scaling the distance between P50 and one outer quantile. */
 function fitIntervalFactor(y: Float32Array, p50: Float32Array, outer: Float32Array, tau: number): number {
   let best = 1;
   let bestLoss = Number.POSITIVE_INFINITY;
-  for (let k = 0.5; k <= 3.0001; k += 0.05) {
+  for (let k = 0.5; k <= 8.0001; k += 0.05) {
     let loss = 0;
     for (let i = 0; i < y.length; i++)
       loss += pinballLoss(y[i] ?? 0, (p50[i] ?? 0) + k * ((outer[i] ?? 0) - (p50[i] ?? 0)), tau);
@@ -302,7 +321,8 @@ export async function trainQuantileModel(
   x.dispose();
   y.dispose();
 
-  const network = buildNetwork(width, hidden, seed, options.l2 ?? 1e-4);
+  const network = buildNetwork(width, hidden, seed);
+  const l2 = options.l2 ?? 1e-2;
   const optimizer = tf.train.adam(options.learningRate ?? 2e-3);
   const rng = mulberry32(seed);
   const validationLoss = (): number =>
@@ -335,8 +355,8 @@ export async function trainQuantileModel(
           yb,
           quantilesFromRaw(network.apply(xb, { training: true }) as tf.Tensor2D),
         );
-        const reg = network.losses.map((fn) => fn());
-        return reg.length > 0 ? tf.addN<tf.Scalar>([loss, ...reg]) : loss;
+        const penalty = hiddenKernelPenalty(network, l2);
+        return penalty === undefined ? loss : loss.add(penalty);
       });
       idx.dispose();
       // Yield to the event loop now and then so progress logs and timers stay responsive.
@@ -370,7 +390,7 @@ export async function trainQuantileModel(
     p50[i] = qVal[i * 3 + 1] ?? 0;
     p90[i] = qVal[i * 3 + 2] ?? 0;
   }
-  const margin = options.calibrationMargin ?? 0.04;
+  const margin = options.calibrationMargin ?? 0;
   const intervalScale = {
     lower: fitIntervalFactor(yv, p50, p10, 0.1 - margin),
     upper: fitIntervalFactor(yv, p50, p90, 0.9 + margin),
