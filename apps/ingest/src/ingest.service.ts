@@ -1,20 +1,23 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { Kafka } from 'kafkajs';
 import { Pool } from 'pg';
 import { DataSource } from 'typeorm';
-import { MeterReadingWriter, refreshRollups } from '@gridwerk/ingest/data-access';
-import { DeadLetterSink, IngestBatchHandler, IngestConsumer } from '@gridwerk/ingest/feature';
-import { DeadLetterPublisher, KAFKA_CLIENT } from '@gridwerk/shared/data-access-kafka';
+import { refreshRollups } from '@gridwerk/ingest/data-access';
 import { HealthRegistry, MetricsService } from '@gridwerk/shared/feature-ops';
 import { createLogger } from '@gridwerk/shared/util-logging';
 import type { IngestConfig } from './config/ingest.config';
 import { INGEST_CONFIG } from './ingest.tokens';
+import { IngestConsumerThreads } from './threads/consumer-threads';
+import type { ConsumerTotals } from './threads/protocol';
 
-/** Wires the ingest use case to Kafka and PostgreSQL for the lifetime of the app. */
+/**
+ * Wires ingestion for the lifetime of the app: INGEST_CONSUMER_THREADS consumer threads (each a
+ * consumer-group member with its own connections, see threads/consumer-thread.ts) do the Kafka to
+ * PostgreSQL work; this thread serves health and metrics and keeps the rollups up to date.
+ */
 @Injectable()
 export class IngestService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly pool: Pool;
-  private readonly consumer: IngestConsumer;
+  private readonly consumers: IngestConsumerThreads;
   private readonly log;
   private readonly refreshSeconds;
   private refreshTimer: NodeJS.Timeout | undefined;
@@ -22,8 +25,6 @@ export class IngestService implements OnApplicationBootstrap, OnApplicationShutd
 
   constructor(
     @Inject(INGEST_CONFIG) private readonly config: IngestConfig,
-    @Inject(KAFKA_CLIENT) kafka: Kafka,
-    deadLetters: DeadLetterPublisher,
     metrics: MetricsService,
     health: HealthRegistry,
     private readonly dataSource: DataSource,
@@ -31,36 +32,19 @@ export class IngestService implements OnApplicationBootstrap, OnApplicationShutd
     this.log = createLogger('ingest', config.logLevel).child({ context: IngestService.name });
     this.pool = new Pool({
       connectionString: config.databaseUrl,
-      max: config.databasePoolMax,
-      application_name: 'gridwerk-ingest-writer',
+      max: 2,
+      application_name: 'gridwerk-ingest-rollups',
     });
     // A dropped connection is reported on the next query; without a listener it would crash the process.
     this.pool.on('error', (err) => this.log.warn('idle database connection failed', { error: err.message }));
-    const dlq: DeadLetterSink = {
-      publishAll: (items) => deadLetters.publishAll(config.consumerGroup, items),
-    };
-    const topics = { readings: config.readingsTopic, telemetry: config.telemetryTopic };
-    const handler = new IngestBatchHandler(new MeterReadingWriter(this.pool), dlq, topics);
-    this.consumer = new IngestConsumer(
-      kafka,
-      handler,
-      {
-        groupId: config.consumerGroup,
-        topics,
-        maxBatchRows: config.maxBatchRows,
-        maxWaitMs: config.maxWaitMs,
-        sessionTimeoutMs: config.sessionTimeoutMs,
-        partitionsConcurrently: config.partitionsConcurrently,
-      },
-      metrics.registry,
-      this.log,
-    );
+    this.consumers = new IngestConsumerThreads(config, this.log);
+    metrics.addSource(() => this.consumers.metrics());
     this.refreshSeconds = metrics.histogram(
       'gridwerk_ingest_rollup_refresh_seconds',
       'time to recompute invalidated rollup hours',
       [0.01, 0.05, 0.1, 0.5, 1, 5, 10],
     );
-    health.register({ key: 'ingest-consumer', check: () => this.consumer.status() });
+    health.register({ key: 'ingest-consumer', check: () => this.consumers.status() });
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -68,7 +52,7 @@ export class IngestService implements OnApplicationBootstrap, OnApplicationShutd
       const ran = await this.dataSource.runMigrations({ transaction: 'each' });
       if (ran.length > 0) this.log.info('migrations applied', { migrations: ran.map((m) => m.name) });
     }
-    await this.consumer.start();
+    await this.consumers.start(this.config.consumerThreads);
     this.refreshTimer = setInterval(() => void this.refreshOnce(), this.config.rollupRefreshMs);
   }
 
@@ -95,7 +79,7 @@ export class IngestService implements OnApplicationBootstrap, OnApplicationShutd
 
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.refreshTimer);
-    await this.consumer.stop();
+    await this.consumers.stop();
     await this.refreshing;
     // a final refresh without settling, so a stopped service leaves the rollups complete
     await refreshRollups(this.pool).catch((err: unknown) =>
@@ -106,7 +90,7 @@ export class IngestService implements OnApplicationBootstrap, OnApplicationShutd
     await this.pool.end();
   }
 
-  totals(): IngestConsumer['totals'] {
-    return this.consumer.totals;
+  totals(): ConsumerTotals {
+    return this.consumers.totals();
   }
 }

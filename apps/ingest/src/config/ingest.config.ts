@@ -36,9 +36,14 @@ export const ingestConfigSpec = {
     'native mode: ... but never longer than this',
     { min: 1_000, max: 3_600_000, default: 30_000 },
   ),
+  consumerThreads: cfg.int(
+    'INGEST_CONSUMER_THREADS',
+    'consumer threads per replica (group members sharing the partitions; about one per core)',
+    { min: 1, max: 32, default: 2 },
+  ),
   partitionsConcurrently: cfg.int(
     'INGEST_PARTITIONS_CONCURRENTLY',
-    'partitions processed at once by one replica',
+    'partitions processed at once by one consumer thread',
     { min: 1, max: 64, default: 2 },
   ),
   sessionTimeoutMs: cfg.int(

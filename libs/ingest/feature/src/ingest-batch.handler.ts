@@ -81,9 +81,17 @@ export class IngestBatchHandler {
         dead.push({ msg, reason: deadLetterReasonFor(parsed.problems) });
         continue;
       }
+      // The parsed event is this batch's own: its data becomes the row (no copy per event on the hot path).
       const ev = parsed.value;
-      if (ev.type === EventTypes.meterReading) readings.push({ ...ev.data, eventId: ev.id });
-      else if (ev.type === EventTypes.batteryTelemetry) telemetry.push({ ...ev.data, eventId: ev.id });
+      if (ev.type === EventTypes.meterReading) {
+        const row = ev.data as MeterReadingRow;
+        row.eventId = ev.id;
+        readings.push(row);
+      } else if (ev.type === EventTypes.batteryTelemetry) {
+        const row = ev.data as TelemetryRow;
+        row.eventId = ev.id;
+        telemetry.push(row);
+      }
     }
     for (const d of dead) reasons[d.reason.code] = (reasons[d.reason.code] ?? 0) + 1;
 

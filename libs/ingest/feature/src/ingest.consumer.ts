@@ -83,6 +83,21 @@ function createMetrics(registry: Registry): IngestMetrics {
   };
 }
 
+/** kafkajs errors that mean "this member no longer owns the partition" (a rebalance), not an outage. */
+const REBALANCE_ERRORS = new Set([
+  'REBALANCE_IN_PROGRESS',
+  'ILLEGAL_GENERATION',
+  'UNKNOWN_MEMBER_ID',
+  'FENCED_INSTANCE_ID',
+]);
+
+function isRebalanceError(err: unknown): boolean {
+  if (typeof err !== 'object' || err === null) return false;
+  const type = 'type' in err && typeof err.type === 'string' ? err.type : '';
+  const name = 'name' in err && typeof err.name === 'string' ? err.name : '';
+  return REBALANCE_ERRORS.has(type) || name === 'KafkaJSStaleTopicMetadataAssignment';
+}
+
 /**
  * The Kafka side of ingestion: batches by size and time, hands each chunk to the handler, and
  * commits the offsets only after the database transaction committed. While the database is down
@@ -173,13 +188,25 @@ export class IngestConsumer {
       const t0 = process.hrtime.bigint();
       const outcome = await this.withRetry(() => this.handler.handle(failed), p);
       if (outcome === undefined) return; // stopping: nothing committed, the batch is redelivered
+      // the rows are durable now, whatever happens to the offset commit
+      this.record(outcome, chunk.length, Number(process.hrtime.bigint() - t0) / 1e9, batch.topic);
       const last = chunk[chunk.length - 1];
       if (!last) continue;
       const next = (BigInt(last.offset) + 1n).toString();
       p.resolveOffset(last.offset);
-      await this.withRetry(() => this.commit(batch.topic, batch.partition, next), p);
+      try {
+        await this.withRetry(() => this.commit(batch.topic, batch.partition, next), p, isRebalanceError);
+      } catch (err) {
+        // The group moved this partition while the batch was written: its new owner starts from the
+        // last committed offset and re-reads the chunk, which stores nothing twice (idempotent writes).
+        this.log.info('partition reassigned before the offset commit; the new owner re-reads the chunk', {
+          topic: batch.topic,
+          partition: batch.partition,
+          error: err instanceof Error ? err.message : String(err),
+        });
+        return;
+      }
       await p.heartbeat();
-      this.record(outcome, chunk.length, Number(process.hrtime.bigint() - t0) / 1e9, batch.topic);
       const hw = BigInt(batch.highWatermark);
       this.metrics.lag.set(
         { topic: batch.topic, partition: String(batch.partition) },
@@ -208,7 +235,11 @@ export class IngestConsumer {
   }
 
   /** Retries infrastructure failures with back-off, heart-beating so the group keeps the partition. */
-  private async withRetry<T>(fn: () => Promise<T>, p: EachBatchPayload): Promise<T | undefined> {
+  private async withRetry<T>(
+    fn: () => Promise<T>,
+    p: EachBatchPayload,
+    giveUp: (err: unknown) => boolean = () => false,
+  ): Promise<T | undefined> {
     let delay = this.opts.retryInitialMs ?? 200;
     for (;;) {
       try {
@@ -217,6 +248,9 @@ export class IngestConsumer {
         this.lastError = undefined;
         return r;
       } catch (err) {
+        if (giveUp(err)) throw err;
+        // the partition moved to another member: leave the chunk to it (nothing committed here)
+        if (p.isStale()) return undefined;
         const message = err instanceof Error ? err.message : String(err);
         this.metrics.failures.inc({ stage: 'batch' });
         if (this.lastError !== message)

@@ -2,6 +2,7 @@ export { buildDeadLetter } from './dead-letter';
 export type { DeadLetterReason, FailedMessage } from './dead-letter';
 export { kafkaClientConfig, kafkaConfigSpec, kafkaSettingsFrom } from './kafka.config';
 export type { KafkaSettings } from './kafka.config';
+export type { KafkaLogSink } from './kafka.module';
 export {
   createKafkaClient,
   DeadLetterPublisher,

@@ -108,25 +108,33 @@ export class KafkaHealthIndicator implements OnApplicationShutdown {
   }
 }
 
-/** kafkajs logs through Nest's logger (JSON in production), warnings and errors only. */
-function kafkaLogCreator() {
-  const log = new Logger('kafkajs');
+/** Where kafkajs log lines go: Nest's logger in an app, a JSON logger elsewhere (e.g. a worker thread). */
+export interface KafkaLogSink {
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+/** kafkajs logs warnings and errors only, through the given sink (Nest's logger, JSON in production). */
+function kafkaLogCreator(sink: KafkaLogSink) {
   return () =>
     ({ level, log: entry }: LogEntry): void => {
       const { message, ...extra } = entry;
       // A note kafkajs prints for every idempotent producer with bounded retries: by design here.
       if (message.startsWith('[Producer] Limiting retries')) return;
       const line = `${message} ${JSON.stringify(extra)}`;
-      if (level <= logLevel.ERROR) log.error(line);
-      else log.warn(line);
+      if (level <= logLevel.ERROR) sink.error(line);
+      else sink.warn(line);
     };
 }
 
-export function createKafkaClient(settings: KafkaSettings): Kafka {
+export function createKafkaClient(
+  settings: KafkaSettings,
+  logSink: KafkaLogSink = new Logger('kafkajs'),
+): Kafka {
   return new Kafka({
     ...kafkaClientConfig(settings),
     logLevel: logLevel.WARN,
-    logCreator: kafkaLogCreator(),
+    logCreator: kafkaLogCreator(logSink),
   });
 }
 

@@ -14,6 +14,7 @@ export interface OpsOptions {
 @Injectable()
 export class MetricsService {
   readonly registry = new Registry();
+  private readonly sources: (() => Promise<string>)[] = [];
 
   constructor(@Inject(OPS_OPTIONS) opts: OpsOptions) {
     this.registry.setDefaultLabels({ service: opts.service });
@@ -42,6 +43,20 @@ export class MetricsService {
     );
   }
 
+  /**
+   * Adds metrics kept outside this registry (e.g. by worker threads) to every scrape. The text must be
+   * in the Prometheus exposition format and must not repeat a metric name of the registry.
+   */
+  addSource(collect: () => Promise<string>): void {
+    this.sources.push(collect);
+  }
+
+  /** The whole scrape: the registry and every added source. */
+  async scrape(): Promise<string> {
+    const parts = [await this.registry.metrics(), ...(await Promise.all(this.sources.map((s) => s())))];
+    return parts.filter((p) => p.length > 0).join('\n');
+  }
+
   private existing<T>(name: string): T | undefined {
     return this.registry.getSingleMetric(name) as T | undefined;
   }
@@ -54,7 +69,7 @@ export class MetricsHttpController {
   @Get()
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
   async scrape(): Promise<string> {
-    return this.metrics.registry.metrics();
+    return this.metrics.scrape();
   }
 }
 

@@ -104,27 +104,42 @@ function* readingCopyChunks(rows: readonly ReadingRow[], rowsPerChunk = 2000): G
 
 /** Distinct UTC hours (ISO strings) of the readings' interval starts. */
 function hoursOf(rows: readonly ReadingRow[]): string[] {
-  // Validated instants end in Z, so 'YYYY-MM-DDTHH' names the UTC hour without parsing a date per row.
+  // Validated instants end in Z, so 'YYYY-MM-DDTHH' names the UTC hour without parsing a date per row;
+  // rows arrive in runs of one interval, so most rows only compare their prefix with the previous one.
   const hours = new Set<string>();
+  let prefix = '';
   for (const r of rows) {
     const s = r.intervalStart;
-    hours.add(
-      typeof s === 'string' && s.endsWith('Z')
-        ? `${s.slice(0, 13)}:00:00Z`
-        : new Date(Math.floor(new Date(s).getTime() / 3_600_000) * 3_600_000).toISOString(),
-    );
+    if (typeof s === 'string' && s.endsWith('Z')) {
+      if (prefix !== '' && s.startsWith(prefix)) continue;
+      prefix = s.slice(0, 13);
+      hours.add(`${prefix}:00:00Z`);
+    } else {
+      prefix = '';
+      hours.add(new Date(Math.floor(new Date(s).getTime() / 3_600_000) * 3_600_000).toISOString());
+    }
   }
   return [...hours].sort();
 }
 
-/** UTC day number of an instant; ISO strings ending in Z are read without a Date allocation. */
-function utcDay(v: string | Date): number {
-  if (typeof v === 'string' && v.length >= 10 && v.endsWith('Z')) {
-    return Math.floor(
-      Date.UTC(Number(v.slice(0, 4)), Number(v.slice(5, 7)) - 1, Number(v.slice(8, 10))) / DAY_MS,
-    );
+/** Distinct UTC day numbers of instants; ISO strings ending in Z are read without a Date allocation. */
+function utcDays<T>(rows: readonly T[], instantOf: (row: T) => string | Date): number[] {
+  const days = new Set<number>();
+  let prefix = '';
+  for (const row of rows) {
+    const v = instantOf(row);
+    if (typeof v === 'string' && v.length >= 10 && v.endsWith('Z')) {
+      if (prefix !== '' && v.startsWith(prefix)) continue;
+      prefix = v.slice(0, 10);
+      days.add(
+        Math.floor(Date.UTC(Number(v.slice(0, 4)), Number(v.slice(5, 7)) - 1, Number(v.slice(8, 10))) / DAY_MS),
+      );
+    } else {
+      prefix = '';
+      days.add(Math.floor(new Date(v).getTime() / DAY_MS));
+    }
   }
-  return Math.floor(new Date(v).getTime() / DAY_MS);
+  return [...days];
 }
 
 /**
@@ -164,7 +179,7 @@ export class MeterReadingWriter {
   async writeReadings(rows: readonly ReadingRow[]): Promise<WriteResult> {
     if (rows.length === 0) return { inserted: 0, duplicates: 0 };
     const mode = await this.storageMode();
-    if (mode === 'native-partitioning') await this.ensureDays(rows.map((r) => utcDay(r.intervalStart)));
+    if (mode === 'native-partitioning') await this.ensureDays(utcDays(rows, (r) => r.intervalStart));
     if (this.stagedBatchesLeft > 0) this.stagedBatchesLeft -= 1;
     else {
       const direct = await this.writeReadingsDirect(rows, mode);
@@ -180,7 +195,7 @@ export class MeterReadingWriter {
   async writeTelemetry(rows: readonly TelemetryRow[]): Promise<WriteResult> {
     if (rows.length === 0) return { inserted: 0, duplicates: 0 };
     if ((await this.storageMode()) === 'native-partitioning')
-      await this.ensureDays(rows.map((r) => utcDay(r.time)));
+      await this.ensureDays(utcDays(rows, (r) => r.time));
     const inserted = await this.inTransaction(COPY_TELEMETRY, rows, TELEMETRY_VALUES, INSERT_TELEMETRY_SQL);
     return { inserted, duplicates: rows.length - inserted };
   }

@@ -1,0 +1,96 @@
+/**
+ * Body of one ingest consumer thread: a complete consumer (kafkajs group member, validation, COPY
+ * writer, dead-letter producer) with its own connections. Several threads in one process share the
+ * partitions like separate replicas would, so parsing and encoding use more than one core.
+ */
+import 'reflect-metadata';
+import { MessagePort, parentPort, workerData } from 'node:worker_threads';
+import { Pool } from 'pg';
+import { Registry } from 'prom-client';
+import { MeterReadingWriter } from '@gridwerk/ingest/data-access';
+import { IngestBatchHandler, IngestConsumer } from '@gridwerk/ingest/feature';
+import { createKafkaClient, DeadLetterPublisher, KafkaProducer } from '@gridwerk/shared/data-access-kafka';
+import { createLogger } from '@gridwerk/shared/util-logging';
+import type { ConsumerStatus, ConsumerThreadData, FromThread, ToThread } from './protocol';
+
+function requireParentPort(): MessagePort {
+  if (!parentPort) throw new Error('consumer-thread.ts runs as a worker thread of the ingest service');
+  return parentPort;
+}
+const port = requireParentPort();
+const post = (m: FromThread): void => port.postMessage(m);
+
+async function main(): Promise<void> {
+  const { config, index } = workerData as ConsumerThreadData;
+  const log = createLogger('ingest', config.logLevel).child({ context: 'IngestConsumer', thread: index });
+  const kafkaLog = log.child({ context: 'kafkajs' });
+  const kafka = createKafkaClient(config.kafka, {
+    warn: (m) => kafkaLog.warn(m),
+    error: (m) => kafkaLog.error(m),
+  });
+  const producer = new KafkaProducer(kafka);
+  const pool = new Pool({
+    connectionString: config.databaseUrl,
+    max: config.databasePoolMax,
+    application_name: `gridwerk-ingest-writer-${index}`,
+  });
+  // A dropped connection is reported on the next query; without a listener it would kill the thread.
+  pool.on('error', (err) => log.warn('idle database connection failed', { error: err.message }));
+  const deadLetters = new DeadLetterPublisher(producer, config.kafka);
+  const topics = { readings: config.readingsTopic, telemetry: config.telemetryTopic };
+  const handler = new IngestBatchHandler(
+    new MeterReadingWriter(pool),
+    { publishAll: (items) => deadLetters.publishAll(config.consumerGroup, items) },
+    topics,
+  );
+  const registry = new Registry();
+  registry.setDefaultLabels({ service: config.service });
+  const consumer = new IngestConsumer(
+    kafka,
+    handler,
+    {
+      groupId: config.consumerGroup,
+      topics,
+      maxBatchRows: config.maxBatchRows,
+      maxWaitMs: config.maxWaitMs,
+      sessionTimeoutMs: config.sessionTimeoutMs,
+      partitionsConcurrently: config.partitionsConcurrently,
+    },
+    registry,
+    log,
+  );
+
+  // Health: the main thread learns of every change of this consumer's status.
+  let last: ConsumerStatus = { ok: true };
+  const statusTimer = setInterval(() => {
+    const s = consumer.status();
+    if (s.ok !== last.ok || s.detail !== last.detail) post({ type: 'status', status: s });
+    last = s;
+  }, 250);
+
+  let stopping: Promise<void> | undefined;
+  port.on('message', (m: ToThread) => {
+    if (m.type === 'collect') {
+      void registry.getMetricsAsJSON().then((metrics) =>
+        post({ type: 'metrics', id: m.id, metrics, totals: { ...consumer.totals } }),
+      );
+    } else if (m.type === 'stop') {
+      stopping ??= (async () => {
+        clearInterval(statusTimer);
+        // finishes the batch in hand and commits it, then leaves the group
+        await consumer.stop();
+        await producer.onApplicationShutdown();
+        await pool.end();
+        post({ type: 'stopped', totals: { ...consumer.totals } });
+      })();
+    }
+  });
+
+  await producer.onModuleInit();
+  await consumer.start();
+  post({ type: 'started' });
+}
+
+main().catch((err: unknown) => {
+  post({ type: 'failed', error: err instanceof Error ? err.message : String(err) });
+});

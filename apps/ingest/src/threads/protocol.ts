@@ -1,0 +1,33 @@
+import type { MetricObjectWithValues, MetricValue } from 'prom-client';
+import type { IngestConfig } from '../config/ingest.config';
+
+/** What a consumer thread starts with (structured-cloned: plain data only). */
+export interface ConsumerThreadData {
+  index: number;
+  config: IngestConfig;
+}
+
+export interface ConsumerTotals {
+  inserted: number;
+  duplicates: number;
+  deadLettered: number;
+  batches: number;
+}
+
+export interface ConsumerStatus {
+  ok: boolean;
+  detail?: string;
+}
+
+export type ThreadMetrics = MetricObjectWithValues<MetricValue<string>>[];
+
+/** Main thread -> consumer thread. */
+export type ToThread = { type: 'collect'; id: number } | { type: 'stop' };
+
+/** Consumer thread -> main thread. */
+export type FromThread =
+  | { type: 'started' }
+  | { type: 'failed'; error: string }
+  | { type: 'status'; status: ConsumerStatus }
+  | { type: 'metrics'; id: number; metrics: ThreadMetrics; totals: ConsumerTotals }
+  | { type: 'stopped'; totals: ConsumerTotals };
