@@ -95,7 +95,8 @@ export class ServiceProcess {
 
   stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
     const c = this.child;
-    if (!c || c.exitCode !== null) return Promise.resolve();
+    // a process ended by a signal (kill -9) has signalCode set and exitCode null
+    if (!c || c.exitCode !== null || c.signalCode !== null) return Promise.resolve();
     return new Promise((resolve) => {
       c.once('exit', () => resolve());
       c.kill(signal);
