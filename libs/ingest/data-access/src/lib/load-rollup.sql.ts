@@ -14,20 +14,52 @@ export function rollupRelation(width: BucketWidth, level: RollupLevel): string {
 // TimescaleDB's time_bucket for these widths (whole quarter hours / hours of UTC).
 const ORIGIN = `TIMESTAMPTZ '2000-01-01 00:00:00+00'`;
 
-/** LATERAL (VALUES ...) turning one reading `alias` into its 15-minute and 1-hour buckets. */
-function bucketsOf(alias: string): string {
-  return `CROSS JOIN LATERAL (VALUES
-      ('15m', date_bin(INTERVAL '15 minutes', ${alias}.interval_start, ${ORIGIN}), date_bin(INTERVAL '15 minutes', ${alias}.interval_start, ${ORIGIN}) + INTERVAL '15 minutes'),
-      ('1h',  date_bin(INTERVAL '1 hour', ${alias}.interval_start, ${ORIGIN}),     date_bin(INTERVAL '1 hour', ${alias}.interval_start, ${ORIGIN}) + INTERVAL '1 hour')
-    ) AS w(bucket_width, bucket_start, bucket_end)`;
-}
-
 function levelsOf(alias: string): string {
   return `CROSS JOIN LATERAL (VALUES
       ('secondary_substation', ${alias}.secondary_substation_id),
       ('feeder', ${alias}.feeder_id),
       ('substation', ${alias}.substation_id)
     ) AS l(level, node_id)`;
+}
+
+/**
+ * Rollup rows recomputed from the readings that `readingsFrom` (a FROM ... [WHERE ...] over
+ * meter_reading r) selects. Two stages instead of count(DISTINCT) over every reading: first one row per
+ * meter and quarter hour (PT1M readings summed) and one per meter and hour, then plain sums and counts per
+ * node, so meters_reporting is count(*) and everything aggregates by hashing, not sorting.
+ */
+function rebuildRollupSql(readingsFrom: string): string {
+  return `
+WITH per_quarter AS (
+  SELECT r.meter_point_id, date_bin(INTERVAL '15 minutes', r.interval_start, ${ORIGIN}) AS bucket_start,
+         sum(r.import_wh)::bigint AS import_wh, sum(r.export_wh)::bigint AS export_wh
+  ${readingsFrom}
+   GROUP BY 1, 2
+), quarters AS (
+  SELECT q.meter_point_id, q.bucket_start, q.import_wh, q.export_wh,
+         mp.secondary_substation_id, ss.feeder_id, f.substation_id
+    FROM per_quarter q
+    JOIN meter_point mp ON mp.id = q.meter_point_id
+    JOIN secondary_substation ss ON ss.id = mp.secondary_substation_id
+    JOIN feeder f ON f.id = ss.feeder_id
+), hours AS (
+  SELECT q.meter_point_id, date_bin(INTERVAL '1 hour', q.bucket_start, ${ORIGIN}) AS bucket_start,
+         sum(q.import_wh)::bigint AS import_wh, sum(q.export_wh)::bigint AS export_wh,
+         q.secondary_substation_id, q.feeder_id, q.substation_id
+    FROM quarters q
+   GROUP BY 1, 2, 5, 6, 7
+), per_meter AS (
+  SELECT '15m' AS bucket_width, bucket_start, import_wh, export_wh, secondary_substation_id, feeder_id, substation_id
+    FROM quarters
+  UNION ALL
+  SELECT '1h', bucket_start, import_wh, export_wh, secondary_substation_id, feeder_id, substation_id
+    FROM hours
+)
+INSERT INTO rollup_load (level, bucket_width, node_id, bucket_start, import_wh, export_wh, meters_reporting)
+SELECT l.level, m.bucket_width, l.node_id, m.bucket_start, sum(m.import_wh), sum(m.export_wh), count(*)
+  FROM per_meter m
+  ${levelsOf('m')}
+ GROUP BY l.level, m.bucket_width, l.node_id, m.bucket_start`;
 }
 
 /** Stage -> meter_reading; duplicates (replays) are skipped by the primary key. */
@@ -81,33 +113,11 @@ export const DELETE_INVALIDATIONS_SQL = `DELETE FROM rollup_invalidation WHERE h
  * hours, so 15-minute and 1-hour buckets are covered completely). For the migration's backfill and for
  * readings that arrived before their meter was in the topology.
  */
-export const REBUILD_ROLLUP_HOURS_SQL = `
-INSERT INTO rollup_load (level, bucket_width, node_id, bucket_start, import_wh, export_wh, meters_reporting)
-SELECT l.level, w.bucket_width, l.node_id, w.bucket_start,
-       sum(h.import_wh), sum(h.export_wh), count(DISTINCT h.meter_point_id)
-  FROM (SELECT r.meter_point_id, r.interval_start, r.import_wh, r.export_wh,
-               mp.secondary_substation_id, ss.feeder_id, f.substation_id
+export const REBUILD_ROLLUP_HOURS_SQL = rebuildRollupSql(`
           FROM unnest($1::timestamptz[]) AS hr(hour_start)
-          JOIN meter_reading r ON r.interval_start >= hr.hour_start AND r.interval_start < hr.hour_start + INTERVAL '1 hour'
-          JOIN meter_point mp ON mp.id = r.meter_point_id
-          JOIN secondary_substation ss ON ss.id = mp.secondary_substation_id
-          JOIN feeder f ON f.id = ss.feeder_id) h
-  ${bucketsOf('h')}
-  ${levelsOf('h')}
- GROUP BY l.level, w.bucket_width, l.node_id, w.bucket_start`;
+          JOIN meter_reading r ON r.interval_start >= hr.hour_start AND r.interval_start < hr.hour_start + INTERVAL '1 hour'`);
 
 export const DELETE_ROLLUP_RANGE_SQL = `DELETE FROM rollup_load WHERE bucket_start >= $1 AND bucket_start < $2`;
-export const REBUILD_ROLLUP_RANGE_SQL = `
-INSERT INTO rollup_load (level, bucket_width, node_id, bucket_start, import_wh, export_wh, meters_reporting)
-SELECT l.level, w.bucket_width, l.node_id, w.bucket_start,
-       sum(h.import_wh), sum(h.export_wh), count(DISTINCT h.meter_point_id)
-  FROM (SELECT r.meter_point_id, r.interval_start, r.import_wh, r.export_wh,
-               mp.secondary_substation_id, ss.feeder_id, f.substation_id
+export const REBUILD_ROLLUP_RANGE_SQL = rebuildRollupSql(`
           FROM meter_reading r
-          JOIN meter_point mp ON mp.id = r.meter_point_id
-          JOIN secondary_substation ss ON ss.id = mp.secondary_substation_id
-          JOIN feeder f ON f.id = ss.feeder_id
-         WHERE r.interval_start >= $1 AND r.interval_start < $2) h
-  ${bucketsOf('h')}
-  ${levelsOf('h')}
- GROUP BY l.level, w.bucket_width, l.node_id, w.bucket_start`;
+         WHERE r.interval_start >= $1 AND r.interval_start < $2`);
