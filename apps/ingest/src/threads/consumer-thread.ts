@@ -71,9 +71,9 @@ async function main(): Promise<void> {
   let stopping: Promise<void> | undefined;
   port.on('message', (m: ToThread) => {
     if (m.type === 'collect') {
-      void registry.getMetricsAsJSON().then((metrics) =>
-        post({ type: 'metrics', id: m.id, metrics, totals: { ...consumer.totals } }),
-      );
+      void registry
+        .getMetricsAsJSON()
+        .then((metrics) => post({ type: 'metrics', id: m.id, metrics, totals: { ...consumer.totals } }));
     } else if (m.type === 'stop') {
       stopping ??= (async () => {
         clearInterval(statusTimer);

@@ -149,7 +149,9 @@ export class IngestConsumerThreads {
   status(): ConsumerStatus {
     if (this.failure) return { ok: false, detail: this.failure };
     const bad = this.threads.find((t) => !t.status.ok);
-    return bad ? { ok: false, detail: `thread ${bad.index}: ${bad.status.detail ?? 'unhealthy'}` } : { ok: true };
+    return bad
+      ? { ok: false, detail: `thread ${bad.index}: ${bad.status.detail ?? 'unhealthy'}` }
+      : { ok: true };
   }
 
   /** The threads' metrics merged (counters summed), fresh from each thread at scrape time. */
@@ -194,25 +196,24 @@ export class IngestConsumerThreads {
     await Promise.all(
       this.threads
         .filter((t) => !t.exited)
-        .map(
-          (t) =>
-            new Promise<void>((resolve) => {
-              const timer = setTimeout(() => {
-                this.log.warn('consumer thread did not stop in time; terminating it', { thread: t.index });
-                resolve();
-              }, STOP_TIMEOUT_MS);
-              t.worker.on('message', (m: FromThread) => {
-                if (m.type === 'stopped') {
-                  clearTimeout(timer);
-                  resolve();
-                }
-              });
-              t.worker.on('exit', () => {
+        .map((t) =>
+          new Promise<void>((resolve) => {
+            const timer = setTimeout(() => {
+              this.log.warn('consumer thread did not stop in time; terminating it', { thread: t.index });
+              resolve();
+            }, STOP_TIMEOUT_MS);
+            t.worker.on('message', (m: FromThread) => {
+              if (m.type === 'stopped') {
                 clearTimeout(timer);
                 resolve();
-              });
-              t.worker.postMessage({ type: 'stop' } satisfies ToThread);
-            }).then(() => t.worker.terminate()),
+              }
+            });
+            t.worker.on('exit', () => {
+              clearTimeout(timer);
+              resolve();
+            });
+            t.worker.postMessage({ type: 'stop' } satisfies ToThread);
+          }).then(() => t.worker.terminate()),
         ),
     );
     this.log.info('ingest consumer threads stopped', { ...this.totals() });

@@ -56,19 +56,17 @@ describe('KafkaModule against the real broker', () => {
     await moduleRef.init();
     const original = Buffer.from('{"not": "a cloud event"');
     const offset = String(Date.now());
-    await moduleRef
-      .get(DeadLetterPublisher)
-      .publish(
-        {
-          topic: Topics.meterReadings,
-          partition: 2,
-          offset,
-          key: 'DE0000000000000000000000000000001',
-          value: original,
-        },
-        'gridwerk-test-group',
-        { code: 'JSON.PARSE', message: 'Unexpected end of JSON input' },
-      );
+    await moduleRef.get(DeadLetterPublisher).publish(
+      {
+        topic: Topics.meterReadings,
+        partition: 2,
+        offset,
+        key: 'DE0000000000000000000000000000001',
+        value: original,
+      },
+      'gridwerk-test-group',
+      { code: 'JSON.PARSE', message: 'Unexpected end of JSON input' },
+    );
     await moduleRef.close();
 
     const got = await readMessages(kafka, Topics.deadLetters, (m) =>

@@ -132,7 +132,9 @@ function utcDays<T>(rows: readonly T[], instantOf: (row: T) => string | Date): n
       if (prefix !== '' && v.startsWith(prefix)) continue;
       prefix = v.slice(0, 10);
       days.add(
-        Math.floor(Date.UTC(Number(v.slice(0, 4)), Number(v.slice(5, 7)) - 1, Number(v.slice(8, 10))) / DAY_MS),
+        Math.floor(
+          Date.UTC(Number(v.slice(0, 4)), Number(v.slice(5, 7)) - 1, Number(v.slice(8, 10))) / DAY_MS,
+        ),
       );
     } else {
       prefix = '';
