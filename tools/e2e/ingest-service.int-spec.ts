@@ -82,12 +82,13 @@ function simulated(
   return { readings, telemetry };
 }
 
-async function produce(topic: string, items: StreamItem[]): Promise<void> {
+async function produce(topic: string, items: StreamItem[], pauseMs = 0): Promise<void> {
   for (let i = 0; i < items.length; i += 5000) {
     await producer.send({
       topic,
       messages: items.slice(i, i + 5000).map((m) => ({ key: m.key, value: m.value })),
     });
+    if (pauseMs > 0) await new Promise((r) => setTimeout(r, pauseMs));
   }
 }
 
@@ -233,12 +234,14 @@ describe('ingest service (real broker, real PostgreSQL)', () => {
       const half = Math.floor(data.readings.length / 2);
       await f.ingest.start();
       await f.pg.connect();
-      await produce(f.topics.readings, data.readings.slice(0, half));
+      // paced (12 chunks, 150 ms apart) so that the kill lands while the first half is still streaming in
+      const firstHalf = produce(f.topics.readings, data.readings.slice(0, half), 150);
       await waitFor(
         'some rows',
         async () => (await count(f.pg, 'SELECT count(*) FROM meter_reading')) > 2_000,
       );
       await f.ingest.kill9();
+      await firstHalf;
       const atKill = await count(f.pg, 'SELECT count(*) FROM meter_reading');
       expect(atKill).toBeLessThan(half);
       await produce(f.topics.readings, data.readings.slice(half));
