@@ -122,7 +122,9 @@ function kafkaLogCreator(sink: KafkaLogSink) {
       // A note kafkajs prints for every idempotent producer with bounded retries: by design here.
       if (message.startsWith('[Producer] Limiting retries')) return;
       const line = `${message} ${JSON.stringify(extra)}`;
-      if (level <= logLevel.ERROR) sink.error(line);
+      // kafkajs reports a heartbeat answered "group is rebalancing" as an error; it is the normal way a
+      // member learns of a rebalance (another member joined or left), so it is logged as a warning.
+      if (level <= logLevel.ERROR && !line.includes('The group is rebalancing')) sink.error(line);
       else sink.warn(line);
     };
 }
