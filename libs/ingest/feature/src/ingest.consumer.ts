@@ -147,9 +147,6 @@ export class IngestConsumer {
       this.log.error('consumer crashed', { error: err.message, restart: e.payload.restart });
       if (e.payload.restart) this.crashed = undefined;
     });
-    // After a rebalance this member reports lag only for the partitions it now owns (the threads' and
-    // replicas' gauges are summed, so a stale value for a partition that moved would count twice).
-    consumer.on(consumer.events.GROUP_JOIN, () => this.metrics.lag.reset());
     await consumer.connect();
     await consumer.subscribe({
       topics: [this.opts.topics.readings, this.opts.topics.telemetry],
