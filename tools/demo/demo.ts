@@ -207,6 +207,8 @@ async function main(): Promise<number> {
   );
   const duration = values.duration ? Number(values.duration) * 1000 : Infinity;
   let exitCode = 0;
+  // set once the demo itself stops the services: their exits from then on are the planned ones
+  let finishing = false;
   const tick = setInterval(() => {
     void (async () => {
       try {
@@ -232,15 +234,18 @@ async function main(): Promise<number> {
     process.once('SIGINT', () => resolve());
     process.once('SIGTERM', () => resolve());
     simulator.once('exit', (code) => {
+      if (finishing) return;
       if (code !== 0) exitCode = code ?? 1;
       setTimeout(resolve, 4_000);
     });
     ingest.once('exit', (code) => {
+      if (finishing) return;
       exitCode = code ?? 1;
       resolve();
     });
     if (Number.isFinite(duration)) setTimeout(resolve, duration - (Date.now() - started));
   });
+  finishing = true;
   clearInterval(tick);
   await tap.disconnect().catch(() => undefined);
   await db.end().catch(() => undefined);
