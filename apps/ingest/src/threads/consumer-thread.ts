@@ -23,11 +23,7 @@ const post = (m: FromThread): void => port.postMessage(m);
 async function main(): Promise<void> {
   const { config, index } = workerData as ConsumerThreadData;
   const log = createLogger('ingest', config.logLevel).child({ context: 'IngestConsumer', thread: index });
-  const kafkaLog = log.child({ context: 'kafkajs' });
-  const kafka = createKafkaClient(config.kafka, {
-    warn: (m) => kafkaLog.warn(m),
-    error: (m) => kafkaLog.error(m),
-  });
+  const kafka = createKafkaClient(config.kafka, log.child({ context: 'kafkajs' }));
   const producer = new KafkaProducer(kafka);
   const pool = new Pool({
     connectionString: config.databaseUrl,

@@ -23,6 +23,8 @@ interface Thread {
 }
 
 const COLLECT_TIMEOUT_MS = 2_000;
+
+const emptyTotals = (): ConsumerTotals => ({ inserted: 0, duplicates: 0, deadLettered: 0, batches: 0 });
 const STOP_TIMEOUT_MS = 60_000;
 
 /**
@@ -68,7 +70,7 @@ export class IngestConsumerThreads {
         index,
         worker,
         status: { ok: true },
-        totals: { inserted: 0, duplicates: 0, deadLettered: 0, batches: 0 },
+        totals: emptyTotals(),
         metrics: [],
         exited: false,
       };
@@ -180,13 +182,9 @@ export class IngestConsumerThreads {
   }
 
   totals(): ConsumerTotals {
-    const sum: ConsumerTotals = { inserted: 0, duplicates: 0, deadLettered: 0, batches: 0 };
-    for (const t of this.threads) {
-      sum.inserted += t.totals.inserted;
-      sum.duplicates += t.totals.duplicates;
-      sum.deadLettered += t.totals.deadLettered;
-      sum.batches += t.totals.batches;
-    }
+    const sum = emptyTotals();
+    for (const t of this.threads)
+      for (const k of Object.keys(sum) as (keyof ConsumerTotals)[]) sum[k] += t.totals[k];
     return sum;
   }
 

@@ -1,4 +1,5 @@
 import type { MetricObjectWithValues, MetricValue } from 'prom-client';
+import type { IngestConsumer } from '@gridwerk/ingest/feature';
 import type { IngestConfig } from '../config/ingest.config';
 
 /** What a consumer thread starts with (structured-cloned: plain data only). */
@@ -7,17 +8,8 @@ export interface ConsumerThreadData {
   config: IngestConfig;
 }
 
-export interface ConsumerTotals {
-  inserted: number;
-  duplicates: number;
-  deadLettered: number;
-  batches: number;
-}
-
-export interface ConsumerStatus {
-  ok: boolean;
-  detail?: string;
-}
+export type ConsumerTotals = IngestConsumer['totals'];
+export type ConsumerStatus = ReturnType<IngestConsumer['status']>;
 
 export type ThreadMetrics = MetricObjectWithValues<MetricValue<string>>[];
 
