@@ -1,0 +1,5 @@
+export default {
+  displayName: 'grid-auth',
+  preset: '../../../jest.preset.js',
+  rootDir: '.',
+};

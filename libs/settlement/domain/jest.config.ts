@@ -1,0 +1,5 @@
+export default {
+  displayName: 'settlement-domain',
+  preset: '../../../jest.preset.js',
+  rootDir: '.',
+};
