@@ -1,5 +1,5 @@
 export default {
-  displayName: 'grid-auth',
+  displayName: 'shared-auth',
   preset: '../../../jest.preset.js',
   rootDir: '.',
 };
