@@ -1,0 +1,65 @@
+import { allocateInterval } from './allocate';
+import { buildBatchTree, leafOf, partyHash, verifyProofOffChain } from './merkle';
+import { allocateIntervals, syntheticIntervalInputs } from './synthetic';
+import { adjustmentsFor } from './versioning';
+import { identityViolations } from './identities';
+
+describe('Merkle batches', () => {
+  const [inp] = syntheticIntervalInputs({
+    communities: 1,
+    members: 30,
+    intervals: 1,
+    start: '2026-06-01T11:00:00Z',
+  });
+  const a = allocateInterval(inp);
+  const salt = inp.terms.partySalt;
+
+  it('proves every transaction of a batch against its root, and nothing else', () => {
+    const t = buildBatchTree(a.communityId, a.intervalStart, 1, a.transactions, salt);
+    expect(t.batch.transactionCount).toBe(a.transactions.length);
+    expect(t.batch.totalEnergyWh).toBe(BigInt(a.transactions.reduce((s, x) => s + x.energyWh, 0)));
+    for (const x of a.transactions) {
+      const { leaf, proof } = t.proofOf(x.transactionId);
+      expect(verifyProofOffChain(t.batch.merkleRoot, leaf, proof)).toBe(true);
+      const forged = [...leaf] as unknown as typeof leaf & unknown[];
+      (forged as unknown[])[4] = leaf[4] + 1n;
+      expect(verifyProofOffChain(t.batch.merkleRoot, forged, proof)).toBe(false);
+    }
+  });
+
+  it('puts no personal data in a leaf: parties are salted hashes', () => {
+    const leaf = leafOf(a.transactions[0], salt);
+    const text = JSON.stringify(leaf, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+    expect(text).not.toContain(a.transactions[0].sellerId);
+    expect(leaf[1]).toBe(partyHash(salt, a.transactions[0].sellerId));
+    expect(partyHash(`0x${'11'.repeat(32)}`, a.transactions[0].sellerId)).not.toBe(leaf[1]);
+  });
+
+  it('gives a correction version its own root, with reversal leaves', () => {
+    const target = inp.terms.members[5].meterPointId;
+    const v2 = allocateInterval({
+      ...inp,
+      version: 2,
+      readings: { ...inp.readings, [target]: { importWh: 777, exportWh: 0 } },
+    });
+    const adj = adjustmentsFor(a.transactions, v2.transactions, salt);
+    expect(adj.some((t) => t.direction === 'reversal')).toBe(true);
+    const t1 = buildBatchTree(a.communityId, a.intervalStart, 1, a.transactions, salt);
+    const t2 = buildBatchTree(a.communityId, a.intervalStart, 2, adj, salt);
+    expect(t2.batch.merkleRoot).not.toBe(t1.batch.merkleRoot);
+    const rev = adj.find((t) => t.direction === 'reversal');
+    expect(rev && leafOf(rev, salt)[7]).toBe(1);
+  });
+
+  it('allocates the benchmark-shaped synthetic input with every identity holding', () => {
+    const inputs = syntheticIntervalInputs({ communities: 3, members: 50, intervals: 96, key: 'dynamic' });
+    for (const r of allocateIntervals(inputs)) expect(identityViolations(r)).toEqual([]);
+    for (const key of ['static', 'double-auction'] as const) {
+      for (const r of allocateIntervals(
+        syntheticIntervalInputs({ communities: 1, members: 50, intervals: 96, key }),
+      )) {
+        expect(identityViolations(r)).toEqual([]);
+      }
+    }
+  });
+});
