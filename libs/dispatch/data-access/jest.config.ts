@@ -1,0 +1,5 @@
+export default {
+  displayName: 'dispatch-data-access',
+  preset: '../../../jest.preset.js',
+  rootDir: '.',
+};

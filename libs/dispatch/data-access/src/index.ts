@@ -1,0 +1,1 @@
+export { HighsLpSolver } from './lib/highs-lp-solver';

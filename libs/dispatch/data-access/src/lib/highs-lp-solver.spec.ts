@@ -1,0 +1,155 @@
+import {
+  BatteryInput,
+  DEFAULT_PARAMETERS,
+  DispatchParameters,
+  DispatchProblem,
+  injectInfeasibility,
+  planDispatch,
+} from '@gridwerk/dispatch/domain';
+import { HighsLpSolver } from './highs-lp-solver';
+
+// Tiny instances whose optimum is known by hand, solved by the real HiGHS in its worker thread.
+const T0 = Date.parse('2026-01-13T16:00:00.000Z');
+const solver = new HighsLpSolver({ timeLimitS: 10 });
+afterAll(() => solver.close());
+
+function battery(over: Partial<BatteryInput> = {}): BatteryInput {
+  return {
+    assetId: 'BAT-0001',
+    secondarySubstationId: 'ONS-0001',
+    nominalCapacityWh: 100_000,
+    usableCapacityWh: 100_000,
+    stateOfHealthPct: 100,
+    stateOfChargePct: 50,
+    ratedChargeW: 100_000,
+    ratedDischargeW: 100_000,
+    ratedRoundTripEfficiency: 1,
+    minSocPct: 0,
+    maxSocPct: 100,
+    ...over,
+  };
+}
+
+const wh = (kw: number[]) => kw.map((k) => k * 250); // kW over a quarter hour → Wh
+
+function problem(over: {
+  loadKW: number[];
+  p90KW?: number[];
+  ratedKva?: number;
+  prices?: number[];
+  battery?: Partial<BatteryInput>;
+  parameters?: Partial<DispatchParameters>;
+  dimming?: DispatchProblem['dimming'];
+}): DispatchProblem {
+  const steps = over.loadKW.length;
+  return {
+    scopeId: 'UW-01-F01',
+    startMs: T0,
+    steps,
+    sites: [
+      {
+        secondarySubstationId: 'ONS-0001',
+        ratedKva: over.ratedKva ?? 250,
+        forecast: { p10Wh: wh(over.loadKW), p50Wh: wh(over.loadKW), p90Wh: wh(over.p90KW ?? over.loadKW) },
+      },
+    ],
+    batteries: [battery(over.battery)],
+    pricesCtPerKWh: over.prices ?? new Array<number>(steps).fill(20),
+    dimming: over.dimming ?? [],
+    parameters: { ...DEFAULT_PARAMETERS, powerFactor: 1, ...over.parameters },
+  };
+}
+
+async function setpoints(p: DispatchProblem) {
+  const out = await planDispatch(p, solver);
+  if (!out.ok) throw new Error(out.reason);
+  return { plan: out.plan, w: out.plan.batteries['BAT-0001'].map((s) => s.setpointW) };
+}
+
+describe('dispatch LP on HiGHS (hand-known optima)', () => {
+  it('shaves the evening peak: full discharge in the peak step, nothing else', async () => {
+    const { plan, w } = await setpoints(problem({ loadKW: [100, 100, 300, 100] }));
+    expect(w).toEqual([0, 0, 100_000, 0]);
+    expect(plan.sites['ONS-0001'][2]).toMatchObject({ plannedW: 200_000, binding: 'over-rating' });
+    expect(plan.costBreakdownCt.overRating).toBeCloseTo(0, 6);
+    expect(plan.batteries['BAT-0001'][2].socPct).toBe(25);
+  });
+
+  it('prices the slack when the rating cannot be kept: 50 kW over for one quarter hour', async () => {
+    const { plan, w } = await setpoints(problem({ loadKW: [400], parameters: { peakCtPerKW: 0 } }));
+    expect(w).toEqual([100_000]);
+    expect(plan.costBreakdownCt.overRating).toBeCloseTo(100_000 * 0.25 * 50, 3);
+  });
+
+  it('arbitrage in market mode: charge at 10 ct, discharge what is stored at 50 ct (η = 0.81)', async () => {
+    const { w } = await setpoints(
+      problem({
+        loadKW: [0, 0, 0],
+        ratedKva: 1000,
+        prices: [10, 50, 20],
+        battery: {
+          usableCapacityWh: 10_000,
+          nominalCapacityWh: 10_000,
+          stateOfChargePct: 0,
+          ratedChargeW: 40_000,
+          ratedDischargeW: 40_000,
+          ratedRoundTripEfficiency: 0.81,
+        },
+        parameters: { mode: 'market', peakCtPerKW: 0, packValueCtPerKWh: 0 },
+      }),
+    );
+    // 40 kW for 15 min = 10 kWh AC → 9 kWh stored → 8.1 kWh AC back = 32.4 kW
+    expect(w).toEqual([-40_000, 32_400, 0]);
+  });
+
+  it('grid-serving mode (§11b EnWG) ignores prices', async () => {
+    const { w } = await setpoints(
+      problem({
+        loadKW: [0, 0, 0],
+        ratedKva: 1000,
+        prices: [10, 50, 20],
+        battery: { stateOfChargePct: 0 },
+        parameters: { mode: 'grid-serving', peakCtPerKW: 0 },
+      }),
+    );
+    expect(w).toEqual([0, 0, 0]);
+  });
+
+  it('§14a dimming limits charging to 4.2 kW', async () => {
+    const { w } = await setpoints(
+      problem({
+        loadKW: [0, 0],
+        ratedKva: 1000,
+        prices: [10, 50],
+        battery: { stateOfChargePct: 0 },
+        parameters: { mode: 'market', peakCtPerKW: 0, packValueCtPerKWh: 0 },
+        dimming: [{ assetId: 'BAT-0001', fromMs: T0, untilMs: T0 + 15 * 60_000 }],
+      }),
+    );
+    expect(w[0]).toBe(-4200);
+  });
+
+  it('holds the SoC reserve the P90 load needs instead of selling it', async () => {
+    const base = {
+      loadKW: [0, 0, 0],
+      prices: [50, 10, 10],
+      battery: { usableCapacityWh: 20_000, nominalCapacityWh: 20_000, stateOfChargePct: 100 },
+      parameters: { mode: 'market' as const, peakCtPerKW: 0 },
+    };
+    const without = await setpoints(problem(base));
+    expect(without.w[0]).toBe(80_000); // sells all 20 kWh at 50 ct
+    const withReserve = await setpoints(problem({ ...base, p90KW: [0, 300, 0] }));
+    // P90 needs 50 kW for 15 min = 12.5 kWh later: only 7.5 kWh may be sold now
+    expect(withReserve.w[0]).toBe(30_000);
+  });
+
+  it('an injected infeasibility makes the plan fail with a reason, not a throw', async () => {
+    const out = await planDispatch(problem({ loadKW: [100, 300] }), solver, {
+      transform: injectInfeasibility,
+    });
+    expect(out).toMatchObject({ ok: false, code: 'DISPATCH.SOLVE_FAILED' });
+    if (!out.ok) expect(out.reason).toMatch(/infeasible/);
+    // the worker survives and solves the next model (peak 300 → 200 kW)
+    expect((await setpoints(problem({ loadKW: [100, 300] }))).w).toEqual([0, 100_000]);
+  });
+});

@@ -1,0 +1,5 @@
+export default {
+  displayName: 'dispatch-domain',
+  preset: '../../../jest.preset.js',
+  rootDir: '.',
+};

@@ -1,0 +1,20 @@
+// Public API of @gridwerk/dispatch/domain: typed inputs, the LP built by a pure function, the solver
+// port, the plan read back into setpoints, and the local threshold rule.
+export * from './types';
+export { effectiveLimits, chargeLimitKW } from './battery-limits';
+export type { EffectiveLimits } from './battery-limits';
+export { degradationCtPerKWh } from './degradation';
+export { LpBuilder, rowActivity, withExtraRows } from './lp-model';
+export type { LpModel, LpSolution, LpSolver, LpStatus } from './lp-model';
+export { buildDispatchModel, readDispatchPlan, DispatchModelError } from './dispatch-model';
+export type { DispatchModelIndex } from './dispatch-model';
+export { planDispatch } from './plan-dispatch';
+export type { PlanOutcome } from './plan-dispatch';
+export {
+  DEFAULT_PEAK_SHAVING_SHARE,
+  DEFAULT_RECHARGE_SHARE,
+  thresholdPeakShaving,
+  thresholdSettingsFor,
+} from './threshold-rule';
+export type { ThresholdRuleBattery, ThresholdRuleSettings } from './threshold-rule';
+export { injectInfeasibility } from './fault-injection';
