@@ -21,6 +21,7 @@ export const SemanticCodes = {
   transactionCounterpartyMismatch: 'transaction.counterparty-mismatch',
   transactionAdjustsMissing: 'transaction.adjusts-missing',
   transactionAdjustsUnexpected: 'transaction.adjusts-unexpected',
+  transactionReversalNotAdjustment: 'transaction.reversal-not-adjustment',
 } as const;
 
 type Fields = Readonly<Record<string, unknown>>;
@@ -185,6 +186,13 @@ function settlementTransaction(d: Fields): ValidationProblem[] {
   if (kind === 'allocation') {
     if (seller === UTILITY_PARTY_ID) mismatch('/sellerId', 'an allocation is between community members');
     if (buyer === UTILITY_PARTY_ID) mismatch('/buyerId', 'an allocation is between community members');
+  }
+  if (d['direction'] === 'reversal' && kind !== undefined && kind !== 'adjustment') {
+    problems.push({
+      path: '/direction',
+      code: SemanticCodes.transactionReversalNotAdjustment,
+      message: `a reversal is an adjustment, not ${kind}`,
+    });
   }
   const adjusts = d['adjustsTransactionId'];
   if (kind === 'adjustment' && adjusts === undefined) {

@@ -293,6 +293,32 @@ describe('other event rejections', () => {
     ]);
   });
 
+  it('expresses a reversal: an adjustment with direction reversal, never negative energy', () => {
+    const s = EventTypes.settlementTransaction;
+    const reversal = {
+      kind: 'adjustment',
+      adjustsTransactionId: 'tx-0',
+      direction: 'reversal',
+      version: 2,
+    } as const;
+    expect(validateEvent(s, withData(s, reversal)).ok).toBe(true);
+    expect(validateEvent(s, withData(s, { direction: 'delivery', version: 1 })).ok).toBe(true);
+    expect(pathsAndCodes(validateEvent(s, withData(s, { direction: 'reversal' })))).toEqual([
+      '/data/direction transaction.reversal-not-adjustment',
+    ]);
+    expect(pathsAndCodes(validateEvent(s, withData(s, { ...reversal, energyWh: -5 })))).toEqual([
+      '/data/energyWh schema.exclusiveMinimum',
+    ]);
+    expect(pathsAndCodes(validateEvent(s, withData(s, { ...reversal, version: 0 })))).toEqual([
+      '/data/version schema.minimum',
+    ]);
+    expect(pathsAndCodes(validateEvent(s, withData(s, { direction: 'refund' })))).toEqual([
+      '/data/direction schema.enum',
+    ]);
+    const b = EventTypes.settlementBatch;
+    expect(validateEvent(b, withData(b, { version: 2 })).ok).toBe(true);
+  });
+
   it('rejects a batch whose count does not match its ids', () => {
     const b = EventTypes.settlementBatch;
     expect(pathsAndCodes(validateEvent(b, withData(b, { transactionCount: 3 })))).toEqual([

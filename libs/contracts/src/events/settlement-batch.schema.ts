@@ -3,7 +3,10 @@ import { CloudEventSchema } from '../envelope';
 import { EventTypes } from '../event-types';
 import { Id, NonNegativeInteger, UtcInstant } from '../schema-types';
 
-/** A batch of microtransactions committed on chain in one EVM transaction. */
+/**
+ * A batch of microtransactions committed on chain in one EVM transaction: one per (community, interval,
+ * version). Totals are sums of magnitudes, as on chain (reversals count with their own energy and cents).
+ */
 export const SettlementBatchSchema = Type.Object(
   {
     batchId: Id(),
@@ -20,6 +23,12 @@ export const SettlementBatchSchema = Type.Object(
     txHash: Type.String({ pattern: '^0x[0-9a-f]{64}$' }),
     blockNumber: NonNegativeInteger(),
     committedAt: UtcInstant(),
+    version: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        description: 'Version of the interval settlement (default 1); a correction commits the next one',
+      }),
+    ),
   },
   {
     additionalProperties: false,
