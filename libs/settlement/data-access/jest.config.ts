@@ -1,0 +1,5 @@
+export default {
+  displayName: 'settlement-data-access',
+  preset: '../../../jest.preset.js',
+  rootDir: '.',
+};

@@ -1,0 +1,496 @@
+import { randomBytes } from 'node:crypto';
+import type { Pool, PoolClient } from 'pg';
+import { withTransaction } from '@gridwerk/shared/data-access-database';
+import {
+  AllocationKey,
+  CommunityMember,
+  CommunityTerms,
+  effectiveAt,
+  MemberRole,
+  validateKey,
+  Versioned,
+} from '@gridwerk/settlement/domain';
+import { SettlementDataError } from './errors';
+import { iso, num } from './settlement-db';
+
+export interface CommunitySummary {
+  communityId: string;
+  name: string;
+  createdAt: string;
+  createdBy: string;
+}
+
+export interface MemberVersion {
+  meterPointId: string;
+  version: number;
+  effectiveFrom: string;
+  /** null: the metering point left the community at effectiveFrom. */
+  role: MemberRole | null;
+  changedBy: string;
+  changedAt: string;
+}
+
+export interface CommunityDetail extends CommunitySummary {
+  members: MemberVersion[];
+  keys: (Versioned<AllocationKey> & { changedBy: string; changedAt: string })[];
+  prices: (Versioned<number> & { changedBy: string; changedAt: string })[];
+}
+
+export interface AuditEntry {
+  id: number;
+  at: string;
+  actor: string;
+  communityId: string;
+  entity: 'community' | 'member' | 'key' | 'price';
+  action: string;
+  detail: unknown;
+}
+
+/** Where a reading's metering point belongs at an instant. */
+export type Membership =
+  | { kind: 'member'; communityId: string; role: MemberRole }
+  | { kind: 'outside' } // known to settlement, but not a member of any community at that instant
+  | { kind: 'unknown' }; // never registered with any community
+
+interface MemberRow {
+  community_id: string;
+  meter_point_id: string;
+  version: number;
+  effective_from: Date;
+  role: MemberRole | null;
+  changed_by: string;
+  changed_at: Date;
+}
+
+const toMember = (r: MemberRow): MemberVersion => ({
+  meterPointId: r.meter_point_id,
+  version: r.version,
+  effectiveFrom: iso(r.effective_from),
+  role: r.role,
+  changedBy: r.changed_by,
+  changedAt: iso(r.changed_at),
+});
+
+/**
+ * The community registry: communities, members (metering points with a role), allocation keys and prices,
+ * each versioned with an effective-from instant. Nothing is updated in place: every change is a new
+ * version row plus an audit entry (actor, what, before → after) in the same transaction.
+ */
+export class CommunityRepository {
+  constructor(private readonly db: Pool) {}
+
+  async create(input: {
+    communityId: string;
+    name: string;
+    actor: string;
+    effectiveFrom: string;
+    priceMilliCtPerKWh: number;
+    key?: AllocationKey;
+  }): Promise<void> {
+    await withTransaction(this.db, async (c) => {
+      const salt = `0x${randomBytes(32).toString('hex')}`;
+      const res = await c.query(
+        `INSERT INTO settlement_community (community_id, name, party_salt, created_by) VALUES ($1, $2, $3, $4)
+         ON CONFLICT DO NOTHING`,
+        [input.communityId, input.name, salt, input.actor],
+      );
+      if (res.rowCount === 0) {
+        throw new SettlementDataError('COMMUNITY.ALREADY_EXISTS', `community ${input.communityId} exists`);
+      }
+      await this.audit(c, input.actor, input.communityId, 'community', 'create', { name: input.name });
+      await this.insertKey(
+        c,
+        input.communityId,
+        input.key ?? { kind: 'dynamic' },
+        input.effectiveFrom,
+        input.actor,
+      );
+      await this.insertPrice(
+        c,
+        input.communityId,
+        input.priceMilliCtPerKWh,
+        input.effectiveFrom,
+        input.actor,
+      );
+    });
+  }
+
+  async list(): Promise<CommunitySummary[]> {
+    const res = await this.db.query<{
+      community_id: string;
+      name: string;
+      created_at: Date;
+      created_by: string;
+    }>('SELECT community_id, name, created_at, created_by FROM settlement_community ORDER BY community_id');
+    return res.rows.map((r) => ({
+      communityId: r.community_id,
+      name: r.name,
+      createdAt: iso(r.created_at),
+      createdBy: r.created_by,
+    }));
+  }
+
+  async get(communityId: string): Promise<CommunityDetail> {
+    const summary = (await this.list()).find((c) => c.communityId === communityId);
+    if (!summary) throw new SettlementDataError('COMMUNITY.NOT_FOUND', `no community ${communityId}`);
+    const members = await this.db.query<MemberRow>(
+      'SELECT * FROM settlement_member_version WHERE community_id = $1 ORDER BY meter_point_id, version',
+      [communityId],
+    );
+    const keys = await this.db.query<{
+      version: number;
+      effective_from: Date;
+      key: AllocationKey;
+      changed_by: string;
+      changed_at: Date;
+    }>('SELECT * FROM settlement_key_version WHERE community_id = $1 ORDER BY version', [communityId]);
+    const prices = await this.db.query<{
+      version: number;
+      effective_from: Date;
+      price_milli_ct_per_kwh: string;
+      changed_by: string;
+      changed_at: Date;
+    }>('SELECT * FROM settlement_price_version WHERE community_id = $1 ORDER BY version', [communityId]);
+    return {
+      ...summary,
+      members: members.rows.map(toMember),
+      keys: keys.rows.map((k) => ({
+        version: k.version,
+        effectiveFrom: iso(k.effective_from),
+        value: k.key,
+        changedBy: k.changed_by,
+        changedAt: iso(k.changed_at),
+      })),
+      prices: prices.rows.map((p) => ({
+        version: p.version,
+        effectiveFrom: iso(p.effective_from),
+        value: num(p.price_milli_ct_per_kwh),
+        changedBy: p.changed_by,
+        changedAt: iso(p.changed_at),
+      })),
+    };
+  }
+
+  /** Adds, changes the role of, or (role null) removes a member from `effectiveFrom` on. */
+  async setMember(input: {
+    communityId: string;
+    meterPointId: string;
+    role: MemberRole | null;
+    effectiveFrom: string;
+    actor: string;
+  }): Promise<MemberVersion> {
+    return withTransaction(this.db, (c) => this.setMemberIn(c, input));
+  }
+
+  /** Many member changes in one transaction (CSV import): all or nothing. */
+  async setMembers(
+    changes: readonly {
+      communityId: string;
+      meterPointId: string;
+      role: MemberRole | null;
+      effectiveFrom: string;
+    }[],
+    actor: string,
+  ): Promise<MemberVersion[]> {
+    return withTransaction(this.db, async (c) => {
+      const out: MemberVersion[] = [];
+      for (const ch of changes) out.push(await this.setMemberIn(c, { ...ch, actor }));
+      return out;
+    });
+  }
+
+  private async setMemberIn(
+    c: PoolClient,
+    input: {
+      communityId: string;
+      meterPointId: string;
+      role: MemberRole | null;
+      effectiveFrom: string;
+      actor: string;
+    },
+  ): Promise<MemberVersion> {
+    await this.lockCommunity(c, input.communityId);
+    if (input.role !== null) {
+      // A metering point belongs to at most one community at any instant.
+      const other = await c.query<MemberRow>(
+        `SELECT * FROM settlement_member_version WHERE meter_point_id = $1 AND community_id <> $2`,
+        [input.meterPointId, input.communityId],
+      );
+      const byCommunity = new Map<string, Versioned<MemberRole | null>[]>();
+      for (const r of other.rows) {
+        const list = byCommunity.get(r.community_id) ?? [];
+        list.push({ version: r.version, effectiveFrom: iso(r.effective_from), value: r.role });
+        byCommunity.set(r.community_id, list);
+      }
+      for (const [cid, versions] of byCommunity) {
+        const atStart = effectiveAt(versions, input.effectiveFrom)?.value ?? null;
+        const later = versions.some(
+          (v) => Date.parse(v.effectiveFrom) > Date.parse(input.effectiveFrom) && v.value !== null,
+        );
+        if (atStart !== null || later) {
+          throw new SettlementDataError(
+            'MEMBER.IN_OTHER_COMMUNITY',
+            `${input.meterPointId} is a member of ${cid} at or after ${input.effectiveFrom}`,
+          );
+        }
+      }
+    }
+    const prev = await c.query<MemberRow>(
+      'SELECT * FROM settlement_member_version WHERE community_id = $1 AND meter_point_id = $2 ORDER BY version DESC LIMIT 1',
+      [input.communityId, input.meterPointId],
+    );
+    if (input.role === null && prev.rows.length === 0) {
+      throw new SettlementDataError(
+        'MEMBER.NOT_FOUND',
+        `${input.meterPointId} is not a member of ${input.communityId}`,
+      );
+    }
+    const version = (prev.rows[0]?.version ?? 0) + 1;
+    const res = await c.query<MemberRow>(
+      `INSERT INTO settlement_member_version (community_id, meter_point_id, version, effective_from, role, changed_by)
+       VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
+      [input.communityId, input.meterPointId, version, input.effectiveFrom, input.role, input.actor],
+    );
+    await this.audit(
+      c,
+      input.actor,
+      input.communityId,
+      'member',
+      input.role === null ? 'remove' : prev.rows.length ? 'change' : 'add',
+      {
+        meterPointId: input.meterPointId,
+        version,
+        effectiveFrom: input.effectiveFrom,
+        before: prev.rows[0]?.role ?? null,
+        after: input.role,
+      },
+    );
+    return toMember(res.rows[0]);
+  }
+
+  /** A new key version from `effectiveFrom`; the key is checked against the members in force then. */
+  async setKey(input: {
+    communityId: string;
+    key: AllocationKey;
+    effectiveFrom: string;
+    actor: string;
+  }): Promise<number> {
+    return withTransaction(this.db, async (c) => {
+      await this.lockCommunity(c, input.communityId);
+      const members = await this.membersIn(c, input.communityId, input.effectiveFrom);
+      const problems = validateKey(input.key, new Set(members.map((m) => m.meterPointId)));
+      if (problems.length > 0) throw new SettlementDataError('COMMUNITY.INVALID', problems.join('; '));
+      return this.insertKey(c, input.communityId, input.key, input.effectiveFrom, input.actor);
+    });
+  }
+
+  async setPrice(input: {
+    communityId: string;
+    priceMilliCtPerKWh: number;
+    effectiveFrom: string;
+    actor: string;
+  }): Promise<number> {
+    return withTransaction(this.db, async (c) => {
+      await this.lockCommunity(c, input.communityId);
+      return this.insertPrice(
+        c,
+        input.communityId,
+        input.priceMilliCtPerKWh,
+        input.effectiveFrom,
+        input.actor,
+      );
+    });
+  }
+
+  async auditTrail(communityId: string): Promise<AuditEntry[]> {
+    const res = await this.db.query<{
+      id: string;
+      at: Date;
+      actor: string;
+      community_id: string;
+      entity: AuditEntry['entity'];
+      action: string;
+      detail: unknown;
+    }>('SELECT * FROM settlement_audit WHERE community_id = $1 ORDER BY id', [communityId]);
+    return res.rows.map((r) => ({
+      id: num(r.id),
+      at: iso(r.at),
+      actor: r.actor,
+      communityId: r.community_id,
+      entity: r.entity,
+      action: r.action,
+      detail: r.detail,
+    }));
+  }
+
+  /** The terms in force at `instant` (undefined if the community has no key or price yet). */
+  async termsAt(
+    communityId: string,
+    instant: string,
+    c: Pool | PoolClient = this.db,
+  ): Promise<CommunityTerms | undefined> {
+    const community = await c.query<{ party_salt: `0x${string}` }>(
+      'SELECT party_salt FROM settlement_community WHERE community_id = $1',
+      [communityId],
+    );
+    if (community.rows.length === 0) return undefined;
+    const keys = await c.query<{ version: number; effective_from: Date; key: AllocationKey }>(
+      'SELECT version, effective_from, key FROM settlement_key_version WHERE community_id = $1',
+      [communityId],
+    );
+    const prices = await c.query<{ version: number; effective_from: Date; price_milli_ct_per_kwh: string }>(
+      'SELECT version, effective_from, price_milli_ct_per_kwh FROM settlement_price_version WHERE community_id = $1',
+      [communityId],
+    );
+    const key = effectiveAt(
+      keys.rows.map((k) => ({ version: k.version, effectiveFrom: iso(k.effective_from), value: k.key })),
+      instant,
+    );
+    const price = effectiveAt(
+      prices.rows.map((p) => ({
+        version: p.version,
+        effectiveFrom: iso(p.effective_from),
+        value: num(p.price_milli_ct_per_kwh),
+      })),
+      instant,
+    );
+    if (!key || !price) return undefined;
+    return {
+      communityId,
+      partySalt: community.rows[0].party_salt,
+      members: await this.membersIn(c, communityId, instant),
+      key: key.value,
+      priceMilliCtPerKWh: price.value,
+    };
+  }
+
+  async partySalt(communityId: string): Promise<`0x${string}`> {
+    const res = await this.db.query<{ party_salt: `0x${string}` }>(
+      'SELECT party_salt FROM settlement_community WHERE community_id = $1',
+      [communityId],
+    );
+    if (!res.rows[0]) throw new SettlementDataError('COMMUNITY.NOT_FOUND', `no community ${communityId}`);
+    return res.rows[0].party_salt;
+  }
+
+  /** Membership of many metering points at their instants (one query for a whole batch of readings). */
+  async membershipOf(
+    items: readonly { meterPointId: string; instant: string }[],
+    c: Pool | PoolClient = this.db,
+  ): Promise<Membership[]> {
+    const ids = [...new Set(items.map((i) => i.meterPointId))];
+    const res = await c.query<MemberRow>(
+      'SELECT * FROM settlement_member_version WHERE meter_point_id = ANY($1)',
+      [ids],
+    );
+    const byMeter = new Map<string, MemberRow[]>();
+    for (const r of res.rows) {
+      const list = byMeter.get(r.meter_point_id) ?? [];
+      list.push(r);
+      byMeter.set(r.meter_point_id, list);
+    }
+    return items.map((item) => {
+      const rows = byMeter.get(item.meterPointId);
+      if (!rows) return { kind: 'unknown' };
+      const byCommunity = new Map<string, Versioned<MemberRole | null>[]>();
+      for (const r of rows) {
+        const list = byCommunity.get(r.community_id) ?? [];
+        list.push({ version: r.version, effectiveFrom: iso(r.effective_from), value: r.role });
+        byCommunity.set(r.community_id, list);
+      }
+      for (const [communityId, versions] of byCommunity) {
+        const role = effectiveAt(versions, item.instant)?.value ?? null;
+        if (role !== null) return { kind: 'member', communityId, role };
+      }
+      return { kind: 'outside' };
+    });
+  }
+
+  private async membersIn(
+    c: Pool | PoolClient,
+    communityId: string,
+    instant: string,
+  ): Promise<CommunityMember[]> {
+    const res = await c.query<MemberRow>(
+      `SELECT DISTINCT ON (meter_point_id) * FROM settlement_member_version
+       WHERE community_id = $1 AND effective_from <= $2
+       ORDER BY meter_point_id, effective_from DESC, version DESC`,
+      [communityId, instant],
+    );
+    return res.rows
+      .filter((r) => r.role !== null)
+      .map((r) => ({ meterPointId: r.meter_point_id, role: r.role as MemberRole }));
+  }
+
+  private async lockCommunity(c: PoolClient, communityId: string): Promise<void> {
+    const res = await c.query('SELECT 1 FROM settlement_community WHERE community_id = $1 FOR UPDATE', [
+      communityId,
+    ]);
+    if (res.rowCount === 0)
+      throw new SettlementDataError('COMMUNITY.NOT_FOUND', `no community ${communityId}`);
+  }
+
+  private async insertKey(
+    c: PoolClient,
+    communityId: string,
+    key: AllocationKey,
+    effectiveFrom: string,
+    actor: string,
+  ): Promise<number> {
+    const prev = await c.query<{ version: number; key: AllocationKey }>(
+      'SELECT version, key FROM settlement_key_version WHERE community_id = $1 ORDER BY version DESC LIMIT 1',
+      [communityId],
+    );
+    const version = (prev.rows[0]?.version ?? 0) + 1;
+    await c.query(
+      'INSERT INTO settlement_key_version (community_id, version, effective_from, key, changed_by) VALUES ($1, $2, $3, $4, $5)',
+      [communityId, version, effectiveFrom, JSON.stringify(key), actor],
+    );
+    await this.audit(c, actor, communityId, 'key', 'set', {
+      version,
+      effectiveFrom,
+      before: prev.rows[0]?.key ?? null,
+      after: key,
+    });
+    return version;
+  }
+
+  private async insertPrice(
+    c: PoolClient,
+    communityId: string,
+    price: number,
+    effectiveFrom: string,
+    actor: string,
+  ): Promise<number> {
+    const prev = await c.query<{ version: number; price_milli_ct_per_kwh: string }>(
+      'SELECT version, price_milli_ct_per_kwh FROM settlement_price_version WHERE community_id = $1 ORDER BY version DESC LIMIT 1',
+      [communityId],
+    );
+    const version = (prev.rows[0]?.version ?? 0) + 1;
+    await c.query(
+      'INSERT INTO settlement_price_version (community_id, version, effective_from, price_milli_ct_per_kwh, changed_by) VALUES ($1, $2, $3, $4, $5)',
+      [communityId, version, effectiveFrom, price, actor],
+    );
+    await this.audit(c, actor, communityId, 'price', 'set', {
+      version,
+      effectiveFrom,
+      before: prev.rows[0] ? num(prev.rows[0].price_milli_ct_per_kwh) : null,
+      after: price,
+    });
+    return version;
+  }
+
+  private async audit(
+    c: PoolClient,
+    actor: string,
+    communityId: string,
+    entity: AuditEntry['entity'],
+    action: string,
+    detail: unknown,
+  ): Promise<void> {
+    await c.query(
+      'INSERT INTO settlement_audit (actor, community_id, entity, action, detail) VALUES ($1, $2, $3, $4, $5)',
+      [actor, communityId, entity, action, JSON.stringify(detail)],
+    );
+  }
+}

@@ -1,0 +1,279 @@
+import { Pool } from 'pg';
+import { Kafka, Producer } from 'kafkajs';
+import { createTestDatabase, TestDatabase } from '@gridwerk/shared/data-access-database';
+import { createTopic, readMessages, testKafka, uniqueName } from '@gridwerk/shared/data-access-kafka';
+import { parseEvent, Topics } from '@gridwerk/contracts';
+import { signOf, syntheticMeterPointId, verifyProofOffChain } from '@gridwerk/settlement/domain';
+import { CommitterLock } from './committer-lock';
+import { CommunityRepository } from './community.repository';
+import { relaySettlementOutbox } from './outbox.relay';
+import { createSettlementPool, runSettlementMigrations } from './settlement-db';
+import { MemberReading, SettlementRepository } from './settlement.repository';
+
+const id = (i: number) => syntheticMeterPointId(99, i);
+const C = 'EG-TEST';
+const T0 = '2026-06-01T10:00:00Z';
+const at = (k: number) => new Date(Date.parse(T0) + k * 900_000).toISOString().replace('.000Z', 'Z');
+
+function reading(
+  meter: number,
+  k: number,
+  importWh: number,
+  exportWh: number,
+  eventId = `e-${meter}-${k}-${importWh}`,
+): MemberReading {
+  return {
+    communityId: C,
+    meterPointId: id(meter),
+    intervalStart: at(k),
+    intervalEnd: at(k + 1),
+    importWh,
+    exportWh,
+    quality: 'measured',
+    eventId,
+  };
+}
+
+describe('settlement data access (real PostgreSQL, real Kafka)', () => {
+  let tdb: TestDatabase;
+  let pool: Pool;
+  let communities: CommunityRepository;
+  let repo: SettlementRepository;
+
+  beforeAll(async () => {
+    tdb = await createTestDatabase('settlement_repo');
+    expect(await runSettlementMigrations(tdb.url)).toEqual(['SettlementTables1733000000000']);
+    expect(await runSettlementMigrations(tdb.url)).toEqual([]);
+    pool = createSettlementPool(tdb.url, 4);
+    communities = new CommunityRepository(pool);
+    repo = new SettlementRepository(pool);
+    await communities.create({
+      communityId: C,
+      name: 'Test',
+      actor: 'admin-a',
+      effectiveFrom: '2026-01-01T00:00:00Z',
+      priceMilliCtPerKWh: 20_000,
+    });
+    await communities.setMember({
+      communityId: C,
+      meterPointId: id(1),
+      role: 'generator',
+      effectiveFrom: '2026-01-01T00:00:00Z',
+      actor: 'admin-a',
+    });
+    await communities.setMembers(
+      [2, 3].map((i) => ({
+        communityId: C,
+        meterPointId: id(i),
+        role: 'consumer' as const,
+        effectiveFrom: '2026-01-01T00:00:00Z',
+      })),
+      'admin-b',
+    );
+  });
+
+  afterAll(async () => {
+    await pool?.end();
+    await tdb?.drop();
+  });
+
+  it('versions members, keys and prices with effective-from and an audit trail of who changed what', async () => {
+    await communities.setPrice({
+      communityId: C,
+      priceMilliCtPerKWh: 25_000,
+      effectiveFrom: '2026-06-01T10:30:00Z',
+      actor: 'admin-c',
+    });
+    await communities.setMember({
+      communityId: 'EG-TEST',
+      meterPointId: id(4),
+      role: 'consumer',
+      effectiveFrom: '2026-06-02T00:00:00Z',
+      actor: 'admin-c',
+    });
+    const before = await communities.termsAt(C, '2026-06-01T10:15:00Z');
+    const after = await communities.termsAt(C, '2026-06-02T00:00:00Z');
+    expect(before?.priceMilliCtPerKWh).toBe(20_000);
+    expect(after?.priceMilliCtPerKWh).toBe(25_000);
+    expect(before?.members.map((m) => m.meterPointId).sort()).toEqual([id(1), id(2), id(3)]);
+    expect(after?.members).toHaveLength(4);
+    const trail = await communities.auditTrail(C);
+    expect(trail.map((a) => `${a.actor}:${a.entity}:${a.action}`)).toEqual([
+      'admin-a:community:create',
+      'admin-a:key:set',
+      'admin-a:price:set',
+      'admin-a:member:add',
+      'admin-b:member:add',
+      'admin-b:member:add',
+      'admin-c:price:set',
+      'admin-c:member:add',
+    ]);
+    expect(trail[6].detail).toMatchObject({ before: 20_000, after: 25_000 });
+    await communities.create({
+      communityId: 'EG-OTHER',
+      name: 'Other',
+      actor: 'a',
+      effectiveFrom: '2026-01-01T00:00:00Z',
+      priceMilliCtPerKWh: 1,
+    });
+    await expect(
+      communities.setMember({
+        communityId: 'EG-OTHER',
+        meterPointId: id(2),
+        role: 'consumer',
+        effectiveFrom: '2026-03-01T00:00:00Z',
+        actor: 'a',
+      }),
+    ).rejects.toThrow('MEMBER.IN_OTHER_COMMUNITY');
+    await expect(
+      communities.setKey({
+        communityId: C,
+        key: { kind: 'static', shares: { [id(9)]: 1 } },
+        effectiveFrom: T0,
+        actor: 'a',
+      }),
+    ).rejects.toThrow('COMMUNITY.INVALID');
+    expect(
+      await communities.membershipOf([
+        { meterPointId: id(4), instant: T0 },
+        { meterPointId: id(8), instant: T0 },
+        { meterPointId: id(2), instant: T0 },
+      ]),
+    ).toEqual([
+      { kind: 'outside' },
+      { kind: 'unknown' },
+      { kind: 'member', communityId: C, role: 'consumer' },
+    ]);
+  });
+
+  it('stores readings once, corrections as revisions, closes by watermark, and re-settles late corrections as version 2', async () => {
+    const first = [reading(1, 0, 0, 3000), reading(2, 0, 1000, 0), reading(3, 0, 2000, 0)];
+    expect(await repo.recordReadings(first)).toEqual({ stored: 3, duplicates: 0, corrections: 0, late: 0 });
+    expect(await repo.recordReadings(first)).toEqual({ stored: 0, duplicates: 3, corrections: 0, late: 0 });
+    const grace = 20 * 60_000; // 10:00-10:15 closes once the watermark reaches 10:35
+    expect(await repo.dueIntervals(grace)).toEqual([]);
+    await repo.recordReadings([reading(2, 1, 10, 0)]); // watermark 10:30
+    expect(await repo.dueIntervals(grace)).toEqual([]);
+    await repo.recordReadings([reading(2, 2, 10, 0)]); // watermark 10:45
+    expect(await repo.dueIntervals(grace)).toEqual([{ communityId: C, intervalStart: at(0) }]);
+
+    const v1 = await repo.settleInterval({ communityId: C, intervalStart: at(0) });
+    expect(v1).toMatchObject({ version: 1, reason: 'close' });
+    expect(await repo.settleInterval({ communityId: C, intervalStart: at(0) })).toBeUndefined(); // idempotent
+    const t1 = await repo.transactionsOf(C, at(0));
+    expect(t1.filter((t) => t.kind === 'allocation').map((t) => t.energyWh)).toEqual(
+      expect.arrayContaining([1000, 2000]),
+    );
+
+    // a late correction of a closed interval
+    expect(await repo.recordReadings([reading(3, 0, 500, 0)])).toMatchObject({ corrections: 1, late: 1 });
+    expect(await repo.intervalsToResettle()).toEqual([{ communityId: C, intervalStart: at(0) }]);
+    const v2 = await repo.settleInterval({ communityId: C, intervalStart: at(0) });
+    expect(v2).toMatchObject({ version: 2, reason: 'correction' });
+    const all = await repo.transactionsOf(C, at(0));
+    const v2tx = all.filter((t) => t.version === 2);
+    expect(v2tx.some((t) => t.direction === 'reversal')).toBe(true);
+    // nets out: signed sums over both versions equal the corrected readings
+    const bought = (m: string) =>
+      all.filter((t) => t.buyerId === m).reduce((s, t) => s + signOf(t) * t.energyWh, 0);
+    expect([bought(id(2)), bought(id(3))]).toEqual([1000, 500]);
+    const sold = all.filter((t) => t.sellerId === id(1)).reduce((s, t) => s + signOf(t) * t.energyWh, 0);
+    expect(sold).toBe(3000);
+    const paid = all.filter((t) => t.buyerId !== 'UTILITY').reduce((s, t) => s + signOf(t) * t.amountCt, 0);
+    expect(paid).toBe(30); // 1.5 kWh x 20 ct
+    const statement = await repo.monthlyStatement(C);
+    expect(statement.find((l) => l.meterPointId === id(3))).toMatchObject({
+      communitySupplyWh: 500,
+      residualSupplyWh: 0,
+      paidCt: 10,
+    });
+    expect(statement.find((l) => l.meterPointId === id(1))).toMatchObject({
+      soldWh: 1500,
+      surplusWh: 1500,
+      receivedCt: 30,
+    });
+
+    const pending = await repo.pendingBatches();
+    expect(pending.map((b) => [b.intervalStart, b.version])).toEqual([
+      [at(0), 1],
+      [at(0), 2],
+    ]);
+    const proof = await repo.proofOf(v2tx[0].transactionId);
+    expect(proof?.rootMatchesStored).toBe(true);
+    expect(proof && verifyProofOffChain(proof.root, proof.leaf, proof.proof)).toBe(true);
+
+    const receipt = {
+      chainId: 31337,
+      contractAddress: `0x${'12'.repeat(20)}` as const,
+      txHash: `0x${'ab'.repeat(32)}` as const,
+      blockNumber: 7n,
+      gasUsed: 60_000n,
+      committedAt: '2026-06-01T10:46:00Z',
+      alreadyCommitted: false,
+    };
+    expect(await repo.markCommitted(pending[0], receipt)).toBe(true);
+    expect(await repo.markCommitted(pending[0], receipt)).toBe(false);
+    expect((await repo.stats()).batchesCommitted).toBe(1);
+  });
+
+  it('relays the outbox at least once with stable ids to Kafka', async () => {
+    const kafka: Kafka = testKafka();
+    const admin = kafka.admin();
+    await admin.connect();
+    const topics: Record<string, string> = {
+      [Topics.settlementTransactions]: uniqueName('test.settlement.tx'),
+      [Topics.settlementBatches]: uniqueName('test.settlement.batches'),
+    };
+    for (const t of Object.values(topics)) await createTopic(admin, t, 1);
+    const producer: Producer = kafka.producer();
+    await producer.connect();
+    try {
+      const publisher = {
+        send: async (topic: string, messages: { key: string; value: string }[]) =>
+          void (await producer.send({ topic: topics[topic], messages })),
+      };
+      const { published } = await relaySettlementOutbox(pool, publisher, { batchSize: 3 });
+      const expected = (await pool.query<{ n: string }>('SELECT count(*) AS n FROM settlement_outbox'))
+        .rows[0].n;
+      expect(published).toBe(Number(expected));
+      expect(await relaySettlementOutbox(pool, publisher)).toEqual({ published: 0, batches: 0 });
+      const batches = await readMessages(
+        kafka,
+        topics[Topics.settlementBatches],
+        (m) => m.length >= 1,
+        15_000,
+      );
+      const parsed = batches.map((m) => parseEvent(m.value ?? Buffer.alloc(0)));
+      expect(parsed.every((p) => p.ok)).toBe(true);
+      const txMsgs = await readMessages(
+        kafka,
+        topics[Topics.settlementTransactions],
+        (m) => m.length >= published - 1,
+        15_000,
+      );
+      const ids = txMsgs.map((m) => {
+        const p = parseEvent(m.value ?? Buffer.alloc(0));
+        if (!p.ok) throw new Error(JSON.stringify(p.problems));
+        return p.value.id;
+      });
+      expect(new Set(ids).size).toBe(ids.length);
+      expect(ids.length + batches.length).toBe(published);
+    } finally {
+      await producer.disconnect();
+      for (const t of Object.values(topics)) await admin.deleteTopics({ topics: [t] }).catch(() => undefined);
+      await admin.disconnect();
+    }
+  });
+
+  it('lets exactly one process hold the committer lock, and hands it over when the holder goes', async () => {
+    const a = new CommitterLock(tdb.url, 777);
+    const b = new CommitterLock(tdb.url, 777);
+    expect(await a.tryAcquire()).toBe(true);
+    expect(await b.tryAcquire()).toBe(false);
+    expect(await a.tryAcquire()).toBe(true);
+    await a.release();
+    expect(await b.tryAcquire()).toBe(true);
+    expect(await a.tryAcquire()).toBe(false);
+    await b.release();
+  });
+});
