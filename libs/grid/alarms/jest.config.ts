@@ -1,0 +1,5 @@
+export default {
+  displayName: 'grid-alarms',
+  preset: '../../../jest.preset.js',
+  rootDir: '.',
+};
