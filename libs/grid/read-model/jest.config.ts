@@ -1,0 +1,5 @@
+export default {
+  displayName: 'grid-read-model',
+  preset: '../../../jest.preset.js',
+  rootDir: '.',
+};

@@ -1,0 +1,6 @@
+import { TOPOLOGY_MIGRATIONS } from '@gridwerk/shared/data-access-topology';
+import { GridReadModel1732000000000 } from './1732000000000-grid-read-model.migration';
+
+/** grid-api's migrations, in order: the shared topology tables (read) and its own read model. */
+export const GRID_API_MIGRATIONS = [...TOPOLOGY_MIGRATIONS, GridReadModel1732000000000];
+export { GridReadModel1732000000000 };
