@@ -1,0 +1,5 @@
+export default {
+  displayName: 'grid-feature-control-room',
+  preset: '../../../jest.preset.js',
+  rootDir: '.',
+};

@@ -1,0 +1,337 @@
+import os from 'node:os';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+  OnModuleInit,
+} from '@nestjs/common';
+import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import type { Pool, PoolClient } from 'pg';
+import {
+  EventTypes,
+  parseEvent,
+  deadLetterReasonFor,
+  Topics,
+  type EventOf,
+  type EventType,
+} from '@gridwerk/contracts';
+import {
+  FactsRepository,
+  OutboxRepository,
+  runGridApiMigrations,
+  StreamLogRepository,
+} from '@gridwerk/grid/read-model';
+import { DeadLetterPublisher, KAFKA_CLIENT, KafkaProducer } from '@gridwerk/shared/data-access-kafka';
+import { HealthRegistry, MetricsService } from '@gridwerk/shared/feature-ops';
+import { CONTROL_ROOM_CONFIG, type ControlRoomConfig, GRID_POOL } from '../control-room.config';
+import { AlarmEvaluator, LiveState, ThresholdService, TopologyService } from '../services';
+import { StreamHub } from '../stream/stream-hub';
+
+const LEADER_LOCK = 0x67726c64; // "grld": one replica runs the engine, writes the stream and relays
+
+type Timer = ReturnType<typeof setInterval>;
+
+/**
+ * Everything grid-api does besides answering requests: migrations, the Kafka consumers (live readings and
+ * battery telemetry in a per-replica group, facts in the shared group), and — on the one replica holding
+ * the leader lock — the alarm loop, the live-value flush into the stream log, the outbox relay and pruning.
+ */
+@Injectable()
+export class ControlRoomRuntime implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly log = new Logger('control-room');
+  private readonly consumers: Consumer[] = [];
+  private readonly timers: Timer[] = [];
+  private leaderClient: PoolClient | undefined;
+  private leader = false;
+  private stopping = false;
+  private readonly busy = new Set<string>();
+  private lastEvalMs = 0;
+  private readonly facts = new FactsRepository();
+  private readonly stream = new StreamLogRepository();
+  private readonly outbox = new OutboxRepository();
+  private readonly metrics;
+
+  constructor(
+    @Inject(CONTROL_ROOM_CONFIG) private readonly config: ControlRoomConfig,
+    @Inject(GRID_POOL) private readonly pool: Pool,
+    @Inject(KAFKA_CLIENT) private readonly kafka: Kafka,
+    private readonly producer: KafkaProducer,
+    private readonly dlq: DeadLetterPublisher,
+    private readonly topology: TopologyService,
+    private readonly live: LiveState,
+    private readonly thresholds: ThresholdService,
+    private readonly evaluator: AlarmEvaluator,
+    private readonly hub: StreamHub,
+    metrics: MetricsService,
+    health: HealthRegistry,
+  ) {
+    this.metrics = {
+      consumed: metrics.counter('gridwerk_grid_api_consumed_total', 'messages consumed', ['topic', 'group']),
+      deadLettered: metrics.counter('gridwerk_grid_api_dead_lettered_total', 'messages dead-lettered', [
+        'topic',
+      ]),
+      streamEvents: metrics.counter('gridwerk_grid_api_stream_events_total', 'stream events written', [
+        'type',
+      ]),
+      alarmChanges: metrics.counter('gridwerk_grid_api_alarm_changes_total', 'alarm changes by the engine', [
+        'cause',
+      ]),
+      leader: metrics.gauge('gridwerk_grid_api_leader', '1 while this replica runs the engine'),
+      outboxPending: metrics.gauge('gridwerk_grid_api_outbox_pending', 'alert events not yet published'),
+      evalSeconds: metrics.histogram(
+        'gridwerk_grid_api_alarm_eval_seconds',
+        'alarm evaluation duration',
+        [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+      ),
+    };
+    health.register({
+      key: 'control-room',
+      check: () => {
+        const maxAge = Math.max(10_000, this.config.alarmEvalMs * 5);
+        if (this.leader && Date.now() - this.lastEvalMs > maxAge)
+          return {
+            ok: false,
+            detail: `alarm evaluation stalled (last ${new Date(this.lastEvalMs).toISOString()})`,
+          };
+        return { ok: true, detail: this.leader ? 'leader' : 'follower' };
+      },
+    });
+  }
+
+  async onModuleInit(): Promise<void> {
+    if (this.config.runMigrations) {
+      const ran = await runGridApiMigrations(this.config.databaseUrl);
+      if (ran.length > 0) this.log.log(`applied migrations: ${ran.join(', ')}`);
+    }
+    await this.topology.refresh();
+    await this.thresholds.reload();
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    const instance = `${os.hostname()}-${process.pid}`.replace(/[^A-Za-z0-9._-]/g, '-');
+    await this.startConsumer(
+      `${this.config.liveGroupPrefix}-${instance}`,
+      [Topics.meterReadings, Topics.batteryTelemetry],
+      false,
+      (b) => this.onLive(b),
+    );
+    await this.startConsumer(
+      this.config.consumerGroup,
+      [Topics.batteryTelemetry, Topics.batteryCommands, Topics.forecasts, Topics.settlementBatches],
+      true,
+      (b) => this.onFacts(b),
+    );
+    await this.hub.start();
+    this.every(this.config.topologyRefreshMs, 'topology', () => this.topology.refresh());
+    this.every(Math.max(1000, this.config.alarmEvalMs), 'leader', () => this.tryLead());
+    this.every(this.config.streamFlushMs, 'flush', () => this.flushLive());
+    this.every(this.config.alarmEvalMs, 'evaluate', () => this.evaluate());
+    this.every(500, 'relay', () => this.relay());
+    this.every(30_000, 'prune', () => this.prune());
+    this.every(10_000, 'thresholds', () => this.thresholds.reload());
+    await this.tryLead();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    for (const t of this.timers) clearInterval(t);
+    await Promise.all(this.consumers.map((c) => c.disconnect().catch(() => undefined)));
+    await this.hub.stop();
+    if (this.leaderClient) {
+      await this.leaderClient.query('SELECT pg_advisory_unlock($1)', [LEADER_LOCK]).catch(() => undefined);
+      this.leaderClient.release();
+    }
+    await this.pool.end().catch(() => undefined);
+  }
+
+  isLeader(): boolean {
+    return this.leader;
+  }
+
+  private every(ms: number, name: string, fn: () => Promise<unknown>): void {
+    this.timers.push(
+      setInterval(() => {
+        if (this.stopping || this.busy.has(name)) return;
+        this.busy.add(name);
+        fn()
+          .catch((err: unknown) =>
+            this.log.warn(`${name} failed: ${err instanceof Error ? err.message : String(err)}`),
+          )
+          .finally(() => this.busy.delete(name));
+      }, ms),
+    );
+  }
+
+  private async tryLead(): Promise<void> {
+    if (this.leader && this.leaderClient) {
+      try {
+        await this.leaderClient.query('SELECT 1');
+        return;
+      } catch {
+        this.leaderClient.release(true);
+        this.leaderClient = undefined;
+        this.leader = false;
+      }
+    }
+    const client = await this.pool.connect();
+    try {
+      const r = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [LEADER_LOCK]);
+      if (r.rows[0]?.ok === true) {
+        this.leaderClient = client;
+        this.leader = true;
+        this.log.log('this replica leads: alarm engine, stream writer, outbox relay');
+      } else client.release();
+    } catch (err) {
+      client.release(true);
+      throw err;
+    }
+    this.metrics.leader.set(this.leader ? 1 : 0);
+  }
+
+  private async startConsumer(
+    groupId: string,
+    topics: string[],
+    fromBeginning: boolean,
+    handle: (b: EachBatchPayload) => Promise<void>,
+  ): Promise<void> {
+    const consumer = this.kafka.consumer({ groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 100 });
+    await consumer.connect();
+    await consumer.subscribe({ topics, fromBeginning });
+    await consumer.run({ eachBatchAutoResolve: true, eachBatch: handle });
+    this.consumers.push(consumer);
+  }
+
+  /** Parses a batch; invalid messages go to the DLQ with their reason, the rest is returned. */
+  private async parse<T extends EventType>(
+    b: EachBatchPayload,
+    type: T,
+    group: string,
+  ): Promise<EventOf<T>[]> {
+    const ok: EventOf<T>[] = [];
+    const bad: Parameters<DeadLetterPublisher['publishAll']>[1][number][] = [];
+    for (const m of b.batch.messages) {
+      if (!m.value) continue;
+      const r = parseEvent(m.value, type);
+      if (r.ok) ok.push(r.value);
+      else
+        bad.push({
+          msg: {
+            topic: b.batch.topic,
+            partition: b.batch.partition,
+            offset: m.offset,
+            key: m.key,
+            value: m.value,
+            headers: m.headers,
+          },
+          reason: deadLetterReasonFor(r.problems),
+        });
+    }
+    if (bad.length > 0) {
+      await this.dlq.publishAll(group, bad);
+      this.metrics.deadLettered.inc({ topic: b.batch.topic }, bad.length);
+    }
+    this.metrics.consumed.inc({ topic: b.batch.topic, group }, b.batch.messages.length);
+    return ok;
+  }
+
+  private async onLive(b: EachBatchPayload): Promise<void> {
+    const group = `${this.config.liveGroupPrefix}`;
+    const now = Date.now();
+    if (b.batch.topic === Topics.meterReadings) {
+      for (const e of await this.parse(b, EventTypes.meterReading, group))
+        this.live.load.addReading(e.data, now);
+    } else if (b.batch.topic === Topics.batteryTelemetry) {
+      for (const e of await this.parse(b, EventTypes.batteryTelemetry, group)) this.live.addBattery(e.data);
+    }
+  }
+
+  private async onFacts(b: EachBatchPayload): Promise<void> {
+    const group = this.config.consumerGroup;
+    switch (b.batch.topic) {
+      case Topics.batteryTelemetry:
+        await this.facts.upsertTelemetry(
+          this.pool,
+          (await this.parse(b, EventTypes.batteryTelemetry, group)).map((e) => e.data),
+        );
+        break;
+      case Topics.batteryCommands:
+        await this.facts.upsertCommands(
+          this.pool,
+          (await this.parse(b, EventTypes.batteryCommand, group)).map((e) => e.data),
+        );
+        break;
+      case Topics.forecasts:
+        for (const e of await this.parse(b, EventTypes.forecastIssued, group))
+          await this.facts.upsertForecast(this.pool, e.data);
+        break;
+      case Topics.settlementBatches:
+        await this.facts.insertBatches(
+          this.pool,
+          (await this.parse(b, EventTypes.settlementBatch, group)).map((e) => e.data),
+        );
+        break;
+    }
+  }
+
+  /** The leader writes changed live values to the stream log (followers drain and drop theirs). */
+  private async flushLive(): Promise<void> {
+    const loads = this.live.load.drain();
+    const batteryIds = [...this.live.batteryDirty];
+    this.live.batteryDirty.clear();
+    if (!this.leader) return;
+    const index = this.topology.index;
+    const events = [
+      ...loads.map((v) => ({ type: 'load' as const, data: { ...v } })),
+      ...batteryIds.flatMap((id) => {
+        const t = this.live.batteries.get(id);
+        if (!t) return [];
+        return [
+          {
+            type: 'battery' as const,
+            data: {
+              assetId: t.assetId,
+              substationId: index.substationOf.get(t.assetId) ?? null,
+              secondarySubstationId: index.live.stationOfBattery.get(t.assetId) ?? null,
+              stateOfChargePct: t.stateOfChargePct,
+              powerW: t.powerW,
+              stateOfHealthPct: t.stateOfHealthPct,
+              temperatureC: t.temperatureC,
+              usableCapacityWh: t.usableCapacityWh,
+              mode: t.mode,
+              observedAt: t.time,
+            },
+          },
+        ];
+      }),
+    ];
+    if (events.length === 0) return;
+    await this.stream.appendNow(this.pool, events);
+    this.metrics.streamEvents.inc({ type: 'load' }, loads.length);
+    this.metrics.streamEvents.inc({ type: 'battery' }, events.length - loads.length);
+    this.hub.poke();
+  }
+
+  private async evaluate(): Promise<void> {
+    if (!this.leader) return;
+    const end = this.metrics.evalSeconds.startTimer();
+    const changes = await this.evaluator.evaluate();
+    end();
+    this.lastEvalMs = Date.now();
+    for (const c of changes) this.metrics.alarmChanges.inc({ cause: c.cause });
+    if (changes.length > 0) this.hub.poke();
+  }
+
+  private async relay(): Promise<void> {
+    if (!this.leader) return;
+    await this.outbox.relay(this.pool, this.producer);
+    this.metrics.outboxPending.set(await this.outbox.pending(this.pool));
+  }
+
+  private async prune(): Promise<void> {
+    if (!this.leader) return;
+    await this.stream.prune(this.pool, this.config.streamRetentionS * 1000);
+    await this.outbox.prunePublished(this.pool, 7 * 86_400_000);
+  }
+}

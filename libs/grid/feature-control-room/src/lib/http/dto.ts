@@ -1,0 +1,306 @@
+/* Response and request shapes of the control-room API, for the OpenAPI document (the dashboard's types). */
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ALARM_NODE_KINDS, ALARM_SEVERITIES, ALARM_STATES, THRESHOLD_FIELDS } from '@gridwerk/grid/alarms';
+
+const ROLE_NAMES = ['viewer', 'operator', 'billing', 'admin'];
+
+export class Aged {
+  @ApiProperty({
+    description: 'Instant of the data (UTC)',
+    nullable: true,
+    type: String,
+    format: 'date-time',
+  })
+  observedAt!: string | null;
+  @ApiProperty({ description: 'Age of the data at response time, seconds', nullable: true, type: Number })
+  ageS!: number | null;
+}
+
+export class MeDto {
+  @ApiProperty() sub!: string;
+  @ApiProperty() username!: string;
+  @ApiProperty({ enum: ROLE_NAMES, isArray: true }) roles!: string[];
+  @ApiProperty({
+    type: [String],
+    nullable: true,
+    description: 'Substation ids the user may see; null = whole grid',
+  })
+  perimeter!: string[] | null;
+}
+
+export class TopologyMeterPointsDto {
+  @ApiProperty() count!: number;
+  @ApiProperty({ type: [String] }) ids!: string[];
+}
+
+export class TopologyBatteryDto {
+  @ApiProperty() assetId!: string;
+  @ApiProperty() nominalCapacityWh!: number;
+}
+
+export class TopologySecondarySubstationDto {
+  @ApiProperty() id!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty() ratedKva!: number;
+  @ApiProperty({ type: TopologyMeterPointsDto }) meterPoints!: TopologyMeterPointsDto;
+  @ApiProperty({ type: [TopologyBatteryDto] }) batteries!: TopologyBatteryDto[];
+}
+
+export class TopologyFeederDto {
+  @ApiProperty() id!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty({ type: [TopologySecondarySubstationDto] })
+  secondarySubstations!: TopologySecondarySubstationDto[];
+}
+
+export class TopologySubstationDto {
+  @ApiProperty() id!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty({ nullable: true, type: Number }) ratedMva!: number | null;
+  @ApiProperty({ type: [TopologyFeederDto] }) feeders!: TopologyFeederDto[];
+}
+
+export class TopologyDto {
+  @ApiProperty({ type: [TopologySubstationDto] }) substations!: TopologySubstationDto[];
+}
+
+export class LoadPointDto {
+  @ApiProperty({ format: 'date-time', description: 'Bucket start (UTC)' }) t!: string;
+  @ApiProperty() importWh!: number;
+  @ApiProperty() exportWh!: number;
+  @ApiProperty({ description: 'import − export; negative = net feed-in' }) netWh!: number;
+  @ApiProperty({ description: 'Average net power over the bucket, W' }) avgPowerW!: number;
+  @ApiProperty() metersReporting!: number;
+}
+
+export class LiveValueDto extends Aged {
+  @ApiProperty({ description: 'Net active power now, W' }) powerW!: number;
+  @ApiProperty() metersReporting!: number;
+  @ApiProperty({ description: 'true when older than GRID_API_STALE_AFTER_S' }) stale!: boolean;
+}
+
+export class LoadDto extends Aged {
+  @ApiProperty() nodeId!: string;
+  @ApiProperty({ enum: ['secondary_substation', 'feeder', 'substation'] }) nodeKind!: string;
+  @ApiProperty({ format: 'date-time' }) from!: string;
+  @ApiProperty({ format: 'date-time' }) to!: string;
+  @ApiProperty({ enum: ['raw', '15m', '1h'] }) resolution!: string;
+  @ApiProperty({ description: 'Width of one point, seconds' }) bucketS!: number;
+  @ApiPropertyOptional({ description: 'Rated kVA (secondary substations)', type: Number }) ratedKva?: number;
+  @ApiProperty({ type: [LoadPointDto] }) points!: LoadPointDto[];
+  @ApiProperty({
+    type: LiveValueDto,
+    nullable: true,
+    description: 'The live value from the stream aggregator',
+  })
+  live!: LiveValueDto | null;
+}
+
+export class ForecastPointDto {
+  @ApiProperty({ format: 'date-time' }) t!: string;
+  @ApiProperty() p10Wh!: number;
+  @ApiProperty() p50Wh!: number;
+  @ApiProperty() p90Wh!: number;
+  @ApiProperty({ nullable: true, type: Number, description: 'Metered net energy of the step, when known' })
+  actualWh!: number | null;
+  @ApiProperty({ format: 'date-time' }) issuedAt!: string;
+  @ApiProperty() modelVersion!: string;
+}
+
+export class ForecastDto extends Aged {
+  @ApiProperty() nodeId!: string;
+  @ApiProperty() seriesId!: string;
+  @ApiProperty({ enum: ['intraday', 'day-ahead'] }) horizon!: string;
+  @ApiProperty({ nullable: true, type: String }) modelVersion!: string | null;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) issuedAt!: string | null;
+  @ApiProperty() stepMinutes!: number;
+  @ApiProperty({ type: [ForecastPointDto] }) points!: ForecastPointDto[];
+}
+
+export class BatteryCommandDto {
+  @ApiProperty() commandId!: string;
+  @ApiProperty({ format: 'date-time' }) issuedAt!: string;
+  @ApiProperty({ enum: ['setpoint', 'auto', 'idle'] }) mode!: string;
+  @ApiProperty({ nullable: true, type: Number }) setpointW!: number | null;
+  @ApiProperty({ format: 'date-time' }) validFrom!: string;
+  @ApiProperty({ format: 'date-time' }) validUntil!: string;
+  @ApiProperty() reason!: string;
+  @ApiProperty({ type: Number }) ageS!: number;
+}
+
+export class BatteryDto extends Aged {
+  @ApiProperty() assetId!: string;
+  @ApiProperty({ nullable: true, type: String }) secondarySubstationId!: string | null;
+  @ApiProperty({ nullable: true, type: String }) substationId!: string | null;
+  @ApiProperty({ nullable: true, type: Number }) stateOfChargePct!: number | null;
+  @ApiProperty({ nullable: true, type: Number, description: 'W, positive = discharge' }) powerW!:
+    number | null;
+  @ApiProperty({ nullable: true, type: Number }) stateOfHealthPct!: number | null;
+  @ApiProperty({ nullable: true, type: Number }) temperatureC!: number | null;
+  @ApiProperty({ nullable: true, type: Number }) usableCapacityWh!: number | null;
+  @ApiProperty({ nullable: true, type: String }) mode!: string | null;
+  @ApiProperty({ enum: ['available', 'unavailable', 'stale', 'unknown'] }) availability!: string;
+  @ApiProperty({ type: BatteryCommandDto, nullable: true }) lastCommand!: BatteryCommandDto | null;
+}
+
+export class BatteriesDto extends Aged {
+  @ApiProperty({ type: [BatteryDto] }) items!: BatteryDto[];
+}
+
+export class SettlementBatchDto extends Aged {
+  @ApiProperty() batchId!: string;
+  @ApiProperty() communityId!: string;
+  @ApiProperty({ format: 'date-time' }) intervalStart!: string;
+  @ApiProperty({ format: 'date-time' }) intervalEnd!: string;
+  @ApiProperty() transactionCount!: number;
+  @ApiProperty() totalEnergyWh!: number;
+  @ApiProperty() totalAmountCt!: number;
+  @ApiProperty() merkleRoot!: string;
+  @ApiProperty() chainId!: number;
+  @ApiProperty() contractAddress!: string;
+  @ApiProperty() txHash!: string;
+  @ApiProperty() blockNumber!: number;
+  @ApiProperty({ format: 'date-time' }) committedAt!: string;
+}
+
+export class ActorDto {
+  @ApiProperty() sub!: string;
+  @ApiProperty() username!: string;
+}
+
+export class AlarmDto extends Aged {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ description: 'Rule code, e.g. TRANSFORMER.OVERLOAD' }) code!: string;
+  @ApiProperty() nodeId!: string;
+  @ApiProperty({ enum: ALARM_NODE_KINDS }) nodeKind!: string;
+  @ApiProperty({ nullable: true, type: String }) substationId!: string | null;
+  @ApiProperty({ enum: ALARM_SEVERITIES }) severity!: string;
+  @ApiProperty({ enum: ALARM_STATES }) state!: string;
+  @ApiProperty() conditionActive!: boolean;
+  @ApiProperty() message!: string;
+  @ApiPropertyOptional({ type: Number }) value?: number;
+  @ApiPropertyOptional({ type: Number }) threshold?: number;
+  @ApiPropertyOptional() unit?: string;
+  @ApiProperty({ format: 'date-time' }) raisedAt!: string;
+  @ApiProperty({ format: 'date-time' }) changedAt!: string;
+  @ApiPropertyOptional({ type: ActorDto }) acknowledgedBy?: ActorDto;
+  @ApiPropertyOptional({ format: 'date-time' }) acknowledgedAt?: string;
+  @ApiPropertyOptional() acknowledgeComment?: string;
+  @ApiPropertyOptional({ format: 'date-time' }) shelvedUntil?: string;
+  @ApiPropertyOptional({ type: ActorDto }) shelvedBy?: ActorDto;
+  @ApiPropertyOptional() shelveComment?: string;
+  @ApiPropertyOptional({ type: ActorDto }) outOfServiceBy?: ActorDto;
+  @ApiPropertyOptional() outOfServiceComment?: string;
+  @ApiProperty() version!: number;
+  @ApiProperty({ type: [String], description: 'Actions the alarm allows now' }) actions!: string[];
+}
+
+export class AlarmGroupDto {
+  @ApiProperty() nodeId!: string;
+  @ApiProperty({ enum: ALARM_NODE_KINDS }) nodeKind!: string;
+  @ApiProperty() count!: number;
+  @ApiProperty() unacknowledged!: number;
+  @ApiProperty({ enum: ALARM_SEVERITIES }) highestSeverity!: string;
+  @ApiProperty({ format: 'date-time' }) latestChangeAt!: string;
+  @ApiProperty({ type: [String] }) alarmIds!: string[];
+}
+
+export class FloodDto {
+  @ApiProperty() active!: boolean;
+  @ApiProperty() count!: number;
+  @ApiProperty() threshold!: number;
+  @ApiProperty() windowS!: number;
+  @ApiProperty({ format: 'date-time' }) windowStart!: string;
+  @ApiProperty({ format: 'date-time' }) observedAt!: string;
+  @ApiProperty() ageS!: number;
+}
+
+export class AlarmListDto {
+  @ApiProperty({ type: [AlarmDto] }) items!: AlarmDto[];
+  @ApiProperty({ type: [AlarmGroupDto], description: 'Open alarms grouped by node' })
+  groups!: AlarmGroupDto[];
+  @ApiProperty({ type: FloodDto }) flood!: FloodDto;
+}
+
+export class AuditEntryDto {
+  @ApiProperty() id!: number;
+  @ApiProperty({ format: 'date-time' }) at!: string;
+  @ApiProperty() actorSub!: string;
+  @ApiProperty() actorName!: string;
+  @ApiProperty({ description: 'e.g. alarm.acknowledge, alarm.raised, thresholds.put' }) action!: string;
+  @ApiProperty({ nullable: true, type: String }) alarmId!: string | null;
+  @ApiProperty({ nullable: true, type: String }) target!: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'Comment (why)' }) reason!: string | null;
+  @ApiProperty({ type: 'object', additionalProperties: true }) detail!: Record<string, unknown>;
+}
+
+export class CommentBodyDto {
+  @ApiProperty({ minLength: 1, maxLength: 1000 }) comment!: string;
+}
+
+export class OptionalCommentBodyDto {
+  @ApiPropertyOptional({ maxLength: 1000 }) comment?: string;
+}
+
+export class ShelveBodyDto {
+  @ApiProperty({
+    format: 'date-time',
+    description: 'When the shelving ends by itself (UTC, at most GRID_ALARM_MAX_SHELVE_H ahead)',
+  })
+  until!: string;
+  @ApiProperty({ minLength: 1, maxLength: 1000 }) comment!: string;
+}
+
+const thresholdProps = Object.fromEntries(THRESHOLD_FIELDS.map((f) => [f, { type: 'number' as const }]));
+
+export class ThresholdProfileDto {
+  @ApiProperty({ type: 'object', properties: thresholdProps, description: 'The effective default profile' })
+  defaults!: Record<string, number>;
+  @ApiProperty({
+    type: 'object',
+    properties: thresholdProps,
+    description: 'Stored overrides of the built-in defaults',
+  })
+  overrides!: Record<string, number>;
+}
+
+export class NodeThresholdsDto {
+  @ApiProperty() nodeId!: string;
+  @ApiProperty({ type: 'object', properties: thresholdProps }) overrides!: Record<string, number>;
+  @ApiProperty({
+    type: 'object',
+    properties: thresholdProps,
+    description: 'Defaults with the overrides applied',
+  })
+  effective!: Record<string, number>;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) updatedAt!: string | null;
+  @ApiProperty({ nullable: true, type: String }) updatedBy!: string | null;
+}
+
+export class ThresholdsDto extends ThresholdProfileDto {
+  @ApiProperty({ type: [NodeThresholdsDto] }) nodes!: NodeThresholdsDto[];
+}
+
+export class ThresholdsBodyDto {
+  @ApiProperty({
+    type: 'object',
+    properties: thresholdProps,
+    description: 'Fields to override (others inherit)',
+  })
+  overrides!: Record<string, number>;
+  @ApiPropertyOptional({ maxLength: 1000, description: 'Why (audit)' }) comment?: string;
+}
+
+export class PerimeterDto {
+  @ApiProperty() sub!: string;
+  @ApiProperty({ type: [String], nullable: true, description: 'null = whole grid' }) substationIds!:
+    string[] | null;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) updatedAt!: string | null;
+  @ApiProperty({ nullable: true, type: String }) updatedBy!: string | null;
+}
+
+export class PerimeterBodyDto {
+  @ApiProperty({ type: [String], nullable: true, description: 'Substation ids; null removes the perimeter' })
+  substationIds!: string[] | null;
+  @ApiPropertyOptional({ maxLength: 1000 }) comment?: string;
+}

@@ -1,0 +1,355 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { Pool } from 'pg';
+import {
+  Actor,
+  Alarm,
+  AlarmAction,
+  AlarmChange,
+  AlarmRules,
+  DEFAULT_THRESHOLDS,
+  effectiveThresholds,
+  floodStatus,
+  FloodStatus,
+  reconcile,
+  ThresholdOverrides,
+  ThresholdProfile,
+  transition,
+  validateOverrides,
+} from '@gridwerk/grid/alarms';
+import {
+  AlarmRepository,
+  AuditRepository,
+  DEFAULT_PROFILE_ID,
+  FactsRepository,
+  OutboxRepository,
+  SettingsRepository,
+  StreamLogRepository,
+  TopologyQueries,
+} from '@gridwerk/grid/read-model';
+import { withTransaction } from '@gridwerk/shared/data-access-database';
+import type { BatteryTelemetry } from '@gridwerk/contracts';
+import type { AuthUser } from '@gridwerk/shared/auth';
+import { alertOutboxMessage } from './alert-event';
+import { CONTROL_ROOM_CONFIG, type ControlRoomConfig, GRID_POOL, LOAD_POOL } from './control-room.config';
+import { notFound, ApiError } from './errors';
+import { LiveLoad } from './live/live-load';
+import { TopologyIndex } from './topology-index';
+
+/** The topology, re-read every GRID_API_TOPOLOGY_REFRESH_MS; the live aggregator follows it. */
+@Injectable()
+export class TopologyService {
+  private current = TopologyIndex.empty();
+  private readonly listeners: ((t: TopologyIndex) => void)[] = [];
+  private signature = '';
+
+  constructor(@Inject(LOAD_POOL) private readonly pool: Pool) {}
+
+  get index(): TopologyIndex {
+    return this.current;
+  }
+
+  onChange(fn: (t: TopologyIndex) => void): void {
+    this.listeners.push(fn);
+  }
+
+  async refresh(): Promise<void> {
+    const model = await new TopologyQueries().load(this.pool);
+    const sig = JSON.stringify([
+      model.substations.length,
+      model.feeders.length,
+      model.secondarySubstations.map((s) => s.id + s.feederId + s.ratedKva).join(),
+      model.meters.length,
+      model.meters.at(-1)?.id,
+      model.batteries.length,
+    ]);
+    if (sig === this.signature) return;
+    this.signature = sig;
+    this.current = new TopologyIndex(model);
+    for (const l of this.listeners) l(this.current);
+  }
+}
+
+/** Perimeters (substation ids per user, set by admins); cached for a few seconds per user. */
+@Injectable()
+export class PerimeterService {
+  private readonly cache = new Map<string, { at: number; value: readonly string[] | undefined }>();
+  private readonly settings = new SettingsRepository();
+
+  constructor(@Inject(GRID_POOL) private readonly pool: Pool) {}
+
+  async perimeterOf(user: Pick<AuthUser, 'sub'>): Promise<readonly string[] | undefined> {
+    const hit = this.cache.get(user.sub);
+    if (hit && Date.now() - hit.at < 5000) return hit.value;
+    const row = await this.settings.perimeter(this.pool, user.sub);
+    const value = row?.substationIds;
+    this.cache.set(user.sub, { at: Date.now(), value });
+    return value;
+  }
+
+  invalidate(sub: string): void {
+    this.cache.delete(sub);
+  }
+}
+
+/** Live values in memory: per-node load and the newest battery telemetry (from the live consumer). */
+@Injectable()
+export class LiveState {
+  readonly load: LiveLoad;
+  readonly batteries = new Map<string, BatteryTelemetry>();
+  readonly batteryDirty = new Set<string>();
+
+  constructor(topology: TopologyService) {
+    this.load = new LiveLoad(topology.index.live);
+    topology.onChange((t) => this.load.setTopology(t.live));
+  }
+
+  addBattery(t: BatteryTelemetry): void {
+    const prev = this.batteries.get(t.assetId);
+    if (prev && Date.parse(prev.time) >= Date.parse(t.time)) return;
+    this.batteries.set(t.assetId, t);
+    this.batteryDirty.add(t.assetId);
+    this.load.addBattery(t);
+  }
+}
+
+/** Thresholds: built-in defaults, the stored default profile ('*') over them, node overrides over that. */
+@Injectable()
+export class ThresholdService {
+  private defaults: ThresholdProfile = DEFAULT_THRESHOLDS;
+  private overrides = new Map<string, ThresholdOverrides>();
+  private readonly settings = new SettingsRepository();
+
+  constructor(@Inject(GRID_POOL) private readonly pool: Pool) {}
+
+  async reload(): Promise<void> {
+    const rows = await this.settings.thresholds(this.pool);
+    const stored = rows.find((r) => r.nodeId === DEFAULT_PROFILE_ID);
+    this.defaults = effectiveThresholds(DEFAULT_THRESHOLDS, stored?.overrides);
+    this.overrides = new Map(
+      rows.filter((r) => r.nodeId !== DEFAULT_PROFILE_ID).map((r) => [r.nodeId, r.overrides]),
+    );
+  }
+
+  get profile(): ThresholdProfile {
+    return this.defaults;
+  }
+
+  get nodeOverrides(): ReadonlyMap<string, ThresholdOverrides> {
+    return this.overrides;
+  }
+
+  async rows() {
+    return this.settings.thresholds(this.pool);
+  }
+
+  /** Validates and stores overrides of the default profile (`nodeId` undefined) or of one node; audited. */
+  async put(
+    nodeId: string | undefined,
+    input: unknown,
+    by: Actor,
+    reason: string | undefined,
+  ): Promise<ThresholdOverrides> {
+    const overrides = validateOverrides(input, nodeId === undefined ? DEFAULT_THRESHOLDS : this.defaults);
+    const id = nodeId ?? DEFAULT_PROFILE_ID;
+    await withTransaction(this.pool, async (c) => {
+      await this.settings.putThresholds(c, id, overrides, by.sub);
+      await new AuditRepository().append(c, [
+        {
+          actorSub: by.sub,
+          actorName: by.username,
+          action: 'thresholds.put',
+          target: id,
+          ...(reason ? { reason } : {}),
+          detail: { overrides },
+        },
+      ]);
+    });
+    await this.reload();
+    return overrides;
+  }
+}
+
+export interface StreamPayload {
+  type: 'load' | 'battery' | 'alarm';
+  data: Record<string, unknown>;
+}
+
+/** The alarm use cases: operator actions, queries, and persisting the engine's changes. */
+@Injectable()
+export class AlarmService {
+  private readonly log = new Logger('alarms');
+  private readonly alarms = new AlarmRepository();
+  private readonly audit = new AuditRepository();
+  private readonly outbox = new OutboxRepository();
+  private readonly stream = new StreamLogRepository();
+
+  constructor(
+    @Inject(GRID_POOL) private readonly pool: Pool,
+    @Inject(CONTROL_ROOM_CONFIG) private readonly config: ControlRoomConfig,
+    private readonly topology: TopologyService,
+  ) {}
+
+  streamData(alarm: Alarm): Record<string, unknown> {
+    return { ...alarm, substationId: this.topology.index.substationOf.get(alarm.nodeId) ?? null };
+  }
+
+  async list(
+    filter: { states?: Alarm['state'][]; nodeIds?: string[] },
+    perimeter: readonly string[] | undefined,
+  ): Promise<Alarm[]> {
+    const all = await this.alarms.list(this.pool, { ...filter, limit: 1000 });
+    return all.filter((a) => this.topology.index.visible(a.nodeId, perimeter));
+  }
+
+  async get(id: string, perimeter: readonly string[] | undefined): Promise<Alarm> {
+    const a = await this.alarms.get(this.pool, id);
+    if (!a || !this.topology.index.visible(a.nodeId, perimeter))
+      throw notFound('ALARM.NOT_FOUND', `no alarm ${id}`);
+    return a;
+  }
+
+  async auditOf(id: string, perimeter: readonly string[] | undefined) {
+    await this.get(id, perimeter);
+    return this.audit.forAlarm(this.pool, id);
+  }
+
+  async flood(at = new Date()): Promise<FloodStatus> {
+    const since = new Date(at.getTime() - 10 * 60_000);
+    return floodStatus(await this.alarms.raisedSince(this.pool, since), at.toISOString());
+  }
+
+  /** An operator's action: state machine, then alarm + audit + alert event + stream event in one transaction. */
+  async act(
+    id: string,
+    user: AuthUser,
+    perimeter: readonly string[] | undefined,
+    action: AlarmAction,
+  ): Promise<Alarm> {
+    const before = await this.get(id, perimeter);
+    const at = new Date().toISOString();
+    const withMax: AlarmAction =
+      action.kind === 'shelve' ? { ...action, maxShelveMs: this.config.alarmMaxShelveH * 3600_000 } : action;
+    const r = transition(before, withMax, at);
+    const actor = { sub: user.sub, username: user.username };
+    const reason = 'comment' in action ? action.comment : undefined;
+    await withTransaction(this.pool, async (c) => {
+      await this.alarms.save(c, r.alarm, before.version);
+      await this.audit.append(c, [
+        {
+          actorSub: actor.sub,
+          actorName: actor.username,
+          action: `alarm.${action.kind}`,
+          alarmId: id,
+          target: before.nodeId,
+          ...(reason ? { reason } : {}),
+          detail: {
+            from: r.from,
+            to: r.to,
+            version: r.alarm.version,
+            ...(action.kind === 'shelve' ? { until: action.until } : {}),
+          },
+        },
+      ]);
+      await this.outbox.enqueue(c, [alertOutboxMessage(r.alarm)]);
+      await this.stream.append(c, [{ type: 'alarm', data: this.streamData(r.alarm) }]);
+    });
+    return r.alarm;
+  }
+
+  /** Persists the engine's changes, each in its own transaction (an operator's concurrent change wins). */
+  async applyEngineChanges(
+    changes: readonly AlarmChange[],
+    previous: ReadonlyMap<string, number>,
+  ): Promise<number> {
+    let applied = 0;
+    for (const ch of changes) {
+      try {
+        await withTransaction(this.pool, async (c) => {
+          await this.alarms.save(c, ch.alarm, previous.get(ch.alarm.id) ?? null);
+          await this.audit.append(c, [
+            {
+              actorSub: 'system',
+              actorName: 'system',
+              action: `alarm.${ch.cause}`,
+              alarmId: ch.alarm.id,
+              target: ch.alarm.nodeId,
+              reason: ch.alarm.message,
+              detail: { from: ch.from, to: ch.to, version: ch.alarm.version, value: ch.alarm.value ?? null },
+            },
+          ]);
+          await this.outbox.enqueue(c, [alertOutboxMessage(ch.alarm)]);
+          await this.stream.append(c, [{ type: 'alarm', data: this.streamData(ch.alarm) }]);
+        });
+        applied++;
+      } catch (err) {
+        this.log.warn(
+          `alarm ${ch.alarm.id} not changed by the engine: ${err instanceof Error ? err.message : String(err)}`,
+        );
+      }
+    }
+    return applied;
+  }
+
+  open(): Promise<Alarm[]> {
+    return this.alarms.open(this.pool);
+  }
+}
+
+/** One evaluation: live values and forecasts through the rules, reconciled with the open alarms. */
+@Injectable()
+export class AlarmEvaluator {
+  readonly rules = new AlarmRules(DEFAULT_THRESHOLDS);
+  private readonly facts = new FactsRepository();
+
+  constructor(
+    @Inject(GRID_POOL) private readonly pool: Pool,
+    private readonly topology: TopologyService,
+    private readonly live: LiveState,
+    private readonly thresholds: ThresholdService,
+    private readonly alarms: AlarmService,
+  ) {}
+
+  async evaluate(wallNow = Date.now()): Promise<AlarmChange[]> {
+    this.rules.setThresholds(this.thresholds.profile, this.thresholds.nodeOverrides);
+    const clock = this.live.load.clockMs(wallNow);
+    const horizonMs = 48 * 3600_000;
+    const fc = await this.facts.feederForecastsFrom(
+      this.pool,
+      new Date(clock - 3600_000),
+      new Date(clock + horizonMs),
+    );
+    const bySeries = new Map<string, typeof fc>();
+    for (const p of fc) {
+      const list = bySeries.get(p.seriesId) ?? [];
+      list.push(p);
+      bySeries.set(p.seriesId, list);
+    }
+    const conditions = this.rules.evaluate(this.topology.index.rules, {
+      now: new Date(clock).toISOString(),
+      loads: this.live.load.stationSamples(),
+      meterLastSeen: this.live.load.meterLastSeen(),
+      batteries: [...this.live.batteries.values()].map((b) => ({
+        assetId: b.assetId,
+        temperatureC: b.temperatureC,
+        stateOfHealthPct: b.stateOfHealthPct,
+        mode: b.mode,
+        observedAt: b.time,
+      })),
+      forecasts: [...bySeries.entries()].map(([seriesId, pts]) => ({
+        feederId: seriesId.slice('feeder:'.length),
+        stepMinutes: pts[0]?.stepMinutes ?? 15,
+        modelVersion: pts.at(-1)?.modelVersion ?? '',
+        issueTime: pts.reduce((t, p) => (p.issueTime > t ? p.issueTime : t), ''),
+        points: pts.map((p) => ({ targetStart: p.targetStart, p90Wh: p.p90Wh })),
+      })),
+    });
+    const open = await this.alarms.open();
+    const previous = new Map(open.map((a) => [a.id, a.version]));
+    const changes = reconcile(open, conditions, new Date(wallNow).toISOString(), randomUUID);
+    await this.alarms.applyEngineChanges(changes, previous);
+    return changes;
+  }
+}
+
+export { ApiError };
