@@ -5,6 +5,5 @@ export { ControlRoomRuntime } from './lib/engine/control-room.runtime';
 export { alertOutboxMessage } from './lib/alert-event';
 export { LiveLoad } from './lib/live/live-load';
 export type { LiveNodeValue, LiveTopology } from './lib/live/live-load';
-export { gridApiOpenApiDocument, openApiJson } from './lib/openapi';
 export { PerimeterService } from './lib/services';
 export { sseFrame, StreamHub } from './lib/stream/stream-hub';

@@ -2,8 +2,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ALARM_NODE_KINDS, ALARM_SEVERITIES, ALARM_STATES, THRESHOLD_FIELDS } from '@gridwerk/grid/alarms';
 
-const ROLE_NAMES = ['viewer', 'operator', 'billing', 'admin'];
-
 export class Aged {
   @ApiProperty({
     description: 'Instant of the data (UTC)',
@@ -14,18 +12,6 @@ export class Aged {
   observedAt!: string | null;
   @ApiProperty({ description: 'Age of the data at response time, seconds', nullable: true, type: Number })
   ageS!: number | null;
-}
-
-export class MeDto {
-  @ApiProperty() sub!: string;
-  @ApiProperty() username!: string;
-  @ApiProperty({ enum: ROLE_NAMES, isArray: true }) roles!: string[];
-  @ApiProperty({
-    type: [String],
-    nullable: true,
-    description: 'Substation ids the user may see; null = whole grid',
-  })
-  perimeter!: string[] | null;
 }
 
 export class TopologyMeterPointsDto {

@@ -6,7 +6,7 @@ import { CurrentUser, Roles, type AuthUser } from '@gridwerk/shared/auth';
 import { CONTROL_ROOM_CONFIG, type ControlRoomConfig, GRID_POOL, LOAD_POOL } from '../control-room.config';
 import { ApiError, badRequest, ControlRoomErrorFilter, notFound } from '../errors';
 import { LiveState, PerimeterService, TopologyService } from '../services';
-import { BatteriesDto, ForecastDto, LoadDto, MeDto, SettlementBatchDto, TopologyDto } from './dto';
+import { BatteriesDto, ForecastDto, LoadDto, SettlementBatchDto, TopologyDto } from './dto';
 import { ageS, nodeIdParam, timeRange } from './params';
 
 const DAY = 86_400_000;
@@ -27,20 +27,6 @@ export class ReadHttpController {
     private readonly perimeters: PerimeterService,
     private readonly live: LiveState,
   ) {}
-
-  @Get('me')
-  @Roles('viewer', 'operator', 'billing', 'admin')
-  @ApiOperation({ summary: 'The caller: id, name, roles, perimeter' })
-  @ApiOkResponse({ type: MeDto })
-  async me(@CurrentUser() user: AuthUser): Promise<MeDto> {
-    const perimeter = await this.perimeters.perimeterOf(user);
-    return {
-      sub: user.sub,
-      username: user.username,
-      roles: [...user.roles],
-      perimeter: perimeter ? [...perimeter] : null,
-    };
-  }
 
   @Get('topology')
   @Roles('viewer', 'operator', 'admin')
