@@ -18,7 +18,11 @@ const STATE_LABEL: Record<Alarm['state'], string> = {
  * idempotency key), and the state leads the `message` (`[ACKED by anna] ...`). Strict v1 consumers keep
  * validating; the structured state is served by the API.
  */
-export function alertOutboxMessage(alarm: Alarm, source = '/gridwerk/grid-api'): OutboxMessage {
+export function alertOutboxMessage(
+  alarm: Alarm,
+  topic: string = Topics.alerts,
+  source = '/gridwerk/grid-api',
+): OutboxMessage {
   const by =
     alarm.state === 'acknowledged' && alarm.acknowledgedBy
       ? ` by ${alarm.acknowledgedBy.username}`
@@ -43,5 +47,5 @@ export function alertOutboxMessage(alarm: Alarm, source = '/gridwerk/grid-api'):
     id: `${alarm.id}:${alarm.version}`,
     time: alarm.changedAt,
   });
-  return { topic: Topics.alerts, key: messageKeyOf(EventTypes.alert, data) ?? alarm.nodeId, payload: event };
+  return { topic, key: messageKeyOf(EventTypes.alert, data) ?? alarm.nodeId, payload: event };
 }

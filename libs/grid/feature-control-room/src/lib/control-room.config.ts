@@ -1,4 +1,5 @@
 import type { KafkaSettings } from '@gridwerk/shared/data-access-kafka';
+import { Topics } from '@gridwerk/contracts';
 import { cfg, type ConfigOf } from '@gridwerk/shared/util-config';
 
 /** grid-api's control-room variables; spread into the app's config spec (apps/grid-api/src/config). */
@@ -20,6 +21,24 @@ export const controlRoomConfigSpec = {
     'GRID_API_LIVE_GROUP_PREFIX',
     'prefix of the per-replica consumer group of the live readings (every replica sees every reading)',
     'gridwerk-grid-api-live',
+  ),
+  readingsTopic: cfg.string(
+    'GRID_API_READINGS_TOPIC',
+    'meter readings consumed for the live load',
+    Topics.meterReadings,
+  ),
+  telemetryTopic: cfg.string(
+    'GRID_API_TELEMETRY_TOPIC',
+    'battery telemetry consumed',
+    Topics.batteryTelemetry,
+  ),
+  commandsTopic: cfg.string('GRID_API_COMMANDS_TOPIC', 'battery commands consumed', Topics.batteryCommands),
+  forecastsTopic: cfg.string('GRID_API_FORECASTS_TOPIC', 'forecasts consumed', Topics.forecasts),
+  batchesTopic: cfg.string('GRID_API_BATCHES_TOPIC', 'settlement batches consumed', Topics.settlementBatches),
+  alertsTopic: cfg.string(
+    'GRID_API_ALERTS_TOPIC',
+    'where new and changed alarms are published',
+    Topics.alerts,
   ),
   maxPoints: cfg.int('GRID_API_MAX_POINTS', 'most points one load or forecast response returns', {
     min: 100,

@@ -251,7 +251,7 @@ export class AlarmService {
           },
         },
       ]);
-      await this.outbox.enqueue(c, [alertOutboxMessage(r.alarm)]);
+      await this.outbox.enqueue(c, [alertOutboxMessage(r.alarm, this.config.alertsTopic)]);
       await this.stream.append(c, [{ type: 'alarm', data: this.streamData(r.alarm) }]);
     });
     return r.alarm;
@@ -278,7 +278,7 @@ export class AlarmService {
               detail: { from: ch.from, to: ch.to, version: ch.alarm.version, value: ch.alarm.value ?? null },
             },
           ]);
-          await this.outbox.enqueue(c, [alertOutboxMessage(ch.alarm)]);
+          await this.outbox.enqueue(c, [alertOutboxMessage(ch.alarm, this.config.alertsTopic)]);
           await this.stream.append(c, [{ type: 'alarm', data: this.streamData(ch.alarm) }]);
         });
         applied++;

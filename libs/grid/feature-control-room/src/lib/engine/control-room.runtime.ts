@@ -13,7 +13,6 @@ import {
   EventTypes,
   parseEvent,
   deadLetterReasonFor,
-  Topics,
   type EventOf,
   type EventType,
 } from '@gridwerk/contracts';
@@ -113,13 +112,18 @@ export class ControlRoomRuntime implements OnModuleInit, OnApplicationBootstrap,
     const instance = `${os.hostname()}-${process.pid}`.replace(/[^A-Za-z0-9._-]/g, '-');
     await this.startConsumer(
       `${this.config.liveGroupPrefix}-${instance}`,
-      [Topics.meterReadings, Topics.batteryTelemetry],
+      [this.config.readingsTopic, this.config.telemetryTopic],
       false,
       (b) => this.onLive(b),
     );
     await this.startConsumer(
       this.config.consumerGroup,
-      [Topics.batteryTelemetry, Topics.batteryCommands, Topics.forecasts, Topics.settlementBatches],
+      [
+        this.config.telemetryTopic,
+        this.config.commandsTopic,
+        this.config.forecastsTopic,
+        this.config.batchesTopic,
+      ],
       true,
       (b) => this.onFacts(b),
     );
@@ -239,34 +243,35 @@ export class ControlRoomRuntime implements OnModuleInit, OnApplicationBootstrap,
   private async onLive(b: EachBatchPayload): Promise<void> {
     const group = `${this.config.liveGroupPrefix}`;
     const now = Date.now();
-    if (b.batch.topic === Topics.meterReadings) {
+    if (b.batch.topic === this.config.readingsTopic) {
       for (const e of await this.parse(b, EventTypes.meterReading, group))
         this.live.load.addReading(e.data, now);
-    } else if (b.batch.topic === Topics.batteryTelemetry) {
+    } else if (b.batch.topic === this.config.telemetryTopic) {
       for (const e of await this.parse(b, EventTypes.batteryTelemetry, group)) this.live.addBattery(e.data);
     }
   }
 
   private async onFacts(b: EachBatchPayload): Promise<void> {
     const group = this.config.consumerGroup;
+    const c = this.config;
     switch (b.batch.topic) {
-      case Topics.batteryTelemetry:
+      case c.telemetryTopic:
         await this.facts.upsertTelemetry(
           this.pool,
           (await this.parse(b, EventTypes.batteryTelemetry, group)).map((e) => e.data),
         );
         break;
-      case Topics.batteryCommands:
+      case c.commandsTopic:
         await this.facts.upsertCommands(
           this.pool,
           (await this.parse(b, EventTypes.batteryCommand, group)).map((e) => e.data),
         );
         break;
-      case Topics.forecasts:
+      case c.forecastsTopic:
         for (const e of await this.parse(b, EventTypes.forecastIssued, group))
           await this.facts.upsertForecast(this.pool, e.data);
         break;
-      case Topics.settlementBatches:
+      case c.batchesTopic:
         await this.facts.insertBatches(
           this.pool,
           (await this.parse(b, EventTypes.settlementBatch, group)).map((e) => e.data),
