@@ -1,3 +1,17 @@
 export { isRole, ROLES } from './auth-user';
 export type { AuthUser, Role } from './auth-user';
 export { CurrentUser, Public, PUBLIC_KEY, Roles, ROLES_KEY } from './auth.decorators';
+export { AUTH_ERROR_CODES, AuthError, authErrorFromJose } from './auth-errors';
+export type { AuthErrorCode } from './auth-errors';
+export { AuthGuard, authErrorBody, bearerToken, DEFAULT_ROLES, requiredRoles } from './auth.guard';
+export { AuthModule, OIDC_SETTINGS } from './auth.module';
+export type { AuthModuleOptions } from './auth.module';
+export { oidcConfigSpec, oidcSettingsFrom, rateLimitConfigSpec } from './oidc.config';
+export type { OidcConfig, OidcSettings, RateLimitConfig } from './oidc.config';
+export { RATE_LIMITED_CODE, RateLimitGuard } from './rate-limit.guard';
+export { PERIMETER_RESOLVER } from './perimeter';
+export type { PerimeterResolver } from './perimeter';
+export { rolesFromClaims } from './roles-claim';
+export { ACCEPTED_ALGORITHMS, CLOCK_TOLERANCE_S, TokenVerifier } from './token-verifier';
+export type { VerifiedIdentity } from './token-verifier';
+export * from './testing';
