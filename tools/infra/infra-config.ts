@@ -19,6 +19,12 @@ export interface InfraConfig {
   heapMb: number;
   databaseUrl: string;
   testDatabaseUrl: string;
+  /** Local Keycloak (tools/infra/keycloak.ts): version, HTTP port, state dir (server, credentials, logs). */
+  keycloakVersion: string;
+  keycloakPort: number;
+  keycloakCacheDir: string;
+  keycloakStateDir: string;
+  keycloakHeapMb: number;
 }
 
 function port(name: string, fallback: number): number {
@@ -29,6 +35,25 @@ function port(name: string, fallback: number): number {
     throw new Error(`${name} must be a TCP port (1-65535), got "${raw}"`);
   }
   return n;
+}
+
+function keycloakConfig(
+  repoRoot: string,
+  cacheRoot: string,
+): Pick<
+  InfraConfig,
+  'keycloakVersion' | 'keycloakPort' | 'keycloakCacheDir' | 'keycloakStateDir' | 'keycloakHeapMb'
+> {
+  const keycloakVersion = '26.4.5';
+  const keycloakPort = port('KEYCLOAK_PORT', 8080);
+  return {
+    keycloakVersion,
+    keycloakPort,
+    keycloakCacheDir: path.join(cacheRoot, `keycloak-${keycloakVersion}`),
+    keycloakStateDir:
+      process.env['KEYCLOAK_STATE_DIR'] || path.join(repoRoot, '.gridwerk', `keycloak-${keycloakPort}`),
+    keycloakHeapMb: Number(process.env['KEYCLOAK_HEAP_MB'] || 512),
+  };
 }
 
 export function loadInfraConfig(): InfraConfig {
@@ -48,6 +73,7 @@ export function loadInfraConfig(): InfraConfig {
     heapMb: Number(process.env['KAFKA_HEAP_MB'] || 768),
     databaseUrl,
     testDatabaseUrl: process.env['TEST_DATABASE_URL'] || 'postgres://postgres@127.0.0.1:5432/gridwerk_test',
+    ...keycloakConfig(repoRoot, cacheRoot),
   };
 }
 

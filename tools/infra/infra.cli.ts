@@ -1,16 +1,20 @@
 import { InfraError } from './kafka-broker';
 import { infraDown, infraStatus, infraUp } from './infra';
+import { loadInfraConfig } from './infra-config';
+import { keycloakCredentialsFile } from './keycloak';
 
 const HELP = `Usage: npm run infra:<up|down|status>
 
   up      start a single-node Apache Kafka broker (KRaft, Java 17, jars from Maven Central),
-          create every topic of libs/contracts, create the dev and test databases
-  down    stop the broker this tool started
-  status  show whether the broker runs and answers
+          create every topic of libs/contracts, create the dev and test databases;
+          start Keycloak (dev mode, realm gridwerk from infra/keycloak/gridwerk-realm.json)
+  down    stop the broker and Keycloak this tool started
+  status  show whether the broker and Keycloak run and answer
 
 Environment: KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (KAFKA_PORT+1), KAFKA_HEAP_MB (768),
 GRIDWERK_CACHE (~/.cache/gridwerk: resolved jars), GRIDWERK_STATE_DIR (.gridwerk/kafka-<port>),
-DATABASE_URL, TEST_DATABASE_URL.`;
+DATABASE_URL, TEST_DATABASE_URL, KEYCLOAK_PORT (8080), KEYCLOAK_HEAP_MB (512),
+KEYCLOAK_STATE_DIR (.gridwerk/keycloak-<port>: server, credentials.json, keycloak.out).`;
 
 const log = (m: string): void => {
   process.stdout.write(`[infra] ${m}\n`);
@@ -25,15 +29,20 @@ async function main(): Promise<number> {
       log(
         `${r.started ? 'Kafka started' : 'Kafka already running'} at ${r.broker} (pid ${r.pid ?? '?'}) in ${Date.now() - t0} ms`,
       );
+      if (r.keycloak) {
+        log(
+          `${r.keycloak.started ? 'Keycloak started' : 'Keycloak already running'} at ${r.keycloak.url} (pid ${r.keycloak.pid ?? '?'}), issuer ${r.keycloak.issuer}; demo passwords in ${keycloakCredentialsFile(loadInfraConfig())}`,
+        );
+      }
       return 0;
     }
     case 'down':
-      if (!(await infraDown(log))) log('no broker started by this tool is running');
+      if (!(await infraDown(log))) log('no broker or Keycloak started by this tool is running');
       return 0;
     case 'status': {
       const s = await infraStatus();
       process.stdout.write(`${JSON.stringify(s, null, 2)}\n`);
-      return s.kafka.running && s.kafka.answering ? 0 : 3;
+      return s.kafka.running && s.kafka.answering && s.keycloak.running && s.keycloak.answering ? 0 : 3;
     }
     case undefined:
     case '-h':
