@@ -10,6 +10,8 @@ export interface ServiceDefinition<C extends { httpPort: number; logLevel: LogLe
   module: (config: C) => DynamicModule;
   /** A Kafka (or other) transport served by the same process, e.g. a consumer group. */
   microservice?: (config: C) => MicroserviceOptions;
+  /** App-level set-up before listening (e.g. building the OpenAPI document), after the module is created. */
+  configure?: (app: INestApplication, config: C) => void | Promise<void>;
 }
 
 /**
@@ -41,6 +43,7 @@ export async function runService<C extends { httpPort: number; logLevel: LogLeve
   const logger = createLogger(def.service, config.logLevel);
   try {
     const app = await createServiceApp(def.module(config), logger);
+    await def.configure?.(app, config);
     if (def.microservice) {
       app.connectMicroservice(def.microservice(config), { inheritAppConfig: true });
       await app.startAllMicroservices();

@@ -6,13 +6,18 @@ import {
   HealthIndicatorService,
   TypeOrmHealthIndicator,
 } from '@nestjs/terminus';
+import { ApiExcludeController } from '@nestjs/swagger';
+import { Public } from '@gridwerk/shared/auth';
 import { KafkaHealthIndicator } from '@gridwerk/shared/data-access-kafka';
 import { HealthRegistry, OPS_OPTIONS, OpsOptions } from './metrics';
 
 /**
  * /health for Kubernetes: `/health/live` says the process serves requests (liveness), `/health`
- * checks the broker and the database this service depends on (readiness).
+ * checks the broker and the database this service depends on (readiness). Public: probes carry no
+ * token; not part of an app's OpenAPI document (that documents the authenticated API).
  */
+@Public()
+@ApiExcludeController()
 @Controller('health')
 export class HealthHttpController {
   constructor(

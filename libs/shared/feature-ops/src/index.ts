@@ -6,3 +6,4 @@ export { OpsModule } from './ops.module';
 export type { ServiceDefinition } from './bootstrap';
 export { loadServiceConfig, platformConfigSpec, PlatformModule } from './platform';
 export type { PlatformConfig } from './platform';
+export { MAX_PARAM_LENGTH, RequestShapePipe } from './request-shape.pipe';

@@ -1,4 +1,6 @@
 import { Controller, Get, Header, Inject, Injectable } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import { Public } from '@gridwerk/shared/auth';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 export const OPS_OPTIONS = Symbol('OPS_OPTIONS');
@@ -62,6 +64,9 @@ export class MetricsService {
   }
 }
 
+/** Public, like /health: Prometheus scrapes without a token (keep /metrics off the public ingress). */
+@Public()
+@ApiExcludeController()
 @Controller('metrics')
 export class MetricsHttpController {
   constructor(private readonly metrics: MetricsService) {}
