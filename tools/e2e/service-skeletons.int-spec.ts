@@ -36,6 +36,7 @@ describe.each(apps)('%s service', (app) => {
           HTTP_PORT: 'not-a-port',
           KAFKA_BROKERS: 'broker-without-port',
           DATABASE_URL: db.url,
+          OIDC_ISSUER_URL: 'http://127.0.0.1:8080/realms/gridwerk',
         },
         timeout: 60_000,
       },
@@ -55,6 +56,8 @@ describe.each(apps)('%s service', (app) => {
       // the simulator service streams in real time; a few meters are enough to boot
       SIM_METERS: '5',
       INGEST_CONSUMER_GROUP: `skeleton-${Date.now()}`,
+      // the APIs verify tokens lazily (JWKS on the first request): booting needs no running Keycloak
+      OIDC_ISSUER_URL: 'http://127.0.0.1:8080/realms/gridwerk',
     });
     try {
       await svc.start();

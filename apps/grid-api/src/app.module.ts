@@ -1,10 +1,26 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { PlatformModule } from '@gridwerk/shared/feature-ops';
+import { APP_PIPE } from '@nestjs/core';
+import { AuthModule } from '@gridwerk/shared/auth';
+import { PlatformModule, RequestShapePipe } from '@gridwerk/shared/feature-ops';
 import type { GridApiConfig } from './config/grid-api.config';
+import { MeHttpController } from './me.http.controller';
+import { OpenApiDocumentHolder } from './openapi';
+import { OpenApiHttpController } from './openapi.http.controller';
 
+/**
+ * grid-api: platform (health, metrics, Kafka, database), authentication with roles and rate limiting
+ * for every route but health and metrics, the shape check of every parameter, and the control room's
+ * feature modules (add them to `features`).
+ */
 @Module({})
 export class GridApiAppModule {
   static forRoot(config: GridApiConfig): DynamicModule {
-    return { module: GridApiAppModule, imports: [PlatformModule.forRoot(config)] };
+    const features: DynamicModule['imports'] = [];
+    return {
+      module: GridApiAppModule,
+      imports: [PlatformModule.forRoot(config), AuthModule.forRoot(config), ...features],
+      controllers: [MeHttpController, OpenApiHttpController],
+      providers: [OpenApiDocumentHolder, { provide: APP_PIPE, useClass: RequestShapePipe }],
+    };
   }
 }
