@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { TOPIC_SPECS, Topics } from '@gridwerk/contracts';
 import { HORIZON_NAMES } from '@gridwerk/forecast/data-access';
+import { oidcConfigSpec, rateLimitConfigSpec } from '@gridwerk/shared/auth';
 import { databaseConfigSpec } from '@gridwerk/shared/data-access-database';
 import { kafkaConfigSpec } from '@gridwerk/shared/data-access-kafka';
 import { platformConfigSpec } from '@gridwerk/shared/feature-ops';
@@ -47,7 +48,7 @@ const rel = (f: string) => path.relative(REPO_ROOT, f);
 
 // --- what the code says ------------------------------------------------------------------------------
 
-const SPREADS = { databaseConfigSpec, kafkaConfigSpec };
+const SPREADS = { databaseConfigSpec, kafkaConfigSpec, oidcConfigSpec, rateLimitConfigSpec };
 const FORECAST_CLI = 'apps/forecast/src/cli.ts';
 
 function appConfigFiles(app: string): string[] {
