@@ -91,6 +91,54 @@ describe('Keycloak realm gridwerk', () => {
     expect((await auth({ redirect_uri: 'https://evil.example/', ...pkce })).status).toBe(400);
   });
 
+  it('runs the dashboard login end to end: login page, code, PKCE exchange from the browser origin', async () => {
+    const creds = readKeycloakCredentials(provider.credentialsFile);
+    const verifierText = crypto.randomBytes(32).toString('base64url');
+    const redirectUri = 'http://127.0.0.1:5173/callback';
+    const page = await fetch(
+      `${provider.issuer}/protocol/openid-connect/auth?${new URLSearchParams({
+        client_id: 'gridwerk-dashboard',
+        response_type: 'code',
+        scope: 'openid',
+        redirect_uri: redirectUri,
+        state: 'st-1',
+        code_challenge: crypto.createHash('sha256').update(verifierText).digest('base64url'),
+        code_challenge_method: 'S256',
+      }).toString()}`,
+    );
+    const cookies = page.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
+    const action = /<form[^>]+id="kc-form-login"[^>]+action="([^"]+)"/.exec(await page.text())?.[1];
+    expect(action).toBeDefined();
+    const login = await fetch((action ?? '').replace(/&amp;/g, '&'), {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: cookies },
+      body: new URLSearchParams({ username: 'operator', password: creds.users.operator.password }).toString(),
+    });
+    expect(login.status).toBe(302);
+    const back = new URL(login.headers.get('location') ?? '');
+    expect(`${back.origin}${back.pathname}`).toBe(redirectUri);
+    expect(back.searchParams.get('state')).toBe('st-1');
+    const exchange = await fetch(`${provider.issuer}/protocol/openid-connect/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://127.0.0.1:5173' },
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        client_id: 'gridwerk-dashboard',
+        code: back.searchParams.get('code') ?? '',
+        redirect_uri: redirectUri,
+        code_verifier: verifierText,
+      }).toString(),
+    });
+    expect(exchange.status).toBe(200);
+    expect(exchange.headers.get('access-control-allow-origin')).toBe('http://127.0.0.1:5173');
+    const { access_token: token } = (await exchange.json()) as { access_token: string };
+    expect(await verifier.verify(token)).toMatchObject({ username: 'operator', roles: ['operator'] });
+  });
+
   it('never lets the dashboard client use the password grant', async () => {
     const creds = readKeycloakCredentials(provider.credentialsFile);
     const r = await fetch(`${provider.issuer}/protocol/openid-connect/token`, {
