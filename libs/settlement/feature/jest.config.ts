@@ -1,0 +1,5 @@
+export default {
+  displayName: 'settlement-feature',
+  preset: '../../../jest.preset.js',
+  rootDir: '.',
+};
