@@ -18,19 +18,21 @@ describe('simulator CLI --write-topology (real PostgreSQL)', () => {
       });
     const first = run();
     expect(first.status).toBe(0);
-    expect(first.stderr).toMatch(/topology written: .*"meterPoints":250/);
+    expect(first.stderr).toMatch(/topology written: .*"meterPoints":251/);
     expect(run().status).toBe(0);
     const c = new Client({ connectionString: db.url });
     await c.connect();
     try {
       const n = async (sql: string) => Number((await c.query<{ n: string }>(sql)).rows[0]?.n);
-      expect(await n('SELECT count(*)::text AS n FROM meter_point')).toBe(250);
+      // 250 customers and the storage meter of the one fleet battery
+      expect(await n('SELECT count(*)::text AS n FROM meter_point')).toBe(251);
+      expect(await n("SELECT count(*)::text AS n FROM meter_point WHERE customer_type = 'storage'")).toBe(1);
       expect(await n('SELECT count(*)::text AS n FROM substation')).toBeGreaterThan(0);
       // every meter hangs under a secondary substation -> feeder -> substation
       expect(
         await n(`SELECT count(*)::text AS n FROM meter_point mp JOIN secondary_substation ss ON ss.id = mp.secondary_substation_id
                    JOIN feeder f ON f.id = ss.feeder_id JOIN substation s ON s.id = f.substation_id`),
-      ).toBe(250);
+      ).toBe(251);
       expect(await n('SELECT count(*)::text AS n FROM battery_asset')).toBeGreaterThan(0);
     } finally {
       await c.end();

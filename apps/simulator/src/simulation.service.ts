@@ -6,7 +6,13 @@ import { TopologyRepository } from '@gridwerk/shared/data-access-topology';
 import { BatteryCommand as BatteryCommandData, Topics } from '@gridwerk/contracts';
 import { KAFKA_CLIENT } from '@gridwerk/shared/data-access-kafka';
 import { HealthRegistry, MetricsService } from '@gridwerk/shared/feature-ops';
-import { createGridSimulation, GridSimulation, resolveProfiles } from '@gridwerk/simulator/domain';
+import { readFileSync } from 'node:fs';
+import {
+  createGridSimulation,
+  GridSimulation,
+  GridTopology,
+  resolveProfiles,
+} from '@gridwerk/simulator/domain';
 import { KafkaEventSink, SimulationRunner } from '@gridwerk/simulator/feature';
 import type { SimulatorServiceConfig } from './config/simulator.config';
 
@@ -36,8 +42,9 @@ export class SimulationService implements OnApplicationBootstrap, OnApplicationS
 
   async onApplicationBootstrap(): Promise<void> {
     const c = this.config;
-    const now = new Date();
+    let now = new Date();
     now.setUTCMinutes(Math.floor(now.getUTCMinutes() / 15) * 15, 0, 0);
+    if (c.start !== undefined) now = new Date(c.start);
     const seed = /^\d+$/.test(c.seed) ? Number(c.seed) : c.seed;
     this.sim = createGridSimulation({
       seed,
@@ -46,6 +53,9 @@ export class SimulationService implements OnApplicationBootstrap, OnApplicationS
       days: c.days,
       resolutionMinutes: 15,
       profiles: resolveProfiles(c.profilesDir),
+      ...(c.topologyFile !== undefined
+        ? { topology: JSON.parse(readFileSync(c.topologyFile, 'utf8')) as GridTopology }
+        : {}),
     });
     // The grid the events come from, for the services that roll up by feeder and substation.
     await this.dataSource.runMigrations({ transaction: 'each' });
@@ -93,6 +103,7 @@ export class SimulationService implements OnApplicationBootstrap, OnApplicationS
       ...(cmd.setpointW !== undefined ? { setpointW: cmd.setpointW } : {}),
       validFrom: cmd.validFrom,
       validUntil: cmd.validUntil,
+      issuedAt: cmd.issuedAt,
     });
     return true;
   }

@@ -35,6 +35,24 @@ export const simulatorServiceSpec = {
     max: 100_000,
     default: 60,
   }),
+  start: cfg.optional({
+    ...cfg.string(
+      'SIM_START',
+      'first simulated interval, a UTC quarter-hour instant; unset: the current quarter hour',
+    ),
+    parse: (raw: string) => {
+      const ms = Date.parse(raw);
+      if (!Number.isFinite(ms) || ms % 900_000 !== 0)
+        throw new Error(`must be a UTC quarter-hour instant, got "${raw}"`);
+      return new Date(ms).toISOString();
+    },
+  }),
+  topologyFile: cfg.optional(
+    cfg.string(
+      'SIM_TOPOLOGY_FILE',
+      'JSON topology (as printed by the CLI --print-topology) to simulate instead of the generated one',
+    ),
+  ),
   days: cfg.int('SIM_DAYS', 'how many days to run before stopping', { min: 1, max: 36_500, default: 3650 }),
   consumerGroup: cfg.string(
     'SIM_CONSUMER_GROUP',

@@ -15,6 +15,12 @@ export const BatteryTelemetrySchema = Type.Object(
     stateOfHealthPct: Type.Number({ minimum: 0, maximum: 100, description: 'State of health, % of nominal' }),
     temperatureC: Type.Number({ minimum: -40, maximum: 100, description: 'Pack temperature, °C' }),
     mode: StringEnum(BATTERY_MODES),
+    maxChargeW: Type.Optional(
+      NonNegativeInteger({ description: 'BMS charge power limit now, W (where reported)' }),
+    ),
+    maxDischargeW: Type.Optional(
+      NonNegativeInteger({ description: 'BMS discharge power limit now, W (where reported)' }),
+    ),
   },
   {
     additionalProperties: false,

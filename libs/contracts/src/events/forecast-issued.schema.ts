@@ -3,7 +3,13 @@ import { CloudEventSchema } from '../envelope';
 import { EventTypes } from '../event-types';
 import { Id, IntegerEnum, NonEmptyString, StringEnum, UtcInstant } from '../schema-types';
 
-export const FORECAST_SERIES_KINDS = ['feeder', 'substation', 'grid', 'custom'] as const;
+export const FORECAST_SERIES_KINDS = [
+  'feeder',
+  'substation',
+  'secondary-substation',
+  'grid',
+  'custom',
+] as const;
 export const FORECAST_HORIZONS = ['intraday', 'day-ahead'] as const;
 export const FORECAST_STEP_MINUTES = [1, 15, 60] as const;
 

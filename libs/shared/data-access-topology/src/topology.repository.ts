@@ -19,6 +19,8 @@ export interface TopologySnapshot {
   batteries?: readonly {
     assetId: string;
     secondarySubstationId: string;
+    /** Metering point of the unit's grid connection; written as a meter point of type `storage`. */
+    meterPointId?: string | null;
     nominalCapacityWh: number;
     usableCapacityWh?: number | null;
     maxChargeW?: number | null;
@@ -121,8 +123,25 @@ export class TopologyRepository {
     const feeders = topology.feeders ?? [];
     const secondary = topology.secondarySubstations ?? [];
     const communities = topology.communities ?? [];
-    const meterPoints = [...(topology.meterPoints ?? []), ...(topology.meteringPoints ?? [])];
     const batteries = topology.batteries ?? [];
+    const storageMeters = batteries.flatMap((b): TopologyMeterPoint[] =>
+      b.meterPointId
+        ? [
+            {
+              meterPointId: b.meterPointId,
+              secondarySubstationId: b.secondarySubstationId,
+              customerType: 'storage',
+              profile: 'none',
+              annualConsumptionWh: 0,
+            },
+          ]
+        : [],
+    );
+    const meterPoints = [
+      ...(topology.meterPoints ?? []),
+      ...(topology.meteringPoints ?? []),
+      ...storageMeters,
+    ];
 
     await withTransaction(this.pool, async (client) => {
       // parents before children, so the foreign keys hold inside the transaction

@@ -12,13 +12,83 @@ export interface BatteryCommand {
   validFrom: string | number;
   /** ISO instant or epoch ms, exclusive. */
   validUntil: string | number;
+  /** When dispatch issued it: of several commands valid at once, the latest issued wins. */
+  issuedAt?: string | number;
 }
+
+/**
+ * The commands a unit holds: one per validity window (a dispatch plan sends the next quarter hours ahead,
+ * and a re-plan replaces them). At each instant the latest-issued command whose window contains it rules;
+ * expired ones are dropped.
+ */
+export class BatteryCommandSchedule {
+  private commands: BatteryCommand[] = [];
+
+  add(command: BatteryCommand): void {
+    this.commands.push(command);
+    if (this.commands.length > 64) this.commands.splice(0, this.commands.length - 64);
+  }
+
+  activeAt(atMs: number): BatteryCommand | undefined {
+    let best: BatteryCommand | undefined;
+    let bestIssued = Number.NEGATIVE_INFINITY;
+    for (const c of this.commands) {
+      if (!isCommandActive(c, atMs)) continue;
+      const issued = c.issuedAt === undefined ? Number.NEGATIVE_INFINITY : instantMs(c.issuedAt);
+      if (best === undefined || issued >= bestIssued) {
+        best = c;
+        bestIssued = issued;
+      }
+    }
+    return best;
+  }
+
+  /** Drops commands that ended at or before `atMs`. */
+  prune(atMs: number): void {
+    this.commands = this.commands.filter((c) => instantMs(c.validUntil) > atMs);
+  }
+
+  get size(): number {
+    return this.commands.length;
+  }
+}
+
+/**
+ * Local controller of a unit when no command rules: threshold peak shaving in the manner of OpenEMS's
+ * `Controller.Ess.PeakShaving` on the measured loading of its secondary substation — discharge above
+ * `peakShavingW`, charge below `rechargeW` (night valleys, PV surplus), rest in between. The thresholds
+ * are shares of the station's active-power rating (the same rule as `thresholdPeakShaving` of
+ * `@gridwerk/dispatch/domain`, which dispatch falls back to).
+ */
+export interface LocalRuleThresholds {
+  peakShavingW: number;
+  rechargeW: number;
+}
+
+export const LOCAL_RULE_POWER_FACTOR = 0.95;
+export const LOCAL_RULE_PEAK_SHAVING_SHARE = 0.9;
+export const LOCAL_RULE_RECHARGE_SHARE = 0.5;
+
+export function localRuleThresholds(ratedKva: number): LocalRuleThresholds {
+  const ratingW = ratedKva * LOCAL_RULE_POWER_FACTOR * 1000;
+  return {
+    peakShavingW: ratingW * LOCAL_RULE_PEAK_SHAVING_SHARE,
+    rechargeW: ratingW * LOCAL_RULE_RECHARGE_SHARE,
+  };
+}
+
+/** Capacity fade of the second-life packs: % of SoH per equivalent full cycle of AC throughput. */
+export const SOH_FADE_PCT_PER_EFC = 0.01;
 
 export type BatteryMode = 'auto' | 'remote' | 'idle';
 
 export interface BatteryState {
   /** Energy stored, Wh (fractional; reported SoC is derived). */
   storedWh: number;
+  /** State of health now, % of nominal: degrades with throughput. */
+  stateOfHealthPct: number;
+  /** Usable capacity now (nominal × SoH), Wh, fractional. */
+  usableCapacityWh: number;
   temperatureC: number;
   mode: BatteryMode;
   /** Cumulative energy charged from the grid (AC side), Wh. */
@@ -37,6 +107,8 @@ export interface BatteryStepInput {
   /** Local (Europe/Berlin) wall-clock minute of the interval start. */
   localMinuteOfDay: number;
   ambientC: number;
+  /** Thresholds of the local rule (from the station's rating). */
+  thresholds: LocalRuleThresholds;
   command?: BatteryCommand;
 }
 
@@ -45,9 +117,6 @@ export interface BatteryStepResult {
   powerW: number;
   mode: BatteryMode;
 }
-
-/** Evening discharge window of the auto policy, local time [17:00, 21:00). */
-export const EVENING_WINDOW = { fromMinute: 17 * 60, toMinute: 21 * 60 } as const;
 
 /** Thermal model: steady-state rise per kW of throughput and the time constant of the pack. */
 const KELVIN_PER_KW = 0.12;
@@ -70,6 +139,8 @@ export function isCommandActive(
 export function initialBatteryState(spec: FleetBattery, ambientC: number): BatteryState {
   return {
     storedWh: spec.usableCapacityWh * 0.5,
+    stateOfHealthPct: spec.stateOfHealthPct,
+    usableCapacityWh: spec.usableCapacityWh,
     temperatureC: ambientC,
     mode: 'auto',
     chargedWh: 0,
@@ -77,16 +148,18 @@ export function initialBatteryState(spec: FleetBattery, ambientC: number): Batte
   };
 }
 
-export function stateOfChargePct(spec: FleetBattery, state: BatteryState): number {
-  return round((state.storedWh / spec.usableCapacityWh) * 1000) / 10;
+export function stateOfChargePct(_spec: FleetBattery, state: BatteryState): number {
+  return round((state.storedWh / state.usableCapacityWh) * 1000) / 10;
 }
 
 /**
  * One interval of a second-life fleet battery. SoC is relative to the usable (degraded) capacity.
  * Losses are split symmetrically: charging stores P·dt·sqrt(eta), discharging draws P·dt/sqrt(eta) from
  * the cells, so a full cycle returns eta of what went in.
- * Policy 'auto': charge from the local PV surplus, discharge into the local load 17:00-21:00, else rest.
+ * Policy 'auto': the local threshold rule ({@link LocalRuleThresholds}) on the station's measured load.
  * An active command overrides it: 'setpoint' (mode 'remote'), 'idle', or 'auto' (explicitly the policy).
+ * The state of health fades by {@link SOH_FADE_PCT_PER_EFC} per equivalent full cycle (AC throughput over
+ * twice the nominal capacity), and the usable capacity with it.
  * The requested power is clipped to the power limits and to what the SoC window allows in this interval,
  * then rounded to integer W; the energy booked is the one of the rounded power, so the balance is exact.
  */
@@ -97,8 +170,8 @@ export function stepBattery(
 ): BatteryStepResult {
   const hours = input.minutes / 60;
   const sqrtEta = sqrt(spec.roundTripEfficiency);
-  const minWh = (spec.usableCapacityWh * spec.minSocPct) / 100;
-  const maxWh = (spec.usableCapacityWh * spec.maxSocPct) / 100;
+  const minWh = (state.usableCapacityWh * spec.minSocPct) / 100;
+  const maxWh = (state.usableCapacityWh * spec.maxSocPct) / 100;
 
   let requestW: number;
   let mode: BatteryMode;
@@ -113,9 +186,10 @@ export function stepBattery(
     }
   } else {
     mode = 'auto';
-    const m = input.localMinuteOfDay;
-    if (input.localSurplusW > 0) requestW = -input.localSurplusW;
-    else if (m >= EVENING_WINDOW.fromMinute && m < EVENING_WINDOW.toMinute) requestW = input.localLoadW;
+    const loadW = input.localLoadW - input.localSurplusW;
+    const th = input.thresholds;
+    if (loadW > th.peakShavingW) requestW = loadW - th.peakShavingW;
+    else if (loadW < th.rechargeW) requestW = loadW - th.rechargeW;
     else requestW = 0;
   }
 
@@ -141,6 +215,12 @@ export function stepBattery(
     const ac = -powerW * hours;
     state.storedWh = min(maxWh, state.storedWh + ac * sqrtEta);
     state.chargedWh += ac;
+  }
+  if (powerW !== 0) {
+    const efc = (abs(powerW) * hours) / (2 * spec.nominalCapacityWh);
+    state.stateOfHealthPct = max(0, state.stateOfHealthPct - efc * SOH_FADE_PCT_PER_EFC);
+    state.usableCapacityWh = (spec.nominalCapacityWh * state.stateOfHealthPct) / 100;
+    state.storedWh = min(state.storedWh, (state.usableCapacityWh * spec.maxSocPct) / 100);
   }
   const target = input.ambientC + (KELVIN_PER_KW * abs(powerW)) / 1000;
   state.temperatureC += (target - state.temperatureC) * (1 - exp(-input.minutes / THERMAL_TAU_MIN));

@@ -7,7 +7,16 @@ import {
   quarterHoursInLocalDay,
   startOfLocalDayUtc,
 } from '@gridwerk/shared/util-calendar';
-import { BatteryCommand, BatteryState, initialBatteryState, stateOfChargePct, stepBattery } from './battery';
+import {
+  BatteryCommand,
+  BatteryCommandSchedule,
+  BatteryState,
+  initialBatteryState,
+  LocalRuleThresholds,
+  localRuleThresholds,
+  stateOfChargePct,
+  stepBattery,
+} from './battery';
 import { LoadProfile, LoadProfileSet, quarterHourShare } from '@gridwerk/shared/util-load-profiles';
 import { CityWeather, ambientTemperatureC, pvYieldWhPerWp, weatherDay } from './pv';
 import { deriveSeed, normalAt, unitAt } from './rng';
@@ -46,6 +55,9 @@ export interface BatteryTelemetryData {
   stateOfHealthPct: number;
   temperatureC: number;
   mode: 'auto' | 'remote' | 'idle';
+  /** BMS limits now, W (lower near the SoC window's ends and when the pack is hot). */
+  maxChargeW: number;
+  maxDischargeW: number;
 }
 
 export interface SimulationStep {
@@ -56,6 +68,11 @@ export interface SimulationStep {
   readings: MeterReadingData[];
   /** One telemetry record per fleet battery, in topology order. */
   batteries: BatteryTelemetryData[];
+  /**
+   * One reading per fleet battery at its grid connection (import = charge, export = discharge), in
+   * topology order, so that the load of its secondary substation reflects it.
+   */
+  storageReadings: MeterReadingData[];
 }
 
 export interface GridSimulationOptions {
@@ -186,7 +203,11 @@ class GridSimulationImpl implements GridSimulation {
   private readonly weather: CityWeather;
   private readonly batteryStates: BatteryState[];
   private readonly batteryStation: Int32Array;
-  private readonly commands = new Map<string, BatteryCommand>();
+  private readonly commands = new Map<string, BatteryCommandSchedule>();
+  private readonly batteryThresholds: LocalRuleThresholds[];
+  /** storage meters: cumulative emitted (rounded) import / export, register bases */
+  private readonly storageRounded: Float64Array;
+  private readonly storageRegisterBase: Float64Array;
   private readonly shares = new Float64Array(GROSS_PROFILES.length);
   private dayCacheKey = -1;
   private dayCacheQuarters = 96;
@@ -271,6 +292,19 @@ class GridSimulationImpl implements GridSimulation {
     this.batteryStation = Int32Array.from(
       this.topology.batteries.map((b) => stationIndex.get(b.secondarySubstationId) ?? 0),
     );
+    this.batteryThresholds = this.topology.batteries.map((_b, i) =>
+      localRuleThresholds(this.topology.secondarySubstations[this.batteryStation[i]]?.ratedKva ?? 250),
+    );
+    this.storageRounded = new Float64Array(this.topology.batteries.length * 2);
+    this.storageRegisterBase = Float64Array.from(
+      this.topology.batteries.flatMap((b) => {
+        const r = deriveSeed(seed, 'register', b.meterPointId);
+        return [
+          round(b.nominalCapacityWh * 300 * unitAt(r, 1)),
+          round(b.nominalCapacityWh * 280 * unitAt(r, 2)),
+        ];
+      }),
+    );
   }
 
   get position(): number {
@@ -284,7 +318,12 @@ class GridSimulationImpl implements GridSimulation {
   applyBatteryCommand(assetId: string, command: BatteryCommand): void {
     if (!this.topology.batteries.some((b) => b.assetId === assetId))
       throw new RangeError(`unknown battery asset '${assetId}'`);
-    this.commands.set(assetId, command);
+    let schedule = this.commands.get(assetId);
+    if (!schedule) {
+      schedule = new BatteryCommandSchedule();
+      this.commands.set(assetId, schedule);
+    }
+    schedule.add(command);
   }
 
   batteryState(assetId: string): Readonly<BatteryState> {
@@ -449,10 +488,13 @@ class GridSimulationImpl implements GridSimulation {
     const local = localDate(startMs);
     const ambient = ambientTemperatureC(startMs);
     const toW = 60 / res;
+    const storageReadings = new Array<MeterReadingData>(batteries.length);
     for (let b = 0; b < batteries.length; b++) {
       const spec = this.topology.batteries[b];
       const state = this.batteryStates[b];
       const net = stationNet[this.batteryStation[b]] * toW;
+      const schedule = this.commands.get(spec.assetId);
+      schedule?.prune(startMs);
       const { powerW, mode } = stepBattery(spec, state, {
         intervalStartMs: startMs,
         minutes: res,
@@ -460,20 +502,40 @@ class GridSimulationImpl implements GridSimulation {
         localLoadW: net > 0 ? net : 0,
         localMinuteOfDay: local.minuteOfDay,
         ambientC: ambient,
-        command: this.commands.get(spec.assetId),
+        thresholds: this.batteryThresholds[b],
+        command: schedule?.activeAt(startMs),
       });
+      // BMS: half power when the pack is hot (> 45 °C)
+      const derate = state.temperatureC > 45 ? 0.5 : 1;
       batteries[b] = {
         assetId: spec.assetId,
         time: intervalEnd,
         stateOfChargePct: stateOfChargePct(spec, state),
         powerW,
-        usableCapacityWh: spec.usableCapacityWh,
-        stateOfHealthPct: spec.stateOfHealthPct,
+        usableCapacityWh: round(state.usableCapacityWh),
+        stateOfHealthPct: round(state.stateOfHealthPct * 100) / 100,
         temperatureC: round(state.temperatureC * 10) / 10,
         mode,
+        maxChargeW: floor(spec.maxChargeW * derate),
+        maxDischargeW: floor(spec.maxDischargeW * derate),
       };
+      const ri = round(state.chargedWh);
+      const re = round(state.dischargedWh);
+      storageReadings[b] = {
+        meterPointId: spec.meterPointId,
+        intervalStart,
+        intervalEnd,
+        resolution,
+        importWh: ri - this.storageRounded[2 * b],
+        exportWh: re - this.storageRounded[2 * b + 1],
+        registerImportWh: this.storageRegisterBase[2 * b] + ri,
+        registerExportWh: this.storageRegisterBase[2 * b + 1] + re,
+        quality: 'measured',
+      };
+      this.storageRounded[2 * b] = ri;
+      this.storageRounded[2 * b + 1] = re;
     }
-    return { index: k, intervalStart, intervalEnd, readings, batteries };
+    return { index: k, intervalStart, intervalEnd, readings, batteries, storageReadings };
   }
 
   *steps(): IterableIterator<SimulationStep> {

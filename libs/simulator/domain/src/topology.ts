@@ -56,6 +56,11 @@ export interface MeteringPoint {
 export interface FleetBattery {
   /** e.g. 'BAT-0001' */
   assetId: string;
+  /**
+   * Metering point of the storage unit's grid connection (Messlokations-ID): its readings carry the
+   * battery's charge (import) and discharge (export), so the station's load reflects the battery.
+   */
+  meterPointId: string;
   secondarySubstationId: string;
   nominalCapacityWh: number;
   stateOfHealthPct: number;
@@ -371,8 +376,13 @@ export function generateTopology(options: TopologyOptions): GridTopology {
     const usableCapacityWh = Math.round((nominalCapacityWh * stateOfHealthPct) / 100);
     const cRate = r.uniform(0.4, 0.6);
     const maxPowerW = Math.round((usableCapacityWh * cRate) / 1000) * 1000;
+    const rm = rngFor(seed, 'battery-meter', b);
+    const stationNo = secondarySubstations.indexOf(ons);
+    let meterPointId = `DE${operatorNumber}${POSTCODES[Math.floor((stationNo * POSTCODES.length) / stationCount)]}`;
+    while (meterPointId.length < 33) meterPointId += ALNUM[Math.floor(rm.next() * 36)];
     batteries.push({
       assetId: `BAT-${pad(b + 1, 4)}`,
+      meterPointId,
       secondarySubstationId: ons.secondarySubstationId,
       nominalCapacityWh,
       stateOfHealthPct,

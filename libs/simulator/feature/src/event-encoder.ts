@@ -35,5 +35,8 @@ export function encodeTelemetry(data: BatteryTelemetryData): StreamItem {
 }
 
 export function encodeStep(step: SimulationStep): { readings: StreamItem[]; telemetry: StreamItem[] } {
-  return { readings: step.readings.map(encodeReading), telemetry: step.batteries.map(encodeTelemetry) };
+  return {
+    readings: [...step.readings, ...step.storageReadings].map(encodeReading),
+    telemetry: step.batteries.map(encodeTelemetry),
+  };
 }

@@ -86,7 +86,8 @@ describe('SimulationRunner into the real broker', () => {
     const [a, b] = runs;
     if (!a || !b) throw new Error('two runs expected');
     // 2 local days across the spring DST switch (29 March 2026): 96 + 92 quarter hours
-    expect(a.produced).toBe(40 * (96 + 92));
+    // 40 meters and the storage meter of the one fleet battery
+    expect(a.produced).toBe(41 * (96 + 92));
     const ra = await readAll(a.topics.readings, a.produced);
     const rb = await readAll(b.topics.readings, b.produced);
     expect(ra.msgs.length).toBe(a.produced);
@@ -123,7 +124,7 @@ describe('SimulationRunner into the real broker', () => {
     await sink.close();
     const f = result.faults;
     if (!f) throw new Error('fault counters expected');
-    expect(f.produced).toBe(40 * 96);
+    expect(f.produced).toBe(41 * 96);
     expect(f.duplicated).toBeGreaterThan(0);
     expect(f.malformed).toBeGreaterThan(0);
     expect(f.late).toBeGreaterThan(0);

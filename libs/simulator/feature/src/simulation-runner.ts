@@ -87,26 +87,35 @@ export class SimulationRunner {
     let produced = 0;
     let aborted = false;
 
-    for (let step = this.sim.nextStep(); step !== undefined; step = this.sim.nextStep()) {
+    // A step is computed when its interval has ended (paced modes), so that the dispatch commands that
+    // arrived during the interval govern it, as they would a real unit.
+    while (this.sim.position < this.sim.stepCount) {
       if (opts.signal?.aborted) {
         aborted = true;
         break;
       }
+      const index = this.sim.position;
       if (opts.mode === 'realtime') {
-        await sleep(this.sim.startMs + (step.index + 1) * stepMs - Date.now(), opts.signal);
+        await sleep(this.sim.startMs + (index + 1) * stepMs - Date.now(), opts.signal);
       } else if (opts.mode === 'accelerated') {
         await sleep(
-          t0 + ((step.index + 1) * this.sim.resolutionMinutes * 1000) / opts.rate - Date.now(),
+          t0 + ((index + 1) * this.sim.resolutionMinutes * 1000) / opts.rate - Date.now(),
           opts.signal,
         );
       }
-      let readings = step.readings.map(encodeReading);
+      if (opts.signal?.aborted) {
+        aborted = true;
+        break;
+      }
+      const step = this.sim.nextStep();
+      if (step === undefined) break;
+      let readings = [...step.readings, ...step.storageReadings].map(encodeReading);
       if (injector) readings = injector.process(readings);
       const tele = step.batteries.map(encodeTelemetry);
       await this.sink.send(topics.readings, readings.map(toMessage));
       if (tele.length > 0) await this.sink.send(topics.telemetry, tele.map(toMessage));
       steps += 1;
-      generated += step.readings.length;
+      generated += step.readings.length + step.storageReadings.length;
       telemetry += tele.length;
       produced += readings.length + tele.length;
       opts.onStep?.({
