@@ -14,18 +14,21 @@ export interface EffectiveLimits {
 }
 
 /**
- * Second-life packs lose power with their capacity (internal resistance grows as they age): the
- * converter's rated power is scaled by SoH, then capped by the BMS limits. Efficiency falls by a tenth of
+ * Second-life packs lose power with their capacity (internal resistance grows as they age): the power is
+ * the least of the converter's rating, what the cells take (nominal capacity × `maxCRate` × SoH) and the
+ * BMS limits. Efficiency falls by a tenth of
  * the capacity lost (an aged pack converts more into heat).
  */
-export function effectiveLimits(b: BatteryInput): EffectiveLimits {
+export function effectiveLimits(b: BatteryInput, maxCRate = 1): EffectiveLimits {
   const soh = clamp(b.stateOfHealthPct / 100, 0, 1);
   const capacityKWh = Math.max(0, b.usableCapacityWh) / 1000;
   const minKWh = (capacityKWh * clamp(b.minSocPct, 0, 100)) / 100;
   const maxKWh = Math.max(minKWh, (capacityKWh * clamp(b.maxSocPct, 0, 100)) / 100);
   const initialKWh = clamp((capacityKWh * b.stateOfChargePct) / 100, minKWh, maxKWh);
+  // what the aged cells can take: nominal capacity × C-rate × SoH
+  const cellW = b.nominalCapacityWh * maxCRate * soh;
   const cap = (rated: number, bms: number | undefined) =>
-    Math.max(0, Math.min(rated * soh, bms ?? Number.POSITIVE_INFINITY)) / 1000;
+    Math.max(0, Math.min(rated, cellW, bms ?? Number.POSITIVE_INFINITY)) / 1000;
   const roundTripEfficiency = clamp(b.ratedRoundTripEfficiency * (1 - 0.1 * (1 - soh)), 0.5, 1);
   return {
     capacityKWh,

@@ -40,12 +40,13 @@ const problem = (steps = 3): DispatchProblem => ({
 
 describe('effective limits', () => {
   it('scales power by SoH, caps by the BMS, keeps the SoC window of the usable capacity', () => {
-    const l = effectiveLimits(bat({ bmsMaxDischargeW: 50_000 }));
+    const l = effectiveLimits(bat({ bmsMaxDischargeW: 50_000 }), 0.5);
     expect(l.capacityKWh).toBe(160);
     expect(l.minKWh).toBeCloseTo(16);
     expect(l.maxKWh).toBeCloseTo(152);
     expect(l.initialKWh).toBeCloseTo(80);
-    expect(l.maxChargeKW).toBeCloseTo(80); // 100 kW × 0.8
+    expect(l.maxChargeKW).toBeCloseTo(80); // 200 kWh × 0.5 C × SoH 0.8 < 100 kW rating
+    expect(effectiveLimits(bat()).maxChargeKW).toBeCloseTo(100); // at 1 C the converter limits
     expect(l.maxDischargeKW).toBeCloseTo(50); // BMS
     expect(l.roundTripEfficiency).toBeCloseTo(0.9 * (1 - 0.1 * 0.2));
   });
@@ -56,7 +57,7 @@ describe('effective limits', () => {
 
   it('§14a dimming caps charging at 4.2 kW in every step the window overlaps', () => {
     const b = bat();
-    const l = effectiveLimits(b);
+    const l = effectiveLimits(b, 0.5);
     const dim = [{ secondarySubstationId: 'ONS-0001', fromMs: T0 + 5 * 60_000, untilMs: T0 + 20 * 60_000 }];
     expect(chargeLimitKW(b, l, dim, T0)).toBe(4.2);
     expect(chargeLimitKW(b, l, dim, T0 + 15 * 60_000)).toBe(4.2);
@@ -126,10 +127,10 @@ describe('the dispatch model', () => {
     const x = new Float64Array(model.numCols);
     // a hand-made point: discharge 30.0004 kW at step 2, charge beyond the limit at step 0 is clipped
     x[index.discharge[0][2]] = 30.0004;
-    x[index.charge[0][0]] = 81;
+    x[index.charge[0][0]] = 101;
     for (let t = 0; t < 3; t++) x[index.soc[0][t]] = 80;
     const plan = readDispatchPlan(p, index, { status: 'optimal', objective: 0, colValues: x, solveMs: 1 });
-    expect(plan.batteries['BAT-0001'].map((s) => s.setpointW)).toEqual([-80_000, 0, 30_000]);
+    expect(plan.batteries['BAT-0001'].map((s) => s.setpointW)).toEqual([-100_000, 0, 30_000]);
     expect(plan.sites['ONS-0001'][2].plannedW).toBe(270_000);
     expect(rowActivity(model, x, model.rowNames.indexOf('discharge_capacity[BAT-0001,2]'))).toBeCloseTo(
       30.0004,

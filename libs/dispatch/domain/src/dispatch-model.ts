@@ -96,7 +96,7 @@ export function buildDispatchModel(problem: DispatchProblem): { model: LpModel; 
   const medianPrice = sortedPrices[Math.floor(sortedPrices.length / 2)] ?? 0;
   const ratingKW = Float64Array.from(sites.map((s) => s.ratedKva * p.powerFactor));
 
-  const limits = batteries.map(effectiveLimits);
+  const limits = batteries.map((b) => effectiveLimits(b, p.maxCRate));
   const degr = batteries.map((b) => degradationCtPerKWh(b, p));
   const terminal = limits.map((l) => (market ? Math.max(0, medianPrice) * l.sqrtEta : 0));
   const chLimit = batteries.map((b, i) => {

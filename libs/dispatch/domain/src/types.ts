@@ -75,6 +75,8 @@ export interface DispatchParameters {
   /** Equivalent full cycles from 100 % SoH down to the end-of-life SoH. */
   cycleLifeEfc: number;
   endOfLifeSohPct: number;
+  /** Highest C-rate the cells take when new, 1/h (scaled by SoH). */
+  maxCRate: number;
   /** C-rate above which the extra penalty applies, 1/h. */
   highCRate: number;
   highCRatePenaltyCtPerKWh: number;
@@ -91,6 +93,7 @@ export const DEFAULT_PARAMETERS: DispatchParameters = {
   packValueCtPerKWh: 6_000,
   cycleLifeEfc: 3000,
   endOfLifeSohPct: 60,
+  maxCRate: 1,
   highCRate: 0.5,
   highCRatePenaltyCtPerKWh: 2,
 };

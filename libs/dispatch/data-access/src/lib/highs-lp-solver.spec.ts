@@ -95,7 +95,7 @@ describe('dispatch LP on HiGHS (hand-known optima)', () => {
           ratedDischargeW: 40_000,
           ratedRoundTripEfficiency: 0.81,
         },
-        parameters: { mode: 'market', peakCtPerKW: 0, packValueCtPerKWh: 0 },
+        parameters: { mode: 'market', peakCtPerKW: 0, packValueCtPerKWh: 0, maxCRate: 10 },
       }),
     );
     // 40 kW for 15 min = 10 kWh AC → 9 kWh stored → 8.1 kWh AC back = 32.4 kW
@@ -134,7 +134,7 @@ describe('dispatch LP on HiGHS (hand-known optima)', () => {
       loadKW: [0, 0, 0],
       prices: [50, 10, 10],
       battery: { usableCapacityWh: 20_000, nominalCapacityWh: 20_000, stateOfChargePct: 100 },
-      parameters: { mode: 'market' as const, peakCtPerKW: 0 },
+      parameters: { mode: 'market' as const, peakCtPerKW: 0, maxCRate: 10 },
     };
     const without = await setpoints(problem(base));
     expect(without.w[0]).toBe(80_000); // sells all 20 kWh at 50 ct

@@ -1,0 +1,5 @@
+export default {
+  displayName: 'dispatch-feature',
+  preset: '../../../jest.preset.js',
+  rootDir: '.',
+};

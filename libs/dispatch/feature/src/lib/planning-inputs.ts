@@ -1,0 +1,167 @@
+import type { BatteryCommand, BatteryTelemetry } from '@gridwerk/contracts';
+import { addDays, localDate, startOfLocalDayUtc } from '@gridwerk/shared/util-calendar';
+import {
+  BatteryInput,
+  DispatchParameters,
+  DispatchPlan,
+  effectiveLimits,
+  QuantileSeries,
+  STEP_MS,
+} from '@gridwerk/dispatch/domain';
+import type { FeederTopology, StoredForecast } from '@gridwerk/dispatch/data-access';
+
+/** Series id of a secondary substation's forecast on grid.forecasts.v1. */
+export const siteSeriesId = (secondarySubstationId: string) =>
+  `secondary-substation:${secondarySubstationId}`;
+
+export interface BatteryDefaults {
+  roundTripEfficiency: number;
+  minSocPct: number;
+  maxSocPct: number;
+}
+
+/**
+ * Horizon of a cycle: at least `minSteps` quarter hours; the whole next local day once every forecast
+ * (and, in market mode, the prices) reach its end — the day-ahead auction and forecast are out.
+ */
+export function horizonSteps(cycleStartMs: number, minSteps: number, coverageEndMs: number): number {
+  const l = localDate(cycleStartMs);
+  const d = addDays(l.year, l.month, l.day, 2);
+  const end = startOfLocalDayUtc(d.year, d.month, d.day);
+  const wholeNextDay = Math.round((end - cycleStartMs) / STEP_MS);
+  return coverageEndMs >= end ? Math.max(minSteps, wholeNextDay) : minSteps;
+}
+
+/** End (exclusive) of the quarter hours a forecast covers from `fromMs` without a gap. */
+export function forecastCoverageEnd(f: StoredForecast, fromMs: number): number {
+  const starts = new Set(f.points.map((p) => Date.parse(p.targetStart)));
+  let t = fromMs;
+  while (starts.has(t)) t += STEP_MS;
+  return t;
+}
+
+/**
+ * The forecast as arrays over the horizon. A step beyond the issue's end is filled from the same quarter
+ * hour one day earlier (daily persistence of the forecast itself), else from the last value.
+ */
+export function forecastSeries(f: StoredForecast, fromMs: number, steps: number): QuantileSeries {
+  const byStart = new Map(f.points.map((p) => [Date.parse(p.targetStart), p]));
+  const p10: number[] = [];
+  const p50: number[] = [];
+  const p90: number[] = [];
+  for (let t = 0; t < steps; t++) {
+    const at = fromMs + t * STEP_MS;
+    let p = byStart.get(at);
+    for (let back = 1; p === undefined && back <= 7; back++) p = byStart.get(at - back * 96 * STEP_MS);
+    if (p === undefined) {
+      p10.push(p10.at(-1) ?? 0);
+      p50.push(p50.at(-1) ?? 0);
+      p90.push(p90.at(-1) ?? 0);
+      continue;
+    }
+    p10.push(p.p10Wh);
+    p50.push(p.p50Wh);
+    p90.push(p.p90Wh);
+  }
+  return { p10Wh: p10, p50Wh: p50, p90Wh: p90 };
+}
+
+/** The planner's view of a battery from topology + telemetry + configured defaults. */
+export function batteryInputOf(
+  b: FeederTopology['batteries'][number],
+  t: BatteryTelemetry,
+  d: BatteryDefaults,
+): BatteryInput {
+  const rated = (v: number | null, bms: number | undefined) =>
+    v ?? bms ?? Math.round(b.nominalCapacityWh * 0.5);
+  return {
+    assetId: b.assetId,
+    secondarySubstationId: b.secondarySubstationId,
+    nominalCapacityWh: b.nominalCapacityWh,
+    usableCapacityWh: t.usableCapacityWh,
+    stateOfHealthPct: t.stateOfHealthPct,
+    stateOfChargePct: t.stateOfChargePct,
+    ratedChargeW: rated(b.maxChargeW, t.maxChargeW),
+    ratedDischargeW: rated(b.maxDischargeW, t.maxDischargeW),
+    ...(t.maxChargeW !== undefined ? { bmsMaxChargeW: t.maxChargeW } : {}),
+    ...(t.maxDischargeW !== undefined ? { bmsMaxDischargeW: t.maxDischargeW } : {}),
+    ratedRoundTripEfficiency: d.roundTripEfficiency,
+    minSocPct: d.minSocPct,
+    maxSocPct: d.maxSocPct,
+  };
+}
+
+/** Stable id of the command for one battery and window in one cycle: a repeated cycle repeats it. */
+export function commandId(assetId: string, validFromMs: number, cycleStartMs: number): string {
+  return `dispatch/${assetId}/${new Date(validFromMs).toISOString()}/${new Date(cycleStartMs).toISOString()}`;
+}
+
+/**
+ * Setpoint commands for the first `steps` quarter hours of a plan, each valid for its quarter hour, with
+ * the reason taken from the plan. Every setpoint is checked again against the battery's limits now
+ * (`limitViolations` counts the ones that had to be clamped: a plan must never need it).
+ */
+export function planCommands(
+  plan: DispatchPlan,
+  batteries: readonly BatteryInput[],
+  parameters: DispatchParameters,
+  cycleStartMs: number,
+  steps: number,
+  planId: string,
+): { commands: BatteryCommand[]; limitViolations: number } {
+  const commands: BatteryCommand[] = [];
+  let limitViolations = 0;
+  for (const b of batteries) {
+    const l = effectiveLimits(b, parameters.maxCRate);
+    const maxC = Math.floor(l.maxChargeKW * 1000);
+    const maxD = Math.floor(l.maxDischargeKW * 1000);
+    const setpoints = plan.batteries[b.assetId] ?? [];
+    const site = plan.sites[b.secondarySubstationId] ?? [];
+    for (let k = 0; k < Math.min(steps, setpoints.length); k++) {
+      const s = setpoints[k];
+      const clamped = Math.max(-maxC, Math.min(maxD, s.setpointW)) || 0;
+      if (clamped !== s.setpointW) limitViolations += 1;
+      const st = site[k];
+      const why = st
+        ? `${st.binding}: P50 ${kw(st.loadP50W)} kW (P90 ${kw(st.loadP90W)}) → ${kw(st.plannedW)} kW of ${kw(st.ratingW)} kW rating`
+        : 'plan';
+      commands.push({
+        commandId: commandId(b.assetId, s.intervalStartMs, cycleStartMs),
+        assetId: b.assetId,
+        issuedAt: new Date(cycleStartMs).toISOString(),
+        validFrom: new Date(s.intervalStartMs).toISOString(),
+        validUntil: new Date(s.intervalStartMs + STEP_MS).toISOString(),
+        mode: 'setpoint',
+        setpointW: clamped,
+        reason: `plan ${planId}: ${why}; SoC → ${s.socPct} %`,
+      });
+    }
+  }
+  return { commands, limitViolations };
+}
+
+/** Hands a battery to its local rule (mode `auto`) for the next `steps` quarter hours, saying why. */
+export function fallbackCommands(
+  assetIds: readonly string[],
+  cycleStartMs: number,
+  steps: number,
+  reason: string,
+): BatteryCommand[] {
+  const out: BatteryCommand[] = [];
+  for (const assetId of assetIds)
+    for (let k = 0; k < steps; k++) {
+      const from = cycleStartMs + k * STEP_MS;
+      out.push({
+        commandId: commandId(assetId, from, cycleStartMs),
+        assetId,
+        issuedAt: new Date(cycleStartMs).toISOString(),
+        validFrom: new Date(from).toISOString(),
+        validUntil: new Date(from + STEP_MS).toISOString(),
+        mode: 'auto',
+        reason: `fallback to the local threshold rule: ${reason}`,
+      });
+    }
+  return out;
+}
+
+const kw = (w: number) => Math.round(w / 100) / 10;
