@@ -1,0 +1,121 @@
+import { DEFAULT_PARAMETERS, DispatchPlan } from '@gridwerk/dispatch/domain';
+import {
+  batteryInputOf,
+  commandId,
+  fallbackCommands,
+  forecastCoverageEnd,
+  forecastSeries,
+  horizonSteps,
+  planCommands,
+} from './planning-inputs';
+
+const QH = 15 * 60_000;
+const T0 = Date.parse('2026-01-14T09:00:00.000Z'); // 10:00 in Leipzig
+
+describe('planning inputs', () => {
+  it('plans 96 quarter hours, the whole next local day once forecasts and prices reach its end', () => {
+    // next local day ends 2026-01-16 00:00 Berlin = 2026-01-15T23:00Z: 38 h = 152 quarter hours
+    const end = Date.parse('2026-01-15T23:00:00.000Z');
+    expect(horizonSteps(T0, 96, end - QH)).toBe(96);
+    expect(horizonSteps(T0, 96, end)).toBe(152);
+  });
+
+  it('fills a forecast beyond its issue from the day before, and finds its coverage', () => {
+    const points = Array.from({ length: 96 }, (_, k) => ({
+      targetStart: new Date(T0 + k * QH).toISOString(),
+      p10Wh: k,
+      p50Wh: 2 * k,
+      p90Wh: 3 * k,
+    }));
+    const f = {
+      seriesId: 's',
+      horizon: 'day-ahead',
+      issueTime: '2026-01-14T08:00:00.000Z',
+      modelVersion: 'm',
+      points,
+    };
+    expect(forecastCoverageEnd(f, T0)).toBe(T0 + 96 * QH);
+    expect(forecastCoverageEnd(f, T0 - QH)).toBe(T0 - QH);
+    const s = forecastSeries(f, T0, 100);
+    expect(s.p50Wh.slice(94, 100)).toEqual([188, 190, 0, 2, 4, 6]);
+  });
+
+  it('takes limits from topology, BMS from telemetry, defaults for what neither has', () => {
+    const b = batteryInputOf(
+      {
+        assetId: 'BAT-1',
+        secondarySubstationId: 'ONS-1',
+        nominalCapacityWh: 200_000,
+        maxChargeW: null,
+        maxDischargeW: 90_000,
+      },
+      {
+        assetId: 'BAT-1',
+        time: '2026-01-14T09:00:00.000Z',
+        stateOfChargePct: 40,
+        powerW: 0,
+        usableCapacityWh: 160_000,
+        stateOfHealthPct: 80,
+        temperatureC: 20,
+        mode: 'auto',
+        maxChargeW: 70_000,
+      },
+      { roundTripEfficiency: 0.9, minSocPct: 10, maxSocPct: 95 },
+    );
+    expect(b).toMatchObject({
+      ratedChargeW: 70_000,
+      ratedDischargeW: 90_000,
+      bmsMaxChargeW: 70_000,
+      stateOfChargePct: 40,
+    });
+    expect(b.bmsMaxDischargeW).toBeUndefined();
+  });
+
+  it('turns a plan into quarter-hour setpoint commands with stable ids, clamping to the limits', () => {
+    const battery = batteryInputOf(
+      {
+        assetId: 'BAT-1',
+        secondarySubstationId: 'ONS-1',
+        nominalCapacityWh: 200_000,
+        maxChargeW: 50_000,
+        maxDischargeW: 50_000,
+      },
+      {
+        assetId: 'BAT-1',
+        time: '2026-01-14T09:00:00.000Z',
+        stateOfChargePct: 40,
+        powerW: 0,
+        usableCapacityWh: 160_000,
+        stateOfHealthPct: 80,
+        temperatureC: 20,
+        mode: 'auto',
+      },
+      { roundTripEfficiency: 0.9, minSocPct: 10, maxSocPct: 95 },
+    );
+    const plan = {
+      batteries: {
+        'BAT-1': [
+          { intervalStartMs: T0, setpointW: 20_000, socPct: 35 },
+          { intervalStartMs: T0 + QH, setpointW: 60_000, socPct: 30 },
+          { intervalStartMs: T0 + 2 * QH, setpointW: 0, socPct: 30 },
+        ],
+      },
+      sites: {},
+    } as unknown as DispatchPlan;
+    const { commands, limitViolations } = planCommands(plan, [battery], DEFAULT_PARAMETERS, T0, 2, 'F/1');
+    expect(commands.map((c) => [c.validFrom, c.validUntil, c.setpointW])).toEqual([
+      ['2026-01-14T09:00:00.000Z', '2026-01-14T09:15:00.000Z', 20_000],
+      ['2026-01-14T09:15:00.000Z', '2026-01-14T09:30:00.000Z', 50_000],
+    ]);
+    expect(limitViolations).toBe(1);
+    expect(commands[0].commandId).toBe(commandId('BAT-1', T0, T0));
+    expect(commands[0].commandId).toBe('dispatch/BAT-1/2026-01-14T09:00:00.000Z/2026-01-14T09:00:00.000Z');
+  });
+
+  it('hands batteries to the local rule with mode auto and the reason', () => {
+    const cmds = fallbackCommands(['BAT-1', 'BAT-2'], T0, 2, 'no forecast');
+    expect(cmds).toHaveLength(4);
+    expect(cmds.every((c) => c.mode === 'auto' && c.setpointW === undefined)).toBe(true);
+    expect(cmds[0].reason).toBe('fallback to the local threshold rule: no forecast');
+  });
+});
