@@ -1,4 +1,4 @@
-import { cfg, ConfigOf, Env, loadConfig } from '@gridwerk/shared/util-config';
+import { cfg, ConfigError, ConfigOf, Env, loadConfig } from '@gridwerk/shared/util-config';
 import { databaseConfigSpec } from '@gridwerk/shared/data-access-database';
 import { kafkaConfigSpec, KafkaSettings, kafkaSettingsFrom } from '@gridwerk/shared/data-access-kafka';
 import { loadServiceConfig } from '@gridwerk/shared/feature-ops';
@@ -35,18 +35,12 @@ export const simulatorServiceSpec = {
     max: 100_000,
     default: 60,
   }),
-  start: cfg.optional({
-    ...cfg.string(
+  start: cfg.optional(
+    cfg.string(
       'SIM_START',
       'first simulated interval, a UTC quarter-hour instant; unset: the current quarter hour',
     ),
-    parse: (raw: string) => {
-      const ms = Date.parse(raw);
-      if (!Number.isFinite(ms) || ms % 900_000 !== 0)
-        throw new Error(`must be a UTC quarter-hour instant, got "${raw}"`);
-      return new Date(ms).toISOString();
-    },
-  }),
+  ),
   topologyFile: cfg.optional(
     cfg.string(
       'SIM_TOPOLOGY_FILE',
@@ -61,6 +55,15 @@ export const simulatorServiceSpec = {
   ),
 };
 
-export const loadSimulatorServiceConfig = (env?: Env) =>
-  loadServiceConfig('simulator', 3000, simulatorServiceSpec, env);
+export function loadSimulatorServiceConfig(env?: Env) {
+  const c = loadServiceConfig('simulator', 3000, simulatorServiceSpec, env);
+  if (c.start !== undefined) {
+    const ms = Date.parse(c.start);
+    if (!Number.isFinite(ms) || ms % 900_000 !== 0)
+      throw new ConfigError('simulator', [
+        `SIM_START must be a UTC quarter-hour instant, got "${c.start}": first simulated interval`,
+      ]);
+  }
+  return c;
+}
 export type SimulatorServiceConfig = ReturnType<typeof loadSimulatorServiceConfig>;

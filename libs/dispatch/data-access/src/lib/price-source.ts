@@ -105,6 +105,6 @@ export class HttpCsvPriceSource implements PriceSource {
 /** No market prices (grid-serving operation under §11b EnWG needs none). */
 export class NoPriceSource implements PriceSource {
   prices(): Promise<Map<number, number>> {
-    return Promise.resolve(new Map());
+    return Promise.resolve(new Map<number, number>());
   }
 }
