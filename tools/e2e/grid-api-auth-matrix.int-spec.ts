@@ -20,7 +20,9 @@
  * second key registered in the realm as a passive key (so each differs from a real token in one claim
  * only) or, for the wrong signature, a third key the JWKS never holds (`TokenForger`).
  */
+import fs from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
 import {
   AUTH_ERROR_CODES,
   fetchPasswordGrantToken,
@@ -37,6 +39,9 @@ import { ServiceProcess } from './service-process';
 jest.setTimeout(240_000);
 
 const ALL: readonly Role[] = ROLES;
+/** Read routes of the control room: everybody but billing (settlement only). */
+const READERS: readonly Role[] = ['viewer', 'operator', 'admin'];
+const NO_ALARM = '00000000-0000-4000-8000-000000000000';
 
 interface RouteSpec {
   /** Roles that may call the route; there is no hierarchy (admin is allowed only where listed). */
@@ -54,6 +59,73 @@ interface RouteSpec {
 const ROUTES: Readonly<Record<string, RouteSpec>> = {
   'GET /api/openapi.json': { roles: ALL },
   'GET /api/v1/me': { roles: ALL },
+  // control room (libs/grid/feature-control-room); unknown ids answer 404 so that writes stay repeatable
+  'GET /api/v1/topology': { roles: READERS },
+  'GET /api/v1/nodes/{nodeId}/load': {
+    roles: READERS,
+    request: { path: '/api/v1/nodes/UNKNOWN-NODE/load' },
+    ok: 404,
+  },
+  'GET /api/v1/nodes/{nodeId}/forecast': {
+    roles: READERS,
+    request: { path: '/api/v1/nodes/UNKNOWN-NODE/forecast' },
+    ok: 404,
+  },
+  'GET /api/v1/batteries': { roles: READERS },
+  'GET /api/v1/settlement/batches': { roles: ALL },
+  'GET /api/v1/alarms': { roles: READERS },
+  'GET /api/v1/alarms/flood': { roles: READERS },
+  'GET /api/v1/alarms/{id}/audit': {
+    roles: READERS,
+    request: { path: `/api/v1/alarms/${NO_ALARM}/audit` },
+    ok: 404,
+  },
+  'GET /api/v1/audit': { roles: READERS },
+  'POST /api/v1/alarms/{id}/acknowledge': {
+    roles: ['operator'],
+    request: { path: `/api/v1/alarms/${NO_ALARM}/acknowledge`, body: { comment: 'matrix' } },
+    ok: 404,
+  },
+  'POST /api/v1/alarms/{id}/shelve': {
+    roles: ['operator'],
+    request: {
+      path: `/api/v1/alarms/${NO_ALARM}/shelve`,
+      body: { until: '2099-01-01T00:00:00Z', comment: 'matrix' },
+    },
+    ok: 404,
+  },
+  'POST /api/v1/alarms/{id}/unshelve': {
+    roles: ['operator'],
+    request: { path: `/api/v1/alarms/${NO_ALARM}/unshelve`, body: {} },
+    ok: 404,
+  },
+  'POST /api/v1/alarms/{id}/out-of-service': {
+    roles: ['operator'],
+    request: { path: `/api/v1/alarms/${NO_ALARM}/out-of-service`, body: { comment: 'matrix' } },
+    ok: 404,
+  },
+  'POST /api/v1/alarms/{id}/return-to-service': {
+    roles: ['operator'],
+    request: { path: `/api/v1/alarms/${NO_ALARM}/return-to-service`, body: {} },
+    ok: 404,
+  },
+  'GET /api/v1/thresholds': { roles: ['admin'] },
+  'PUT /api/v1/thresholds': { roles: ['admin'], request: { body: { overrides: { loadingWarnPct: 90 } } } },
+  'GET /api/v1/thresholds/{nodeId}': {
+    roles: ['admin'],
+    request: { path: '/api/v1/thresholds/UNKNOWN-NODE' },
+  },
+  'PUT /api/v1/thresholds/{nodeId}': {
+    roles: ['admin'],
+    request: { path: '/api/v1/thresholds/UNKNOWN-NODE', body: { overrides: {} } },
+    ok: 400,
+  },
+  'GET /api/v1/perimeters/{sub}': { roles: ['admin'], request: { path: '/api/v1/perimeters/matrix-user' } },
+  'PUT /api/v1/perimeters/{sub}': {
+    roles: ['admin'],
+    request: { path: '/api/v1/perimeters/matrix-user', body: { substationIds: null } },
+  },
+  'GET /api/v1/stream': { roles: READERS },
 };
 
 /** Public routes, not in the OpenAPI document: every caller gets through, with or without a token. */
@@ -146,6 +218,14 @@ describe('the served OpenAPI document', () => {
         .filter((m) => ['get', 'put', 'post', 'delete', 'patch'].includes(m))
         .map((m) => `${m.toUpperCase()} ${path}`),
     );
+
+  it('equals the committed copy the dashboard generates its types from (npm run grid-api:openapi)', () => {
+    const committed = fs.readFileSync(
+      path.resolve(__dirname, '../../apps/dashboard/src/api/openapi.json'),
+      'utf8',
+    );
+    expect(JSON.parse(committed)).toEqual(served);
+  });
 
   it('has exactly the routes of the matrix table', () => {
     const documented = operations().sort();

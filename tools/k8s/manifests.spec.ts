@@ -11,6 +11,7 @@ import path from 'node:path';
 import { TOPIC_SPECS, Topics } from '@gridwerk/contracts';
 import { HORIZON_NAMES } from '@gridwerk/forecast/data-access';
 import { oidcConfigSpec, rateLimitConfigSpec } from '@gridwerk/shared/auth';
+import { controlRoomConfigSpec } from '@gridwerk/grid/feature-control-room';
 import { databaseConfigSpec } from '@gridwerk/shared/data-access-database';
 import { kafkaConfigSpec } from '@gridwerk/shared/data-access-kafka';
 import { platformConfigSpec } from '@gridwerk/shared/feature-ops';
@@ -48,7 +49,13 @@ const rel = (f: string) => path.relative(REPO_ROOT, f);
 
 // --- what the code says ------------------------------------------------------------------------------
 
-const SPREADS = { databaseConfigSpec, kafkaConfigSpec, oidcConfigSpec, rateLimitConfigSpec };
+const SPREADS = {
+  databaseConfigSpec,
+  kafkaConfigSpec,
+  oidcConfigSpec,
+  rateLimitConfigSpec,
+  controlRoomConfigSpec,
+};
 const FORECAST_CLI = 'apps/forecast/src/cli.ts';
 
 function appConfigFiles(app: string): string[] {

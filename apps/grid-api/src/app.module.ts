@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_PIPE } from '@nestjs/core';
+import { ControlRoomModule } from '@gridwerk/grid/feature-control-room';
 import { AuthModule } from '@gridwerk/shared/auth';
 import { PlatformModule, RequestShapePipe } from '@gridwerk/shared/feature-ops';
 import type { GridApiConfig } from './config/grid-api.config';
@@ -15,7 +16,7 @@ import { OpenApiHttpController } from './openapi.http.controller';
 @Module({})
 export class GridApiAppModule {
   static forRoot(config: GridApiConfig): DynamicModule {
-    const features: DynamicModule['imports'] = [];
+    const features: DynamicModule['imports'] = [ControlRoomModule.forRoot(config)];
     return {
       module: GridApiAppModule,
       imports: [PlatformModule.forRoot(config), AuthModule.forRoot(config), ...features],

@@ -1,6 +1,7 @@
 import { DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import type { Pool } from 'pg';
 import { createGridApiPool } from '@gridwerk/grid/read-model';
+import { PERIMETER_RESOLVER } from '@gridwerk/shared/auth';
 import { CONTROL_ROOM_CONFIG, type ControlRoomConfig, GRID_POOL, LOAD_POOL } from './control-room.config';
 import { ControlRoomRuntime } from './engine/control-room.runtime';
 import { AdminHttpController } from './http/admin.http.controller';
@@ -60,6 +61,8 @@ export class ControlRoomModule {
         LoadPoolCloser,
         TopologyService,
         PerimeterService,
+        // the auth guard puts the stored perimeter on every request's user
+        { provide: PERIMETER_RESOLVER, useExisting: PerimeterService },
         LiveState,
         ThresholdService,
         AlarmService,
