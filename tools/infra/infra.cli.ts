@@ -4,13 +4,15 @@ import { infraDown, infraStatus, infraUp } from './infra';
 const HELP = `Usage: npm run infra:<up|down|status>
 
   up      start a single-node Apache Kafka broker (KRaft, Java 17, jars from Maven Central),
-          create every topic of libs/contracts, create the dev and test databases
-  down    stop the broker this tool started
-  status  show whether the broker runs and answers
+          create every topic of libs/contracts, create the dev and test databases,
+          start the local EVM node (Anvil, state kept in its state dir across restarts)
+  down    stop the broker and the EVM node this tool started
+  status  show whether the broker and the EVM node run and answer
 
 Environment: KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (KAFKA_PORT+1), KAFKA_HEAP_MB (768),
 GRIDWERK_CACHE (~/.cache/gridwerk: resolved jars), GRIDWERK_STATE_DIR (.gridwerk/kafka-<port>),
-DATABASE_URL, TEST_DATABASE_URL.`;
+DATABASE_URL, TEST_DATABASE_URL, EVM_NODE_PORT (8545), EVM_CHAIN_ID (31337),
+EVM_NODE_STATE_DIR (.gridwerk/evm-<port>).`;
 
 const log = (m: string): void => {
   process.stdout.write(`[infra] ${m}\n`);
@@ -25,15 +27,18 @@ async function main(): Promise<number> {
       log(
         `${r.started ? 'Kafka started' : 'Kafka already running'} at ${r.broker} (pid ${r.pid ?? '?'}) in ${Date.now() - t0} ms`,
       );
+      log(
+        `${r.evmNode.started ? 'EVM node started' : 'EVM node already running'} at ${r.evmNode.rpcUrl} (chain id ${r.evmNode.chainId}, pid ${r.evmNode.pid ?? '?'})`,
+      );
       return 0;
     }
     case 'down':
-      if (!(await infraDown(log))) log('no broker started by this tool is running');
+      if (!(await infraDown(log))) log('no broker or EVM node started by this tool is running');
       return 0;
     case 'status': {
       const s = await infraStatus();
       process.stdout.write(`${JSON.stringify(s, null, 2)}\n`);
-      return s.kafka.running && s.kafka.answering ? 0 : 3;
+      return s.kafka.running && s.kafka.answering && s.evmNode.running && s.evmNode.answering ? 0 : 3;
     }
     case undefined:
     case '-h':

@@ -1,11 +1,12 @@
 import { spawn } from 'node:child_process';
 import { loadInfraConfig, brokerAddress } from './infra-config';
 import { infraDown, infraUp } from './infra';
+import { evmNodeRpcUrl } from './evm-node';
 
 /**
- * Runs a command with the real infrastructure up: starts the broker (unless one of ours already
- * runs), runs the command with KAFKA_BROKERS / TEST_DATABASE_URL set, and stops the broker again if
- * it started it, also on Ctrl-C.
+ * Runs a command with the real infrastructure up: starts the broker and the EVM node (unless ours
+ * already run), runs the command with KAFKA_BROKERS / TEST_DATABASE_URL / EVM_RPC_URL set, and stops
+ * what it started again, also on Ctrl-C.
  *   ts-node tools/infra/with-infra.ts -- nx run-many -t test
  */
 async function main(): Promise<number> {
@@ -23,11 +24,12 @@ async function main(): Promise<number> {
   const t0 = Date.now();
   const up = await infraUp(log, cfg);
   log(`Kafka ${up.started ? 'started' : 'already running'} at ${up.broker} in ${Date.now() - t0} ms`);
+  log(`EVM node ${up.evmNode.started ? 'started' : 'already running'} at ${up.evmNode.rpcUrl}`);
   let stopping = false;
   const stop = async (): Promise<void> => {
     if (stopping) return;
     stopping = true;
-    if (up.started) await infraDown(log, cfg);
+    await infraDown(log, cfg, up);
   };
   const child = spawn(cmd, args, {
     stdio: 'inherit',
@@ -36,6 +38,7 @@ async function main(): Promise<number> {
       ...process.env,
       KAFKA_BROKERS: brokerAddress(cfg),
       TEST_DATABASE_URL: cfg.testDatabaseUrl,
+      EVM_RPC_URL: evmNodeRpcUrl(cfg),
       GRIDWERK_INFRA_MANAGED: '1',
     },
   });

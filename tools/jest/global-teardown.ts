@@ -5,7 +5,6 @@ const { loadInfraConfig } = require('../infra/infra-config') as typeof import('.
 const { infraDown } = require('../infra/infra') as typeof import('../infra/infra');
 
 export default async function globalTeardown(): Promise<void> {
-  if ((globalThis as { __gridwerkStartedBroker?: boolean }).__gridwerkStartedBroker) {
-    await infraDown(() => undefined, loadInfraConfig());
-  }
+  const up = (globalThis as { __gridwerkInfraUp?: Parameters<typeof infraDown>[2] }).__gridwerkInfraUp;
+  if (up) await infraDown(() => undefined, loadInfraConfig(), up);
 }
