@@ -35,13 +35,13 @@ contract SettlementLedger is AccessControl {
     /// @notice Direction of a reversal leaf (an adjustment that takes energy and money back).
     uint8 public constant DIRECTION_REVERSAL = 1;
 
-    /// @notice What is stored per (community, interval, version).
+    /// @notice What is stored per (community, interval, version): two storage slots.
     struct Batch {
         bytes32 merkleRoot;
         uint32 transactionCount;
         uint64 committedAtBlock;
-        uint128 totalEnergyWh;
-        uint128 totalAmountCt;
+        uint80 totalEnergyWh;
+        uint80 totalAmountCt;
     }
 
     /// @notice The fields of one microtransaction, exactly the leaf layout.
@@ -58,7 +58,6 @@ contract SettlementLedger is AccessControl {
 
     mapping(bytes32 communityKey => mapping(uint64 intervalStart => mapping(uint32 version => Batch)))
         private _batches;
-    mapping(bytes32 communityKey => mapping(uint64 intervalStart => uint32)) private _latestVersion;
     mapping(bytes32 transactionKey => bytes32 leaf) private _recordedLeaves;
 
     /// @notice A batch was committed.
@@ -68,8 +67,8 @@ contract SettlementLedger is AccessControl {
         uint32 indexed version,
         bytes32 merkleRoot,
         uint32 transactionCount,
-        uint128 totalEnergyWh,
-        uint128 totalAmountCt,
+        uint80 totalEnergyWh,
+        uint80 totalAmountCt,
         address committer
     );
 
@@ -88,8 +87,8 @@ contract SettlementLedger is AccessControl {
     error IntervalNotQuarterHour(uint64 intervalStart);
     /// @notice This (community, interval, version) is already committed.
     error BatchAlreadyCommitted(bytes32 communityKey, uint64 intervalStart, uint32 version);
-    /// @notice The version is not the next one of the interval (latest + 1).
-    error VersionOutOfOrder(bytes32 communityKey, uint64 intervalStart, uint32 version, uint32 expected);
+    /// @notice The version is not the next one of the interval (version 1, or the previous one exists).
+    error VersionOutOfOrder(bytes32 communityKey, uint64 intervalStart, uint32 version);
     /// @notice Root, count and totals do not fit together (an empty batch has a zero root and zero totals).
     error InconsistentBatch();
     /// @notice The proof is longer than `MAX_PROOF_LENGTH`.
@@ -112,7 +111,9 @@ contract SettlementLedger is AccessControl {
 
     /**
      * @notice Commits the batch of one (community, interval, version). The version must be the
-     * interval's latest + 1 (1 for the first settlement). Only `OPERATOR_ROLE`.
+     * interval's latest + 1: 1 for the first settlement, otherwise version - 1 must be committed and
+     * version not yet (versions are consecutive, so this is latest + 1 without a separate counter).
+     * Only `OPERATOR_ROLE`.
      * @param communityKey `keccak256(utf8(communityId))`.
      * @param intervalStart Quarter-hour start, unix seconds.
      * @param version 1 for the first settlement, each correction the next.
@@ -127,21 +128,22 @@ contract SettlementLedger is AccessControl {
         uint32 version,
         bytes32 merkleRoot,
         uint32 transactionCount,
-        uint128 totalEnergyWh,
-        uint128 totalAmountCt
+        uint80 totalEnergyWh,
+        uint80 totalAmountCt
     ) external onlyRole(OPERATOR_ROLE) {
         if (intervalStart % INTERVAL_SECONDS != 0) revert IntervalNotQuarterHour(intervalStart);
-        uint32 latest = _latestVersion[communityKey][intervalStart];
-        if (version != 0 && version <= latest) revert BatchAlreadyCommitted(communityKey, intervalStart, version);
-        if (version != latest + 1) revert VersionOutOfOrder(communityKey, intervalStart, version, latest + 1);
+        mapping(uint32 version => Batch) storage versions = _batches[communityKey][intervalStart];
+        if (versions[version].committedAtBlock != 0) revert BatchAlreadyCommitted(communityKey, intervalStart, version);
+        if (version == 0 || (version > 1 && versions[version - 1].committedAtBlock == 0)) {
+            revert VersionOutOfOrder(communityKey, intervalStart, version);
+        }
         if (transactionCount == 0) {
             if (merkleRoot != bytes32(0) || totalEnergyWh != 0 || totalAmountCt != 0) revert InconsistentBatch();
         } else if (merkleRoot == bytes32(0)) {
             revert InconsistentBatch();
         }
 
-        _latestVersion[communityKey][intervalStart] = version;
-        _batches[communityKey][intervalStart][version] = Batch({
+        versions[version] = Batch({
             merkleRoot: merkleRoot,
             transactionCount: transactionCount,
             committedAtBlock: uint64(block.number),
@@ -189,16 +191,6 @@ contract SettlementLedger is AccessControl {
      */
     function getBatch(bytes32 communityKey, uint64 intervalStart, uint32 version) external view returns (Batch memory) {
         return _batches[communityKey][intervalStart][version];
-    }
-
-    /**
-     * @notice The latest committed version of an interval (0 when none).
-     * @param communityKey `keccak256(utf8(communityId))`.
-     * @param intervalStart Quarter-hour start, unix seconds.
-     * @return The latest version.
-     */
-    function latestVersion(bytes32 communityKey, uint64 intervalStart) external view returns (uint32) {
-        return _latestVersion[communityKey][intervalStart];
     }
 
     /**

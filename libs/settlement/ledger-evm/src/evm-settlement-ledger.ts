@@ -95,7 +95,7 @@ interface Operation {
 const NO_LOG: LedgerLog = { info: () => undefined, warn: () => undefined };
 const LEAF_PARAMS = LEAF_ABI_TYPES.map((type) => ({ type }));
 const UINT32_MAX = 2 ** 32 - 1;
-const UINT128_MAX = 2n ** 128n - 1n;
+const UINT80_MAX = 2n ** 80n - 1n;
 
 /** StandardMerkleTree leaf hash of a microtransaction (the contract's `leafHash`). */
 export function leafHashOf(leaf: LeafValues): Hex {
@@ -211,7 +211,7 @@ export class EvmSettlementLedger implements SettlementLedger {
       ['totalEnergyWh', batch.totalEnergyWh],
       ['totalAmountCt', batch.totalAmountCt],
     ] as const) {
-      if (v < 0n || v > UINT128_MAX)
+      if (v < 0n || v > UINT80_MAX)
         throw new LedgerError('LEDGER.INVALID_BATCH', `${name} ${v} out of range`);
     }
     if (!/^0x[0-9a-fA-F]{64}$/.test(batch.merkleRoot)) {
