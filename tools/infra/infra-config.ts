@@ -19,6 +19,10 @@ export interface InfraConfig {
   heapMb: number;
   databaseUrl: string;
   testDatabaseUrl: string;
+  /** Local EVM node (tools/infra/evm-node.ts): JSON-RPC port, chain id, state dir (survives restarts). */
+  evmNodePort: number;
+  evmChainId: number;
+  evmStateDir: string;
   /** Local Keycloak (tools/infra/keycloak.ts): version, HTTP port, state dir (server, credentials, logs). */
   keycloakVersion: string;
   keycloakPort: number;
@@ -35,6 +39,18 @@ function port(name: string, fallback: number): number {
     throw new Error(`${name} must be a TCP port (1-65535), got "${raw}"`);
   }
   return n;
+}
+
+function evmNodeConfig(repoRoot: string): Pick<InfraConfig, 'evmNodePort' | 'evmChainId' | 'evmStateDir'> {
+  const evmNodePort = port('EVM_NODE_PORT', 8545);
+  const rawChainId = process.env['EVM_CHAIN_ID'] || '31337';
+  const evmChainId = Number(rawChainId);
+  if (!/^\d+$/.test(rawChainId) || !Number.isSafeInteger(evmChainId) || evmChainId < 1) {
+    throw new Error(`EVM_CHAIN_ID must be a positive integer chain id, got "${rawChainId}"`);
+  }
+  const evmStateDir =
+    process.env['EVM_NODE_STATE_DIR'] || path.join(repoRoot, '.gridwerk', `evm-${evmNodePort}`);
+  return { evmNodePort, evmChainId, evmStateDir };
 }
 
 function keycloakConfig(
@@ -73,6 +89,7 @@ export function loadInfraConfig(): InfraConfig {
     heapMb: Number(process.env['KAFKA_HEAP_MB'] || 768),
     databaseUrl,
     testDatabaseUrl: process.env['TEST_DATABASE_URL'] || 'postgres://postgres@127.0.0.1:5432/gridwerk_test',
+    ...evmNodeConfig(repoRoot),
     ...keycloakConfig(repoRoot, cacheRoot),
   };
 }

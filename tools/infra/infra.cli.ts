@@ -6,14 +6,16 @@ import { keycloakCredentialsFile } from './keycloak';
 const HELP = `Usage: npm run infra:<up|down|status>
 
   up      start a single-node Apache Kafka broker (KRaft, Java 17, jars from Maven Central),
-          create every topic of libs/contracts, create the dev and test databases;
-          start Keycloak (dev mode, realm gridwerk from infra/keycloak/gridwerk-realm.json)
-  down    stop the broker and Keycloak this tool started
-  status  show whether the broker and Keycloak run and answer
+          create every topic of libs/contracts, create the dev and test databases,
+          start the local EVM node (Anvil, state kept in its state dir across restarts) and
+          Keycloak (dev mode, realm gridwerk from infra/keycloak/gridwerk-realm.json)
+  down    stop the broker, the EVM node and Keycloak this tool started
+  status  show whether the broker, the EVM node and Keycloak run and answer (exit 0 all up, 3 otherwise)
 
 Environment: KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (KAFKA_PORT+1), KAFKA_HEAP_MB (768),
 GRIDWERK_CACHE (~/.cache/gridwerk: resolved jars), GRIDWERK_STATE_DIR (.gridwerk/kafka-<port>),
-DATABASE_URL, TEST_DATABASE_URL, KEYCLOAK_PORT (8080), KEYCLOAK_HEAP_MB (512),
+DATABASE_URL, TEST_DATABASE_URL, EVM_NODE_PORT (8545), EVM_CHAIN_ID (31337),
+EVM_NODE_STATE_DIR (.gridwerk/evm-<port>), KEYCLOAK_PORT (8080), KEYCLOAK_HEAP_MB (512),
 KEYCLOAK_STATE_DIR (.gridwerk/keycloak-<port>: server, credentials.json, keycloak.out).`;
 
 const log = (m: string): void => {
@@ -29,6 +31,9 @@ async function main(): Promise<number> {
       log(
         `${r.started ? 'Kafka started' : 'Kafka already running'} at ${r.broker} (pid ${r.pid ?? '?'}) in ${Date.now() - t0} ms`,
       );
+      log(
+        `${r.evmNode.started ? 'EVM node started' : 'EVM node already running'} at ${r.evmNode.rpcUrl} (chain id ${r.evmNode.chainId}, pid ${r.evmNode.pid ?? '?'})`,
+      );
       if (r.keycloak) {
         log(
           `${r.keycloak.started ? 'Keycloak started' : 'Keycloak already running'} at ${r.keycloak.url} (pid ${r.keycloak.pid ?? '?'}), issuer ${r.keycloak.issuer}; demo passwords in ${keycloakCredentialsFile(loadInfraConfig())}`,
@@ -37,12 +42,19 @@ async function main(): Promise<number> {
       return 0;
     }
     case 'down':
-      if (!(await infraDown(log))) log('no broker or Keycloak started by this tool is running');
+      if (!(await infraDown(log))) log('no broker, EVM node or Keycloak started by this tool is running');
       return 0;
     case 'status': {
       const s = await infraStatus();
       process.stdout.write(`${JSON.stringify(s, null, 2)}\n`);
-      return s.kafka.running && s.kafka.answering && s.keycloak.running && s.keycloak.answering ? 0 : 3;
+      return s.kafka.running &&
+        s.kafka.answering &&
+        s.evmNode.running &&
+        s.evmNode.answering &&
+        s.keycloak.running &&
+        s.keycloak.answering
+        ? 0
+        : 3;
     }
     case undefined:
     case '-h':

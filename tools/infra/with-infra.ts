@@ -1,12 +1,13 @@
 import { spawn } from 'node:child_process';
 import { loadInfraConfig, brokerAddress } from './infra-config';
 import { infraDown, infraUp } from './infra';
+import { evmNodeRpcUrl } from './evm-node';
 import { keycloakCredentialsFile, keycloakUrl } from './keycloak';
 
 /**
- * Runs a command with the real infrastructure up: starts the broker and Keycloak (unless ours already
- * run), runs the command with KAFKA_BROKERS / TEST_DATABASE_URL / KEYCLOAK_URL set, and stops what it
- * started again, also on Ctrl-C.
+ * Runs a command with the real infrastructure up: starts the broker, the EVM node and Keycloak (unless
+ * ours already run), runs the command with KAFKA_BROKERS / TEST_DATABASE_URL / EVM_RPC_URL /
+ * KEYCLOAK_URL set, and stops what it started again, also on Ctrl-C.
  *   ts-node tools/infra/with-infra.ts -- nx run-many -t test
  */
 async function main(): Promise<number> {
@@ -24,6 +25,7 @@ async function main(): Promise<number> {
   const t0 = Date.now();
   const up = await infraUp(log, cfg);
   log(`Kafka ${up.started ? 'started' : 'already running'} at ${up.broker} in ${Date.now() - t0} ms`);
+  log(`EVM node ${up.evmNode.started ? 'started' : 'already running'} at ${up.evmNode.rpcUrl}`);
   log(`Keycloak ${up.keycloak?.started ? 'started' : 'already running'} at ${keycloakUrl(cfg)}`);
   let stopping = false;
   const stop = async (): Promise<void> => {
@@ -38,6 +40,7 @@ async function main(): Promise<number> {
       ...process.env,
       KAFKA_BROKERS: brokerAddress(cfg),
       TEST_DATABASE_URL: cfg.testDatabaseUrl,
+      EVM_RPC_URL: evmNodeRpcUrl(cfg),
       KEYCLOAK_URL: keycloakUrl(cfg),
       KEYCLOAK_CREDENTIALS_FILE: keycloakCredentialsFile(cfg),
       GRIDWERK_INFRA_MANAGED: '1',

@@ -1,0 +1,5 @@
+export default {
+  displayName: 'settlement-ledger-evm',
+  preset: '../../../jest.preset.js',
+  rootDir: '.',
+};

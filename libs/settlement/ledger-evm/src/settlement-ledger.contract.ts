@@ -1,0 +1,94 @@
+import {
+  createPublicClient,
+  createWalletClient,
+  defineChain,
+  http,
+  isAddress,
+  type Chain,
+  type Hex,
+} from 'viem';
+import { privateKeyToAccount } from 'viem/accounts';
+import { settlementLedgerAbi, settlementLedgerBytecode } from './generated/settlement-ledger.artifact';
+import { LedgerError } from './ledger.errors';
+
+export {
+  settlementLedgerAbi,
+  settlementLedgerBytecode,
+  settlementLedgerCompiler,
+  settlementLedgerDeployedBytecode,
+} from './generated/settlement-ledger.artifact';
+
+/** A viem chain for any EVM JSON-RPC endpoint, known only by its id and URL. */
+export function ledgerChain(chainId: number, rpcUrl: string): Chain {
+  return defineChain({
+    id: chainId,
+    name: `settlement-chain-${chainId}`,
+    nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
+    rpcUrls: { default: { http: [rpcUrl] } },
+  });
+}
+
+export interface DeploySettlementLedgerOptions {
+  readonly rpcUrl: string;
+  readonly chainId: number;
+  /** Key of the deploying account (pays gas). */
+  readonly deployerKey: Hex;
+  /** Holder of DEFAULT_ADMIN_ROLE; the deployer when omitted. */
+  readonly admin?: Hex;
+  /** First holder of OPERATOR_ROLE (the settlement committer); the deployer when omitted. */
+  readonly operator?: Hex;
+  readonly confirmations?: number;
+  readonly timeoutMs?: number;
+}
+
+export interface DeployedSettlementLedger {
+  readonly address: Hex;
+  readonly txHash: Hex;
+  readonly blockNumber: bigint;
+  readonly gasUsed: bigint;
+}
+
+/** Deploys `SettlementLedger` (compiled bytecode of this build) and waits for its confirmations. */
+export async function deploySettlementLedgerContract(
+  opts: DeploySettlementLedgerOptions,
+): Promise<DeployedSettlementLedger> {
+  const chain = ledgerChain(opts.chainId, opts.rpcUrl);
+  const account = privateKeyToAccount(opts.deployerKey);
+  const transport = http(opts.rpcUrl, { retryCount: 3 });
+  const publicClient = createPublicClient({ chain, transport });
+  const wallet = createWalletClient({ chain, transport, account });
+  const reported = await publicClient.getChainId();
+  if (reported !== opts.chainId) {
+    throw new LedgerError(
+      'LEDGER.CHAIN_MISMATCH',
+      `endpoint reports chain id ${reported}, expected ${opts.chainId}`,
+    );
+  }
+  for (const [name, a] of [
+    ['admin', opts.admin],
+    ['operator', opts.operator],
+  ] as const) {
+    if (a !== undefined && !isAddress(a))
+      throw new LedgerError('LEDGER.CONFIG', `${name} is not an address: ${String(a)}`);
+  }
+  const txHash = await wallet.deployContract({
+    abi: settlementLedgerAbi,
+    bytecode: settlementLedgerBytecode,
+    args: [opts.admin ?? account.address, opts.operator ?? account.address],
+  });
+  const receipt = await publicClient.waitForTransactionReceipt({
+    hash: txHash,
+    confirmations: opts.confirmations ?? 1,
+    timeout: opts.timeoutMs ?? 120_000,
+    pollingInterval: 100,
+  });
+  if (receipt.status !== 'success' || !receipt.contractAddress) {
+    throw new LedgerError('LEDGER.TX_REVERTED', `deployment ${txHash} failed`);
+  }
+  return {
+    address: receipt.contractAddress,
+    txHash,
+    blockNumber: receipt.blockNumber,
+    gasUsed: receipt.gasUsed,
+  };
+}
