@@ -3,7 +3,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { DynamicModule, Inject, Logger, Module, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { cfg } from '@gridwerk/shared/util-config';
 
 /**
  * grid-api serves the dashboard's built files (vite → dist/apps/dashboard) at `/` as public static
@@ -11,19 +10,6 @@ import { cfg } from '@gridwerk/shared/util-config';
  * `/config.json` tells the SPA where to log in (issuer, client id), so one build runs everywhere.
  * Registered after the API routes: a request that no controller handles falls through to here.
  */
-export const dashboardConfigSpec = {
-  dashboardDir: cfg.string(
-    'DASHBOARD_DIR',
-    'directory of the built dashboard (npx nx run dashboard:build), served at /',
-    'dist/apps/dashboard',
-  ),
-  dashboardOidcClientId: cfg.string(
-    'DASHBOARD_OIDC_CLIENT_ID',
-    'OIDC client id the dashboard logs in with (public client, authorization code + PKCE)',
-    'gridwerk-dashboard',
-  ),
-};
-
 export interface DashboardStaticSettings {
   dashboardDir: string;
   dashboardOidcClientId: string;
