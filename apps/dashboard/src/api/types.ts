@@ -98,6 +98,7 @@ export interface LiveLoadEvent {
   nodeId: string;
   powerW: number;
   observedAt: string;
+  ageS?: number;
 }
 export interface Me {
   sub: string;

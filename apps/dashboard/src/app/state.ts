@@ -13,6 +13,14 @@ export type Remote<T> =
 export interface LiveValue {
   powerW: number;
   observedAtMs: number;
+  /** Age the API gave the value (its own clock), and when we received it: the age now is the sum. */
+  ageS: number;
+  receivedAtMs: number;
+}
+
+/** A value's age now, from the API's age at receipt plus the time since. */
+export function ageNowS(v: { ageS: number; receivedAtMs: number }, nowMs: number): number {
+  return Math.max(0, v.ageS + (nowMs - v.receivedAtMs) / 1000);
 }
 
 export interface AppState {
@@ -90,11 +98,9 @@ export function reducer(s: AppState, a: Action): AppState {
       const stream = streamSeen(s.stream, a.atMs);
       // replays after a reconnect may deliver older values: keep the latest instant
       if (!Number.isFinite(observedAtMs) || (cur && cur.observedAtMs > observedAtMs)) return { ...s, stream };
-      return {
-        ...s,
-        stream,
-        live: { ...s.live, [a.event.nodeId]: { powerW: a.event.powerW, observedAtMs } },
-      };
+      const ageS = typeof a.event.ageS === 'number' && Number.isFinite(a.event.ageS) ? a.event.ageS : 0;
+      const value: LiveValue = { powerW: a.event.powerW, observedAtMs, ageS, receivedAtMs: a.atMs };
+      return { ...s, stream, live: { ...s.live, [a.event.nodeId]: value } };
     }
     case 'stream/battery': {
       const cur = s.batteries[a.battery.assetId];

@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import type { ForecastSeries, LoadSeries } from '../../api/types';
 import { useAppState, useDispatch, useServices, useT } from '../../app/context';
-import { activeAlarms } from '../../app/state';
+import { activeAlarms, ageNowS } from '../../app/state';
 import { formatAge } from '../../i18n/i18n';
 import { formatBerlinDateTime } from '../../lib/berlin-time';
 import { loadingPct, STALE_AFTER_S } from '../../lib/loading';
@@ -69,7 +69,7 @@ export function NodeDetailScreen({ nodeId }: { nodeId: string }) {
     () => activeAlarms(alarmsById).filter((a) => a.nodeId === nodeId),
     [alarmsById, nodeId],
   );
-  const ageS = live ? Math.max(0, (nowMs - live.observedAtMs) / 1000) : undefined;
+  const ageS = live ? ageNowS(live, nowMs) : undefined;
   const stale = ageS !== undefined && ageS > STALE_AFTER_S;
   const kind = node?.kind ?? 'feeder';
   const open = (id: string) => dispatch({ type: 'route', route: { screen: 'node', nodeId: id } });

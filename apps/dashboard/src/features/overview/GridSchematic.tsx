@@ -1,5 +1,5 @@
 import type { Alarm } from '../../api/types';
-import type { LiveValue } from '../../app/state';
+import { ageNowS, type LiveValue } from '../../app/state';
 import { formatNumber, type Translate } from '../../i18n/i18n';
 import type { Locale } from '../../lib/berlin-time';
 import { classifyLoading, LOADING_COLOURS, loadingPct, type LoadingClass } from '../../lib/loading';
@@ -77,7 +77,7 @@ export function GridSchematic(p: GridSchematicProps) {
         })}
         {layout.stations.map((s) => {
           const v = p.live[s.id];
-          const ageS = v ? (p.nowMs - v.observedAtMs) / 1000 : undefined;
+          const ageS = v ? ageNowS(v, p.nowMs) : undefined;
           const cls = classifyLoading({ powerW: v?.powerW, ratedKva: s.ratedKva, ageS });
           const alarms = p.alarmsByNode.get(s.id) ?? [];
           const pct = v ? loadingPct(v.powerW, s.ratedKva) : undefined;
