@@ -1,4 +1,13 @@
-import type { Alarm, AuditEntry, Battery, ForecastSeries, LoadSeries, Me, Topology } from './types';
+import type {
+  AlarmDto,
+  AlarmListDto,
+  AuditEntryDto,
+  BatteriesDto,
+  ForecastDto,
+  LoadDto,
+  MeDto,
+  TopologyDto,
+} from './types';
 
 /**
  * grid-api over fetch, with the bearer token of the session. One method per route the dashboard uses;
@@ -65,24 +74,24 @@ export function createApiClient(opts: ApiClientOptions) {
   const id = encodeURIComponent;
 
   return {
-    me: () => request<Me>('GET', '/api/v1/me'),
-    topology: () => request<Topology>('GET', '/api/v1/topology'),
+    me: () => request<MeDto>('GET', '/api/v1/me'),
+    topology: () => request<TopologyDto>('GET', '/api/v1/topology'),
     load: (nodeId: string, from: string, to: string) =>
-      request<LoadSeries>('GET', `/api/v1/nodes/${id(nodeId)}/load${q({ from, to })}`),
+      request<LoadDto>('GET', `/api/v1/nodes/${id(nodeId)}/load${q({ from, to })}`),
     forecast: (nodeId: string, from: string, to: string) =>
-      request<ForecastSeries>('GET', `/api/v1/nodes/${id(nodeId)}/forecast${q({ from, to })}`),
-    batteries: () => request<Battery[]>('GET', '/api/v1/batteries'),
+      request<ForecastDto>('GET', `/api/v1/nodes/${id(nodeId)}/forecast${q({ from, to })}`),
+    batteries: () => request<BatteriesDto>('GET', '/api/v1/batteries'),
     alarms: (filter: { state?: string; nodeId?: string } = {}) =>
-      request<Alarm[]>('GET', `/api/v1/alarms${q(filter)}`),
+      request<AlarmListDto>('GET', `/api/v1/alarms${q(filter)}`),
     acknowledge: (alarmId: string, comment: string) =>
-      request<Alarm>('POST', `/api/v1/alarms/${id(alarmId)}/acknowledge`, { comment }),
+      request<AlarmDto>('POST', `/api/v1/alarms/${id(alarmId)}/acknowledge`, { comment }),
     shelve: (alarmId: string, until: string, comment: string) =>
-      request<Alarm>('POST', `/api/v1/alarms/${id(alarmId)}/shelve`, { until, comment }),
-    unshelve: (alarmId: string) => request<Alarm>('POST', `/api/v1/alarms/${id(alarmId)}/unshelve`, {}),
+      request<AlarmDto>('POST', `/api/v1/alarms/${id(alarmId)}/shelve`, { until, comment }),
+    unshelve: (alarmId: string) => request<AlarmDto>('POST', `/api/v1/alarms/${id(alarmId)}/unshelve`, {}),
     outOfService: (alarmId: string, comment: string) =>
-      request<Alarm>('POST', `/api/v1/alarms/${id(alarmId)}/out-of-service`, { comment }),
+      request<AlarmDto>('POST', `/api/v1/alarms/${id(alarmId)}/out-of-service`, { comment }),
     returnToService: (alarmId: string) =>
-      request<Alarm>('POST', `/api/v1/alarms/${id(alarmId)}/return-to-service`, {}),
-    audit: (alarmId: string) => request<AuditEntry[]>('GET', `/api/v1/alarms/${id(alarmId)}/audit`),
+      request<AlarmDto>('POST', `/api/v1/alarms/${id(alarmId)}/return-to-service`, {}),
+    audit: (alarmId: string) => request<AuditEntryDto[]>('GET', `/api/v1/alarms/${id(alarmId)}/audit`),
   };
 }

@@ -1,16 +1,17 @@
-// PROVISIONAL until grid-api's committed openapi.json lands: then these become aliases of the generated types.
+// PROVISIONAL mirror of grid-api's DTOs until its committed openapi.json lands; then aliases of the generated types.
 export type AlarmState =
   'unacknowledged' | 'acknowledged' | 'rtn-unacknowledged' | 'cleared' | 'shelved' | 'out-of-service';
 export type AlarmSeverity = 'info' | 'warning' | 'critical';
-export interface Actor {
+export interface ActorDto {
   sub: string;
   username: string;
 }
-export interface Alarm {
+export interface AlarmDto {
   id: string;
   code: string;
   nodeId: string;
   nodeKind: string;
+  substationId: string | null;
   severity: AlarmSeverity;
   state: AlarmState;
   conditionActive: boolean;
@@ -20,89 +21,165 @@ export interface Alarm {
   unit?: string;
   raisedAt: string;
   changedAt: string;
-  observedAt: string;
-  acknowledgedBy?: Actor;
+  acknowledgedBy?: ActorDto;
   acknowledgedAt?: string;
   acknowledgeComment?: string;
   shelvedUntil?: string;
-  shelvedBy?: Actor;
+  shelvedBy?: ActorDto;
+  shelveComment?: string;
+  outOfServiceBy?: ActorDto;
+  outOfServiceComment?: string;
   version: number;
+  actions: string[];
+  observedAt: string | null;
+  ageS: number | null;
+}
+export interface FloodDto {
+  active: boolean;
+  count: number;
+  threshold: number;
+  windowS: number;
+  windowStart: string;
+  observedAt: string;
   ageS: number;
 }
-export interface AuditEntry {
-  id: string;
-  alarmId: string;
-  at: string;
-  actor: Actor;
-  action: string;
-  fromState?: string;
-  toState?: string;
-  comment?: string;
+export interface AlarmListDto {
+  items: AlarmDto[];
+  flood: FloodDto;
 }
-export interface SecondarySubstation {
-  secondarySubstationId: string;
+export interface AuditEntryDto {
+  id: number;
+  at: string;
+  actorSub: string;
+  actorName: string;
+  action: string;
+  alarmId: string | null;
+  target: string | null;
+  reason: string | null;
+  detail: Record<string, unknown>;
+}
+export interface TopologySecondarySubstationDto {
+  id: string;
   name: string;
   ratedKva: number;
-  meterPointCount: number;
+  meterPoints: { count: number; ids: string[] };
+  batteries: { assetId: string; nominalCapacityWh: number }[];
 }
-export interface Feeder {
-  feederId: string;
+export interface TopologyFeederDto {
+  id: string;
   name: string;
-  secondarySubstations: SecondarySubstation[];
+  secondarySubstations: TopologySecondarySubstationDto[];
 }
-export interface Substation {
-  substationId: string;
+export interface TopologySubstationDto {
+  id: string;
   name: string;
-  feeders: Feeder[];
+  ratedMva: number | null;
+  feeders: TopologyFeederDto[];
 }
-export interface Battery {
+export interface TopologyDto {
+  substations: TopologySubstationDto[];
+}
+export interface BatteryCommandDto {
+  commandId: string;
+  issuedAt: string;
+  mode: string;
+  setpointW: number | null;
+  validFrom: string;
+  validUntil: string;
+  reason: string;
+  ageS: number;
+}
+export interface BatteryDto {
   assetId: string;
-  secondarySubstationId: string;
+  secondarySubstationId: string | null;
+  substationId: string | null;
   stateOfChargePct: number | null;
   powerW: number | null;
   stateOfHealthPct: number | null;
-  available: boolean | null;
-  lastCommand: { command: string; at: string } | null;
+  temperatureC: number | null;
+  usableCapacityWh: number | null;
+  mode: string | null;
+  availability: string;
+  lastCommand: BatteryCommandDto | null;
   observedAt: string | null;
   ageS: number | null;
 }
-export interface Topology {
-  substations: Substation[];
-  batteries: Battery[];
+export interface BatteriesDto {
+  items: BatteryDto[];
+  observedAt: string | null;
+  ageS: number | null;
 }
-export interface LoadPoint {
+export interface LoadPointDto {
   t: string;
-  powerW: number | null;
+  importWh: number;
+  exportWh: number;
+  netWh: number;
+  avgPowerW: number;
+  metersReporting: number;
 }
-export interface LoadSeries {
+export interface LiveValueDto {
+  powerW: number;
+  metersReporting: number;
+  stale: boolean;
+  observedAt: string | null;
+  ageS: number | null;
+}
+export interface LoadDto {
   nodeId: string;
+  nodeKind: string;
+  from: string;
+  to: string;
   resolution: string;
-  points: LoadPoint[];
+  bucketS: number;
+  ratedKva?: number;
+  points: LoadPointDto[];
+  live: LiveValueDto | null;
   observedAt: string | null;
   ageS: number | null;
 }
-export interface ForecastPoint {
+export interface ForecastPointDto {
   t: string;
-  p10W: number;
-  p50W: number;
-  p90W: number;
-  actualW: number | null;
+  p10Wh: number;
+  p50Wh: number;
+  p90Wh: number;
+  actualWh: number | null;
+  issuedAt: string;
+  modelVersion: string;
 }
-export interface ForecastSeries {
+export interface ForecastDto {
   nodeId: string;
+  seriesId: string;
+  horizon: string;
   modelVersion: string | null;
   issuedAt: string | null;
-  points: ForecastPoint[];
+  stepMinutes: number;
+  points: ForecastPointDto[];
+  observedAt: string | null;
+  ageS: number | null;
 }
-export interface LiveLoadEvent {
-  nodeId: string;
-  powerW: number;
-  observedAt: string;
-  ageS?: number;
-}
-export interface Me {
+export interface MeDto {
   sub: string;
   username: string;
   roles: string[];
   perimeter: string[] | null;
 }
+
+export type Alarm = AlarmDto;
+export type AuditEntry = AuditEntryDto;
+export type Battery = BatteryDto;
+export type Topology = TopologyDto;
+
+/** Payload of the stream's `load` event: a node's live value (grid-api's live aggregator). */
+export interface LiveLoadEvent {
+  nodeId: string;
+  nodeKind: string;
+  powerW: number;
+  observedAt: string;
+  ageS: number | null;
+}
+/** `battery` events carry the live part of a battery (no availability or last command). */
+export type LiveBatteryEvent = Pick<
+  BatteryDto,
+  'assetId' | 'stateOfChargePct' | 'powerW' | 'stateOfHealthPct' | 'observedAt' | 'ageS'
+> &
+  Partial<BatteryDto>;

@@ -1,5 +1,5 @@
 import type { Alarm } from '../api/types';
-import { activeAlarms, ageNowS, floodCount, initialState, reducer } from './state';
+import { activeAlarms, ageNowS, initialState, reducer } from './state';
 
 const alarm = (over: Partial<Alarm>): Alarm => ({
   id: 'a1',
@@ -15,6 +15,8 @@ const alarm = (over: Partial<Alarm>): Alarm => ({
   observedAt: '2026-12-01T17:00:00.000Z',
   version: 1,
   ageS: 0,
+  substationId: 'UW-01',
+  actions: ['acknowledge', 'shelve', 'remove-from-service'],
   ...over,
 });
 
@@ -24,12 +26,18 @@ describe('app state', () => {
   it('keeps the newest live value per node, also when a resume replays older ones', () => {
     let s = reducer(s0, {
       type: 'stream/load',
-      event: { nodeId: 'F1', powerW: 2000, observedAt: '2026-12-01T17:15:00Z', ageS: 3 },
+      event: { nodeId: 'F1', nodeKind: 'feeder', powerW: 2000, observedAt: '2026-12-01T17:15:00Z', ageS: 3 },
       atMs: 1000,
     });
     s = reducer(s, {
       type: 'stream/load',
-      event: { nodeId: 'F1', powerW: 1000, observedAt: '2026-12-01T17:00:00Z' },
+      event: {
+        nodeId: 'F1',
+        nodeKind: 'feeder',
+        powerW: 1000,
+        observedAt: '2026-12-01T17:00:00Z',
+        ageS: null,
+      },
       atMs: 2000,
     });
     expect(s.live['F1']).toEqual({
@@ -53,17 +61,6 @@ describe('app state', () => {
     s = reducer(s, { type: 'alarms/upsert', alarm: alarm({ version: 3, state: 'cleared' }) });
     expect(s.alarms['a1'].state).toBe('cleared');
     expect(activeAlarms(s.alarms)).toEqual([]);
-  });
-
-  it('counts alarms raised in the last 10 minutes for the flood indicator', () => {
-    const now = Date.UTC(2026, 11, 1, 17, 30);
-    const alarms = Object.fromEntries(
-      Array.from({ length: 12 }, (_, i) => [
-        `a${i}`,
-        alarm({ id: `a${i}`, raisedAt: new Date(now - i * 60_000).toISOString() }),
-      ]),
-    );
-    expect(floodCount(alarms, now)).toBe(11);
   });
 
   it('returns the same state for no-op actions, so nothing re-renders', () => {

@@ -1,4 +1,4 @@
-import type { Alarm, Battery, LiveLoadEvent, Topology } from '../api/types';
+import type { Alarm, Battery, FloodDto, LiveBatteryEvent, LiveLoadEvent, Topology } from '../api/types';
 import type { SessionUser } from '../auth/oidc-client';
 import type { Locale } from '../lib/berlin-time';
 import type { StreamState } from '../lib/live-stream';
@@ -36,6 +36,8 @@ export interface AppState {
   live: Record<string, LiveValue>;
   batteries: Record<string, Battery>;
   alarms: Record<string, Alarm>;
+  /** The API's flood indicator as of the last alarm list. */
+  flood: FloodDto | undefined;
   /** Wall clock, ticked every few seconds so that ages and staleness advance without new data. */
   nowMs: number;
 }
@@ -47,11 +49,12 @@ export type Action =
   | { type: 'session/signed-in'; user: SessionUser }
   | { type: 'stream/state'; state: StreamState; detail?: string }
   | { type: 'stream/load'; event: LiveLoadEvent; atMs: number }
-  | { type: 'stream/battery'; battery: Battery; atMs: number }
+  | { type: 'stream/battery'; battery: LiveBatteryEvent; atMs: number }
   | { type: 'stream/alarm'; alarm: Alarm; atMs: number }
   | { type: 'stream/heartbeat'; atMs: number }
   | { type: 'topology'; value: Remote<Topology> }
-  | { type: 'alarms/loaded'; alarms: Alarm[] }
+  | { type: 'alarms/loaded'; alarms: Alarm[]; flood?: FloodDto }
+  | { type: 'batteries/loaded'; batteries: Battery[] }
   | { type: 'alarms/upsert'; alarm: Alarm }
   | { type: 'tick'; nowMs: number };
 
@@ -65,6 +68,7 @@ export function initialState(locale: Locale, route: Route, nowMs: number): AppSt
     live: {},
     batteries: {},
     alarms: {},
+    flood: undefined,
     nowMs,
   };
 }
@@ -111,26 +115,44 @@ export function reducer(s: AppState, a: Action): AppState {
         Date.parse(cur.observedAt) > Date.parse(a.battery.observedAt)
       )
         return { ...s, stream };
-      return { ...s, stream, batteries: { ...s.batteries, [a.battery.assetId]: a.battery } };
+      // the event carries the live fields; availability and the last command stay from the last load
+      const base: Battery = cur ?? {
+        ...a.battery,
+        secondarySubstationId: null,
+        substationId: null,
+        temperatureC: null,
+        usableCapacityWh: null,
+        mode: null,
+        availability: 'unknown',
+        lastCommand: null,
+      };
+      const merged: Battery = { ...base, ...a.battery };
+      return { ...s, stream, batteries: { ...s.batteries, [a.battery.assetId]: merged } };
     }
     case 'stream/alarm':
       return { ...s, stream: streamSeen(s.stream, a.atMs), alarms: upsertAlarm(s.alarms, a.alarm) };
     case 'stream/heartbeat':
       return { ...s, stream: { ...s.stream, lastEventAtMs: a.atMs } };
-    case 'topology': {
-      if (a.value.status !== 'ready') return { ...s, topology: a.value };
+    case 'topology':
+      return { ...s, topology: a.value };
+    case 'batteries/loaded': {
       const batteries = { ...s.batteries };
-      for (const b of a.value.value.batteries) {
+      for (const b of a.batteries) {
         const cur = batteries[b.assetId];
-        if (!cur?.observedAt || (b.observedAt && Date.parse(b.observedAt) >= Date.parse(cur.observedAt)))
-          batteries[b.assetId] = b;
+        const newer =
+          !cur?.observedAt ||
+          (b.observedAt !== null && Date.parse(b.observedAt) >= Date.parse(cur.observedAt));
+        batteries[b.assetId] = newer
+          ? b
+          : { ...b, ...cur, availability: b.availability, lastCommand: b.lastCommand };
       }
-      return { ...s, topology: a.value, batteries };
+      return { ...s, batteries };
     }
     case 'alarms/loaded': {
       let alarms = s.alarms;
       for (const al of a.alarms) alarms = upsertAlarm(alarms, al);
-      return alarms === s.alarms ? s : { ...s, alarms };
+      if (alarms === s.alarms && a.flood === undefined) return s;
+      return { ...s, alarms, ...(a.flood ? { flood: a.flood } : {}) };
     }
     case 'alarms/upsert': {
       const alarms = upsertAlarm(s.alarms, a.alarm);
@@ -146,10 +168,4 @@ export function activeAlarms(alarms: Record<string, Alarm>): Alarm[] {
   return Object.values(alarms)
     .filter((a) => a.state !== 'cleared')
     .sort((x, y) => y.raisedAt.localeCompare(x.raisedAt));
-}
-
-/** Alarms raised in the last 10 minutes (ISA-18.2 flood: more than 10). */
-export function floodCount(alarms: Record<string, Alarm>, nowMs: number): number {
-  const since = nowMs - 10 * 60_000;
-  return Object.values(alarms).filter((a) => Date.parse(a.raisedAt) >= since).length;
 }

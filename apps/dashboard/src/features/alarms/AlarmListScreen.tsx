@@ -53,7 +53,7 @@ export function AlarmListScreen(props: { nodeId: string | undefined }) {
         return api.shelve(alarm.id, r.until ?? new Date(Date.now() + 30 * 60_000).toISOString(), r.comment);
       case 'unshelve':
         return api.unshelve(alarm.id);
-      case 'out-of-service':
+      case 'remove-from-service':
         return api.outOfService(alarm.id, r.comment);
       case 'return-to-service':
         return api.returnToService(alarm.id);

@@ -7,7 +7,7 @@ const ACTION_LABEL = {
   acknowledge: 'alarms.acknowledge',
   shelve: 'alarms.shelve',
   unshelve: 'alarms.unshelve',
-  'out-of-service': 'alarms.outOfService',
+  'remove-from-service': 'alarms.outOfService',
   'return-to-service': 'alarms.returnToService',
 } as const;
 

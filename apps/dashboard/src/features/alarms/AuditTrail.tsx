@@ -2,6 +2,13 @@ import type { AuditEntry } from '../../api/types';
 import type { Translate } from '../../i18n/i18n';
 import { formatBerlinDateTime, type Locale } from '../../lib/berlin-time';
 
+/** `from → to` when the entry's detail names the states. */
+function transition(detail: Record<string, unknown>): string {
+  const from = detail['from'];
+  const to = detail['to'];
+  return typeof from === 'string' && typeof to === 'string' ? `${from} → ${to}` : '–';
+}
+
 export function AuditTrail(props: {
   alarmId: string;
   entries: AuditEntry[] | undefined;
@@ -44,10 +51,10 @@ export function AuditTrail(props: {
             {props.entries.map((e) => (
               <tr key={e.id} data-audit-action={e.action}>
                 <td>{formatBerlinDateTime(Date.parse(e.at), props.locale)}</td>
-                <td>{e.actor.username}</td>
+                <td>{e.actorName}</td>
                 <td>{e.action}</td>
-                <td>{e.fromState && e.toState ? `${e.fromState} → ${e.toState}` : '–'}</td>
-                <td>{e.comment ?? ''}</td>
+                <td>{transition(e.detail)}</td>
+                <td data-testid="audit-reason">{e.reason ?? ''}</td>
               </tr>
             ))}
           </tbody>

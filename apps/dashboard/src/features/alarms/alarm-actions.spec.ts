@@ -15,14 +15,20 @@ const alarm = (over: Partial<Alarm>): Alarm => ({
   observedAt: '2026-12-01T17:00:00.000Z',
   version: 1,
   ageS: 0,
+  substationId: 'UW-01',
+  actions: ['acknowledge', 'shelve', 'remove-from-service'],
   ...over,
 });
 
 describe('alarm actions', () => {
   it('offers operators the actions of the state, viewers none', () => {
-    expect(actionsFor(alarm({}), ['operator'])).toEqual(['acknowledge', 'shelve', 'out-of-service']);
-    expect(actionsFor(alarm({ state: 'shelved' }), ['operator'])).toEqual(['unshelve', 'out-of-service']);
-    expect(actionsFor(alarm({ state: 'cleared' }), ['operator'])).toEqual([]);
+    expect(actionsFor(alarm({}), ['operator'])).toEqual(['acknowledge', 'shelve', 'remove-from-service']);
+    expect(
+      actionsFor(alarm({ state: 'shelved', actions: ['remove-from-service', 'unshelve', 'future-thing'] }), [
+        'operator',
+      ]),
+    ).toEqual(['unshelve', 'remove-from-service']);
+    expect(actionsFor(alarm({ state: 'cleared', actions: [] }), ['operator'])).toEqual([]);
     expect(actionsFor(alarm({}), ['viewer'])).toEqual([]);
     expect(needsComment('acknowledge')).toBe(true);
     expect(needsComment('unshelve')).toBe(false);

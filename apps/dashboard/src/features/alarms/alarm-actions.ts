@@ -1,27 +1,27 @@
 import type { Alarm, AlarmState } from '../../api/types';
 
-export type UserAction = 'acknowledge' | 'shelve' | 'unshelve' | 'out-of-service' | 'return-to-service';
-
-/** Buttons per state (ISA-18.2): the API refuses anything else with ALARM.ILLEGAL_TRANSITION. */
-const BY_STATE: Record<AlarmState, UserAction[]> = {
-  unacknowledged: ['acknowledge', 'shelve', 'out-of-service'],
-  acknowledged: ['shelve', 'out-of-service'],
-  'rtn-unacknowledged': ['acknowledge', 'shelve', 'out-of-service'],
-  cleared: [],
-  shelved: ['unshelve', 'out-of-service'],
-  'out-of-service': ['return-to-service'],
-};
+/** The user actions of grid-api's alarm model; each alarm lists the ones its state allows (`actions`). */
+export const USER_ACTIONS = [
+  'acknowledge',
+  'shelve',
+  'unshelve',
+  'remove-from-service',
+  'return-to-service',
+] as const;
+export type UserAction = (typeof USER_ACTIONS)[number];
 
 export function canAct(roles: readonly string[]): boolean {
   return roles.includes('operator');
 }
 
+/** The buttons to show: what the alarm allows now (from the API), if the user's role may act at all. */
 export function actionsFor(alarm: Alarm, roles: readonly string[]): UserAction[] {
-  return canAct(roles) ? BY_STATE[alarm.state] : [];
+  if (!canAct(roles)) return [];
+  return USER_ACTIONS.filter((a) => alarm.actions.includes(a));
 }
 
 export function needsComment(a: UserAction): boolean {
-  return a === 'acknowledge' || a === 'shelve' || a === 'out-of-service';
+  return a === 'acknowledge' || a === 'shelve' || a === 'remove-from-service';
 }
 
 export type StateFilter = 'active' | 'all' | AlarmState;

@@ -3,6 +3,11 @@ import { formatAge, type Translate } from '../../i18n/i18n';
 import { formatBerlinDateTime, type Locale } from '../../lib/berlin-time';
 import { STALE_AFTER_S } from '../../lib/loading';
 
+const AVAILABILITY = ['available', 'unavailable', 'stale', 'unknown'] as const;
+function availabilityKey(a: string): (typeof AVAILABILITY)[number] {
+  return (AVAILABILITY as readonly string[]).includes(a) ? (a as (typeof AVAILABILITY)[number]) : 'unknown';
+}
+
 export function BatteryTable(props: {
   batteries: Battery[];
   nowMs: number;
@@ -40,7 +45,7 @@ export function BatteryTable(props: {
                 <button
                   type="button"
                   className="link"
-                  onClick={() => props.onOpenNode(b.secondarySubstationId)}
+                  onClick={() => b.secondarySubstationId && props.onOpenNode(b.secondarySubstationId)}
                 >
                   {b.secondarySubstationId}
                 </button>
@@ -59,10 +64,12 @@ export function BatteryTable(props: {
                     )}`}
               </td>
               <td>{pct(b.stateOfHealthPct)}</td>
-              <td>{b.available === null ? '–' : b.available ? '✔' : '✖'}</td>
+              <td data-availability={b.availability}>
+                {t(`batteries.availability.${availabilityKey(b.availability)}`)}
+              </td>
               <td>
                 {b.lastCommand
-                  ? `${b.lastCommand.command} · ${formatBerlinDateTime(Date.parse(b.lastCommand.at), locale)}`
+                  ? `${b.lastCommand.mode}${b.lastCommand.setpointW !== null ? ` ${t('units.kw', { value: b.lastCommand.setpointW / 1000 })}` : ''} · ${formatBerlinDateTime(Date.parse(b.lastCommand.issuedAt), locale)}`
                   : '–'}
               </td>
               <td>

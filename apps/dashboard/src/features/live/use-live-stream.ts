@@ -1,5 +1,5 @@
 import { useEffect } from 'react';
-import type { Alarm, Battery, LiveLoadEvent } from '../../api/types';
+import type { Alarm, LiveBatteryEvent, LiveLoadEvent } from '../../api/types';
 import { useServices } from '../../app/context';
 import { openLiveStream } from '../../lib/live-stream';
 
@@ -8,9 +8,21 @@ import { openLiveStream } from '../../lib/live-stream';
  * survives a token change inside the stream client, so a reconnect resumes where it stopped.
  */
 export function useLiveStream(enabled: boolean): void {
-  const { store, oidc } = useServices();
+  const { store, oidc, api } = useServices();
   useEffect(() => {
     if (!enabled) return undefined;
+    // The flood indicator and grouping come with the alarm list: re-read it (at most every 2 s) when
+    // alarms change, and everything after a resync (the server could not replay the gap).
+    let reload: ReturnType<typeof setTimeout> | undefined;
+    const reloadAlarms = (): void => {
+      reload ??= setTimeout(() => {
+        reload = undefined;
+        api.alarms().then(
+          (list) => store.dispatch({ type: 'alarms/loaded', alarms: list.items, flood: list.flood }),
+          () => undefined,
+        );
+      }, 2000);
+    };
     const stream = openLiveStream({
       url: '/api/v1/stream',
       token: async (refresh) => (refresh ? (await oidc.refresh())?.accessToken : oidc.accessToken()),
@@ -29,10 +41,18 @@ export function useLiveStream(enabled: boolean): void {
             store.dispatch({ type: 'stream/load', event: data as LiveLoadEvent, atMs });
             break;
           case 'battery':
-            store.dispatch({ type: 'stream/battery', battery: data as Battery, atMs });
+            store.dispatch({ type: 'stream/battery', battery: data as LiveBatteryEvent, atMs });
             break;
           case 'alarm':
             store.dispatch({ type: 'stream/alarm', alarm: data as Alarm, atMs });
+            reloadAlarms();
+            break;
+          case 'resync':
+            reloadAlarms();
+            api.batteries().then(
+              (list) => store.dispatch({ type: 'batteries/loaded', batteries: list.items }),
+              () => undefined,
+            );
             break;
           case 'heartbeat':
             store.dispatch({ type: 'stream/heartbeat', atMs });
@@ -42,6 +62,9 @@ export function useLiveStream(enabled: boolean): void {
         }
       },
     });
-    return () => stream.close();
-  }, [enabled, store, oidc]);
+    return () => {
+      stream.close();
+      if (reload) clearTimeout(reload);
+    };
+  }, [enabled, store, oidc, api]);
 }

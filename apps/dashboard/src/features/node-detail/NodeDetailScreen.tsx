@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useState } from 'react';
-import type { ForecastSeries, LoadSeries } from '../../api/types';
+import type { ForecastDto, LoadDto } from '../../api/types';
 import { useAppState, useDispatch, useServices, useT } from '../../app/context';
-import { activeAlarms, ageNowS } from '../../app/state';
+import { activeAlarms, ageNowS, type LiveValue } from '../../app/state';
 import { formatAge } from '../../i18n/i18n';
 import { formatBerlinDateTime } from '../../lib/berlin-time';
 import { loadingPct, STALE_AFTER_S } from '../../lib/loading';
@@ -15,7 +15,7 @@ const RANGES: RangeKey[] = ['1d', '7d', '30d', '365d'];
 type Loaded =
   | { status: 'loading' }
   | { status: 'error'; message: string }
-  | { status: 'ready'; loads: LoadSeries[]; forecast: ForecastSeries | undefined };
+  | { status: 'ready'; loads: LoadDto[]; forecast: ForecastDto | undefined };
 
 export function NodeDetailScreen({ nodeId }: { nodeId: string }) {
   const t = useT();
@@ -23,7 +23,7 @@ export function NodeDetailScreen({ nodeId }: { nodeId: string }) {
   const { api } = useServices();
   const locale = useAppState((s) => s.locale);
   const topology = useAppState((s) => s.topology);
-  const live = useAppState((s) => s.live[nodeId]);
+  const streamed = useAppState((s) => s.live[nodeId]);
   const nowMs = useAppState((s) => s.nowMs);
   const alarmsById = useAppState((s) => s.alarms);
   const [range, setRange] = useState<RangeKey>('1d');
@@ -57,6 +57,18 @@ export function NodeDetailScreen({ nodeId }: { nodeId: string }) {
     };
   }, [api, nodeId, range]);
 
+  // until the stream brings a value for this node, the one the load response carried
+  const live = useMemo((): LiveValue | undefined => {
+    if (streamed) return streamed;
+    const l = loaded.status === 'ready' ? loaded.loads[loaded.loads.length - 1]?.live : undefined;
+    if (!l?.observedAt) return undefined;
+    return {
+      powerW: l.powerW,
+      observedAtMs: Date.parse(l.observedAt),
+      ageS: l.ageS ?? 0,
+      receivedAtMs: Date.now(),
+    };
+  }, [streamed, loaded]);
   const base = useMemo(
     () => (loaded.status === 'ready' ? mergeSeries(loaded.loads, loaded.forecast) : undefined),
     [loaded],

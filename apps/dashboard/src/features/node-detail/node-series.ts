@@ -1,4 +1,4 @@
-import type { ForecastSeries, LoadSeries } from '../../api/types';
+import type { ForecastDto, LoadDto } from '../../api/types';
 
 /**
  * Aligning the measured load with the forecast quantiles on one time axis (uPlot wants one x array and
@@ -26,7 +26,7 @@ export function rangeFor(key: RangeKey, nowMs: number): { fromMs: number; toMs: 
   return { fromMs: toMs - RANGE_DAYS[key] * DAY_MS, toMs };
 }
 
-/** [from, to) split into consecutive chunks of at most CHUNK_DAYS. */
+/** [from, to) split into consecutive chunks of at most `chunkDays`. */
 export function chunkRange(
   fromMs: number,
   toMs: number,
@@ -41,7 +41,7 @@ export function chunkRange(
 const kw = (w: number | null | undefined): number | null =>
   w === null || w === undefined || !Number.isFinite(w) ? null : w / 1000;
 
-export function mergeSeries(loads: LoadSeries[], forecast: ForecastSeries | undefined): ChartData {
+export function mergeSeries(loads: readonly LoadDto[], forecast: ForecastDto | undefined): ChartData {
   const byT = new Map<
     number,
     { a: number | null; p10: number | null; p50: number | null; p90: number | null }
@@ -54,12 +54,14 @@ export function mergeSeries(loads: LoadSeries[], forecast: ForecastSeries | unde
     }
     return s;
   };
-  for (const l of loads) for (const p of l.points) slot(Date.parse(p.t)).a = kw(p.powerW);
+  for (const l of loads) for (const p of l.points) slot(Date.parse(p.t)).a = kw(p.avgPowerW);
+  // forecast quantiles are energies per step: average power = Wh * 60 / step minutes
+  const perHour = forecast ? 60 / forecast.stepMinutes : 0;
   for (const p of forecast?.points ?? []) {
     const s = slot(Date.parse(p.t));
-    s.p10 = kw(p.p10W);
-    s.p50 = kw(p.p50W);
-    s.p90 = kw(p.p90W);
+    s.p10 = kw(p.p10Wh * perHour);
+    s.p50 = kw(p.p50Wh * perHour);
+    s.p90 = kw(p.p90Wh * perHour);
   }
   const ts = [...byT.keys()].filter(Number.isFinite).sort((a, b) => a - b);
   const out: ChartData = { x: [], actualKw: [], p10Kw: [], p50Kw: [], p90Kw: [] };
@@ -77,7 +79,8 @@ export function mergeSeries(loads: LoadSeries[], forecast: ForecastSeries | unde
 
 /** Appends (or updates) the live value at its instant, so the chart moves with the stream. */
 export function withLivePoint(d: ChartData, observedAtMs: number, powerW: number): ChartData {
-  const t = Math.floor(observedAtMs / 900_000) * 900; // the quarter hour it belongs to, in seconds
+  // a live value describes the quarter hour that ends at its instant
+  const t = (Math.ceil(observedAtMs / 900_000) - 1) * 900;
   const last = d.x.length - 1;
   if (last >= 0 && d.x[last] > t) return d;
   if (last >= 0 && d.x[last] === t) {

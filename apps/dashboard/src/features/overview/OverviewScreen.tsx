@@ -1,6 +1,6 @@
 import { useMemo } from 'react';
 import { useAppState, useDispatch, useT } from '../../app/context';
-import { activeAlarms, floodCount } from '../../app/state';
+import { activeAlarms } from '../../app/state';
 import { AlarmSummary } from '../alarms/AlarmSummary';
 import { GridSchematic } from './GridSchematic';
 import { layoutSchematic } from './schematic-layout';
@@ -14,7 +14,7 @@ export function OverviewScreen() {
   const locale = useAppState((s) => s.locale);
   const alarmsById = useAppState((s) => s.alarms);
   const active = useMemo(() => activeAlarms(alarmsById), [alarmsById]);
-  const flood = useMemo(() => floodCount(alarmsById, nowMs), [alarmsById, nowMs]);
+  const flood = useAppState((s) => s.flood);
   const layout = useMemo(
     () => (topology.status === 'ready' ? layoutSchematic(topology.value) : undefined),
     [topology],
@@ -29,9 +29,9 @@ export function OverviewScreen() {
   return (
     <section className="screen overview" data-testid="screen-overview">
       <h2>{t('overview.heading')}</h2>
-      {flood > 10 && (
-        <p className="flood" role="alert">
-          {t('overview.flood', { count: flood })}
+      {flood?.active && (
+        <p className="flood" role="alert" data-testid="flood">
+          {t('overview.flood', { count: flood.count })}
         </p>
       )}
       <div className="overview-grid">

@@ -2,32 +2,34 @@ import type { Topology } from '../../api/types';
 import { layoutSchematic } from './schematic-layout';
 
 const station = (id: string) => ({
-  secondarySubstationId: id,
+  id,
   name: `ONS ${id}`,
   ratedKva: 400,
-  meterPointCount: 80,
+  meterPoints: { count: 80, ids: [] },
+  batteries: [],
 });
 const topology: Topology = {
   substations: [
     {
-      substationId: 'UW-01',
+      id: 'UW-01',
       name: 'UW Leipzig-Nord',
+      ratedMva: 40,
       feeders: [
         {
-          feederId: 'UW-01-F01',
+          id: 'UW-01-F01',
           name: 'F1',
           secondarySubstations: [station('ONS-0001'), station('ONS-0002')],
         },
-        { feederId: 'UW-01-F02', name: 'F2', secondarySubstations: [] },
+        { id: 'UW-01-F02', name: 'F2', secondarySubstations: [] },
       ],
     },
     {
-      substationId: 'UW-02',
+      id: 'UW-02',
       name: 'UW Leipzig-Süd',
-      feeders: [{ feederId: 'UW-02-F01', name: 'F1', secondarySubstations: [station('ONS-0003')] }],
+      ratedMva: 40,
+      feeders: [{ id: 'UW-02-F01', name: 'F1', secondarySubstations: [station('ONS-0003')] }],
     },
   ],
-  batteries: [],
 };
 
 describe('layoutSchematic', () => {

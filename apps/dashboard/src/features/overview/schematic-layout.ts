@@ -54,7 +54,7 @@ export function layoutSchematic(topology: Topology): SchematicLayout {
     const w = cols * COLUMN_W;
     const busY = TOP + SUB_H + BUS_GAP;
     out.substations.push({
-      id: sub.substationId,
+      id: sub.id,
       label: sub.name,
       x,
       y: TOP,
@@ -69,9 +69,9 @@ export function layoutSchematic(topology: Topology): SchematicLayout {
       let y = busY + FEEDER_LABEL_H;
       for (const st of f.secondarySubstations) {
         out.stations.push({
-          id: st.secondarySubstationId,
+          id: st.id,
           label: st.name,
-          feederId: f.feederId,
+          feederId: f.id,
           ratedKva: st.ratedKva,
           x: fx - STATION_W / 2,
           y,
@@ -81,7 +81,7 @@ export function layoutSchematic(topology: Topology): SchematicLayout {
         y += STATION_H + STATION_GAP;
       }
       const y2 = Math.max(y - STATION_GAP, busY + FEEDER_LABEL_H + 8);
-      out.feeders.push({ id: f.feederId, label: f.feederId, x: fx, y1: busY, y2 });
+      out.feeders.push({ id: f.id, label: f.id, x: fx, y1: busY, y2 });
       maxY = Math.max(maxY, y2);
     });
     x += w + SUB_GAP;

@@ -25,8 +25,14 @@ export function useSessionData(enabled: boolean): void {
       },
     );
     api.alarms().then(
-      (alarms) => {
-        if (!cancelled) store.dispatch({ type: 'alarms/loaded', alarms });
+      (list) => {
+        if (!cancelled) store.dispatch({ type: 'alarms/loaded', alarms: list.items, flood: list.flood });
+      },
+      () => undefined,
+    );
+    api.batteries().then(
+      (list) => {
+        if (!cancelled) store.dispatch({ type: 'batteries/loaded', batteries: list.items });
       },
       () => undefined,
     );
