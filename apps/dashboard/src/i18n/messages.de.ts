@@ -60,6 +60,7 @@ export const de = {
   'node.chart.p50': 'Prognose P50',
   'node.chart.band': 'Prognose P10–P90',
   'node.chart.unit': 'kW',
+  'node.chart.time': 'Zeit',
   'node.forecastModel': 'Modell {model}, erstellt {issuedAt}',
   'node.noForecast': 'Keine Prognose vorhanden.',
   'node.resolution': 'Auflösung {resolution}, {points} Punkte',

@@ -62,6 +62,7 @@ export const en: Record<MessageKey, string> = {
   'node.chart.p50': 'Forecast P50',
   'node.chart.band': 'Forecast P10–P90',
   'node.chart.unit': 'kW',
+  'node.chart.time': 'Time',
   'node.forecastModel': 'Model {model}, issued {issuedAt}',
   'node.noForecast': 'No forecast available.',
   'node.resolution': 'Resolution {resolution}, {points} points',

@@ -1,4 +1,5 @@
 import {
+  axisLabels,
   berlinDayOf,
   berlinDayRange,
   berlinDaySlots,
@@ -56,6 +57,20 @@ describe('Berlin time for the dashboard', () => {
     expect(formatBerlinTime(Date.UTC(2026, 9, 25, 0, 30), 'de')).toBe('02:30 MESZ');
     expect(formatBerlinTime(Date.UTC(2026, 9, 25, 1, 30), 'de')).toBe('02:30 MEZ');
     expect(isAmbiguousWallClock(Date.UTC(2026, 9, 25, 2, 0))).toBe(false);
+  });
+
+  it('labels chart axes in Berlin time: hours for short spans, dates for long ones', () => {
+    const h = 3_600_000;
+    const t0 = Date.UTC(2026, 11, 1, 21);
+    expect(axisLabels([t0, t0 + 2 * h, t0 + 4 * h], 6 * h, 'de')).toEqual([
+      '22:00\n01.12.',
+      '00:00\n02.12.',
+      '02:00',
+    ]);
+    expect(axisLabels([Date.UTC(2026, 0, 1, 23), Date.UTC(2026, 1, 1, 23)], 60 * 24 * h, 'en')).toEqual([
+      '01-02',
+      '02-02',
+    ]);
   });
 
   it('spans whole local days for "the last N days", across a transition', () => {

@@ -57,6 +57,26 @@ export function formatBerlinDate(ms: number, locale: Locale): string {
     : `${d.year}-${pad2(d.month)}-${pad2(d.day)}`;
 }
 
+/** Short Berlin date for chart axes: 'DD.MM.' (de) or 'MM-DD' (en). */
+export function formatBerlinDayShort(ms: number, locale: Locale): string {
+  const d = localDate(ms);
+  return locale === 'de' ? `${pad2(d.day)}.${pad2(d.month)}.` : `${pad2(d.month)}-${pad2(d.day)}`;
+}
+
+/**
+ * Axis labels for instants spread over `spanMs`: times of day for short spans, dates for long ones,
+ * with the date added where a day starts, always in Berlin time.
+ */
+export function axisLabels(splitsMs: readonly number[], spanMs: number, locale: Locale): string[] {
+  if (spanMs > 3 * 86_400_000) return splitsMs.map((ms) => formatBerlinDayShort(ms, locale));
+  return splitsMs.map((ms, i) => {
+    const time = formatBerlinTime(ms, locale);
+    const prev = splitsMs[i - 1];
+    const newDay = prev === undefined || localDate(prev).day !== localDate(ms).day;
+    return newDay ? `${time}\n${formatBerlinDayShort(ms, locale)}` : time;
+  });
+}
+
 export function formatBerlinDateTime(ms: number, locale: Locale): string {
   return `${formatBerlinDate(ms, locale)} ${formatBerlinTime(ms, locale)}`;
 }

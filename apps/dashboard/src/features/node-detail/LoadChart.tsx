@@ -2,12 +2,14 @@ import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { Translate } from '../../i18n/i18n';
+import { axisLabels, formatBerlinDateTime, type Locale } from '../../lib/berlin-time';
 import { decimateMinMax } from '../../lib/decimate';
 import type { ChartData } from './node-series';
 
 export interface LoadChartProps {
   data: ChartData;
   t: Translate;
+  locale: Locale;
   height?: number;
 }
 
@@ -19,7 +21,7 @@ const tzDate = (ts: number): Date => uPlot.tzDate(new Date(ts * 1000), 'Europe/B
  * 15-minute data draws as quickly as a day. The container's data-drawn-points attribute says how many
  * source points the last draw showed (the benchmark and the browser tests wait for it).
  */
-export function LoadChart({ data, t, height = 320 }: LoadChartProps) {
+export function LoadChart({ data, t, locale, height = 320 }: LoadChartProps) {
   const host = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | undefined>(undefined);
   const source = useRef<ChartData>(data);
@@ -54,14 +56,30 @@ export function LoadChart({ data, t, height = 320 }: LoadChartProps) {
       cursor: { drag: { x: true, y: false } },
       scales: { x: { time: true } },
       series: [
-        {},
+        {
+          label: t('node.chart.time'),
+          value: (_u, v) => (v === null ? '–' : formatBerlinDateTime(v * 1000, locale)),
+        },
         { label: t('node.chart.actual'), stroke: '#1565c0', width: 1.5, spanGaps: false },
         { label: 'P10', stroke: 'rgba(239,108,0,0.5)', width: 1, dash: [4, 4] },
         { label: t('node.chart.p50'), stroke: '#ef6c00', width: 1.5 },
         { label: 'P90', stroke: 'rgba(239,108,0,0.5)', width: 1, dash: [4, 4] },
       ],
       bands: [{ series: [4, 2], fill: 'rgba(239,108,0,0.15)' }],
-      axes: [{}, { label: t('node.chart.unit'), size: 60 }],
+      axes: [
+        {
+          values: (u, splits) => {
+            const span = ((u.scales['x']?.max ?? 0) - (u.scales['x']?.min ?? 0)) * 1000;
+            return axisLabels(
+              splits.map((s) => s * 1000),
+              span,
+              locale,
+            );
+          },
+          size: 44,
+        },
+        { label: t('node.chart.unit'), size: 60 },
+      ],
       hooks: { draw: [markDrawn] },
     };
     const u = new uPlot(opts, aligned(width), el);
@@ -79,7 +97,7 @@ export function LoadChart({ data, t, height = 320 }: LoadChartProps) {
       u.destroy();
       plot.current = undefined;
     };
-  }, [t, height]);
+  }, [t, locale, height]);
 
   useEffect(() => {
     const u = plot.current;

@@ -137,7 +137,7 @@ export function NodeDetailScreen({ nodeId }: { nodeId: string }) {
       {loaded.status === 'error' && <p className="error">{t('app.error', { message: loaded.message })}</p>}
       {chart && (
         <>
-          <LoadChart data={chart} t={t} />
+          <LoadChart data={chart} t={t} locale={locale} />
           <p className="muted small">
             {loaded.status === 'ready' &&
               t('node.resolution', {

@@ -15,15 +15,15 @@ const load = (points: { t: string; avgPowerW: number }[]): LoadDto => ({
 });
 
 describe('node series', () => {
-  it('splits a year into 30-day chunks at 15-minute resolution, without gaps or overlaps', () => {
+  it('splits a year into 34-day chunks at 15-minute resolution, without gaps or overlaps', () => {
     const { fromMs, toMs } = rangeFor('365d', Date.UTC(2026, 11, 1, 17, 7));
     expect(toMs).toBe(Date.UTC(2026, 11, 1, 17, 15));
     const chunks = chunkRange(fromMs, toMs);
-    expect(chunks).toHaveLength(13);
+    expect(chunks).toHaveLength(11);
     expect(chunks[0].fromMs).toBe(fromMs);
-    expect(chunks[12].toMs).toBe(toMs);
+    expect(chunks[10].toMs).toBe(toMs);
     for (let i = 1; i < chunks.length; i++) expect(chunks[i].fromMs).toBe(chunks[i - 1].toMs);
-    for (const c of chunks) expect(c.toMs - c.fromMs).toBeLessThanOrEqual(30 * 86_400_000);
+    for (const c of chunks) expect(c.toMs - c.fromMs).toBeLessThanOrEqual(34 * 86_400_000);
   });
 
   it('aligns load and forecast on one axis in kW, forecast energy per step turned into power', () => {
