@@ -46,6 +46,9 @@ export function GridSchematic(p: GridSchematicProps) {
             <rect x={s.x} y={s.y} width={s.w} height={s.h} rx={4} className="substation-box" />
             <text x={s.x + 8} y={s.y + 22} className="substation-label">
               {s.id} · {s.label}
+              {p.live[s.id]
+                ? ` · ${t('units.kw', { value: Math.round((p.live[s.id]?.powerW ?? 0) / 1000) })}`
+                : ''}
             </text>
             <line x1={s.busX1} x2={s.busX2} y1={s.busY} y2={s.busY} className="busbar" />
             <line x1={s.x + s.w / 2} x2={s.x + s.w / 2} y1={s.y + s.h} y2={s.busY} className="feeder-line" />
@@ -71,6 +74,9 @@ export function GridSchematic(p: GridSchematicProps) {
               />
               <text x={f.x + 4} y={f.y1 + 16} className="feeder-label">
                 {f.label.replace(/^.*-F/, 'F')}
+                {p.live[f.id]
+                  ? ` · ${t('units.kw', { value: Math.round((p.live[f.id]?.powerW ?? 0) / 1000) })}`
+                  : ''}
               </text>
             </g>
           );
