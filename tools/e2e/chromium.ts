@@ -28,7 +28,8 @@ export function ensureChromium(log: (m: string) => void = () => undefined): stri
     run(['apt-get', ...lock, 'update']);
     run(['apt-get', ...lock, 'install', '-y', '--no-install-recommends', 'chromium']);
   }
-  if (!fs.existsSync(CHROMIUM_PATH)) throw new Error(`apt-get install chromium did not provide ${CHROMIUM_PATH}`);
+  if (!fs.existsSync(CHROMIUM_PATH))
+    throw new Error(`apt-get install chromium did not provide ${CHROMIUM_PATH}`);
   return CHROMIUM_PATH;
 }
 
