@@ -1,0 +1,5 @@
+export default {
+  displayName: 'dashboard',
+  preset: '../../jest.preset.js',
+  rootDir: '.',
+};

@@ -1,0 +1,70 @@
+import type { Alarm } from '../api/types';
+import { activeAlarms, ageNowS, initialState, reducer } from './state';
+
+const alarm = (over: Partial<Alarm>): Alarm => ({
+  id: 'a1',
+  code: 'TRANSFORMER.OVERLOAD',
+  nodeId: 'ONS-0001',
+  nodeKind: 'transformer',
+  severity: 'warning',
+  state: 'unacknowledged',
+  conditionActive: true,
+  message: 'overload',
+  raisedAt: '2026-12-01T17:00:00.000Z',
+  changedAt: '2026-12-01T17:00:00.000Z',
+  observedAt: '2026-12-01T17:00:00.000Z',
+  version: 1,
+  ageS: 0,
+  substationId: 'UW-01',
+  actions: ['acknowledge', 'shelve', 'remove-from-service'],
+  ...over,
+});
+
+describe('app state', () => {
+  const s0 = initialState('de', { screen: 'overview' }, Date.UTC(2026, 11, 1, 17));
+
+  it('keeps the newest live value per node, also when a resume replays older ones', () => {
+    let s = reducer(s0, {
+      type: 'stream/load',
+      event: { nodeId: 'F1', nodeKind: 'feeder', powerW: 2000, observedAt: '2026-12-01T17:15:00Z', ageS: 3 },
+      atMs: 1000,
+    });
+    s = reducer(s, {
+      type: 'stream/load',
+      event: {
+        nodeId: 'F1',
+        nodeKind: 'feeder',
+        powerW: 1000,
+        observedAt: '2026-12-01T17:00:00Z',
+        ageS: null,
+      },
+      atMs: 2000,
+    });
+    expect(s.live['F1']).toEqual({
+      powerW: 2000,
+      observedAtMs: Date.UTC(2026, 11, 1, 17, 15),
+      ageS: 3,
+      receivedAtMs: 1000,
+    });
+    expect(s.stream.events).toBe(2);
+    expect(ageNowS(s.live['F1'], 11_000)).toBe(13);
+  });
+
+  it('never rolls an alarm back to an older version', () => {
+    let s = reducer(s0, {
+      type: 'stream/alarm',
+      alarm: alarm({ version: 2, state: 'acknowledged' }),
+      atMs: 1,
+    });
+    s = reducer(s, { type: 'alarms/loaded', alarms: [alarm({ version: 1 })] });
+    expect(s.alarms['a1'].state).toBe('acknowledged');
+    s = reducer(s, { type: 'alarms/upsert', alarm: alarm({ version: 3, state: 'cleared' }) });
+    expect(s.alarms['a1'].state).toBe('cleared');
+    expect(activeAlarms(s.alarms)).toEqual([]);
+  });
+
+  it('returns the same state for no-op actions, so nothing re-renders', () => {
+    expect(reducer(s0, { type: 'locale', locale: 'de' })).toBe(s0);
+    expect(reducer(s0, { type: 'alarms/loaded', alarms: [] })).toBe(s0);
+  });
+});

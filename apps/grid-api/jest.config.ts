@@ -1,0 +1,5 @@
+export default {
+  displayName: 'grid-api',
+  preset: '../../jest.preset.js',
+  rootDir: '.',
+};
