@@ -4,6 +4,7 @@ import { ControlRoomModule } from '@gridwerk/grid/feature-control-room';
 import { AuthModule } from '@gridwerk/shared/auth';
 import { PlatformModule, RequestShapePipe } from '@gridwerk/shared/feature-ops';
 import type { GridApiConfig } from './config/grid-api.config';
+import { DashboardStaticModule } from './dashboard/dashboard-static.module';
 import { MeHttpController } from './me.http.controller';
 import { OpenApiDocumentHolder } from './openapi';
 import { OpenApiHttpController } from './openapi.http.controller';
@@ -16,7 +17,11 @@ import { OpenApiHttpController } from './openapi.http.controller';
 @Module({})
 export class GridApiAppModule {
   static forRoot(config: GridApiConfig): DynamicModule {
-    const features: DynamicModule['imports'] = [ControlRoomModule.forRoot(config)];
+    const features: DynamicModule['imports'] = [
+      ControlRoomModule.forRoot(config),
+      // last: requests no API route handles fall through to the dashboard's static files
+      DashboardStaticModule.forRoot(config),
+    ];
     return {
       module: GridApiAppModule,
       imports: [PlatformModule.forRoot(config), AuthModule.forRoot(config), ...features],
