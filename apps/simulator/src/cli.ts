@@ -41,6 +41,9 @@ Usage: npm run simulator -- [options]
   --resolution 15|1    reading interval in minutes (default 15)
   --profiles-dir DIR   BDEW profiles (h25.csv, ...); default $BDEW_PROFILES_DIR, else the built-in approximation
   --faults SPEC        fault injection, e.g. late=0.01,duplicate=0.01,outOfOrder=0.005,malformed=0.002
+  --undersized-stations N
+                       rate the first N secondary substations one transformer size below their winter
+                       evening peak, so that their loading alarms fire (default 0; the demo uses 1)
   --print-topology     print the generated topology as JSON and exit
   --write-topology     write the topology (substations, feeders, secondary substations, meter points,
                        batteries, communities) into the database at DATABASE_URL before streaming
@@ -131,6 +134,7 @@ async function main(argv: string[]): Promise<number> {
       'topology-only': { type: 'boolean' },
       json: { type: 'boolean' },
       'no-progress': { type: 'boolean' },
+      'undersized-stations': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -157,7 +161,16 @@ async function main(argv: string[]): Promise<number> {
   const env = loadSimulatorEnv();
   const profiles = resolveProfiles(values['profiles-dir'] ?? env.profilesDir);
 
-  const sim = createGridSimulation({ seed, meters, start, days, resolutionMinutes: resolution, profiles });
+  const undersizedStations = int('undersized-stations', values['undersized-stations'], 0, 0);
+  const sim = createGridSimulation({
+    seed,
+    meters,
+    start,
+    days,
+    resolutionMinutes: resolution,
+    profiles,
+    undersizedStations,
+  });
   if (values['print-topology']) {
     process.stdout.write(`${topologyToJson(sim.topology, 2)}\n`);
     return 0;

@@ -86,6 +86,8 @@ export interface GridSimulationOptions {
   profiles: LoadProfileSet;
   /** Reuse a topology (must have been generated for the same seed to keep ids consistent). */
   topology?: GridTopology;
+  /** See TopologyOptions.undersizedStations (ignored with `topology`). */
+  undersizedStations?: number;
 }
 
 export interface GridSimulation {
@@ -232,7 +234,13 @@ class GridSimulationImpl implements GridSimulation {
     this.endMs = startOfLocalDayUtc(endDay.year, endDay.month, endDay.day) + (this.startMs - dayStart);
     this.stepCount = round((this.endMs - this.startMs) / (this.resolutionMinutes * MINUTE_MS));
 
-    this.topology = options.topology ?? generateTopology({ seed, meters: options.meters });
+    this.topology =
+      options.topology ??
+      generateTopology({
+        seed,
+        meters: options.meters,
+        undersizedStations: options.undersizedStations,
+      });
     this.profiles = GROSS_PROFILES.map((id) => options.profiles[id]);
     this.weather = new CityWeather(seed);
 

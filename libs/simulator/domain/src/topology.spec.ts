@@ -1,4 +1,10 @@
-import { generateTopology, isMeterPointId, topologyToJson } from './topology';
+import {
+  generateTopology,
+  isMeterPointId,
+  topologyToJson,
+  TRANSFORMER_KVA,
+  WINTER_PEAK_FACTOR,
+} from './topology';
 
 describe('generateTopology', () => {
   const topo = generateTopology({ seed: 'leipzig', meters: 12000 });
@@ -88,5 +94,27 @@ describe('generateTopology', () => {
     expect(topologyToJson(generateTopology({ seed: 'leipzig', meters: 500 }))).toBe(json);
     expect(topologyToJson(generateTopology({ seed: 'dresden', meters: 500 }))).not.toBe(json);
     expect((JSON.parse(json) as { meteringPoints: unknown[] }).meteringPoints).toHaveLength(500);
+  });
+});
+
+describe('undersized stations', () => {
+  it('rates the first N stations one standard size below their winter evening peak, the rest unchanged', () => {
+    const normal = generateTopology({ seed: 7, meters: 300 });
+    const under = generateTopology({ seed: 7, meters: 300, undersizedStations: 1 });
+    const [first, ...rest] = under.secondarySubstations;
+    const annualWh = under.meteringPoints
+      .filter((mp) => mp.secondarySubstationId === first?.secondarySubstationId)
+      .reduce((s, mp) => s + mp.annualConsumptionWh, 0);
+    const peakKw = (annualWh / 1000 / 8760) * WINTER_PEAK_FACTOR;
+    expect(first?.ratedKva).toBeLessThan(peakKw);
+    const nextSize = TRANSFORMER_KVA[TRANSFORMER_KVA.indexOf(first?.ratedKva ?? 100) + 1] ?? Infinity;
+    expect(nextSize).toBeGreaterThanOrEqual(peakKw);
+    expect(first?.ratedKva).toBeLessThan(normal.secondarySubstations[0]?.ratedKva ?? 0);
+    expect(rest).toEqual(normal.secondarySubstations.slice(1));
+    expect(under.meteringPoints).toEqual(normal.meteringPoints);
+  });
+
+  it('refuses a negative count', () => {
+    expect(() => generateTopology({ seed: 1, meters: 10, undersizedStations: -1 })).toThrow(RangeError);
   });
 });

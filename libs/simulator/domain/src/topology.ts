@@ -24,12 +24,22 @@ export interface Feeder {
   name: string;
 }
 
+/** Standard distribution transformer ratings (kVA). */
+export const TRANSFORMER_KVA = [100, 160, 250, 400, 630, 800] as const;
+export type TransformerKva = (typeof TRANSFORMER_KVA)[number];
+
+/**
+ * Diversified winter evening peak of a group of connections, from their annual consumption: about 1.65 ×
+ * the mean power (measured on the simulator's H25/G25 load in December). Used only to undersize stations.
+ */
+export const WINTER_PEAK_FACTOR = 1.65;
+
 export interface SecondarySubstation {
   /** Ortsnetzstation, e.g. 'ONS-0001' */
   secondarySubstationId: string;
   feederId: string;
   name: string;
-  ratedKva: 250 | 400 | 630 | 800;
+  ratedKva: TransformerKva;
 }
 
 export interface MeteringPoint {
@@ -94,6 +104,12 @@ export interface GridTopology {
 export interface TopologyOptions {
   seed: number | string;
   meters: number;
+  /**
+   * The first N secondary substations get a transformer one standard size below their winter evening
+   * peak, as where heat pumps and wallboxes have outgrown a station: their loading alarms fire in the
+   * evening peak (the demo uses 1). Default 0: every station is sized for its load.
+   */
+  undersizedStations?: number;
 }
 
 const DISTRICTS = [
@@ -330,6 +346,19 @@ export function generateTopology(options: TopologyOptions): GridTopology {
       feederId: ons.feederId,
       communityId: null,
     });
+  }
+
+  const undersized = Math.floor(options.undersizedStations ?? 0);
+  if (!(undersized >= 0))
+    throw new RangeError(
+      `undersizedStations must be a non-negative integer, got ${String(options.undersizedStations)}`,
+    );
+  for (const ons of secondarySubstations.slice(0, undersized)) {
+    const annualWh = meteringPoints
+      .filter((mp) => mp.secondarySubstationId === ons.secondarySubstationId)
+      .reduce((sum, mp) => sum + mp.annualConsumptionWh, 0);
+    const peakKw = (annualWh / 1000 / 8760) * WINTER_PEAK_FACTOR;
+    ons.ratedKva = [...TRANSFORMER_KVA].reverse().find((kva) => kva < peakKw) ?? TRANSFORMER_KVA[0];
   }
 
   // Energy-sharing communities: contiguous groups of 20-60 metering points within one feeder, covering
