@@ -1,37 +1,50 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
-import { parseEvent, Topics } from '@gridwerk/contracts';
 import { brokerAddress, loadInfraConfig } from '../infra/infra-config';
 import { infraDown, infraUp } from '../infra/infra';
+import { keycloakCredentialsFile, keycloakIssuer } from '../infra/keycloak';
 
 /**
- * `npm run demo`: real Kafka (KRaft) + PostgreSQL, the ingest service, and the simulator streaming
- * a virtual Leipzig grid in accelerated time, with a live view of what flows. Ctrl-C stops
- * everything this started.
+ * `npm run demo`: the control room on a simulated Leipzig grid. It starts the real Kafka broker, the EVM
+ * node, Keycloak and PostgreSQL databases (tools/infra), then ingest and grid-api (which serves the
+ * dashboard), writes the grid's topology, backfills some days of history, replays the last 24 hours fast
+ * (with one undersized secondary substation, so its loading alarm fires in the evening peak) and then goes
+ * on in real time. It prints the dashboard's URL and the demo users. Ctrl-C stops everything it started.
  */
-const HELP = `Usage: npm run demo [-- --meters N --rate MIN_PER_S --duration SECONDS]
+const HELP = `Usage: npm run demo [-- options]
 
-  --meters N        metering points to simulate (default 300)
-  --rate N          simulated minutes per wall-clock second (default 120)
-  --days N          simulated days (default 30)
-  --duration S      stop by itself after S seconds (default: run until Ctrl-C)
-  --faults SPEC     fault injection (default duplicate=0.002,malformed=0.001)
+Opens the Gridwerk control room (dashboard at http://127.0.0.1:<port>/) on a simulated grid.
+
+  --meters N          metering points to simulate (default 300, at least 1)
+  --history-days N    days of history backfilled before the replay (default 14, at least 1)
+  --replay-rate N     simulated minutes per second while the last 24 h are replayed (default 30)
+  --faults SPEC       fault injection of the replay and the live run
+                      (default duplicate=0.002,malformed=0.001; "none" for none)
+  --port N            grid-api and dashboard port (default 3004)
+  --ingest-port N     ingest service port (default 3001)
+  --duration S        stop by itself after S seconds (default: run until Ctrl-C)
+  --open              also open the dashboard in the desktop's browser (xdg-open)
+  -h, --help          this help
+
 Environment: BDEW_PROFILES_DIR (default ../shared/data/bdew when present, else the built-in profiles),
-DATABASE_URL, KAFKA_PORT.`;
+DATABASE_URL, KAFKA_PORT, KEYCLOAK_PORT, EVM_NODE_PORT.
+Exit codes: 0 stopped by Ctrl-C or --duration, 2 bad flags, 1 a service failed (its log is named).`;
 
 const c = {
   dim: (s: string) => `\x1b[2m${s}\x1b[0m`,
   green: (s: string) => `\x1b[32m${s}\x1b[0m`,
   yellow: (s: string) => `\x1b[33m${s}\x1b[0m`,
+  red: (s: string) => `\x1b[31m${s}\x1b[0m`,
   cyan: (s: string) => `\x1b[36m${s}\x1b[0m`,
   bold: (s: string) => `\x1b[1m${s}\x1b[0m`,
 };
-/** Stops what the demo started; set once infrastructure is up, also used on failure. */
-let cleanup: () => Promise<void> = async () => undefined;
+
+class UsageError extends Error {}
+class ServiceFailed extends Error {}
 
 const say = (s: string): void => {
   process.stdout.write(`${s}\n`);
@@ -41,228 +54,429 @@ const berlin = new Intl.DateTimeFormat('de-DE', {
   dateStyle: 'short',
   timeStyle: 'short',
 });
+const QUARTER_MS = 15 * 60_000;
+const DAY_MS = 24 * 3_600_000;
 
-function startChild(
-  name: string,
-  script: string,
-  args: string[],
-  env: NodeJS.ProcessEnv,
-  root: string,
-): ChildProcess {
-  const child = spawn(
-    process.execPath,
-    ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', script, ...args],
-    {
-      cwd: root,
-      env: { ...process.env, ...env, TS_NODE_PROJECT: path.join(root, 'tsconfig.json') },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  const logFile = fs.createWriteStream(path.join(root, '.gridwerk', `${name}.log`));
-  child.stdout?.pipe(logFile);
-  child.stderr?.on('data', (b: Buffer) => {
-    logFile.write(b);
-    const text = b.toString();
-    // The simulator's progress line and errors of any child are worth seeing.
-    if (/error|fatal/i.test(text)) process.stderr.write(c.yellow(`[${name}] ${text.trim().slice(0, 400)}\n`));
-  });
-  return child;
+export interface DemoOptions {
+  meters: number;
+  historyDays: number;
+  replayRate: number;
+  faults: string | undefined;
+  port: number;
+  ingestPort: number;
+  durationS: number | undefined;
+  open: boolean;
 }
 
-async function waitHealthy(url: string, timeoutMs: number, child: ChildProcess): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last = '';
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null)
-      throw new Error(`service exited with code ${child.exitCode} (see .gridwerk/*.log)`);
-    try {
-      const r = await fetch(url);
-      if (r.ok) return;
-      last = `${r.status} ${await r.text()}`;
-    } catch (err) {
-      last = err instanceof Error ? err.message : String(err);
-    }
-    await new Promise((r) => setTimeout(r, 500));
+function intFlag(name: string, raw: string | undefined, def: number, min: number, max: number): number {
+  if (raw === undefined) return def;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(n) || n < min || n > max)
+    throw new UsageError(`--${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+  return n;
+}
+
+/** Parses the demo's flags; a bad value or an unknown flag is a UsageError naming the flag. */
+export function parseDemoArgs(argv: string[]): DemoOptions | 'help' {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        meters: { type: 'string' },
+        'history-days': { type: 'string' },
+        'replay-rate': { type: 'string' },
+        faults: { type: 'string' },
+        port: { type: 'string' },
+        'ingest-port': { type: 'string' },
+        duration: { type: 'string' },
+        open: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err));
   }
-  throw new Error(`${url} not healthy within ${timeoutMs} ms: ${last}`);
+  if (values['help']) return 'help';
+  const str = (k: string): string | undefined => values[k] as string | undefined;
+  const rateRaw = str('replay-rate');
+  const replayRate = rateRaw === undefined ? 30 : Number(rateRaw);
+  if (!Number.isFinite(replayRate) || replayRate <= 0 || replayRate > 1440)
+    throw new UsageError(`--replay-rate must be a number above 0 and at most 1440, got "${rateRaw}"`);
+  const faults = str('faults') ?? 'duplicate=0.002,malformed=0.001';
+  if (faults !== 'none' && !/^([a-zA-Z]+=(0|0?\.\d+|1)(,|$))+$/.test(faults))
+    throw new UsageError(
+      `--faults must look like duplicate=0.01,malformed=0.002 or be "none", got "${faults}"`,
+    );
+  return {
+    meters: intFlag('meters', str('meters'), 300, 1, 20_000),
+    historyDays: intFlag('history-days', str('history-days'), 14, 1, 400),
+    replayRate,
+    faults: faults === 'none' ? undefined : faults,
+    port: intFlag('port', str('port'), 3004, 1, 65_535),
+    ingestPort: intFlag('ingest-port', str('ingest-port'), 3001, 1, 65_535),
+    durationS:
+      str('duration') === undefined ? undefined : intFlag('duration', str('duration'), 0, 1, 10 ** 7),
+    open: values['open'] === true,
+  };
 }
 
-async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: {
-      meters: { type: 'string', default: '300' },
-      rate: { type: 'string', default: '120' },
-      days: { type: 'string', default: '30' },
-      duration: { type: 'string' },
-      faults: { type: 'string', default: 'duplicate=0.002,malformed=0.001' },
-      help: { type: 'boolean', short: 'h' },
-    },
+/** The three simulator runs of the demo: history (backfill), the last 24 h replayed, then real time. */
+export function demoTimeline(nowMs: number, historyDays: number) {
+  const replayEndMs = Math.floor(nowMs / QUARTER_MS) * QUARTER_MS;
+  const replayStartMs = replayEndMs - DAY_MS;
+  return {
+    historyStart: new Date(replayStartMs - historyDays * DAY_MS).toISOString(),
+    replayStart: new Date(replayStartMs).toISOString(),
+    replayEnd: new Date(replayEndMs).toISOString(),
+  };
+}
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
   });
-  if (values.help) {
+}
+
+interface Child {
+  name: string;
+  proc: ChildProcess;
+  logPath: string;
+}
+
+function tail(file: string, lines = 12): string {
+  try {
+    return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  const parsed = parseDemoArgs(argv);
+  if (parsed === 'help') {
     say(HELP);
     return 0;
   }
+  const opts = parsed;
   const root = path.resolve(__dirname, '..', '..');
   const cfg = loadInfraConfig();
-  fs.mkdirSync(path.join(root, '.gridwerk'), { recursive: true });
-  say(c.bold('Gridwerk demo: a virtual Leipzig grid streaming through real Kafka into PostgreSQL'));
-  const up = await infraUp((m) => say(c.dim(`[infra] ${m}`)), cfg);
-  say(
-    `${c.green('✔')} Kafka ${cfg.kafkaVersion} (KRaft) at ${up.broker}${up.started ? '' : ' (already running)'}; PostgreSQL at ${cfg.databaseUrl.replace(/\/\/[^@]*@/, '//')}`,
-  );
+  const logDir = path.join(root, '.gridwerk', 'demo');
+  fs.mkdirSync(logDir, { recursive: true });
+  for (const [flag, port] of [
+    ['--port', opts.port],
+    ['--ingest-port', opts.ingestPort],
+  ] as const) {
+    if (!(await portFree(port)))
+      throw new UsageError(`port ${port} is taken by another process: stop it or choose another ${flag}`);
+  }
 
-  const shared = path.resolve(root, '..', 'shared', 'data', 'bdew');
-  const profilesDir = process.env['BDEW_PROFILES_DIR'] || (fs.existsSync(shared) ? shared : undefined);
-  const env = { KAFKA_BROKERS: brokerAddress(cfg), DATABASE_URL: cfg.databaseUrl, LOG_LEVEL: 'info' };
-  const children: ChildProcess[] = [];
+  say(c.bold('Gridwerk demo: the control room on a simulated Leipzig grid'));
+  const children: Child[] = [];
+  let up: Awaited<ReturnType<typeof infraUp>> | undefined;
   let stopping = false;
   const stopAll = async (): Promise<void> => {
     if (stopping) return;
     stopping = true;
-    say(c.dim('\nstopping the simulator, ingest and (if the demo started it) Kafka ...'));
-    for (const ch of children) if (ch.exitCode === null) ch.kill('SIGTERM');
+    say(c.dim('\nstopping the demo services and what the demo started of the infrastructure ...'));
+    for (const ch of children) if (ch.proc.exitCode === null) ch.proc.kill('SIGTERM');
     await Promise.all(
       children.map((ch) =>
-        ch.exitCode !== null ? Promise.resolve() : new Promise((r) => ch.once('exit', r)),
+        ch.proc.exitCode !== null ? Promise.resolve() : new Promise((r) => ch.proc.once('exit', r)),
       ),
     );
-    if (up.started) await infraDown((m) => say(c.dim(`[infra] ${m}`)), cfg);
+    if (up) await infraDown((m) => say(c.dim(`[infra] ${m}`)), cfg, up);
+  };
+  // a signal while starting up stops what has started so far
+  let interrupted: (() => void) | undefined;
+  const interruptedP = new Promise<void>((resolve) => {
+    interrupted = resolve;
+  });
+  const onSignal = (): void => interrupted?.();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  /** Fails fast when a service the demo depends on exits. */
+  let failure: ((err: Error) => void) | undefined;
+  const failed = new Promise<never>((_, reject) => {
+    failure = reject;
+  });
+  failed.catch(() => undefined);
+
+  const start = (name: string, script: string, args: string[], env: NodeJS.ProcessEnv, critical: boolean) => {
+    const logPath = path.join(logDir, `${name}.log`);
+    const log = fs.createWriteStream(logPath);
+    const proc = spawn(
+      process.execPath,
+      ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', script, ...args],
+      {
+        cwd: root,
+        env: { ...process.env, ...env, TS_NODE_PROJECT: path.join(root, 'tsconfig.json') },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    proc.stdout?.pipe(log);
+    proc.stderr?.pipe(log);
+    const child = { name, proc, logPath };
+    children.push(child);
+    proc.once('exit', (code, signal) => {
+      if (stopping || !critical) return;
+      failure?.(
+        new ServiceFailed(
+          `${name} exited (${signal ?? `code ${code}`}); last lines of ${path.relative(process.cwd(), logPath)}:\n${tail(logPath)}`,
+        ),
+      );
+    });
+    return child;
   };
 
-  cleanup = stopAll;
-  const ingest = startChild('ingest', 'apps/ingest/src/main.ts', [], { ...env, HTTP_PORT: '3001' }, root);
-  children.push(ingest);
-  await waitHealthy('http://127.0.0.1:3001/health', 90_000, ingest);
-  say(`${c.green('✔')} ingest service healthy: http://127.0.0.1:3001/health, metrics at /metrics`);
+  /** Health of OUR child: its own process must be alive and its port must answer. */
+  const waitHealthy = async (child: Child, url: string, timeoutMs: number): Promise<void> => {
+    const deadline = Date.now() + timeoutMs;
+    let last = '';
+    while (Date.now() < deadline) {
+      if (child.proc.exitCode !== null)
+        throw new ServiceFailed(
+          `${child.name} exited with code ${child.proc.exitCode} while starting; last lines of ${path.relative(process.cwd(), child.logPath)}:\n${tail(child.logPath)}`,
+        );
+      try {
+        const r = await fetch(url);
+        if (r.ok) return;
+        last = `${r.status}`;
+      } catch (err) {
+        last = err instanceof Error ? err.message : String(err);
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    throw new ServiceFailed(`${child.name}: ${url} not healthy within ${timeoutMs / 1000} s (${last})`);
+  };
 
-  const simArgs = [
-    '--mode',
-    'accelerated',
-    '--rate',
-    values.rate,
-    '--meters',
-    values.meters,
-    '--days',
-    values.days,
-    '--seed',
-    '7',
-    '--faults',
-    values.faults,
-    '--no-progress',
-    '--write-topology',
-  ];
-  if (profilesDir) simArgs.push('--profiles-dir', profilesDir);
-  const simulator = startChild('simulator', 'apps/simulator/src/cli.ts', simArgs, env, root);
-  children.push(simulator);
+  /** Runs a simulator CLI to its end; a failure names its log. */
+  const runSimulator = async (name: string, args: string[], env: NodeJS.ProcessEnv): Promise<void> => {
+    const child = start(name, 'apps/simulator/src/cli.ts', args, env, false);
+    const code = await new Promise<number | null>((r) => child.proc.once('exit', (c) => r(c)));
+    if (code !== 0 && !stopping)
+      throw new ServiceFailed(
+        `the simulator (${name}) exited with code ${code}; last lines of ${path.relative(process.cwd(), child.logPath)}:\n${tail(child.logPath)}`,
+      );
+  };
+
+  const startup = async () => {
+    up = await infraUp((m) => say(c.dim(`[infra] ${m}`)), cfg, { keycloak: true });
+    say(
+      `${c.green('✔')} Kafka at ${up.broker}, Keycloak at ${keycloakIssuer(cfg)}, PostgreSQL at ${cfg.databaseUrl.replace(/\/\/[^@]*@/, '//')}`,
+    );
+
+    say(c.dim('building the dashboard (npx nx run dashboard:build, cached) ...'));
+    const build = spawnSync('npx', ['nx', 'run', 'dashboard:build', '--outputStyle=static'], {
+      cwd: root,
+      encoding: 'utf8',
+    });
+    if (build.status !== 0)
+      throw new ServiceFailed(`dashboard build failed:\n${(build.stdout + build.stderr).slice(-2000)}`);
+    const dashboardDir = path.join(root, 'dist', 'apps', 'dashboard');
+
+    const shared = path.resolve(root, '..', 'shared', 'data', 'bdew');
+    const profilesDir = process.env['BDEW_PROFILES_DIR'] || (fs.existsSync(shared) ? shared : undefined);
+    const env: NodeJS.ProcessEnv = {
+      KAFKA_BROKERS: brokerAddress(cfg),
+      DATABASE_URL: cfg.databaseUrl,
+      LOG_LEVEL: 'info',
+    };
+
+    const ingest = start(
+      'ingest',
+      'apps/ingest/src/main.ts',
+      [],
+      { ...env, HTTP_PORT: String(opts.ingestPort) },
+      true,
+    );
+    await waitHealthy(ingest, `http://127.0.0.1:${opts.ingestPort}/health`, 120_000);
+    say(`${c.green('✔')} ingest healthy at http://127.0.0.1:${opts.ingestPort}/health`);
+
+    const t = demoTimeline(Date.now(), opts.historyDays);
+    const common = [
+      '--meters',
+      String(opts.meters),
+      '--seed',
+      '7',
+      '--undersized-stations',
+      '1',
+      '--no-progress',
+    ];
+    if (profilesDir) common.push('--profiles-dir', profilesDir);
+    say(
+      c.dim(
+        `backfilling ${opts.historyDays} days of history (${berlin.format(new Date(t.historyStart))} to ${berlin.format(new Date(t.replayStart))} Berlin) for ${opts.meters} meters ...`,
+      ),
+    );
+    await runSimulator(
+      'simulator-history',
+      [
+        ...common,
+        '--mode',
+        'backfill',
+        '--start',
+        t.historyStart,
+        '--days',
+        String(opts.historyDays),
+        '--write-topology',
+      ],
+      env,
+    );
+    say(`${c.green('✔')} topology written and history produced`);
+
+    const api = start(
+      'grid-api',
+      'apps/grid-api/src/main.ts',
+      [],
+      {
+        ...env,
+        HTTP_PORT: String(opts.port),
+        OIDC_ISSUER_URL: keycloakIssuer(cfg),
+        DASHBOARD_DIR: dashboardDir,
+      },
+      true,
+    );
+    await waitHealthy(api, `http://127.0.0.1:${opts.port}/health`, 120_000);
+    const db = new Client({ connectionString: cfg.databaseUrl });
+    await db.connect();
+    return { db, env, common, t };
+  };
+
+  let ready: Awaited<ReturnType<typeof startup>>;
+  try {
+    const r = await Promise.race([startup(), failed, interruptedP.then(() => 'interrupted' as const)]);
+    if (r === 'interrupted') {
+      await stopAll();
+      return 0;
+    }
+    ready = r;
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+  const { db, env: serviceEnv, common } = ready;
+  const { replayStart, replayEnd } = ready.t;
+
+  const url = `http://127.0.0.1:${opts.port}/`;
+  const creds = JSON.parse(fs.readFileSync(keycloakCredentialsFile(cfg), 'utf8')) as {
+    users: Record<string, { username: string; password: string }>;
+  };
+  say('');
+  say(c.bold(`  Control room:  ${c.cyan(url)}`));
   say(
-    `${c.green('✔')} simulator: ${values.meters} meters, ${values.rate} simulated minutes per second, profiles: ${profilesDir ?? 'built-in approximation'}`,
+    `  Sign in as     ${c.bold('operator')} / ${c.bold(creds.users['operator']?.password ?? '?')}   (acknowledges and shelves alarms)`,
   );
-  say(c.dim('  (logs in .gridwerk/ingest.log and .gridwerk/simulator.log; Ctrl-C stops everything)\n'));
+  for (const role of ['viewer', 'admin', 'billing'])
+    say(c.dim(`                 ${role} / ${creds.users[role]?.password ?? '?'}`));
+  say(
+    c.dim(
+      `  Passwords are generated per machine: ${path.relative(process.cwd(), keycloakCredentialsFile(cfg))}`,
+    ),
+  );
+  say(
+    c.dim(
+      `  Replaying ${berlin.format(new Date(replayStart))} to ${berlin.format(new Date(replayEnd))} Berlin at ${opts.replayRate} simulated minutes per second, then live.`,
+    ),
+  );
+  say(
+    c.dim('  ONS-0001 is undersized: expect its loading alarm in the evening peak. Logs: .gridwerk/demo/\n'),
+  );
+  if (opts.open) spawn('xdg-open', [url], { stdio: 'ignore', detached: true }).on('error', () => undefined);
 
-  // A tap on the topics, as an operator's tool would read them.
-  const kafka = new Kafka({
-    clientId: 'gridwerk-demo',
-    brokers: [brokerAddress(cfg)],
-    logLevel: logLevel.NOTHING,
-  });
-  const tap = kafka.consumer({ groupId: `gridwerk-demo-${Date.now()}` });
-  await tap.connect();
-  await tap.subscribe({
-    topics: [Topics.meterReadings, Topics.batteryTelemetry, Topics.deadLetters],
-    fromBeginning: false,
-  });
-  const seen = { readings: 0, telemetry: 0, dead: 0 };
-  let lastSample = '';
-  let lastBattery = '';
-  let lastDead = '';
-  await tap.run({
-    eachMessage: async ({ topic, message }) => {
-      const parsed = parseEvent(message.value ?? Buffer.alloc(0));
-      if (topic === Topics.deadLetters) {
-        seen.dead += 1;
-        if (parsed.ok && parsed.value.type === 'de.gridwerk.dead-letter.v1')
-          lastDead = `${parsed.value.data.reason.code} at ${parsed.value.data.originalTopic}@${parsed.value.data.offset}`;
-        return;
-      }
-      if (!parsed.ok) return;
-      const ev = parsed.value;
-      if (ev.type === 'de.gridwerk.meter.reading.v1') {
-        seen.readings += 1;
-        const d = ev.data;
-        lastSample = `${d.meterPointId.slice(0, 12)}… ${berlin.format(new Date(d.intervalStart))} import ${d.importWh} Wh export ${d.exportWh} Wh`;
-      } else if (ev.type === 'de.gridwerk.battery.telemetry.v1') {
-        seen.telemetry += 1;
-        const d = ev.data;
-        lastBattery = `${d.assetId} SoC ${d.stateOfChargePct.toFixed(1)} % ${d.powerW >= 0 ? 'discharging' : 'charging'} ${Math.abs(d.powerW)} W`;
-      }
-    },
+  // the last 24 h, fast; then real time from where the replay ended (no gap)
+  const faults = opts.faults ? ['--faults', opts.faults] : [];
+  let phase = 'replay';
+  const replay = start(
+    'simulator-replay',
+    'apps/simulator/src/cli.ts',
+    [
+      ...common,
+      '--mode',
+      'accelerated',
+      '--rate',
+      String(opts.replayRate),
+      '--start',
+      replayStart,
+      '--days',
+      '1',
+      ...faults,
+    ],
+    serviceEnv,
+    false,
+  );
+  replay.proc.once('exit', (code) => {
+    if (stopping) return;
+    if (code !== 0) {
+      failure?.(new ServiceFailed(`the replay simulator exited with code ${code}:\n${tail(replay.logPath)}`));
+      return;
+    }
+    phase = 'live';
+    start(
+      'simulator-live',
+      'apps/simulator/src/cli.ts',
+      [...common, '--mode', 'realtime', '--start', replayEnd, '--days', '3650', ...faults],
+      serviceEnv,
+      true,
+    );
   });
 
-  const db = new Client({ connectionString: cfg.databaseUrl });
-  await db.connect();
   const started = Date.now();
-  // rows already there from earlier runs: the live line shows what this run adds
-  const before = Number(
-    (await db.query<{ n: string }>('SELECT count(*)::text AS n FROM meter_reading')).rows[0]?.n ?? 0,
-  );
-  const duration = values.duration ? Number(values.duration) * 1000 : Infinity;
-  let exitCode = 0;
-  // set once the demo itself stops the services: their exits from then on are the planned ones
-  let finishing = false;
   const tick = setInterval(() => {
     void (async () => {
       try {
-        const r = await db.query<{ n: string; latest: Date | null }>(
-          'SELECT count(*)::text AS n, max(interval_start) AS latest FROM meter_reading',
+        const r = await db.query<{ n: string; latest: Date | null; open: string; crit: string }>(
+          `SELECT (SELECT count(*) FROM meter_reading)::text AS n,
+                  (SELECT max(interval_start) FROM meter_reading) AS latest,
+                  (SELECT count(*) FROM grid_alarm WHERE state IN ('unacknowledged', 'rtn-unacknowledged'))::text AS open,
+                  (SELECT count(*) FROM grid_alarm WHERE state <> 'cleared' AND severity = 'critical')::text AS crit`,
         );
         const row = r.rows[0];
-        const latest = row?.latest ? berlin.format(row.latest) : '–';
         say(
-          `${c.cyan(new Date().toISOString().slice(11, 19))}  consumed ${c.bold(String(seen.readings))} readings, ${seen.telemetry} battery telemetry, ` +
-            `${c.yellow(String(seen.dead))} dead letters │ stored in PostgreSQL +${c.bold(String(Number(row?.n ?? 0) - before))} this run (latest interval ${latest} Berlin)`,
+          `${c.cyan(new Date().toISOString().slice(11, 19))}  ${phase === 'replay' ? c.yellow('replaying') : c.green('live')}  ` +
+            `latest interval ${row?.latest ? berlin.format(row.latest) : '–'} Berlin │ ${row?.n ?? 0} readings stored │ ` +
+            `alarms: ${c.bold(row?.open ?? '0')} unacknowledged, ${row?.crit ?? 0} critical │ ${url}`,
         );
-        if (lastSample) say(c.dim(`          reading  ${lastSample}`));
-        if (lastBattery) say(c.dim(`          battery  ${lastBattery}`));
-        if (lastDead) say(c.dim(`          DLQ      ${lastDead}`));
       } catch (err) {
         say(c.yellow(`status query failed: ${err instanceof Error ? err.message : String(err)}`));
       }
     })();
-  }, 2_000);
+  }, 5_000);
 
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', () => resolve());
-    process.once('SIGTERM', () => resolve());
-    simulator.once('exit', (code) => {
-      if (finishing) return;
-      if (code !== 0) exitCode = code ?? 1;
-      setTimeout(resolve, 4_000);
-    });
-    ingest.once('exit', (code) => {
-      if (finishing) return;
-      exitCode = code ?? 1;
-      resolve();
-    });
-    if (Number.isFinite(duration)) setTimeout(resolve, duration - (Date.now() - started));
-  });
-  finishing = true;
+  let exitCode = 0;
+  try {
+    await Promise.race([
+      interruptedP,
+      failed,
+      opts.durationS === undefined
+        ? new Promise(() => undefined)
+        : new Promise((r) => setTimeout(r, opts.durationS! * 1000 - (Date.now() - started))),
+    ]);
+  } catch (err) {
+    process.stderr.write(c.red(`demo failed: ${err instanceof Error ? err.message : String(err)}\n`));
+    exitCode = 1;
+  }
   clearInterval(tick);
-  await tap.disconnect().catch(() => undefined);
   await db.end().catch(() => undefined);
   await stopAll();
-  say(
-    c.bold(
-      `demo finished: consumed ${seen.readings} readings, ${seen.telemetry} telemetry, ${seen.dead} dead letters`,
-    ),
-  );
   return exitCode;
 }
 
-main().then(
-  (code) => process.exit(code),
-  async (err: unknown) => {
-    process.stderr.write(`demo failed: ${err instanceof Error ? err.message : String(err)}\n`);
-    await cleanup().catch(() => undefined);
-    process.exit(1);
-  },
-);
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      if (err instanceof UsageError) {
+        process.stderr.write(`${err.message}\nRun npm run demo -- --help for usage.\n`);
+        process.exit(2);
+      }
+      process.stderr.write(`demo failed: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}
