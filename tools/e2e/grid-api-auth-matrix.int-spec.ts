@@ -21,7 +21,6 @@
  * only) or, for the wrong signature, a third key the JWKS never holds (`TokenForger`).
  */
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import {
   AUTH_ERROR_CODES,
@@ -34,6 +33,7 @@ import {
 } from '@gridwerk/shared/auth';
 import { createTestDatabase, type TestDatabase } from '@gridwerk/shared/data-access-database';
 import { testBrokers } from '@gridwerk/shared/data-access-kafka';
+import { freePort } from './free-port';
 import { ServiceProcess } from './service-process';
 
 jest.setTimeout(240_000);
@@ -141,17 +141,6 @@ let base: string;
 let forger: TokenForger;
 const tokens = {} as Record<Role, string>;
 let served: { paths: Record<string, Record<string, Record<string, unknown>>>; security?: unknown };
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function serviceEnv(): Record<string, string> {
   return {

@@ -8,6 +8,8 @@ import type { ChartData } from './node-series';
 
 export interface LoadChartProps {
   data: ChartData;
+  /** The requested time range: the x axis spans at least this, however few points there are. */
+  window?: { fromMs: number; toMs: number };
   t: Translate;
   locale: Locale;
   height?: number;
@@ -21,11 +23,13 @@ const tzDate = (ts: number): Date => uPlot.tzDate(new Date(ts * 1000), 'Europe/B
  * 15-minute data draws as quickly as a day. The container's data-drawn-points attribute says how many
  * source points the last draw showed (the benchmark and the browser tests wait for it).
  */
-export function LoadChart({ data, t, locale, height = 320 }: LoadChartProps) {
+export function LoadChart({ data, window: requested, t, locale, height = 320 }: LoadChartProps) {
   const host = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | undefined>(undefined);
   const source = useRef<ChartData>(data);
   source.current = data;
+  const span = useRef(requested);
+  span.current = requested;
 
   const aligned = (width: number): uPlot.AlignedData => {
     const d = source.current;
@@ -54,7 +58,21 @@ export function LoadChart({ data, t, locale, height = 320 }: LoadChartProps) {
       height,
       tzDate,
       cursor: { drag: { x: true, y: false } },
-      scales: { x: { time: true } },
+      scales: {
+        x: {
+          time: true,
+          range: (_u, min, max) => {
+            const w = span.current;
+            if (!w) return [min, max];
+            const lo = w.fromMs / 1000;
+            const hi = w.toMs / 1000;
+            return [
+              Number.isFinite(min) ? Math.min(min, lo) : lo,
+              Number.isFinite(max) ? Math.max(max, hi) : hi,
+            ];
+          },
+        },
+      },
       series: [
         {
           label: t('node.chart.time'),
@@ -102,7 +120,7 @@ export function LoadChart({ data, t, locale, height = 320 }: LoadChartProps) {
   useEffect(() => {
     const u = plot.current;
     if (u) u.setData(aligned(u.width));
-  }, [data]);
+  }, [data, requested?.fromMs, requested?.toMs]);
 
   return <div className="chart" ref={host} data-testid="load-chart" />;
 }

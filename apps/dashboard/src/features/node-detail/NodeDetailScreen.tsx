@@ -15,7 +15,12 @@ const RANGES: RangeKey[] = ['1d', '7d', '30d', '365d'];
 type Loaded =
   | { status: 'loading' }
   | { status: 'error'; message: string }
-  | { status: 'ready'; loads: LoadDto[]; forecast: ForecastDto | undefined };
+  | {
+      status: 'ready';
+      loads: LoadDto[];
+      forecast: ForecastDto | undefined;
+      window: { fromMs: number; toMs: number };
+    };
 
 export function NodeDetailScreen({ nodeId }: { nodeId: string }) {
   const t = useT();
@@ -45,7 +50,7 @@ export function NodeDetailScreen({ nodeId }: { nodeId: string }) {
       .catch(() => undefined);
     Promise.all([loads, forecast]).then(
       ([l, f]) => {
-        if (!cancelled) setLoaded({ status: 'ready', loads: l, forecast: f });
+        if (!cancelled) setLoaded({ status: 'ready', loads: l, forecast: f, window: { fromMs, toMs } });
       },
       (err: unknown) => {
         if (!cancelled)
@@ -137,7 +142,12 @@ export function NodeDetailScreen({ nodeId }: { nodeId: string }) {
       {loaded.status === 'error' && <p className="error">{t('app.error', { message: loaded.message })}</p>}
       {chart && (
         <>
-          <LoadChart data={chart} t={t} locale={locale} />
+          <LoadChart
+            data={chart}
+            window={loaded.status === 'ready' ? loaded.window : undefined}
+            t={t}
+            locale={locale}
+          />
           <p className="muted small">
             {loaded.status === 'ready' &&
               t('node.resolution', {

@@ -15,6 +15,7 @@ import {
   ThresholdOverrides,
   ThresholdProfile,
   transition,
+  USER_ACTIONS,
   validateOverrides,
 } from '@gridwerk/grid/alarms';
 import {
@@ -190,8 +191,16 @@ export class AlarmService {
     private readonly topology: TopologyService,
   ) {}
 
-  streamData(alarm: Alarm): Record<string, unknown> {
-    return { ...alarm, substationId: this.topology.index.substationOf.get(alarm.nodeId) ?? null };
+  /**
+   * An alarm as clients see it, on the stream and in the API alike: with its substation and the actions
+   * its state allows now (the dashboard draws its buttons from them). The API and the stream add `ageS`.
+   */
+  view(alarm: Alarm): Alarm & { substationId: string | null; actions: string[] } {
+    return {
+      ...alarm,
+      substationId: this.topology.index.substationOf.get(alarm.nodeId) ?? null,
+      actions: [...USER_ACTIONS[alarm.state]],
+    };
   }
 
   async list(
@@ -252,7 +261,7 @@ export class AlarmService {
         },
       ]);
       await this.outbox.enqueue(c, [alertOutboxMessage(r.alarm, this.config.alertsTopic)]);
-      await this.stream.append(c, [{ type: 'alarm', data: this.streamData(r.alarm) }]);
+      await this.stream.append(c, [{ type: 'alarm', data: this.view(r.alarm) }]);
     });
     return r.alarm;
   }
@@ -279,7 +288,7 @@ export class AlarmService {
             },
           ]);
           await this.outbox.enqueue(c, [alertOutboxMessage(ch.alarm, this.config.alertsTopic)]);
-          await this.stream.append(c, [{ type: 'alarm', data: this.streamData(ch.alarm) }]);
+          await this.stream.append(c, [{ type: 'alarm', data: this.view(ch.alarm) }]);
         });
         applied++;
       } catch (err) {

@@ -1,13 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, UseFilters } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import {
-  Alarm,
-  ALARM_STATES,
-  AlarmAction,
-  AlarmState,
-  groupByNode,
-  USER_ACTIONS,
-} from '@gridwerk/grid/alarms';
+import { Alarm, ALARM_STATES, AlarmAction, AlarmState, groupByNode } from '@gridwerk/grid/alarms';
 import { CurrentUser, Roles, type AuthUser } from '@gridwerk/shared/auth';
 import { badRequest, ControlRoomErrorFilter } from '../errors';
 import { AlarmService, PerimeterService, TopologyService } from '../services';
@@ -39,12 +32,7 @@ export class AlarmsHttpController {
   ) {}
 
   private dto(a: Alarm, now = Date.now()): AlarmDto {
-    return {
-      ...a,
-      substationId: this.topology.index.substationOf.get(a.nodeId) ?? null,
-      actions: [...USER_ACTIONS[a.state]],
-      ageS: ageS(a.observedAt, now),
-    };
+    return { ...this.alarms.view(a), ageS: ageS(a.observedAt, now) };
   }
 
   @Get('alarms')
