@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
 /**
  * Debian's chromium driven by playwright-core: no browser download. When /usr/bin/chromium is missing,
@@ -65,4 +65,24 @@ export async function launchChromium(): Promise<LaunchedBrowser> {
       fs.rmSync(userDataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Signs in to the dashboard at `dashboardUrl` as a user of the realm, through Keycloak's own login page
+ * (authorization code flow with PKCE), and waits for the grid overview.
+ */
+export async function signInThroughKeycloak(
+  page: Page,
+  dashboardUrl: string,
+  issuer: string,
+  username: string,
+  password: string,
+): Promise<void> {
+  await page.goto(dashboardUrl);
+  await page.getByTestId('sign-in').click();
+  await page.waitForURL((u) => u.href.startsWith(issuer));
+  await page.fill('#username', username);
+  await page.fill('#password', password);
+  await page.click('#kc-login');
+  await page.getByTestId('screen-overview').waitFor({ timeout: 30_000 });
 }

@@ -26,7 +26,7 @@ import { createTopic, testBrokers, testKafka, uniqueName } from '@gridwerk/share
 import { TOPOLOGY_MIGRATIONS, TopologyRepository } from '@gridwerk/shared/data-access-topology';
 import { builtInProfiles, createGridSimulation, type GridSimulation } from '@gridwerk/simulator/domain';
 import { encodeStep } from '@gridwerk/simulator/feature';
-import { launchChromium, type LaunchedBrowser } from './chromium';
+import { launchChromium, type LaunchedBrowser, signInThroughKeycloak } from './chromium';
 import { freePort } from './free-port';
 import { ServiceProcess } from './service-process';
 
@@ -158,7 +158,13 @@ beforeAll(async () => {
   if (!first) throw new Error('the topology has no secondary substation');
   // a rating of our choosing (the table takes any positive kVA), see overloadingRatingKva
   (first as { ratedKva: number }).ratedKva = ratedKva;
-  const ds = new DataSource(postgresDataSourceOptions({ url: db.url, migrations: TOPOLOGY_MIGRATIONS }));
+  const ds = new DataSource(
+    postgresDataSourceOptions({
+      url: db.url,
+      applicationName: 'test-dashboard-browser',
+      migrations: TOPOLOGY_MIGRATIONS,
+    }),
+  );
   await ds.initialize();
   await ds.runMigrations({ transaction: 'each' });
   await ds.destroy();
@@ -224,16 +230,14 @@ describe('the dashboard in chromium', () => {
 
   it('logs in through the Keycloak login page (authorization code flow with PKCE)', async () => {
     const { password } = readKeycloakCredentials(provider.credentialsFile).users.operator;
-    await page.goto(`${base}/`);
-    await page.getByTestId('sign-in').click();
-    await page.waitForURL((u) => u.href.startsWith(provider.issuer));
-    const authorize = new URL(page.url());
-    expect(authorize.searchParams.get('code_challenge_method')).toBe('S256');
-    expect(authorize.searchParams.get('response_type')).toBe('code');
-    await page.fill('#username', 'operator');
-    await page.fill('#password', password);
-    await page.click('#kc-login');
-    await page.getByTestId('screen-overview').waitFor({ timeout: 30_000 });
+    const authorize: URL[] = [];
+    page.on('request', (r) => {
+      if (r.url().startsWith(`${provider.issuer}/protocol/openid-connect/auth`))
+        authorize.push(new URL(r.url()));
+    });
+    await signInThroughKeycloak(page, `${base}/`, provider.issuer, 'operator', password);
+    expect(authorize[0]?.searchParams.get('code_challenge_method')).toBe('S256');
+    expect(authorize[0]?.searchParams.get('response_type')).toBe('code');
     // the code and state are gone from the address bar, the user is shown with the role
     expect(new URL(page.url()).searchParams.get('code')).toBeNull();
     await expect(page.getByTestId('user').textContent()).resolves.toContain('operator');

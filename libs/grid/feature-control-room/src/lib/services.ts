@@ -261,7 +261,7 @@ export class AlarmService {
         },
       ]);
       await this.outbox.enqueue(c, [alertOutboxMessage(r.alarm, this.config.alertsTopic)]);
-      await this.stream.append(c, [{ type: 'alarm', data: this.view(r.alarm) }]);
+      await this.stream.append(c, [{ type: 'alarm', data: { ...this.view(r.alarm) } }]);
     });
     return r.alarm;
   }
@@ -288,7 +288,7 @@ export class AlarmService {
             },
           ]);
           await this.outbox.enqueue(c, [alertOutboxMessage(ch.alarm, this.config.alertsTopic)]);
-          await this.stream.append(c, [{ type: 'alarm', data: this.view(ch.alarm) }]);
+          await this.stream.append(c, [{ type: 'alarm', data: { ...this.view(ch.alarm) } }]);
         });
         applied++;
       } catch (err) {
