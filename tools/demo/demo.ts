@@ -427,6 +427,7 @@ async function main(argv: string[]): Promise<number> {
   });
 
   const started = Date.now();
+  const durationMs = opts.durationS === undefined ? undefined : opts.durationS * 1000;
   const tick = setInterval(() => {
     void (async () => {
       try {
@@ -438,8 +439,8 @@ async function main(argv: string[]): Promise<number> {
         );
         const row = r.rows[0];
         say(
-          `${c.cyan(new Date().toISOString().slice(11, 19))}  ${phase === 'replay' ? c.yellow('replaying') : c.green('live')}  ` +
-            `latest interval ${row?.latest ? berlin.format(row.latest) : '–'} Berlin │ ${row?.n ?? 0} readings stored │ ` +
+          `${c.cyan(new Date().toISOString().slice(11, 19))}  ${phase === 'replay' ? c.yellow(`replaying ${berlin.format(new Date(Math.min(Date.parse(replayEnd), Date.parse(replayStart) + ((Date.now() - started) / 1000) * opts.replayRate * 60_000)))}`) : c.green('live')}  ` +
+            `latest interval stored ${row?.latest ? berlin.format(row.latest) : '–'} Berlin │ ${row?.n ?? 0} readings stored │ ` +
             `alarms: ${c.bold(row?.open ?? '0')} unacknowledged, ${row?.crit ?? 0} critical │ ${url}`,
         );
       } catch (err) {
@@ -453,9 +454,9 @@ async function main(argv: string[]): Promise<number> {
     await Promise.race([
       interruptedP,
       failed,
-      opts.durationS === undefined
+      durationMs === undefined
         ? new Promise(() => undefined)
-        : new Promise((r) => setTimeout(r, opts.durationS! * 1000 - (Date.now() - started))),
+        : new Promise((r) => setTimeout(r, durationMs - (Date.now() - started))),
     ]);
   } catch (err) {
     process.stderr.write(c.red(`demo failed: ${err instanceof Error ? err.message : String(err)}\n`));
