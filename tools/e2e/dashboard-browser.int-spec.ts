@@ -8,7 +8,6 @@
  * change, acknowledge the overload alarm with a comment and find it in the audit trail, look at the battery
  * fleet, switch the language. Screenshots of every screen are written to dist/test-artifacts/dashboard/.
  */
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -27,6 +26,7 @@ import { TOPOLOGY_MIGRATIONS, TopologyRepository } from '@gridwerk/shared/data-a
 import { builtInProfiles, createGridSimulation, type GridSimulation } from '@gridwerk/simulator/domain';
 import { encodeStep } from '@gridwerk/simulator/feature';
 import { launchChromium, type LaunchedBrowser, signInThroughKeycloak } from './chromium';
+import { buildDashboardInto } from './dashboard-build';
 import { freePort } from './free-port';
 import { ServiceProcess } from './service-process';
 
@@ -119,29 +119,10 @@ async function shot(name: string): Promise<void> {
   await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
 }
 
-function buildDashboard(outDir: string): void {
-  const r = spawnSync(
-    process.execPath,
-    [
-      path.join(root, 'node_modules', 'vite', 'bin', 'vite.js'),
-      'build',
-      '--config',
-      'apps/dashboard/vite.config.ts',
-      '--outDir',
-      outDir,
-      '--emptyOutDir',
-      '--logLevel',
-      'warn',
-    ],
-    { cwd: root, encoding: 'utf8', env: { ...process.env, VITE_CONFIG_NATIVE_IGNORE_WARNING: 'true' } },
-  );
-  if (r.status !== 0) throw new Error(`dashboard build failed (${r.status}): ${r.stdout}${r.stderr}`);
-}
-
 beforeAll(async () => {
   fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
   dashboardDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gridwerk-dashboard-'));
-  buildDashboard(dashboardDir);
+  buildDashboardInto(dashboardDir);
 
   db = await createTestDatabase('dashboard_browser');
   const options = {

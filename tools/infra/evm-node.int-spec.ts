@@ -25,19 +25,9 @@ import {
   startEvmNode,
   stopEvmNode,
 } from './evm-node';
+import { freePort } from '../e2e/free-port';
 
 /** The local EVM node as the infra scripts run it: its own port and state dir for this file. */
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 describe('local EVM node (tools/infra/evm-node.ts)', () => {
   let cfg: InfraConfig;

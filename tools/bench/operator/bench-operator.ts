@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { Producer } from 'kafkajs';
 import { runGridApiMigrations } from '@gridwerk/grid/read-model';
@@ -17,6 +16,7 @@ import {
 import { fetchPasswordGrantToken, readKeycloakCredentials, testOidcProvider } from '@gridwerk/shared/auth';
 import { encodeReading } from '@gridwerk/simulator/feature';
 import { launchChromium, signInThroughKeycloak } from '../../e2e/chromium';
+import { buildDashboardInto } from '../../e2e/dashboard-build';
 import { freePort } from '../../e2e/free-port';
 import { ServiceProcess } from '../../e2e/service-process';
 import { loadInfraConfig } from '../../infra/infra-config';
@@ -128,23 +128,7 @@ async function main(): Promise<void> {
         await refreshRollups(t.pool);
 
         log('building the dashboard ...');
-        const root = path.resolve(__dirname, '..', '..', '..');
-        const build = spawnSync(
-          process.execPath,
-          [
-            path.join(root, 'node_modules', 'vite', 'bin', 'vite.js'),
-            'build',
-            '--config',
-            'apps/dashboard/vite.config.ts',
-            '--outDir',
-            dashboardDir,
-            '--emptyOutDir',
-            '--logLevel',
-            'warn',
-          ],
-          { cwd: root, encoding: 'utf8', env: { ...process.env, VITE_CONFIG_NATIVE_IGNORE_WARNING: 'true' } },
-        );
-        if (build.status !== 0) throw new Error(`dashboard build failed: ${build.stdout}${build.stderr}`);
+        buildDashboardInto(dashboardDir);
 
         api = new ServiceProcess('grid-api', await freePort(), {
           DATABASE_URL: t.db.url,
