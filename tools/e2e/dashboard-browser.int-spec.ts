@@ -15,13 +15,19 @@ import type { Page } from 'playwright-core';
 import { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { Producer } from 'kafkajs';
-import { readKeycloakCredentials, testOidcProvider } from '@gridwerk/shared/auth';
+import { fetchPasswordGrantToken, readKeycloakCredentials, testOidcProvider } from '@gridwerk/shared/auth';
 import {
   createTestDatabase,
   postgresDataSourceOptions,
   type TestDatabase,
 } from '@gridwerk/shared/data-access-database';
-import { createTopic, testBrokers, testKafka, uniqueName } from '@gridwerk/shared/data-access-kafka';
+import {
+  createTopic,
+  readMessages,
+  testBrokers,
+  testKafka,
+  uniqueName,
+} from '@gridwerk/shared/data-access-kafka';
 import { TOPOLOGY_MIGRATIONS, TopologyRepository } from '@gridwerk/shared/data-access-topology';
 import { builtInProfiles, createGridSimulation, type GridSimulation } from '@gridwerk/simulator/domain';
 import { encodeStep } from '@gridwerk/simulator/feature';
@@ -29,6 +35,7 @@ import { launchChromium, type LaunchedBrowser, signInThroughKeycloak } from './c
 import { buildDashboardInto } from './dashboard-build';
 import { freePort } from './free-port';
 import { ServiceProcess } from './service-process';
+import { openStream, type ReceivedEvent } from './sse-client';
 
 jest.setTimeout(300_000);
 
@@ -51,6 +58,8 @@ let sim: GridSimulation;
 let dashboardDir: string;
 /** Uncaught errors in the page: none may happen (a React render error blanks the screen). */
 const pageErrors: string[] = [];
+/** The alarm the operator acknowledged in the browser. */
+let acknowledgedAlarm: string | undefined;
 const topics = {
   readings: uniqueName('test.browser.readings'),
   telemetry: uniqueName('test.browser.telemetry'),
@@ -62,12 +71,14 @@ const topics = {
 };
 
 const STEPS = 24;
+/** Quarter hours streamed in all: the UI's 24 and the stream tests' 12. */
+const TOTAL_STEPS = 36;
 
-/** The latest 18:00 UTC from which six hours (the Berlin evening) lie wholly in the past. */
+/** The latest 18:00 UTC from which all streamed quarter hours (the Berlin evening and night) lie in the past. */
 function eveningStart(nowMs: number): string {
   const d = new Date(nowMs);
   let t = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), 18);
-  if (t + (STEPS / 4) * 3_600_000 > nowMs) t -= 24 * 3_600_000;
+  if (t + (TOTAL_STEPS / 4) * 3_600_000 > nowMs) t -= 24 * 3_600_000;
   return new Date(t).toISOString();
 }
 
@@ -259,6 +270,7 @@ describe('the dashboard in chromium', () => {
       .first();
     await overload.locator('button[data-action="acknowledge"]').waitFor({ timeout: 60_000 });
     const alarmId = await overload.getAttribute('data-alarm');
+    acknowledgedAlarm = alarmId ?? undefined;
     const row = page.locator(`tr[data-alarm="${alarmId}"]`);
     await shot('alarms');
     await row.locator('button[data-action="acknowledge"]').click();
@@ -296,5 +308,57 @@ describe('the dashboard in chromium', () => {
     await page.getByTestId('nav-overview').click();
     await page.getByTestId('screen-overview').waitFor();
     await shot('overview-en');
+  });
+});
+
+describe('behind the dashboard', () => {
+  it('publishes the acknowledged alarm on the alerts topic, naming who took it', async () => {
+    expect(acknowledgedAlarm).toBeDefined();
+    const mine = (m: { value: Buffer | null }) => {
+      const e = JSON.parse(m.value?.toString() ?? '{}') as { data?: { alertId?: string; message?: string } };
+      return e.data?.alertId === acknowledgedAlarm ? (e.data?.message ?? '') : undefined;
+    };
+    const msgs = await readMessages(kafka, topics.alerts, (all) =>
+      all.some((m) => mine(m)?.startsWith('[ACKED by operator]')),
+    );
+    const states = msgs.map(mine).filter((m): m is string => m !== undefined);
+    expect(states[0]).toMatch(/^\[UNACK\] Loading/);
+    expect(states.at(-1)).toMatch(/^\[ACKED by operator\] Loading/);
+  });
+
+  it('resumes the live stream after a reconnect with Last-Event-ID and loses nothing', async () => {
+    const token = await fetchPasswordGrantToken(provider, 'viewer');
+    const url = `${base}/api/v1/stream`;
+    const continuous: ReceivedEvent[] = [];
+    const resumed: ReceivedEvent[] = [];
+    const a = await openStream(url, token, (e) => continuous.push(e));
+    let b = await openStream(url, token, (e) => resumed.push(e));
+    const settle = () => new Promise((r) => setTimeout(r, 1_500));
+    await produceSteps(4, 500);
+    await settle();
+    await b.close();
+    const lastSeen = resumed.filter((e) => e.id !== '').at(-1)?.id;
+    expect(lastSeen).toBeDefined();
+    const beforeCount = resumed.length;
+    await produceSteps(6, 500); // missed by b while it is away
+    await settle();
+    b = await openStream(url, token, (e) => resumed.push(e), lastSeen);
+    await produceSteps(2, 500);
+    await settle();
+    await Promise.all([a.close(), b.close()]);
+
+    const ids = (list: ReceivedEvent[]) =>
+      list.filter((e) => e.event !== 'heartbeat' && e.id !== '').map((e) => BigInt(e.id));
+    const got = ids(resumed);
+    const first = got[0] ?? 0n;
+    const last = got.at(-1) ?? 0n;
+    const wanted = ids(continuous).filter((id) => id >= first && id <= last);
+    expect(wanted.length).toBeGreaterThan(0);
+    // b saw every event a saw in the same span, none twice, in order, and after resuming only newer ones
+    expect(got).toEqual(wanted);
+    const afterResume = ids(resumed.slice(beforeCount));
+    expect(afterResume.length).toBeGreaterThan(0);
+    expect(afterResume.every((id) => id > BigInt(lastSeen ?? '0'))).toBe(true);
+    expect(resumed.slice(beforeCount).some((e) => e.event === 'load')).toBe(true);
   });
 });

@@ -18,6 +18,7 @@ import { encodeReading } from '@gridwerk/simulator/feature';
 import { launchChromium, signInThroughKeycloak } from '../../e2e/chromium';
 import { buildDashboardInto } from '../../e2e/dashboard-build';
 import { freePort } from '../../e2e/free-port';
+import { openStream } from '../../e2e/sse-client';
 import { ServiceProcess } from '../../e2e/service-process';
 import { loadInfraConfig } from '../../infra/infra-config';
 import { keycloakCredentialsFile, keycloakUrl } from '../../infra/keycloak';
@@ -171,34 +172,14 @@ async function main(): Promise<void> {
         // (2) reading produced -> its value on the live stream, at `rate` readings/s
         producer = kafka.producer({ allowAutoTopicCreation: false });
         await producer.connect();
-        const abort = new AbortController();
         const sentAt = new Map<number, number>();
         const delays: number[] = [];
-        const res = await fetch(`${base}/api/v1/stream`, { headers: auth, signal: abort.signal });
-        if (res.status !== 200 || !res.body) throw new Error(`stream answered ${res.status}`);
-        const decoder = new TextDecoder();
-        let buffered = '';
-        const reading = (async () => {
-          try {
-            for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-              const now = performance.now();
-              buffered += decoder.decode(chunk, { stream: true });
-              const frames = buffered.split('\n\n');
-              buffered = frames.pop() ?? '';
-              for (const frame of frames) {
-                // grid-api's frames: id, event and one data line (libs/grid/feature-control-room stream-hub)
-                const event = /^event: (.*)$/m.exec(frame)?.[1];
-                const data = /^data: (.*)$/m.exec(frame)?.[1];
-                if (event !== 'load' || data === undefined) continue;
-                const d = JSON.parse(data) as { nodeId?: string; observedAt?: string };
-                const sent = d.observedAt ? sentAt.get(Date.parse(d.observedAt)) : undefined;
-                if (sent !== undefined && d.nodeId === FEEDER) delays.push(now - sent);
-              }
-            }
-          } catch {
-            // aborted at the end
-          }
-        })();
+        const stream = await openStream(`${base}/api/v1/stream`, token, (e) => {
+          if (e.event !== 'load' || e.data['nodeId'] !== FEEDER) return;
+          const observedAt = e.data['observedAt'];
+          const sent = typeof observedAt === 'string' ? sentAt.get(Date.parse(observedAt)) : undefined;
+          if (sent !== undefined) delays.push(e.receivedAtMs - sent);
+        });
         await new Promise((r) => setTimeout(r, 2_000)); // the live consumer joins its group
         // each second one quarter hour of data time, one reading per meter, sent in 10 slices per second
         const t0Data = yearEnd + QH;
@@ -238,8 +219,7 @@ async function main(): Promise<void> {
         }
         const producedRate = produced / ((performance.now() - started) / 1000);
         await new Promise((r) => setTimeout(r, 3_000));
-        abort.abort();
-        await reading;
+        await stream.close();
         log(`live stream: ${JSON.stringify(stats(delays))} ms at ${Math.round(producedRate)} readings/s`);
 
         // (3) the dashboard draws 12 months of one feeder
