@@ -34,12 +34,18 @@ describe('npm run demo flags', () => {
 });
 
 describe('the demo timeline', () => {
-  it('backfills history up to a replay of the last 24 h, which ends on the last quarter hour', () => {
-    const now = Date.parse('2026-03-29T10:07:31Z'); // the spring DST day in Berlin
-    expect(demoTimeline(now, 14)).toEqual({
-      historyStart: '2026-03-14T10:00:00.000Z',
-      replayStart: '2026-03-28T10:00:00.000Z',
-      replayEnd: '2026-03-29T10:00:00.000Z',
+  it('backfills history up to a replay of the last Berlin day, which ends on the last quarter hour', () => {
+    expect(demoTimeline(Date.parse('2026-12-01T13:07:31Z'), 14)).toEqual({
+      historyStart: '2026-11-16T13:00:00.000Z',
+      replayStart: '2026-11-30T13:00:00.000Z',
+      replayEnd: '2026-12-01T13:00:00.000Z',
     });
+  });
+
+  it('replays 23 hours on the spring DST day and 25 on the autumn one (same Berlin time yesterday)', () => {
+    const spring = demoTimeline(Date.parse('2026-03-29T10:07:31Z'), 1);
+    expect(spring.replayStart).toBe('2026-03-28T11:00:00.000Z'); // 12:00 CET, and now 12:00 CEST
+    const autumn = demoTimeline(Date.parse('2026-10-25T10:00:00Z'), 1);
+    expect(autumn.replayStart).toBe('2026-10-24T09:00:00.000Z'); // 11:00 CEST, and now 11:00 CET
   });
 });

@@ -7,6 +7,7 @@ import { Client } from 'pg';
 import { brokerAddress, loadInfraConfig } from '../infra/infra-config';
 import { infraDown, infraUp } from '../infra/infra';
 import { keycloakCredentialsFile, keycloakIssuer } from '../infra/keycloak';
+import { berlinOffsetMinutes } from '@gridwerk/shared/util-calendar';
 
 /**
  * `npm run demo`: the control room on a simulated Leipzig grid. It starts the real Kafka broker, the EVM
@@ -123,10 +124,16 @@ export function parseDemoArgs(argv: string[]): DemoOptions | 'help' {
   };
 }
 
-/** The three simulator runs of the demo: history (backfill), the last 24 h replayed, then real time. */
+/**
+ * The three simulator runs of the demo: history (backfill), the last Berlin day replayed, then real time.
+ * The simulator counts days in Europe/Berlin (the same local time a day later), so the replay starts at
+ * this wall-clock time yesterday: 23 or 25 hours before its end on the DST days.
+ */
 export function demoTimeline(nowMs: number, historyDays: number) {
   const replayEndMs = Math.floor(nowMs / QUARTER_MS) * QUARTER_MS;
-  const replayStartMs = replayEndMs - DAY_MS;
+  const dayBefore = replayEndMs - DAY_MS;
+  const replayStartMs =
+    dayBefore - (berlinOffsetMinutes(dayBefore) - berlinOffsetMinutes(replayEndMs)) * 60_000;
   return {
     historyStart: new Date(replayStartMs - historyDays * DAY_MS).toISOString(),
     replayStart: new Date(replayStartMs).toISOString(),
