@@ -15,44 +15,82 @@ export class ServiceProcess {
     private readonly env: Record<string, string>,
     /** Extra node flags, e.g. ['--cpu-prof'] when profiling a benchmark. */
     private readonly nodeArgs: string[] = [],
+    /**
+     * A runtime directory (tools/build/runtime-dir.ts) to run the compiled `main.js` from with plain
+     * node, as the image does; without it the TypeScript sources run through ts-node.
+     */
+    private readonly runtimeDir?: string,
   ) {}
 
-  async start(): Promise<void> {
-    this.child = spawn(
-      process.execPath,
-      [
-        ...this.nodeArgs,
-        '-r',
-        'ts-node/register/transpile-only',
-        '-r',
-        'tsconfig-paths/register',
-        `apps/${this.app}/src/main.ts`,
-      ],
-      {
-        cwd: root,
-        env: {
-          ...process.env,
-          ...this.env,
-          HTTP_PORT: String(this.port),
-          TS_NODE_PROJECT: path.join(root, 'tsconfig.json'),
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
+  /** When `start()` was called and when /health first answered 200 (ms since the epoch). */
+  startedAt: number | undefined;
+  healthyAt: number | undefined;
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  async start(timeoutMs = 60_000): Promise<void> {
+    this.startedAt = Date.now();
+    const {
+      TS_NODE_PROJECT: _p,
+      TS_NODE_TRANSPILE_ONLY: _t,
+      NODE_OPTIONS: _o,
+      NODE_PATH: _n,
+      ...inherited
+    } = process.env;
+    this.child =
+      this.runtimeDir === undefined
+        ? spawn(
+            process.execPath,
+            [
+              ...this.nodeArgs,
+              '-r',
+              'ts-node/register/transpile-only',
+              '-r',
+              'tsconfig-paths/register',
+              `apps/${this.app}/src/main.ts`,
+            ],
+            {
+              cwd: root,
+              env: {
+                ...inherited,
+                ...this.env,
+                HTTP_PORT: String(this.port),
+                TS_NODE_PROJECT: path.join(root, 'tsconfig.json'),
+              },
+              stdio: ['ignore', 'pipe', 'pipe'],
+            },
+          )
+        : spawn(process.execPath, [...this.nodeArgs, 'main.js'], {
+            cwd: this.runtimeDir,
+            env: { ...inherited, ...this.env, HTTP_PORT: String(this.port), NODE_ENV: 'production' },
+            stdio: ['ignore', 'pipe', 'pipe'],
+          });
     const keep = (b: Buffer): void => {
       this.output = (this.output + b.toString()).slice(-20_000);
     };
     this.child.stdout?.on('data', keep);
     this.child.stderr?.on('data', keep);
-    await this.waitHealthy(60_000);
+    await this.waitHealthy(timeoutMs);
+    this.healthyAt = Date.now();
+  }
+
+  /** Resident memory now (VmRSS), in bytes; undefined once it exited. */
+  rssBytes(): number | undefined {
+    return this.procStatus('VmRSS');
   }
 
   /** Peak resident memory of the service process (VmHWM), in bytes; undefined once it exited. */
   peakRssBytes(): number | undefined {
+    return this.procStatus('VmHWM');
+  }
+
+  private procStatus(field: 'VmRSS' | 'VmHWM'): number | undefined {
     const pid = this.child?.pid;
     if (pid === undefined || this.child?.exitCode !== null) return undefined;
     try {
-      const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+      const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
       return m ? Number(m[1]) * 1024 : undefined;
     } catch {
       return undefined;
@@ -83,7 +121,7 @@ export class ServiceProcess {
       if (this.child?.exitCode !== null && this.child?.exitCode !== undefined)
         throw new Error(`${this.app} exited ${this.child.exitCode}:\n${this.output}`);
       if ((await this.health()).status === 200) return;
-      await new Promise((r) => setTimeout(r, 300));
+      await new Promise((r) => setTimeout(r, 50));
     }
     throw new Error(`${this.app} not healthy within ${timeoutMs} ms:\n${this.output}`);
   }

@@ -1,0 +1,239 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createTestDatabase, TestDatabase } from '@gridwerk/shared/data-access-database';
+import { testBrokers } from '@gridwerk/shared/data-access-kafka';
+import {
+  assembleRuntime,
+  devOnlyPackages,
+  installedPackages,
+  REPO_ROOT,
+  RuntimeDir,
+} from '../build/runtime-dir';
+import { ServiceProcess } from './service-process';
+
+/**
+ * The production runtime, as the images hold it: each app's compiled bundle (dist/apps/<app>, built
+ * by `nx run <app>:build`, a dependency of this project's test target) and its production
+ * dependencies only, from a clean `npm ci --omit=dev` outside the workspace. Services start with
+ * plain `node main.js` and answer /health; the CLIs answer --help and a real command.
+ */
+jest.setTimeout(240_000);
+
+const SERVICES = ['ingest', 'forecast', 'simulator', 'settlement', 'grid-api'] as const;
+type App = (typeof SERVICES)[number];
+const runtimes = new Map<App, RuntimeDir>();
+let db: TestDatabase;
+
+function runtime(app: App): RuntimeDir {
+  const r = runtimes.get(app);
+  if (r === undefined) throw new Error(`no runtime for ${app}`);
+  return r;
+}
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** `node <entry> <args>` in a runtime directory: no ts-node hooks, no workspace on the path. */
+function runNode(
+  dir: string,
+  args: readonly string[],
+  env: Record<string, string> = {},
+  timeoutMs = 120_000,
+): Promise<Run> {
+  const { TS_NODE_PROJECT: _p, NODE_OPTIONS: _o, NODE_PATH: _n, ...inherited } = process.env;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, {
+      cwd: dir,
+      env: { ...inherited, ...env, NODE_ENV: 'production' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`node ${args.join(' ')} did not finish in ${timeoutMs} ms\n${stderr}`));
+    }, timeoutMs);
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase('runtime');
+  for (const app of SERVICES) {
+    const dashboard = path.join(REPO_ROOT, 'dist', 'apps', 'dashboard');
+    runtimes.set(app, assembleRuntime(app, app === 'grid-api' ? { dashboardFrom: dashboard } : {}));
+  }
+});
+
+afterAll(async () => {
+  for (const r of runtimes.values()) r.remove();
+  await db?.drop();
+});
+
+describe('the runtime directory of each app', () => {
+  it.each(SERVICES)('%s: only production dependencies, no TypeScript tooling, under 250 MB', (app) => {
+    const r = runtime(app);
+    const installed = installedPackages(r.nodeModules);
+    expect(installed.size).toBeGreaterThan(10);
+    for (const tool of ['typescript', 'ts-node', 'tsconfig-paths', 'esbuild', 'jest', 'nx', '@types/node'])
+      expect(installed.has(tool)).toBe(false);
+    expect(devOnlyPackages().filter((d) => installed.has(d))).toEqual([]);
+    // no TypeScript source in the bundle directory, and the bundles load nothing from the workspace
+    const files = fs.readdirSync(r.dir);
+    expect(files).toContain('main.js');
+    expect(files.filter((f) => f.endsWith('.ts'))).toEqual([]);
+    const main = fs.readFileSync(path.join(r.dir, 'main.js'), 'utf8');
+    expect(main).not.toMatch(/require\("(ts-node|typescript|tsconfig-paths)/);
+    expect(main).not.toContain(REPO_ROOT);
+    expect(r.bytes).toBeLessThan(250 * 1024 * 1024);
+  });
+
+  it('forecast carries the TF.js WASM binaries beside its bundle and no TF.js package', () => {
+    const r = runtime('forecast');
+    expect(
+      fs
+        .readdirSync(r.dir)
+        .filter((f) => f.endsWith('.wasm'))
+        .sort(),
+    ).toEqual([
+      'tfjs-backend-wasm-simd.wasm',
+      'tfjs-backend-wasm-threaded-simd.wasm',
+      'tfjs-backend-wasm.wasm',
+    ]);
+    expect([...installedPackages(r.nodeModules)].filter((p) => p.startsWith('@tensorflow/'))).toEqual([]);
+  });
+});
+
+describe.each(SERVICES)('%s service from its runtime directory', (app) => {
+  it('starts with plain node and answers /health', async () => {
+    const port = 4300 + SERVICES.indexOf(app) + (Number(process.env['KAFKA_PORT'] ?? 9092) % 100) * 10;
+    const svc = new ServiceProcess(
+      app,
+      port,
+      {
+        DATABASE_URL: db.url,
+        KAFKA_BROKERS: testBrokers().join(','),
+        LOG_LEVEL: 'info',
+        SIM_METERS: '5',
+        INGEST_CONSUMER_GROUP: `runtime-${Date.now()}`,
+        INGEST_CONSUMER_THREADS: '1',
+        OIDC_ISSUER_URL: 'http://127.0.0.1:8080/realms/gridwerk',
+        DASHBOARD_DIR: path.join(runtime(app).dir, 'dashboard'),
+      },
+      [],
+      runtime(app).dir,
+    );
+    try {
+      await svc.start();
+      const health = await svc.health();
+      expect(health.status).toBe(200);
+      expect(JSON.parse(health.body)).toMatchObject({
+        status: 'ok',
+        info: { kafka: { status: 'up' }, database: { status: 'up' } },
+      });
+      if (app === 'grid-api') {
+        // the dashboard's build, served by the compiled grid-api from DASHBOARD_DIR
+        const index = await fetch(`http://127.0.0.1:${port}/`);
+        expect(index.status).toBe(200);
+        expect(await index.text()).toMatch(/<div id="root">/);
+      }
+    } finally {
+      await svc.stop();
+    }
+    // every line it wrote is JSON, the shutdown lines included
+    const lines = svc
+      .logs()
+      .split('\n')
+      .filter((l) => l.trim().length > 0);
+    expect(lines.length).toBeGreaterThan(3);
+    for (const line of lines) expect(() => JSON.parse(line) as unknown).not.toThrow();
+    expect(lines.some((l) => (JSON.parse(l) as { msg?: string }).msg === `${app} started`)).toBe(true);
+  });
+});
+
+describe('the CLIs from their runtime directories', () => {
+  it('forecast: --help, and a backtest on the WASM backend', async () => {
+    const dir = runtime('forecast').dir;
+    const help = await runNode(dir, ['cli.js', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/backtest/);
+    expect(help.stdout).toMatch(/train/);
+
+    const csv = path.join(os.tmpdir(), `gridwerk-runtime-load-${process.pid}.csv`);
+    const rows = ['time,load'];
+    const start = Date.UTC(2025, 0, 1);
+    for (let i = 0; i < 96 * 42; i++) {
+      const t = start + i * 900_000;
+      const hour = new Date(t).getUTCHours();
+      rows.push(
+        `${new Date(t).toISOString()},${1000 + 400 * Math.sin((hour / 24) * 2 * Math.PI) + (i % 11)}`,
+      );
+    }
+    fs.writeFileSync(csv, rows.join('\n'));
+    try {
+      const r = await runNode(dir, [
+        'cli.js',
+        'backtest',
+        '--csv',
+        csv,
+        '--target',
+        'load',
+        '--test-from',
+        '2025-02-05',
+        '--folds',
+        '1',
+        '--max-epochs',
+        '2',
+        '--backend',
+        'wasm',
+        '--json',
+      ]);
+      expect(r.stderr).toMatch(/TensorFlow\.js backend: wasm/);
+      expect(r.code).toBe(0);
+      const report = JSON.parse(r.stdout) as { models: Record<string, { mae: number }> };
+      expect(Object.keys(report.models)).toEqual(expect.arrayContaining(['model', 'persistence1d']));
+      expect(report.models['model']?.mae).toBeGreaterThan(0);
+    } finally {
+      fs.rmSync(csv, { force: true });
+    }
+  });
+
+  it('forecast: migrate applies its migrations to a real database', async () => {
+    const r = await runNode(runtime('forecast').dir, ['cli.js', 'migrate'], { DATABASE_URL: db.url });
+    expect(r.code).toBe(0);
+  });
+
+  it('simulator: --help, and the generated topology', async () => {
+    const dir = runtime('simulator').dir;
+    const help = await runNode(dir, ['cli.js', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/--meters/);
+    const r = await runNode(dir, ['cli.js', '--print-topology', '--meters', '4', '--seed', '7']);
+    expect(r.code).toBe(0);
+    const topology = JSON.parse(r.stdout) as { seed: number; meteringPoints: unknown[] };
+    expect(topology.seed).toBe(7);
+    expect(topology.meteringPoints).toHaveLength(4);
+  });
+
+  it('ingest: the migration entry applies its migrations, and refuses a wrong service with exit 2', async () => {
+    const dir = runtime('ingest').dir;
+    const ok = await runNode(dir, ['migrate.js', 'ingest'], { DATABASE_URL: db.url });
+    expect(ok.code).toBe(0);
+    const again = await runNode(dir, ['migrate.js', 'ingest'], { DATABASE_URL: db.url });
+    expect(again.code).toBe(0);
+    expect(again.stderr).toMatch(/schema up to date/);
+    const bad = await runNode(dir, ['migrate.js', 'nonsense'], { DATABASE_URL: db.url });
+    expect(bad.code).toBe(2);
+  });
+});
