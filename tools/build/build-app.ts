@@ -250,6 +250,8 @@ export async function buildApp(opts: BuildOptions): Promise<void> {
     version: rootPkg.version,
     private: true,
     license: 'Apache-2.0',
+    // where the runtime image puts this file: /app, beside dist/apps/<app>/ (`node .` starts the service)
+    ...(entries['main'] !== undefined ? { main: `dist/apps/${app}/main.js` } : {}),
     dependencies,
     ...(Object.keys(allowScripts).length > 0 ? { allowScripts } : {}),
   };

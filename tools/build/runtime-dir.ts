@@ -18,8 +18,13 @@ export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 
 export interface RuntimeDir {
   app: string;
-  /** The directory an image's WORKDIR holds: bundles, assets, package.json, lockfile, node_modules. */
+  /**
+   * What the image's WORKDIR (/app) holds: `dist/apps/<app>/` (bundles, assets), the app's
+   * package.json and lockfile, `node_modules`; and for grid-api `dist/apps/dashboard/`.
+   */
   dir: string;
+  /** `dist/apps/<app>` inside `dir`. */
+  appDir: string;
   /** The installed production tree (the cache entry `dir/node_modules` links to). */
   nodeModules: string;
   /** Bytes on disk (allocated blocks) of the bundle plus its node_modules. */
@@ -76,23 +81,32 @@ export function installProductionTree(bundleDir: string): string {
 }
 
 /** The runtime directory of `app`, from `dist/apps/<app>` (build it first: `nx run <app>:build`). */
-export function assembleRuntime(app: string, extra: { dashboardFrom?: string } = {}): RuntimeDir {
+export function assembleRuntime(app: string): RuntimeDir {
   const bundleDir = path.join(REPO_ROOT, 'dist', 'apps', app);
   if (!fs.existsSync(path.join(bundleDir, 'package-lock.json')))
     throw new Error(`${bundleDir} has no build; run: npx nx run ${app}:build`);
   const nodeModules = installProductionTree(bundleDir);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `gridwerk-runtime-${app}-`));
+  const appDir = path.join(dir, 'dist', 'apps', app);
+  fs.mkdirSync(appDir, { recursive: true });
   for (const entry of fs.readdirSync(bundleDir)) {
     // source maps stay in the image too (stack traces name the TypeScript lines); meta.json does not
     if (entry === 'meta.json') continue;
-    fs.cpSync(path.join(bundleDir, entry), path.join(dir, entry), { recursive: true });
+    const into = entry === 'package.json' || entry === 'package-lock.json' ? dir : appDir;
+    fs.cpSync(path.join(bundleDir, entry), path.join(into, entry), { recursive: true });
   }
   fs.symlinkSync(nodeModules, path.join(dir, 'node_modules'), 'dir');
-  if (extra.dashboardFrom !== undefined)
-    fs.cpSync(extra.dashboardFrom, path.join(dir, 'dashboard'), { recursive: true });
+  if (app === 'grid-api') {
+    // grid-api serves the dashboard's build (DASHBOARD_DIR, default dist/apps/dashboard)
+    const dashboard = path.join(REPO_ROOT, 'dist', 'apps', 'dashboard');
+    if (!fs.existsSync(path.join(dashboard, 'index.html')))
+      throw new Error(`${dashboard} has no build; run: npx nx run dashboard:build`);
+    fs.cpSync(dashboard, path.join(dir, 'dist', 'apps', 'dashboard'), { recursive: true });
+  }
   return {
     app,
     dir,
+    appDir,
     nodeModules,
     bytes: diskBytes(dir) + diskBytes(nodeModules),
     remove: () => fs.rmSync(dir, { recursive: true, force: true }),

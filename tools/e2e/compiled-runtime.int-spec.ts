@@ -70,10 +70,7 @@ function runNode(
 
 beforeAll(async () => {
   db = await createTestDatabase('runtime');
-  for (const app of SERVICES) {
-    const dashboard = path.join(REPO_ROOT, 'dist', 'apps', 'dashboard');
-    runtimes.set(app, assembleRuntime(app, app === 'grid-api' ? { dashboardFrom: dashboard } : {}));
-  }
+  for (const app of SERVICES) runtimes.set(app, assembleRuntime(app));
 });
 
 afterAll(async () => {
@@ -90,20 +87,23 @@ describe('the runtime directory of each app', () => {
       expect(installed.has(tool)).toBe(false);
     expect(devOnlyPackages().filter((d) => installed.has(d))).toEqual([]);
     // no TypeScript source in the bundle directory, and the bundles load nothing from the workspace
-    const files = fs.readdirSync(r.dir);
+    const files = fs.readdirSync(r.appDir);
     expect(files).toContain('main.js');
     expect(files.filter((f) => f.endsWith('.ts'))).toEqual([]);
-    const main = fs.readFileSync(path.join(r.dir, 'main.js'), 'utf8');
+    const main = fs.readFileSync(path.join(r.appDir, 'main.js'), 'utf8');
     expect(main).not.toMatch(/require\("(ts-node|typescript|tsconfig-paths)/);
     expect(main).not.toContain(REPO_ROOT);
     expect(r.bytes).toBeLessThan(250 * 1024 * 1024);
+    // `node .` (the image's CMD) starts the service
+    const pkg = JSON.parse(fs.readFileSync(path.join(r.dir, 'package.json'), 'utf8')) as { main?: string };
+    expect(pkg.main).toBe(`dist/apps/${app}/main.js`);
   });
 
   it('forecast carries the TF.js WASM binaries beside its bundle and no TF.js package', () => {
     const r = runtime('forecast');
     expect(
       fs
-        .readdirSync(r.dir)
+        .readdirSync(r.appDir)
         .filter((f) => f.endsWith('.wasm'))
         .sort(),
     ).toEqual([
@@ -129,7 +129,6 @@ describe.each(SERVICES)('%s service from its runtime directory', (app) => {
         INGEST_CONSUMER_GROUP: `runtime-${Date.now()}`,
         INGEST_CONSUMER_THREADS: '1',
         OIDC_ISSUER_URL: 'http://127.0.0.1:8080/realms/gridwerk',
-        DASHBOARD_DIR: path.join(runtime(app).dir, 'dashboard'),
       },
       [],
       runtime(app).dir,
@@ -143,7 +142,7 @@ describe.each(SERVICES)('%s service from its runtime directory', (app) => {
         info: { kafka: { status: 'up' }, database: { status: 'up' } },
       });
       if (app === 'grid-api') {
-        // the dashboard's build, served by the compiled grid-api from DASHBOARD_DIR
+        // the dashboard's build, served by the compiled grid-api from DASHBOARD_DIR (its default)
         const index = await fetch(`http://127.0.0.1:${port}/`);
         expect(index.status).toBe(200);
         expect(await index.text()).toMatch(/<div id="root">/);
@@ -165,7 +164,7 @@ describe.each(SERVICES)('%s service from its runtime directory', (app) => {
 describe('the CLIs from their runtime directories', () => {
   it('forecast: --help, and a backtest on the WASM backend', async () => {
     const dir = runtime('forecast').dir;
-    const help = await runNode(dir, ['cli.js', '--help']);
+    const help = await runNode(dir, ['dist/apps/forecast/cli.js', '--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/backtest/);
     expect(help.stdout).toMatch(/train/);
@@ -183,7 +182,7 @@ describe('the CLIs from their runtime directories', () => {
     fs.writeFileSync(csv, rows.join('\n'));
     try {
       const r = await runNode(dir, [
-        'cli.js',
+        'dist/apps/forecast/cli.js',
         'backtest',
         '--csv',
         csv,
@@ -210,16 +209,25 @@ describe('the CLIs from their runtime directories', () => {
   });
 
   it('forecast: migrate applies its migrations to a real database', async () => {
-    const r = await runNode(runtime('forecast').dir, ['cli.js', 'migrate'], { DATABASE_URL: db.url });
+    const r = await runNode(runtime('forecast').dir, ['dist/apps/forecast/cli.js', 'migrate'], {
+      DATABASE_URL: db.url,
+    });
     expect(r.code).toBe(0);
   });
 
   it('simulator: --help, and the generated topology', async () => {
     const dir = runtime('simulator').dir;
-    const help = await runNode(dir, ['cli.js', '--help']);
+    const help = await runNode(dir, ['dist/apps/simulator/cli.js', '--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/--meters/);
-    const r = await runNode(dir, ['cli.js', '--print-topology', '--meters', '4', '--seed', '7']);
+    const r = await runNode(dir, [
+      'dist/apps/simulator/cli.js',
+      '--print-topology',
+      '--meters',
+      '4',
+      '--seed',
+      '7',
+    ]);
     expect(r.code).toBe(0);
     const topology = JSON.parse(r.stdout) as { seed: number; meteringPoints: unknown[] };
     expect(topology.seed).toBe(7);
@@ -228,12 +236,12 @@ describe('the CLIs from their runtime directories', () => {
 
   it('ingest: the migration entry applies its migrations, and refuses a wrong service with exit 2', async () => {
     const dir = runtime('ingest').dir;
-    const ok = await runNode(dir, ['migrate.js', 'ingest'], { DATABASE_URL: db.url });
+    const ok = await runNode(dir, ['dist/apps/ingest/migrate.js', 'ingest'], { DATABASE_URL: db.url });
     expect(ok.code).toBe(0);
-    const again = await runNode(dir, ['migrate.js', 'ingest'], { DATABASE_URL: db.url });
+    const again = await runNode(dir, ['dist/apps/ingest/migrate.js', 'ingest'], { DATABASE_URL: db.url });
     expect(again.code).toBe(0);
     expect(again.stderr).toMatch(/schema up to date/);
-    const bad = await runNode(dir, ['migrate.js', 'nonsense'], { DATABASE_URL: db.url });
+    const bad = await runNode(dir, ['dist/apps/ingest/migrate.js', 'nonsense'], { DATABASE_URL: db.url });
     expect(bad.code).toBe(2);
   });
 });

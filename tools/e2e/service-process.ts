@@ -62,7 +62,7 @@ export class ServiceProcess {
               stdio: ['ignore', 'pipe', 'pipe'],
             },
           )
-        : spawn(process.execPath, [...this.nodeArgs, 'main.js'], {
+        : spawn(process.execPath, [...this.nodeArgs, `dist/apps/${this.app}/main.js`], {
             cwd: this.runtimeDir,
             env: { ...inherited, ...this.env, HTTP_PORT: String(this.port), NODE_ENV: 'production' },
             stdio: ['ignore', 'pipe', 'pipe'],

@@ -6,6 +6,7 @@
  * `kubectl kustomize` and the rendered objects go through the same checks (kubectl is required).
  */
 import { spawnSync } from 'node:child_process';
+import { compiledEntries } from './compiled-entries';
 import fs from 'node:fs';
 import path from 'node:path';
 import { TOPIC_SPECS, Topics } from '@gridwerk/contracts';
@@ -56,7 +57,9 @@ const SPREADS = {
   rateLimitConfigSpec,
   controlRoomConfigSpec,
 };
-const FORECAST_CLI = 'apps/forecast/src/cli.ts';
+const FORECAST_CLI = 'dist/apps/forecast/cli.js';
+/** Compiled entry points (dist/apps/<app>/<name>.js) and the sources they are built from. */
+const ENTRIES = compiledEntries();
 
 function appConfigFiles(app: string): string[] {
   const dir = path.join(REPO_ROOT, 'apps', app, 'src', 'config');
@@ -70,9 +73,10 @@ function appConfigFiles(app: string): string[] {
 
 /** The variables an entry point (the container's first arg) reads. */
 function envSourceOf(args: readonly string[]): EnvSource | undefined {
-  const entry = args[0] ?? '';
-  if (!fs.existsSync(path.join(REPO_ROOT, entry))) return undefined;
-  const service = /^apps\/([a-z-]+)\/src\/main\.ts$/.exec(entry)?.[1];
+  const compiled = ENTRIES.get(args[0] ?? '');
+  if (compiled === undefined || !fs.existsSync(path.join(REPO_ROOT, compiled.source))) return undefined;
+  const entry = compiled.bundle;
+  const service = /^dist\/apps\/([a-z-]+)\/main\.js$/.exec(entry)?.[1];
   if (service !== undefined) {
     const vars = mergeVars(
       varsOfSpec(platformConfigSpec(8080)),
@@ -87,7 +91,7 @@ function envSourceOf(args: readonly string[]): EnvSource | undefined {
       label: 'the forecast CLI (apps/forecast/src/commands/cli.config.ts)',
     };
   }
-  if (entry === 'tools/k8s/migrate.ts')
+  if (entry === 'dist/apps/ingest/migrate.js')
     return { vars: mergeVars(varsOfSpec(migrateConfigSpec)), label: 'tools/k8s/migrate.ts' };
   return undefined;
 }
@@ -177,20 +181,36 @@ describe('k8s manifests (raw files)', () => {
           uid,
         ]);
     }
-    expect(dockerfile).toMatch(/^FROM node:20-bookworm-slim|^ARG NODE_IMAGE=node:20-bookworm-slim$/m);
-    expect(dockerfile).toContain('"ts-node/register/transpile-only", "--require", "tsconfig-paths/register"');
-    for (const dir of ['apps', 'libs', 'tools/k8s'])
-      expect(dockerfile).toMatch(new RegExp(`^COPY ${dir} `, 'm'));
+    // every base image pinned by digest; the runtime stage runs plain node under tini, copies only
+    // the app's build and its production dependencies, and has no TypeScript tooling
+    expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:20-bookworm-slim@sha256:[0-9a-f]{64}$/m);
+    for (const from of dockerfile.matchAll(/^FROM (\S+)/gm)) expect(from[1]).toBe('${NODE_IMAGE}');
+    const runtime = dockerfile.slice(dockerfile.indexOf('AS runtime'));
+    expect(runtime).toContain('ENTRYPOINT ["/usr/bin/tini", "--", "node"]');
+    expect(runtime).not.toMatch(/ts-node|tsconfig|typescript/);
+    expect([...runtime.matchAll(/^COPY (.*)$/gm)].map((m) => m[1])).toEqual([
+      '--from=deps /app/node_modules ./node_modules',
+      '--from=build /out/ ./',
+    ]);
+    expect(dockerfile).toMatch(/npm ci --omit=dev/);
   });
 
-  it('starts every container at an entry point that exists in the repository', () => {
+  it("starts every container at a compiled entry point of its app's build, in that app's image", () => {
+    let containers = 0;
     for (const m of objects) {
       for (const c of podTemplateOf(m)?.containers ?? []) {
         const entry = String(list(c['args'])[0]);
-        expect([m.file, entry, fs.existsSync(path.join(REPO_ROOT, entry))]).toEqual([m.file, entry, true]);
-        expect([m.file, c['image']]).toEqual([m.file, 'gridwerk']);
+        const compiled = ENTRIES.get(entry);
+        expect([m.file, entry, compiled !== undefined]).toEqual([m.file, entry, true]);
+        expect([m.file, fs.existsSync(path.join(REPO_ROOT, compiled?.source ?? ''))]).toEqual([m.file, true]);
+        expect([m.file, c['image']]).toEqual([m.file, `gridwerk-${compiled?.app ?? '?'}`]);
+        containers++;
       }
     }
+    expect(containers).toBeGreaterThanOrEqual(10);
+    // the services added since (control room, settlement) follow the same build
+    for (const app of ['ingest', 'forecast', 'simulator', 'settlement', 'grid-api'])
+      expect([...ENTRIES.keys()]).toContain(`dist/apps/${app}/main.js`);
   });
 
   it('schedules the forecast CronJobs with Forbid, Europe/Berlin and real forecast subcommands', () => {
@@ -325,7 +345,8 @@ describe('k8s manifests (raw files)', () => {
     for (const j of jobs) expect(j.file.startsWith('k8s/migrations/')).toBe(true);
     const args = (name: string) =>
       list(podTemplateOf(jobs.find((m) => nameOf(m) === name) as Manifest)?.containers[0]?.['args']);
-    expect(args('ingest-migrate')).toEqual(['tools/k8s/migrate.ts', 'ingest']);
+    expect(args('ingest-migrate')).toEqual(['dist/apps/ingest/migrate.js', 'ingest']);
+    expect(ENTRIES.get('dist/apps/ingest/migrate.js')?.source).toBe('tools/k8s/migrate.ts');
     expect(args('forecast-migrate')).toEqual([FORECAST_CLI, 'migrate']);
     expect(CLI.subcommands.has('migrate')).toBe(true);
   });
@@ -347,9 +368,15 @@ describe('k8s manifests (raw files)', () => {
       const component = kustomizations.find(
         (k) => k.file === path.join(dir, 'environment', 'kustomization.yaml'),
       );
-      const image = list(component?.doc['images'])[0];
-      expect([env, get(image, 'name'), typeof get(image, 'newTag')]).toEqual([env, 'gridwerk', 'string']);
-      expect(get(image, 'newTag')).not.toBe('latest');
+      const images = list(component?.doc['images']);
+      const used = new Set(
+        objects.flatMap((m) => (podTemplateOf(m)?.containers ?? []).map((c) => String(c['image']))),
+      );
+      if (env === 'production') used.delete('gridwerk-simulator'); // dev only
+      expect(images.map((i) => get(i, 'name')).sort()).toEqual([...used].sort());
+      const tags = new Set(images.map((i) => get(i, 'newTag')));
+      expect([env, tags.size, typeof [...tags][0]]).toEqual([env, 1, 'string']);
+      expect(tags.has('latest')).toBe(false);
       for (const k of [
         path.join(dir, 'kustomization.yaml'),
         path.join(dir, 'migrations', 'kustomization.yaml'),
