@@ -1,0 +1,162 @@
+/**
+ * `npm run bench:runtime`: prints ONE JSON object. For each service, the time from the process start to
+ * the first 200 from /health and the resident memory after it has idled, both for the compiled runtime
+ * (dist/apps/<app>/main.js on plain node, from a runtime directory as the image holds it) and for the
+ * TypeScript sources through ts-node (how the services ran before); and each runtime directory's size on
+ * disk. Services run one at a time against the local broker and a throw-away database.
+ *
+ * Targets: start to healthy < 2 s for every compiled service, runtime directory < 250 MB.
+ */
+import { parseArgs } from 'node:util';
+import { createTestDatabase } from '@gridwerk/shared/data-access-database';
+import { assembleRuntime, type RuntimeDir } from '../../build/runtime-dir';
+import { loadInfraConfig } from '../../infra/infra-config';
+import { ServiceProcess } from '../../e2e/service-process';
+
+const SERVICES = ['ingest', 'forecast', 'simulator', 'settlement', 'grid-api'] as const;
+type Service = (typeof SERVICES)[number];
+
+const HELP = `Usage: npm run bench:runtime -- [--services a,b] [--runs N] [--idle-ms N] [--no-ts-node]
+
+  --services LIST  services to measure (default ${SERVICES.join(',')})
+  --runs N         starts per service and mode; the median is reported (default 3)
+  --idle-ms N      idle time after healthy before RSS is read (default 5000)
+  --no-ts-node     measure the compiled runtime only
+
+Build first (npx nx run-many -t build -p ${SERVICES.join(' ')}); needs the local broker and PostgreSQL
+(npm run infra:up; KAFKA_PORT, TEST_DATABASE_URL). Prints one JSON object. Exit 0 ok (targets met or not:
+see "targetsMet"), 2 bad flags, 1 failure.`;
+
+class UsageError extends Error {}
+
+const TARGET_START_MS = 2_000;
+const TARGET_RUNTIME_BYTES = 250 * 1024 * 1024;
+
+interface Sample {
+  startToHealthyMs: number;
+  idleRssMb: number;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? NaN;
+}
+
+async function measure(
+  app: Service,
+  port: number,
+  env: Record<string, string>,
+  idleMs: number,
+  runtime?: RuntimeDir,
+): Promise<Sample> {
+  const svc = new ServiceProcess(app, port, env, [], runtime?.dir);
+  try {
+    await svc.start(120_000);
+    await new Promise((r) => setTimeout(r, idleMs));
+    const rss = svc.rssBytes() ?? NaN;
+    return {
+      startToHealthyMs: (svc.healthyAt ?? NaN) - (svc.startedAt ?? NaN),
+      idleRssMb: Math.round((rss / 1024 / 1024) * 10) / 10,
+    };
+  } finally {
+    await svc.stop();
+  }
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      services: { type: 'string', default: SERVICES.join(',') },
+      runs: { type: 'string', default: '3' },
+      'idle-ms': { type: 'string', default: '5000' },
+      'no-ts-node': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${HELP}\n`);
+    return 0;
+  }
+  const services = values.services.split(',').map((s) => s.trim());
+  for (const s of services)
+    if (!(SERVICES as readonly string[]).includes(s))
+      throw new UsageError(`--services: unknown service "${s}" (one of ${SERVICES.join(', ')})`);
+  const runs = Number(values.runs);
+  if (!Number.isInteger(runs) || runs < 1 || runs > 20)
+    throw new UsageError(`--runs must be an integer in 1..20, got "${values.runs}"`);
+  const idleMs = Number(values['idle-ms']);
+  if (!Number.isInteger(idleMs) || idleMs < 0)
+    throw new UsageError(`--idle-ms must be an integer ≥ 0, got "${values['idle-ms']}"`);
+
+  const infra = loadInfraConfig();
+  const db = await createTestDatabase('bench_runtime');
+  const results: Record<string, unknown> = {};
+  let met = true;
+  try {
+    for (const [i, app] of (services as Service[]).entries()) {
+      const env = {
+        DATABASE_URL: db.url,
+        KAFKA_BROKERS: process.env['KAFKA_BROKERS'] ?? `${infra.host}:${infra.brokerPort}`,
+        LOG_LEVEL: 'warn',
+        SIM_METERS: '5',
+        INGEST_CONSUMER_GROUP: `bench-runtime-${Date.now()}`,
+        OIDC_ISSUER_URL: 'http://127.0.0.1:8080/realms/gridwerk',
+      };
+      const port = 4500 + i + (infra.brokerPort % 100) * 10;
+      const runtime = assembleRuntime(app);
+      try {
+        const compiled: Sample[] = [];
+        const tsNode: Sample[] = [];
+        for (let r = 0; r < runs; r++) {
+          compiled.push(await measure(app, port, env, idleMs, runtime));
+          if (!values['no-ts-node']) tsNode.push(await measure(app, port, env, idleMs));
+        }
+        const summary = (xs: Sample[]) =>
+          xs.length === 0
+            ? null
+            : {
+                startToHealthyMs: median(xs.map((x) => x.startToHealthyMs)),
+                idleRssMb: median(xs.map((x) => x.idleRssMb)),
+                runs: xs,
+              };
+        const c = summary(compiled);
+        const runtimeMb = Math.round((runtime.bytes / 1024 / 1024) * 10) / 10;
+        if ((c?.startToHealthyMs ?? Infinity) >= TARGET_START_MS || runtime.bytes >= TARGET_RUNTIME_BYTES)
+          met = false;
+        results[app] = { compiled: c, tsNode: summary(tsNode), runtimeDirMb: runtimeMb };
+      } finally {
+        runtime.remove();
+      }
+    }
+  } finally {
+    await db.drop();
+  }
+  process.stdout.write(
+    `${JSON.stringify({
+      bench: 'runtime',
+      node: process.version,
+      cpus: (await import('node:os')).cpus().length,
+      loadAverage1m: (await import('node:os')).loadavg()[0],
+      runs,
+      idleMs,
+      targets: { startToHealthyMs: TARGET_START_MS, runtimeDirMb: TARGET_RUNTIME_BYTES / 1024 / 1024 },
+      targetsMet: met,
+      services: results,
+    })}\n`,
+  );
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    if (err instanceof UsageError) {
+      process.stderr.write(`error: ${err.message}\n`);
+      process.exit(2);
+    }
+    process.stderr.write(
+      `bench:runtime failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
+    process.exit(1);
+  },
+);
