@@ -1,4 +1,4 @@
-import { parseFaults } from './cli';
+import { HELP, parseFaults, parseStart, SIMULATOR_FLAGS } from './cli';
 import { runSimulatorCli as cli } from './testing/run-cli';
 
 describe('simulator CLI', () => {
@@ -24,7 +24,39 @@ describe('simulator CLI', () => {
   it('exits 2 with a message naming the bad flag', () => {
     const r = cli(['--meters', 'many']);
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/--meters must be an integer >= 1, got "many"/);
+    expect(r.stderr).toBe(
+      'error: --meters must be an integer from 1 to 1000000, got "many" (--help for usage)\n',
+    );
+  });
+
+  it.each([
+    [
+      ['--start', '2025-01-01T00:07:00Z'],
+      '--start must be on a quarter hour (the reading interval), got "2025-01-01T00:07:00Z"',
+    ],
+    [['--start', 'yesterday'], '--start must be an ISO-8601 instant with Z or an offset, got "yesterday"'],
+    [['--profiles-dir', '/nonexistent/bdew'], '--profiles-dir: "/nonexistent/bdew" is not a directory'],
+    [['--days', '0'], '--days must be an integer from 1 to 36500, got "0"'],
+    [
+      ['--rate', 'fast', '--mode', 'accelerated'],
+      '--rate must be a number above 0 and at most 1000000, got "fast"',
+    ],
+    [['--mode', 'live'], '--mode must be one of realtime, accelerated, backfill, got "live"'],
+    [['--metres', '5'], 'unknown flag --metres'],
+  ])('refuses %j with exit 2 and one line naming the flag, before any work', (args, message) => {
+    const r = cli([...args, '--print-topology']);
+    expect([r.status, r.stderr]).toEqual([2, `error: ${message} (--help for usage)\n`]);
+    expect(r.stdout).toBe('');
+  });
+
+  it('takes --start with an offset, as its help says, and normalises it to UTC', () => {
+    expect(parseStart('2025-01-01T01:00:00+01:00', 'backfill', 15)).toBe('2025-01-01T00:00:00.000Z');
+    expect(parseStart('2025-01-01T00:07:00Z', 'backfill', 1)).toBe('2025-01-01T00:07:00.000Z');
+    expect(HELP).toMatch(/--start ISO\s+first interval: an ISO-8601 instant with Z or an offset/);
+  });
+
+  it('lists every flag it accepts in its help', () => {
+    for (const flag of Object.keys(SIMULATOR_FLAGS)) expect(HELP).toContain(`--${flag}`);
   });
 
   it('prints the topology as JSON without touching Kafka', () => {

@@ -1,8 +1,20 @@
 import 'reflect-metadata';
-import { parseArgs } from 'node:util';
 import { createKafkaClient, kafkaClientConfig } from '@gridwerk/shared/data-access-kafka';
 import { Topics } from '@gridwerk/contracts';
-import { ConfigError } from '@gridwerk/shared/util-config';
+import {
+  choiceFlag,
+  ConfigError,
+  directoryFlag,
+  EXIT_FAILURE,
+  EXIT_OK,
+  EXIT_USAGE,
+  type FlagTable,
+  helpText,
+  integerFlag,
+  numberFlag,
+  parseCommandLine,
+  UsageError,
+} from '@gridwerk/shared/util-config';
 import { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { postgresDataSourceOptions } from '@gridwerk/shared/data-access-database';
@@ -27,35 +39,54 @@ import {
 } from '@gridwerk/simulator/feature';
 import { loadSimulatorEnv } from './config/simulator.config';
 
-const HELP = `gridwerk simulator: a virtual Leipzig distribution grid streaming meter readings and battery
+/** Flags of the simulator CLI; --help is generated from this table. */
+export const SIMULATOR_FLAGS = {
+  seed: { kind: 'value', arg: 'N|TEXT', help: 'seed of topology, load noise and weather (default 1)' },
+  meters: { kind: 'value', arg: 'N', help: 'number of metering points, 1 to 1,000,000 (default 1000)' },
+  start: {
+    kind: 'value',
+    arg: 'ISO',
+    help: 'first interval: an ISO-8601 instant with Z or an offset (2025-01-01T00:00:00+01:00), on a\nquarter hour (a minute with --resolution 1); default today 00:00 UTC, or now in realtime mode',
+  },
+  days: { kind: 'value', arg: 'N', help: 'simulated Europe/Berlin days (default 1)' },
+  mode: { kind: 'value', arg: 'MODE', help: 'realtime | accelerated | backfill (default backfill)' },
+  rate: { kind: 'value', arg: 'N', help: 'accelerated: simulated minutes per second (default 60)' },
+  resolution: { kind: 'value', arg: '15|1', help: 'reading interval in minutes (default 15)' },
+  'profiles-dir': {
+    kind: 'value',
+    arg: 'DIR',
+    help: 'BDEW profiles (h25.csv, ...); default $BDEW_PROFILES_DIR, else the built-in approximation',
+  },
+  faults: {
+    kind: 'value',
+    arg: 'SPEC',
+    help: 'fault injection, e.g. late=0.01,duplicate=0.01,outOfOrder=0.005,malformed=0.002',
+  },
+  'undersized-stations': {
+    kind: 'value',
+    arg: 'N',
+    help: 'rate the first N secondary substations one transformer size below their winter\nevening peak, so that their loading alarms fire (default 0; the demo uses 1)',
+  },
+  'print-topology': { kind: 'boolean', help: 'print the generated topology as JSON and exit' },
+  'write-topology': {
+    kind: 'boolean',
+    help: 'write the topology (substations, feeders, secondary substations, meter points,\nbatteries, communities) into the database at DATABASE_URL before streaming',
+  },
+  'topology-only': { kind: 'boolean', help: 'with --write-topology: write it and exit (no Kafka needed)' },
+  json: { kind: 'boolean', help: 'print the run summary as one JSON object on stdout' },
+  'no-progress': { kind: 'boolean', help: 'no progress line on stderr' },
+  help: { kind: 'boolean', short: 'h', help: 'this help' },
+} as const satisfies FlagTable;
+
+export const HELP = helpText({
+  usage: `gridwerk simulator: a virtual Leipzig distribution grid streaming meter readings and battery
 telemetry as CloudEvents into Kafka (grid.meter.readings.v1, grid.battery.telemetry.v1).
 
-Usage: npm run simulator -- [options]
-
-  --seed N|TEXT        seed of topology, load noise and weather (default 1)
-  --meters N           number of metering points (default 1000)
-  --start ISO          first interval, a UTC quarter hour (default: today 00:00 UTC, or now in realtime mode)
-  --days N             simulated Europe/Berlin days (default 1)
-  --mode MODE          realtime | accelerated | backfill (default backfill)
-  --rate N             accelerated: simulated minutes per second (default 60)
-  --resolution 15|1    reading interval in minutes (default 15)
-  --profiles-dir DIR   BDEW profiles (h25.csv, ...); default $BDEW_PROFILES_DIR, else the built-in approximation
-  --faults SPEC        fault injection, e.g. late=0.01,duplicate=0.01,outOfOrder=0.005,malformed=0.002
-  --undersized-stations N
-                       rate the first N secondary substations one transformer size below their winter
-                       evening peak, so that their loading alarms fire (default 0; the demo uses 1)
-  --print-topology     print the generated topology as JSON and exit
-  --write-topology     write the topology (substations, feeders, secondary substations, meter points,
-                       batteries, communities) into the database at DATABASE_URL before streaming
-  --topology-only      with --write-topology: write it and exit (no Kafka needed)
-  --json               print the run summary as one JSON object on stdout
-  --no-progress        no progress line on stderr
-  -h, --help           this help
-
-Environment: KAFKA_BROKERS (127.0.0.1:9092), KAFKA_SSL, KAFKA_SASL_*, BDEW_PROFILES_DIR, DATABASE_URL.
-Exit codes: 0 done, 2 bad flags or config, 1 failure (e.g. broker unreachable).`;
-
-class UsageError extends Error {}
+Usage: npm run simulator -- [options]`,
+  flags: SIMULATOR_FLAGS,
+  footer: `Environment: KAFKA_BROKERS (127.0.0.1:9092), KAFKA_SSL, KAFKA_SASL_*, BDEW_PROFILES_DIR, DATABASE_URL.
+Exit codes: 0 done, 2 bad flags or config (the message names the flag), 1 failure (e.g. broker unreachable).`,
+});
 
 /** Writes the topology tables (creating them through their migration if needed); idempotent. */
 async function writeTopology(databaseUrl: string, topology: GridTopology): Promise<TopologyCounts> {
@@ -80,14 +111,6 @@ async function writeTopology(databaseUrl: string, topology: GridTopology): Promi
   }
 }
 
-function int(name: string, raw: string | undefined, def: number, min: number): number {
-  if (raw === undefined) return def;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min)
-    throw new UsageError(`--${name} must be an integer >= ${min}, got "${raw}"`);
-  return n;
-}
-
 export function parseFaults(spec: string | undefined): Partial<FaultRates> | undefined {
   if (!spec) return undefined;
   const out: Partial<FaultRates> = {};
@@ -106,6 +129,21 @@ export function parseFaults(spec: string | undefined): Partial<FaultRates> | und
   return out;
 }
 
+/** --start: an instant (Z or offset) on the reading interval; refused, naming the flag, otherwise. */
+export function parseStart(raw: string | undefined, mode: SimulationMode, resolutionMinutes: number): string {
+  const start = raw ?? defaultStart(mode);
+  const ms = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(start)
+    ? Date.parse(start)
+    : NaN;
+  if (Number.isNaN(ms))
+    throw new UsageError(`--start must be an ISO-8601 instant with Z or an offset, got "${start}"`);
+  if (ms % (resolutionMinutes * 60_000) !== 0)
+    throw new UsageError(
+      `--start must be on a ${resolutionMinutes === 15 ? 'quarter hour' : 'minute'} (the reading interval), got "${start}"`,
+    );
+  return new Date(ms).toISOString();
+}
+
 function defaultStart(mode: SimulationMode): string {
   const now = new Date();
   if (mode === 'realtime') {
@@ -117,51 +155,35 @@ function defaultStart(mode: SimulationMode): string {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      seed: { type: 'string' },
-      meters: { type: 'string' },
-      start: { type: 'string' },
-      days: { type: 'string' },
-      mode: { type: 'string' },
-      rate: { type: 'string' },
-      resolution: { type: 'string' },
-      'profiles-dir': { type: 'string' },
-      faults: { type: 'string' },
-      'print-topology': { type: 'boolean' },
-      'write-topology': { type: 'boolean' },
-      'topology-only': { type: 'boolean' },
-      json: { type: 'boolean' },
-      'no-progress': { type: 'boolean' },
-      'undersized-stations': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
-  });
+  const { flags: values } = parseCommandLine(argv, SIMULATOR_FLAGS);
   if (values.help) {
     process.stdout.write(`${HELP}\n`);
-    return 0;
+    return EXIT_OK;
   }
-  const mode = (values.mode ?? 'backfill') as SimulationMode;
-  if (!['realtime', 'accelerated', 'backfill'].includes(mode))
-    throw new UsageError(`--mode must be realtime, accelerated or backfill, got "${mode}"`);
+  const mode = choiceFlag('mode', values.mode, ['realtime', 'accelerated', 'backfill'] as const, 'backfill');
   const seedRaw = values.seed ?? '1';
   const seed = /^\d+$/.test(seedRaw) ? Number(seedRaw) : seedRaw;
-  const meters = int('meters', values.meters, 1000, 1);
-  const days = int('days', values.days, 1, 1);
-  const resolution = int('resolution', values.resolution, 15, 1);
-  if (resolution !== 15 && resolution !== 1) throw new UsageError('--resolution must be 15 or 1');
-  const rate = Number(values.rate ?? 60);
-  if (!(rate > 0)) throw new UsageError(`--rate must be a positive number, got "${values.rate}"`);
-  const start = values.start ?? defaultStart(mode);
-  if (Number.isNaN(Date.parse(start)))
-    throw new UsageError(`--start must be an ISO-8601 instant, got "${start}"`);
+  const meters = integerFlag('meters', values.meters, { min: 1, max: 1_000_000, fallback: 1000 });
+  const days = integerFlag('days', values.days, { min: 1, max: 36_500, fallback: 1 });
+  const resolution = integerFlag('resolution', values.resolution, { min: 1, max: 15, fallback: 15 });
+  if (resolution !== 15 && resolution !== 1)
+    throw new UsageError(`--resolution must be 15 or 1, got "${values.resolution}"`);
+  const rate = numberFlag('rate', values.rate, { above: 0, max: 1_000_000, fallback: 60 });
+  const start = parseStart(values.start, mode, resolution);
   const faults = parseFaults(values.faults);
+  const profilesDir = directoryFlag('profiles-dir', values['profiles-dir']);
   const env = loadSimulatorEnv();
-  const profiles = resolveProfiles(values['profiles-dir'] ?? env.profilesDir);
-
-  const undersizedStations = int('undersized-stations', values['undersized-stations'], 0, 0);
+  let profiles;
+  try {
+    profiles = resolveProfiles(profilesDir ?? env.profilesDir);
+  } catch (e) {
+    const flag = profilesDir === undefined ? 'BDEW_PROFILES_DIR' : '--profiles-dir';
+    throw new UsageError(`${flag}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const undersizedStations = integerFlag('undersized-stations', values['undersized-stations'], {
+    min: 0,
+    fallback: 0,
+  });
   const sim = createGridSimulation({
     seed,
     meters,
@@ -227,18 +249,14 @@ if (require.main === module) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (err: unknown) => {
-      if (
-        err instanceof UsageError ||
-        err instanceof ConfigError ||
-        (err instanceof TypeError && /Unknown option|argument/.test(err.message))
-      ) {
-        process.stderr.write(`${err.message}\n\nRun with --help for usage.\n`);
-        process.exit(2);
+      if (err instanceof UsageError || err instanceof ConfigError) {
+        process.stderr.write(`error: ${err.message} (--help for usage)\n`);
+        process.exit(EXIT_USAGE);
       }
       process.stderr.write(
         `simulator failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
       );
-      process.exit(1);
+      process.exit(EXIT_FAILURE);
     },
   );
 }

@@ -4,7 +4,14 @@ import type { MicroserviceOptions } from '@nestjs/microservices';
 import { ConfigError } from '@gridwerk/shared/util-config';
 import { createLogger, JsonLogger, LogLevel, NestJsonLogger } from '@gridwerk/shared/util-logging';
 
-export interface ServiceDefinition<C extends { httpPort: number; logLevel: LogLevel }> {
+/** What runService needs of an app's config (serviceConfigSpec); httpHost defaults to every interface. */
+export interface ServiceBaseConfig {
+  httpPort: number;
+  httpHost?: string;
+  logLevel: LogLevel;
+}
+
+export interface ServiceDefinition<C extends ServiceBaseConfig> {
   service: string;
   loadConfig: () => C;
   module: (config: C) => DynamicModule;
@@ -27,7 +34,7 @@ export async function createServiceApp(module: DynamicModule, logger: JsonLogger
 }
 
 /** The whole main.ts of a service: validated config, logger, app, optional transport, listen. */
-export async function runService<C extends { httpPort: number; logLevel: LogLevel }>(
+export async function runService<C extends ServiceBaseConfig>(
   def: ServiceDefinition<C>,
 ): Promise<INestApplication> {
   let config: C;
@@ -48,8 +55,9 @@ export async function runService<C extends { httpPort: number; logLevel: LogLeve
       app.connectMicroservice(def.microservice(config), { inheritAppConfig: true });
       await app.startAllMicroservices();
     }
-    await app.listen(config.httpPort, '0.0.0.0');
-    logger.info(`${def.service} started`, { httpPort: config.httpPort });
+    const host = config.httpHost ?? '0.0.0.0';
+    await app.listen(config.httpPort, host);
+    logger.info(`${def.service} started`, { httpHost: host, httpPort: config.httpPort });
     return app;
   } catch (err) {
     logger.fatal(`${def.service} failed to start`, {

@@ -1,2 +1,17 @@
 export { cfg, ConfigError, describeConfig, loadConfig, serviceConfigSpec } from './service.config';
 export type { ConfigOf, ConfigSpec, Env, FieldSpec } from './service.config';
+export {
+  choiceFlag,
+  directoryFlag,
+  EXIT_FAILURE,
+  EXIT_OK,
+  EXIT_PARTIAL,
+  EXIT_USAGE,
+  flagHelp,
+  helpText,
+  integerFlag,
+  numberFlag,
+  parseCommandLine,
+  UsageError,
+} from './cli';
+export type { FlagSpec, FlagTable, FlagValuesOf, ParsedCommandLine } from './cli';

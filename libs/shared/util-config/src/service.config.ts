@@ -199,6 +199,12 @@ export function describeConfig(spec: ConfigSpec): string {
 export function serviceConfigSpec(defaultHttpPort: number) {
   return {
     httpPort: cfg.port('HTTP_PORT', 'port of the HTTP API, /health and /metrics', defaultHttpPort),
+    // every interface by default: in a pod the probes and the Service reach it on the pod IP
+    httpHost: cfg.string(
+      'HTTP_HOST',
+      'address the HTTP server binds to (127.0.0.1: this host only)',
+      '0.0.0.0',
+    ),
     logLevel: cfg.oneOf(
       'LOG_LEVEL',
       'minimum log level',
