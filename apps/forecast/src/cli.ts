@@ -35,7 +35,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     return await command.run(rest, io);
   } catch (e) {
     if (e instanceof UsageError) {
-      io.err(`error: ${e.message}\n\n${command.usage}`);
+      io.err(`error: ${e.message} (npm run forecast -- ${command.name} --help for usage)`);
       return EXIT_USAGE;
     }
     if (e instanceof ConfigError) {
@@ -43,7 +43,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       return EXIT_USAGE;
     }
     if (isForecastError(e) || isForecastJobError(e)) {
-      io.err(`error: ${e.message}`);
+      const advice = command.advise?.(e.code);
+      io.err(`error: ${e.message}${advice === undefined ? '' : `\n${advice}`}`);
       return e.isInputError ? EXIT_USAGE : EXIT_UNEXPECTED;
     }
     io.err(`unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);

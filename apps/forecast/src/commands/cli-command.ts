@@ -1,3 +1,5 @@
+import { EXIT_FAILURE, EXIT_PARTIAL, type FlagTable, parseCommandLine } from '@gridwerk/shared/util-config';
+
 /** Where a command writes: results to `out` (stdout), progress and logs to `err` (stderr). */
 export interface CliIo {
   out: (text: string) => void;
@@ -9,47 +11,23 @@ export interface CliCommand {
   name: string;
   summary: string;
   usage: string;
+  /** Advice for a domain error code, naming this command's flags (e.g. which flag to change). */
+  advise?: (code: string) => string | undefined;
   run: (argv: readonly string[], io: CliIo) => Promise<number>;
 }
 
-export const EXIT_OK = 0;
-export const EXIT_UNEXPECTED = 1;
-export const EXIT_USAGE = 2;
+export { EXIT_OK, EXIT_USAGE, UsageError } from '@gridwerk/shared/util-config';
+/** Unexpected failure. */
+export const EXIT_UNEXPECTED = EXIT_FAILURE;
 /** The job ran, but some series could not be trained or forecast (they are named in the log). */
-export const EXIT_SOME_SERIES_FAILED = 3;
-
-/** Bad flags or arguments; the message names the flag. */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
+export const EXIT_SOME_SERIES_FAILED = EXIT_PARTIAL;
 
 export type FlagValues = Record<string, string | true>;
 
 /**
- * `--name value`, `--name=value` and boolean `--name`. Only flags in `spec` are accepted; value flags
- * must have a value.
+ * Flags through the workspace's one parser (`@gridwerk/shared/util-config`, node:util parseArgs):
+ * only flags of `table`, value flags with a value; a problem is a UsageError naming the flag.
  */
-export function parseFlags(
-  argv: readonly string[],
-  spec: Readonly<Record<string, 'value' | 'boolean'>>,
-): FlagValues {
-  const flags: FlagValues = {};
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] ?? '';
-    if (!arg.startsWith('--')) throw new UsageError(`unexpected argument "${arg}"`);
-    const eq = arg.indexOf('=');
-    const name = arg.slice(2, eq < 0 ? undefined : eq);
-    const kind = spec[name];
-    if (kind === undefined) throw new UsageError(`unknown flag --${name}`);
-    if (kind === 'boolean') {
-      if (eq >= 0) throw new UsageError(`flag --${name} takes no value`);
-      flags[name] = true;
-      continue;
-    }
-    const value = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
-    if (value === undefined || (eq < 0 && value.startsWith('--')) || value === '')
-      throw new UsageError(`flag --${name} needs a value`);
-    flags[name] = value;
-  }
-  return flags;
+export function parseFlags(argv: readonly string[], table: FlagTable): FlagValues {
+  return parseCommandLine(argv, table).flags as FlagValues;
 }

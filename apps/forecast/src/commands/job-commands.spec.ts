@@ -1,3 +1,4 @@
+import { COMMANDS } from './index';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -103,5 +104,59 @@ describe('train and run flags', () => {
       if (saved === undefined) delete process.env['DATABASE_URL'];
       else process.env['DATABASE_URL'] = saved;
     }
+  });
+
+  it('refuses a bad flag value in one line naming the flag, and its help lists every flag it takes', async () => {
+    const err: string[] = [];
+    const out: string[] = [];
+    const io = { out: (t: string) => out.push(t), err: (t: string) => err.push(t) };
+    expect(await main(['train', '--all', '--history-days', 'abc'], io)).toBe(2);
+    expect(err).toEqual([
+      'error: --history-days must be an integer ≥ 1, got "abc" (npm run forecast -- train --help for usage)',
+    ]);
+    expect(await main(['train', '--all', '--test-from', '2025-01-01'], io)).toBe(2);
+    expect(err[1]).toBe('error: unknown flag --test-from (npm run forecast -- train --help for usage)');
+    for (const [name, flags] of [
+      [
+        'train',
+        [
+          'series',
+          'all',
+          'horizon',
+          'csv',
+          'target',
+          'time-col',
+          'until',
+          'history-days',
+          'folds',
+          'seed',
+          'max-epochs',
+          'json',
+          'help',
+        ],
+      ],
+      ['run', ['series', 'all', 'horizon', 'csv', 'target', 'time-col', 'issue-time', 'json', 'help']],
+      ['relay', ['json', 'help']],
+      ['migrate', ['help']],
+    ] as const) {
+      out.length = 0;
+      expect(await main([name, '--help'], io)).toBe(0);
+      const help = out.join('\n');
+      const listed = [...help.matchAll(/^ {2}--([a-z-]+)/gm)].map((m) => m[1]);
+      expect([name, listed]).toEqual([name, [...flags]]);
+      // every flag the help lists is accepted (only --help itself, so nothing runs)
+      for (const f of listed) expect(COMMANDS.get(name)?.usage).toContain(`--${f}`);
+    }
+    expect(out.join('')).not.toContain('--test-from');
+  });
+
+  it("advises train's own flags when a series has too little history, and says how much it needs", () => {
+    const train = COMMANDS.get('train');
+    expect(train?.advise?.('BACKTEST.TOO_LITTLE_HISTORY')).toBe(
+      'a series needs about 56 days of history: load more (e.g. simulator --days 60) or lower --folds',
+    );
+    expect(train?.usage).toMatch(/needs about 56 days of history/);
+    expect(train?.advise?.('BACKTEST.TOO_LITTLE_HISTORY')).not.toContain('--test-from');
+    expect(COMMANDS.get('backtest')?.advise?.('BACKTEST.TOO_LITTLE_HISTORY')).toContain('--test-from');
   });
 });

@@ -8,26 +8,32 @@ import {
   isHorizonName,
   parseSeriesId,
 } from '@gridwerk/forecast/data-access';
+import { type FlagTable, integerFlag } from '@gridwerk/shared/util-config';
 import { type FlagValues, UsageError } from './cli-command';
 
 /** Flags shared by `train` and `run`. */
 export const SERIES_FLAGS = {
-  series: 'value',
-  all: 'boolean',
-  horizon: 'value',
-  csv: 'value',
-  target: 'value',
-  'time-col': 'value',
-  json: 'boolean',
-  help: 'boolean',
-} as const;
+  series: {
+    kind: 'value',
+    arg: 'IDS',
+    help: 'comma-separated: feeder:<id>, substation:<id>, grid, custom:<name>',
+  },
+  all: { kind: 'boolean', help: 'every feeder and substation with data in the rollup views, and the grid' },
+  horizon: { kind: 'value', arg: 'H', help: 'day-ahead | intraday (default: day-ahead)' },
+  csv: {
+    kind: 'value',
+    arg: 'FILE',
+    help: 'data of a custom:<name> series (Wh per 15 min), with --target COL [--time-col COL]',
+  },
+  target: { kind: 'value', arg: 'COL', help: 'with --csv: the load column' },
+  'time-col': { kind: 'value', arg: 'COL', help: 'with --csv: the time column (default: the first)' },
+} as const satisfies FlagTable;
 
-export const SERIES_USAGE = `  --series IDS            comma-separated: feeder:<id>, substation:<id>, grid, custom:<name>
-  --all                   every feeder and substation with data in the rollup views, and the grid
-  --horizon H             day-ahead | intraday (default: day-ahead)
-  --csv FILE              data of a custom:<name> series (Wh per 15 min), with --target COL [--time-col COL]
-  --json                  print one JSON summary object on stdout
-  --help                  show this help`;
+/** Last in every job's table (and its help). */
+export const OUTPUT_FLAGS = {
+  json: { kind: 'boolean', help: 'print one JSON summary object on stdout' },
+  help: { kind: 'boolean', help: 'show this help' },
+} as const satisfies FlagTable;
 
 export interface SeriesSelection {
   series: readonly SeriesRef[] | 'all';
@@ -41,12 +47,7 @@ export function stringFlag(value: string | true | undefined): string | undefined
 }
 
 export function intFlag(f: FlagValues, name: string, fallback: number, min: number): number {
-  const v = f[name];
-  if (v === undefined) return fallback;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min)
-    throw new UsageError(`--${name} must be an integer ≥ ${min}, got "${String(v)}"`);
-  return n;
+  return integerFlag(name, stringFlag(f[name]), { min, fallback });
 }
 
 export function instantFlag(f: FlagValues, name: string): number | undefined {

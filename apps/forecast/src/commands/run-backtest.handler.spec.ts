@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { main } from '../cli';
 import { UsageError, parseFlags } from './cli-command';
 import { builtInProfiles } from '@gridwerk/shared/util-load-profiles';
@@ -51,9 +52,11 @@ describe('forecast CLI', () => {
 
   it('parses --slp and refuses unknown profiles', () => {
     expect(
-      parseBacktestCommand(['--csv', 'a', '--target', 'x', '--slp', 'H25', '--profiles-dir', '/p'], 'wasm')
-        ?.slp,
-    ).toEqual({ profile: 'H25', profilesDir: '/p' });
+      parseBacktestCommand(
+        ['--csv', 'a', '--target', 'x', '--slp', 'H25', '--profiles-dir', os.tmpdir()],
+        'wasm',
+      )?.slp,
+    ).toEqual({ profile: 'H25', profilesDir: os.tmpdir() });
     expect(() => parseBacktestCommand(['--csv', 'a', '--target', 'x', '--slp', 'H0'], 'wasm')).toThrow(
       /--slp must be one of H25/,
     );
@@ -81,5 +84,28 @@ describe('forecast CLI', () => {
     expect(await main(['backtest', '--csv', '/nonexistent.csv', '--target', 'x'], io)).toBe(2);
     expect(err.join('\n')).toContain('--csv');
     expect(await main(['--help'], io)).toBe(0);
+  });
+
+  it('checks --profiles-dir before reading the CSV or loading TF.js', async () => {
+    const err: string[] = [];
+    const io = { out: () => undefined, err: (t: string) => err.push(t) };
+    const code = await main(
+      [
+        'backtest',
+        '--csv',
+        '/nonexistent.csv',
+        '--target',
+        'x',
+        '--slp',
+        'H25',
+        '--profiles-dir',
+        '/nonexistent/bdew',
+      ],
+      io,
+    );
+    expect(code).toBe(2);
+    expect(err).toEqual([
+      'error: --profiles-dir: "/nonexistent/bdew" is not a directory (npm run forecast -- backtest --help for usage)',
+    ]);
   });
 });

@@ -17,6 +17,7 @@ import {
 } from '@gridwerk/forecast/domain';
 import { type CliCommand, type CliIo, EXIT_OK, UsageError, parseFlags } from './cli-command';
 import { loadForecastCliConfig } from './cli.config';
+import { directoryFlag, type FlagTable, helpText, integerFlag } from '@gridwerk/shared/util-config';
 import {
   BdewProfileId,
   LoadProfileSet,
@@ -30,31 +31,6 @@ import {
   quarterHoursInLocalDay,
   startOfLocalDayUtc,
 } from '@gridwerk/shared/util-calendar';
-
-const USAGE = `Usage: npm run forecast -- backtest --csv FILE --target NAME [options]
-
-Rolling-origin backtest of the quantile model against persistence baselines on a CSV series.
-
-  --csv FILE              CSV with a header row, comma or semicolon separated
-  --target NAME           load column (numeric; empty cells are gaps; negative = net feed-in)
-  --time-col NAME         time column, ISO-8601 with offset or Z (default: first column)
-  --features SEL          exogenous columns known in advance: all | none | a,b,c (default: none)
-  --horizon H             day-ahead | intraday | PT<n>H (default: day-ahead)
-  --issue-at HH:MM        day-ahead issue time, Europe/Berlin, before 12:00 (default: 10:00)
-  --test-from ISO         start of the test period: YYYY-MM-DD (local midnight) or a timestamp
-                          with offset (default: 28 days before the end)
-  --folds N               rolling-origin folds over the test period (default: 4)
-  --seed N                seed for initialisation and shuffling (default: 42)
-  --max-epochs N          training epochs per fold at most (default: 60, early stopping)
-  --backend B             TensorFlow.js backend: wasm | cpu | tensorflow (default: FORECAST_TF_BACKEND or wasm)
-  --slp PROFILE           also score the BDEW standard-load-profile forecast for a customer group:
-                          H25 | G25 | L25 | P25 | S25, annual consumption fitted on the training window
-  --profiles-dir DIR      BDEW profiles in their published layout (h25.csv, ...); default: the
-                          built-in approximation
-  --json                  print exactly one JSON object on stdout
-  --help                  show this help
-
-Exit codes: 0 ok, 2 usage or input error, 1 unexpected error.`;
 
 /** The validated command behind the flags. */
 export interface BacktestCommand {
@@ -73,29 +49,68 @@ export interface BacktestCommand {
 }
 
 const FLAGS = {
-  csv: 'value',
-  target: 'value',
-  'time-col': 'value',
-  features: 'value',
-  horizon: 'value',
-  'issue-at': 'value',
-  'test-from': 'value',
-  folds: 'value',
-  seed: 'value',
-  'max-epochs': 'value',
-  backend: 'value',
-  slp: 'value',
-  'profiles-dir': 'value',
-  json: 'boolean',
-  help: 'boolean',
-} as const;
+  csv: { kind: 'value', arg: 'FILE', help: 'CSV with a header row, comma or semicolon separated' },
+  target: {
+    kind: 'value',
+    arg: 'NAME',
+    help: 'load column (numeric; empty cells are gaps; negative = net feed-in)',
+  },
+  'time-col': {
+    kind: 'value',
+    arg: 'NAME',
+    help: 'time column, ISO-8601 with offset or Z (default: first column)',
+  },
+  features: {
+    kind: 'value',
+    arg: 'SEL',
+    help: 'exogenous columns known in advance: all | none | a,b,c (default: none)',
+  },
+  horizon: { kind: 'value', arg: 'H', help: 'day-ahead | intraday | PT<n>H (default: day-ahead)' },
+  'issue-at': {
+    kind: 'value',
+    arg: 'HH:MM',
+    help: 'day-ahead issue time, Europe/Berlin, before 12:00 (default: 10:00)',
+  },
+  'test-from': {
+    kind: 'value',
+    arg: 'ISO',
+    help: 'start of the test period: YYYY-MM-DD (local midnight) or a timestamp\nwith offset (default: 28 days before the end; 28 days of history must precede it)',
+  },
+  folds: { kind: 'value', arg: 'N', help: 'rolling-origin folds over the test period (default: 4)' },
+  seed: { kind: 'value', arg: 'N', help: 'seed for initialisation and shuffling (default: 42)' },
+  'max-epochs': {
+    kind: 'value',
+    arg: 'N',
+    help: 'training epochs per fold at most (default: 60, early stopping)',
+  },
+  backend: {
+    kind: 'value',
+    arg: 'B',
+    help: 'TensorFlow.js backend: wasm | cpu | tensorflow (default: FORECAST_TF_BACKEND or wasm)',
+  },
+  slp: {
+    kind: 'value',
+    arg: 'PROFILE',
+    help: 'also score the BDEW standard-load-profile forecast for a customer group:\nH25 | G25 | L25 | P25 | S25, annual consumption fitted on the training window',
+  },
+  'profiles-dir': {
+    kind: 'value',
+    arg: 'DIR',
+    help: 'BDEW profiles in their published layout (h25.csv, ...); default: the\nbuilt-in approximation',
+  },
+  json: { kind: 'boolean', help: 'print exactly one JSON object on stdout' },
+  help: { kind: 'boolean', help: 'show this help' },
+} as const satisfies FlagTable;
+
+const USAGE = helpText({
+  usage: 'Usage: npm run forecast -- backtest --csv FILE --target NAME [options]',
+  description: 'Rolling-origin backtest of the quantile model against persistence baselines on a CSV series.',
+  flags: FLAGS,
+  footer: 'Exit codes: 0 ok, 2 usage or input error, 1 unexpected error.',
+});
 
 function positiveInt(flag: string, value: string | true | undefined, fallback: number, min = 1): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min)
-    throw new UsageError(`--${flag} must be an integer ≥ ${min}, got "${String(value)}"`);
-  return n;
+  return integerFlag(flag, typeof value === 'string' ? value : undefined, { min, fallback });
 }
 
 function stringFlag(value: string | true | undefined): string | undefined {
@@ -144,6 +159,8 @@ export function parseBacktestCommand(
   }
   if (profilesDir !== undefined && slpProfile === undefined)
     throw new UsageError('--profiles-dir needs --slp');
+  // before the CSV and TF.js are loaded: a wrong directory is a usage error found at once
+  directoryFlag('profiles-dir', profilesDir);
   return {
     csvPath,
     target,
@@ -274,6 +291,8 @@ export const backtestCommand: CliCommand = {
   name: 'backtest',
   summary: 'rolling-origin backtest of the quantile model vs. persistence baselines on a CSV series',
   usage: USAGE,
+  advise: (code) =>
+    code === 'BACKTEST.TOO_LITTLE_HISTORY' ? 'move --test-from later or supply more history' : undefined,
   run: async (argv, io) => {
     const cmd = parseBacktestCommand(argv, loadForecastCliConfig().tfBackend);
     if (cmd === undefined) {

@@ -17,28 +17,34 @@ import {
 } from './cli-command';
 import {
   SERIES_FLAGS,
-  SERIES_USAGE,
   type SeriesSelection,
   instantFlag,
   parseSeriesSelection,
+  OUTPUT_FLAGS,
 } from './job-flags';
 import { withJobContext } from './job-context';
+import { type FlagTable, helpText } from '@gridwerk/shared/util-config';
 
-const USAGE = `Usage: npm run forecast -- run (--series IDS | --all) [options]
+const FLAGS = {
+  ...SERIES_FLAGS,
+  'issue-time': {
+    kind: 'value',
+    arg: 'ISO',
+    help: 'quarter-hour aligned (default: intraday = now floored to 15 min,\nday-ahead = today at FORECAST_DAY_AHEAD_ISSUE_AT, Europe/Berlin)',
+  },
+  ...OUTPUT_FLAGS,
+} as const satisfies FlagTable;
 
-Forecasts each series with its promoted model at the issue time and commits the rows, the run record and
+const USAGE = helpText({
+  usage: 'Usage: npm run forecast -- run (--series IDS | --all) [options]',
+  description: `Forecasts each series with its promoted model at the issue time and commits the rows, the run record and
 the grid.forecasts.v1 event (outbox) in one transaction, then relays the outbox to Kafka. Runs the
-migrations. Idempotent: a series already issued for this horizon and issue time is left alone.
-
-${SERIES_USAGE}
-  --issue-time ISO        quarter-hour aligned (default: intraday = now floored to 15 min,
-                          day-ahead = today at FORECAST_DAY_AHEAD_ISSUE_AT, Europe/Berlin)
-
-Exit codes: 0 all series issued (or issued before), 3 some series had no promoted model or could not be
+migrations. Idempotent: a series already issued for this horizon and issue time is left alone.`,
+  flags: FLAGS,
+  footer: `Exit codes: 0 all series issued (or issued before), 3 some series had no promoted model or could not be
 forecast (named in the log), 2 usage or configuration error, 1 unexpected error (e.g. Kafka unreachable:
-the forecasts are committed and the next run or relay publishes them).`;
-
-const FLAGS = { ...SERIES_FLAGS, 'issue-time': 'value' } as const;
+the forecasts are committed and the next run or relay publishes them).`,
+});
 
 export interface RunCliCommand {
   selection: SeriesSelection;

@@ -6,39 +6,53 @@ import {
 import { type CliCommand, type CliIo, EXIT_OK, EXIT_SOME_SERIES_FAILED, parseFlags } from './cli-command';
 import {
   SERIES_FLAGS,
-  SERIES_USAGE,
   type SeriesSelection,
   instantFlag,
   intFlag,
   parseSeriesSelection,
+  OUTPUT_FLAGS,
 } from './job-flags';
 import { withJobContext } from './job-context';
-
-const USAGE = `Usage: npm run forecast -- train (--series IDS | --all) [options]
-
-Backtests and trains a model per series on the load in the rollup views, stores it as a versioned artefact
-with its backtest metrics, and promotes it only if its MAE beats the best baseline's. Runs the migrations.
-Idempotent: the same series, horizon, cut-off and data give the same version; a rerun changes nothing.
-
-${SERIES_USAGE}
-  --until ISO             train on data known at this instant (default: now floored to 15 min;
-                          custom series: the end of the CSV)
-  --history-days N        days of history before --until (default: 120)
-  --folds N               rolling-origin backtest folds (default: 4)
-  --seed N                seed (default: 42)
-  --max-epochs N          training epochs at most (default: 60, early stopping)
-
-Exit codes: 0 all series trained (promoted or not), 3 some series could not be trained (named in the log),
-2 usage or configuration error, 1 unexpected error.`;
+import { type FlagTable, helpText } from '@gridwerk/shared/util-config';
 
 const FLAGS = {
   ...SERIES_FLAGS,
-  until: 'value',
-  'history-days': 'value',
-  folds: 'value',
-  seed: 'value',
-  'max-epochs': 'value',
-} as const;
+  until: {
+    kind: 'value',
+    arg: 'ISO',
+    help: 'train on data known at this instant (default: now floored to 15 min;\ncustom series: the end of the CSV)',
+  },
+  'history-days': {
+    kind: 'value',
+    arg: 'N',
+    help: 'days of history before --until (default: 120; at least about 56 are needed:\n28 before the backtest and its 28-day test period)',
+  },
+  folds: { kind: 'value', arg: 'N', help: 'rolling-origin backtest folds (default: 4)' },
+  seed: { kind: 'value', arg: 'N', help: 'seed (default: 42)' },
+  'max-epochs': { kind: 'value', arg: 'N', help: 'training epochs at most (default: 60, early stopping)' },
+  ...OUTPUT_FLAGS,
+} as const satisfies FlagTable;
+
+/** Days of history a series needs before train can backtest it (BACKTEST.TOO_LITTLE_HISTORY otherwise). */
+export const TRAIN_MIN_HISTORY_DAYS = 56;
+
+const USAGE = helpText({
+  usage: 'Usage: npm run forecast -- train (--series IDS | --all) [options]',
+  description: `Backtests and trains a model per series on the load in the rollup views, stores it as a versioned artefact
+with its backtest metrics, and promotes it only if its MAE beats the best baseline's. Runs the migrations.
+Idempotent: the same series, horizon, cut-off and data give the same version; a rerun changes nothing.
+A series needs about ${TRAIN_MIN_HISTORY_DAYS} days of history (28 days before the backtest's 28-day test period).`,
+  flags: FLAGS,
+  footer: `Exit codes: 0 all series trained (promoted or not), 3 some series could not be trained (named in the log),
+2 usage or configuration error, 1 unexpected error.`,
+});
+
+/** What to do about a series that failed with this code, in terms of train's own flags. */
+function adviseTrain(code: string): string | undefined {
+  return code === 'BACKTEST.TOO_LITTLE_HISTORY'
+    ? `a series needs about ${TRAIN_MIN_HISTORY_DAYS} days of history: load more (e.g. simulator --days 60) or lower --folds`
+    : undefined;
+}
 
 export interface TrainCliCommand extends Omit<TrainForecastModelsCommand, 'dayAheadIssueMinute' | 'custom'> {
   selection: SeriesSelection;
@@ -94,6 +108,10 @@ export async function runTrainCommand(cmd: TrainCliCommand, io: CliIo): Promise<
         .map((r) => `${r.seriesId} (${r.code ?? ''})`)
         .join(', ')}`,
     );
+    const advice = new Set(
+      summary.results.flatMap((r) => (r.status === 'failed' ? [adviseTrain(r.code ?? '')] : [])),
+    );
+    for (const a of advice) if (a !== undefined) io.err(a);
     return EXIT_SOME_SERIES_FAILED;
   }
   return EXIT_OK;
@@ -103,6 +121,7 @@ export const trainCommand: CliCommand = {
   name: 'train',
   summary: 'backtest, train, store and (if it beats the baselines) promote a model per series',
   usage: USAGE,
+  advise: adviseTrain,
   run: async (argv, io) => {
     const cmd = parseTrainCommand(argv);
     if (cmd === undefined) {

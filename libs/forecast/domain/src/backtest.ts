@@ -148,7 +148,7 @@ export async function runBacktest(series: LoadSeries, options: BacktestOptions):
       'BACKTEST.TOO_LITTLE_HISTORY',
       `the backtest needs at least ${minHistoryDays} days of history before the first forecast origin, ` +
         `the series has ${Math.max(0, historyDays).toFixed(1)} days before ${firstOrigin === undefined ? 'the end' : new Date(firstOrigin).toISOString()} ` +
-        `(move --test-from later or supply more history)`,
+        `(supply more history, or start the test period later)`,
       { neededDays: minHistoryDays, presentDays: Math.max(0, historyDays) },
     );
   }
