@@ -4,4 +4,4 @@ export { ParallelKafkaEventSink } from './parallel-kafka-sink';
 export type { EventSink } from './kafka-sink';
 export { ProgressReporter } from './progress';
 export { SimulationRunner } from './simulation-runner';
-export type { RunOptions, RunResult, SimulationMode } from './simulation-runner';
+export type { Clock, RunOptions, RunResult, SimulationMode } from './simulation-runner';

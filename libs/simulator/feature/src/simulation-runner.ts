@@ -23,6 +23,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Target topics; default the contract topics (benchmarks and tests use their own). */
   topics?: { readings: string; telemetry: string };
+  /** Wall clock and timer; tests give their own. */
+  clock?: Clock;
   /** Called after every step (the demo prints from here). */
   onStep?: (info: { index: number; intervalStart: string; readings: number; telemetry: number }) => void;
 }
@@ -40,6 +42,13 @@ export interface RunResult {
   aborted: boolean;
 }
 
+/** What the paced modes wait with. */
+export interface Clock {
+  now(): number;
+  /** Resolves after about `ms` (timers may fire early against the wall clock) or on abort. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
 const toMessage = (i: StreamItem): Message => ({ key: i.key, value: i.value });
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -55,6 +64,20 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
       { once: true },
     );
   });
+}
+
+const systemClock: Clock = { now: () => Date.now(), sleep };
+
+/**
+ * Waits until the wall clock has passed `until`: a timer runs on the monotonic clock and may fire a
+ * little before the wall-clock instant, and a reading must never exist before its interval is over.
+ */
+async function sleepUntil(clock: Clock, until: number, signal?: AbortSignal): Promise<void> {
+  while (!signal?.aborted) {
+    const left = until - clock.now();
+    if (left <= 0) return;
+    await clock.sleep(left, signal);
+  }
 }
 
 /**
@@ -80,7 +103,8 @@ export class SimulationRunner {
           `simulating ${this.sim.topology.meteringPoints.length} meters`,
         )
       : undefined;
-    const t0 = Date.now();
+    const clock = opts.clock ?? systemClock;
+    const t0 = clock.now();
     let steps = 0;
     let generated = 0;
     let telemetry = 0;
@@ -96,10 +120,12 @@ export class SimulationRunner {
       }
       const index = this.sim.position;
       if (opts.mode === 'realtime') {
-        await sleep(this.sim.startMs + (index + 1) * stepMs - Date.now(), opts.signal);
+        // the interval [start, end) is published only once `end` has passed on the wall clock
+        await sleepUntil(clock, this.sim.startMs + (index + 1) * stepMs, opts.signal);
       } else if (opts.mode === 'accelerated') {
-        await sleep(
-          t0 + ((index + 1) * this.sim.resolutionMinutes * 1000) / opts.rate - Date.now(),
+        await sleepUntil(
+          clock,
+          t0 + ((index + 1) * this.sim.resolutionMinutes * 1000) / opts.rate,
           opts.signal,
         );
       }
@@ -133,7 +159,7 @@ export class SimulationRunner {
     }
     await this.sink.flush();
     progress?.done(produced);
-    const seconds = (Date.now() - t0) / 1000;
+    const seconds = (clock.now() - t0) / 1000;
     return {
       steps,
       readingsGenerated: generated,

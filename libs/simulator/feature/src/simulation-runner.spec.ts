@@ -1,0 +1,103 @@
+import type { Message } from 'kafkajs';
+import { createGridSimulation } from '@gridwerk/simulator/domain';
+import { builtInProfiles } from '@gridwerk/shared/util-load-profiles';
+import type { EventSink } from './kafka-sink';
+import { type Clock, SimulationRunner } from './simulation-runner';
+
+const QUARTER = 15 * 60_000;
+const START = Date.parse('2026-06-01T10:00:00Z');
+
+/** Records what is sent, and when on the simulated wall clock. */
+class RecordingSink implements EventSink {
+  readonly sent: { at: number; intervalEnds: number[] }[] = [];
+  constructor(private readonly clock: Clock) {}
+  connect(): Promise<void> {
+    return Promise.resolve();
+  }
+  async send(_topic: string, messages: Message[]): Promise<void> {
+    const ends = messages.map((m) => {
+      const event = JSON.parse(String(m.value)) as { data?: { intervalEnd?: string } };
+      return Date.parse(event.data?.intervalEnd ?? '');
+    });
+    this.sent.push({ at: this.clock.now(), intervalEnds: ends.filter((e) => !Number.isNaN(e)) });
+  }
+  flush(): Promise<void> {
+    return Promise.resolve();
+  }
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+/** A wall clock whose timers fire `earlyMs` before the instant they were set for, as real timers can. */
+function driftingClock(startAt: number, earlyMs: number): Clock & { t: number } {
+  const c = {
+    t: startAt,
+    now: () => c.t,
+    sleep: async (ms: number, signal?: AbortSignal) => {
+      if (signal?.aborted) return;
+      c.t += Math.max(1, ms - earlyMs);
+    },
+  };
+  return c;
+}
+
+const sim = () =>
+  createGridSimulation({
+    seed: 3,
+    meters: 4,
+    start: new Date(START).toISOString(),
+    days: 1,
+    resolutionMinutes: 15,
+    profiles: builtInProfiles(),
+  });
+
+describe('SimulationRunner in real time', () => {
+  it('publishes a quarter hour only after it has ended, even when timers fire early', async () => {
+    const clock = driftingClock(START + 60_000, 5);
+    const sink = new RecordingSink(clock);
+    const abort = new AbortController();
+    const result = await new SimulationRunner(sim(), sink).run({
+      mode: 'realtime',
+      rate: 1,
+      clock,
+      signal: abort.signal,
+      onStep: (s) => {
+        if (s.index === 2) abort.abort();
+      },
+    });
+    expect(result.steps).toBe(3);
+    const readings = sink.sent.filter((s) => s.intervalEnds.length > 0);
+    expect(readings.length).toBeGreaterThanOrEqual(3);
+    for (const batch of readings)
+      for (const end of batch.intervalEnds) expect(batch.at).toBeGreaterThanOrEqual(end);
+    expect(Math.max(...readings.flatMap((b) => b.intervalEnds))).toBe(START + 3 * QUARTER);
+  });
+
+  it('publishes nothing of the quarter hour running when it is stopped', async () => {
+    const abort = new AbortController();
+    const clock = driftingClock(START + 60_000, 0);
+    const realSleep = clock.sleep;
+    clock.sleep = async (ms, signal) => {
+      // the stop arrives 7 minutes into the second quarter hour, while the runner waits for its end
+      if (clock.t >= START + QUARTER) {
+        clock.t = START + QUARTER + 7 * 60_000;
+        abort.abort();
+        return;
+      }
+      return realSleep(ms, signal);
+    };
+    const sink = new RecordingSink(clock);
+    const result = await new SimulationRunner(sim(), sink).run({
+      mode: 'realtime',
+      rate: 1,
+      clock,
+      signal: abort.signal,
+    });
+    expect(result.aborted).toBe(true);
+    expect(result.steps).toBe(1);
+    const ends = sink.sent.flatMap((b) => b.intervalEnds);
+    expect(ends.length).toBeGreaterThan(0);
+    expect(Math.max(...ends)).toBe(START + QUARTER);
+  });
+});
