@@ -234,8 +234,10 @@ describe('the CLIs from their runtime directories', () => {
     expect(topology.meteringPoints).toHaveLength(4);
   });
 
-  it('ingest: the migration entry applies its migrations, and refuses a wrong service with exit 2', async () => {
+  it('ingest: the migration entry answers --help, applies its migrations, and refuses a wrong service with exit 2', async () => {
     const dir = runtime('ingest').dir;
+    const help = await runNode(dir, ['dist/apps/ingest/migrate.js', '--help']);
+    expect([help.code, help.stdout]).toEqual([0, expect.stringMatching(/^Usage: migrate <ingest>/)]);
     const ok = await runNode(dir, ['dist/apps/ingest/migrate.js', 'ingest'], { DATABASE_URL: db.url });
     expect(ok.code).toBe(0);
     const again = await runNode(dir, ['dist/apps/ingest/migrate.js', 'ingest'], { DATABASE_URL: db.url });

@@ -4,6 +4,7 @@
  * lock). The forecast service migrates through its own CLI (`forecast migrate`); ingest has no CLI, so
  * its migrations run from here.
  *
+ *   node dist/apps/ingest/migrate.js ingest          (the image; built by `nx run ingest:build`)
  *   ts-node --transpile-only -r tsconfig-paths/register tools/k8s/migrate.ts ingest
  *
  * Exit codes: 0 applied (or nothing pending), 2 usage or configuration error, 1 migration failed.
@@ -15,7 +16,16 @@ import {
   postgresDataSourceOptions,
   redactUrl,
 } from '@gridwerk/shared/data-access-database';
-import { ConfigError, loadConfig } from '@gridwerk/shared/util-config';
+import {
+  ConfigError,
+  EXIT_FAILURE,
+  EXIT_OK,
+  EXIT_USAGE,
+  helpText,
+  loadConfig,
+  parseCommandLine,
+  UsageError,
+} from '@gridwerk/shared/util-config';
 
 /** What the migration Job's container may be given: the database fields of the platform spec. */
 export const migrateConfigSpec = { ...databaseConfigSpec };
@@ -25,9 +35,15 @@ export const MIGRATIONS: Readonly<Record<string, NonNullable<DataSourceOptions['
   ingest: INGEST_MIGRATIONS,
 };
 
-const EXIT_OK = 0;
-const EXIT_FAILED = 1;
-const EXIT_USAGE = 2;
+const FLAGS = { help: { kind: 'boolean', short: 'h', help: 'this help' } } as const;
+
+export const MIGRATE_HELP = helpText({
+  usage: `Usage: migrate <${Object.keys(MIGRATIONS).join('|')}>`,
+  description: "Applies the service's pending database migrations to DATABASE_URL and exits.",
+  flags: FLAGS,
+  footer:
+    'Environment: DATABASE_URL. Exit codes: 0 applied or up to date, 2 usage or configuration error, 1 failed.',
+});
 
 function log(level: 'info' | 'error', msg: string, extra: Record<string, unknown> = {}): void {
   process.stderr.write(
@@ -36,10 +52,25 @@ function log(level: 'info' | 'error', msg: string, extra: Record<string, unknown
 }
 
 export async function migrate(argv: readonly string[]): Promise<number> {
-  const [service, ...rest] = argv;
+  let parsed;
+  try {
+    parsed = parseCommandLine(argv, FLAGS, { positionals: true });
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    log('error', err.message);
+    return EXIT_USAGE;
+  }
+  if (parsed.flags.help === true) {
+    process.stdout.write(`${MIGRATE_HELP}\n`);
+    return EXIT_OK;
+  }
+  const [service, ...rest] = parsed.positionals;
   const migrations = service === undefined ? undefined : MIGRATIONS[service];
   if (migrations === undefined || rest.length > 0) {
-    log('error', `usage: migrate.ts <${Object.keys(MIGRATIONS).join('|')}>`);
+    log(
+      'error',
+      `usage: migrate <${Object.keys(MIGRATIONS).join('|')}>, got ${JSON.stringify(parsed.positionals)}`,
+    );
     return EXIT_USAGE;
   }
   let config;
@@ -73,7 +104,7 @@ export async function migrate(argv: readonly string[]): Promise<number> {
       database: redactUrl(config.databaseUrl),
       error: err instanceof Error ? err.message : String(err),
     });
-    return EXIT_FAILED;
+    return EXIT_FAILURE;
   } finally {
     if (ds.isInitialized) await ds.destroy();
   }
