@@ -4,13 +4,37 @@
  * de-duplicates by event id, books per member and month, and reconciles with the settlement database
  * (DATABASE_URL) to the cent. Exit 0 reconciled, 3 differences or missing events, 2 usage, 1 failure.
  */
+import {
+  EXIT_FAILURE,
+  EXIT_OK,
+  EXIT_PARTIAL,
+  EXIT_USAGE,
+  type FlagTable,
+  helpText,
+  integerFlag,
+  parseCommandLine,
+  UsageError,
+} from '@gridwerk/shared/util-config';
 import { readSettlementEvents, reconcileWithDatabase } from './billing-consumer';
 
-const USAGE = [
-  'Usage: npm run billing -- reconcile --community ID [--idle-ms 3000] [--json]',
-  '  env: KAFKA_BROKERS (127.0.0.1:9092), DATABASE_URL (settlement database),',
-  '       SETTLEMENT_TRANSACTIONS_TOPIC / SETTLEMENT_BATCHES_TOPIC (defaults: the v1 topics)',
-].join('\n');
+const FLAGS = {
+  community: { kind: 'value', arg: 'ID', help: 'the energy-sharing community to reconcile (required)' },
+  'idle-ms': {
+    kind: 'value',
+    arg: 'N',
+    help: 'stop reading the topics after N ms without a new event (default 3000, at least 100)',
+  },
+  json: { kind: 'boolean', help: 'print the reconciliation as JSON' },
+  help: { kind: 'boolean', short: 'h', help: 'this help' },
+} as const satisfies FlagTable;
+
+const USAGE = helpText({
+  usage: 'Usage: npm run billing -- reconcile --community ID [--idle-ms N] [--json]',
+  flags: FLAGS,
+  footer: `Environment: KAFKA_BROKERS (127.0.0.1:9092), DATABASE_URL (settlement database),
+SETTLEMENT_TRANSACTIONS_TOPIC / SETTLEMENT_BATCHES_TOPIC (defaults: the v1 topics).
+Exit codes: 0 reconciled exactly, 3 differences, 2 bad flags, 1 failure.`,
+});
 
 export async function main(
   argv: readonly string[],
@@ -18,41 +42,29 @@ export async function main(
   out: (s: string) => void,
   err: (s: string) => void,
 ): Promise<number> {
-  const [cmd, ...rest] = argv;
-  if (cmd === '--help' || cmd === '-h') {
-    out(USAGE);
-    return 0;
-  }
-  if (cmd !== 'reconcile') {
-    err(cmd === undefined ? USAGE : `error: unknown command "${cmd}"\n\n${USAGE}`);
-    return 2;
-  }
-  if (rest.includes('--help')) {
-    out(USAGE);
-    return 0;
-  }
-  let community: string | undefined;
-  let idleMs = 3_000;
-  let json = false;
-  for (let i = 0; i < rest.length; i++) {
-    const a = rest[i];
-    if (a === '--community') community = rest[++i];
-    else if (a === '--idle-ms') {
-      const v = Number(rest[++i]);
-      if (!Number.isInteger(v) || v < 100) {
-        err('error: --idle-ms must be an integer >= 100');
-        return 2;
-      }
-      idleMs = v;
-    } else if (a === '--json') json = true;
-    else {
-      err(`error: unknown flag ${a}\n\n${USAGE}`);
-      return 2;
+  let community: string;
+  let idleMs: number;
+  let json: boolean;
+  try {
+    const { flags, positionals } = parseCommandLine(argv, FLAGS, { positionals: true });
+    if (flags.help === true) {
+      out(USAGE);
+      return EXIT_OK;
     }
-  }
-  if (!community) {
-    err(`error: --community is required\n\n${USAGE}`);
-    return 2;
+    const [cmd, ...extra] = positionals;
+    if (cmd !== 'reconcile')
+      throw new UsageError(
+        cmd === undefined ? 'a command is required: reconcile' : `unknown command "${cmd}"`,
+      );
+    if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0] ?? ''}"`);
+    if (flags.community === undefined) throw new UsageError('--community ID is required');
+    community = flags.community;
+    idleMs = integerFlag('idle-ms', flags['idle-ms'], { min: 100, fallback: 3_000 });
+    json = flags.json === true;
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    err(`error: ${e.message} (npm run billing -- --help for usage)`);
+    return EXIT_USAGE;
   }
   try {
     const ledger = await readSettlementEvents({
@@ -84,10 +96,10 @@ export async function main(
       for (const d of r.differences)
         out(`  ${d.key} ${d.field}: billing ${d.billing} vs database ${d.database}`);
     }
-    return r.ok ? 0 : 3;
+    return r.ok ? EXIT_OK : EXIT_PARTIAL;
   } catch (e) {
     err(`error: ${e instanceof Error ? e.message : String(e)}`);
-    return 1;
+    return EXIT_FAILURE;
   }
 }
 

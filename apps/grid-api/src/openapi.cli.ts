@@ -11,6 +11,14 @@ import { NestFactory } from '@nestjs/core';
 import { GridApiAppModule } from './app.module';
 import { loadGridApiPreviewConfig } from './config/grid-api.config';
 import { createGridApiOpenApiDocument } from './openapi';
+import {
+  EXIT_OK,
+  EXIT_USAGE,
+  type FlagTable,
+  helpText,
+  parseCommandLine,
+  UsageError,
+} from '@gridwerk/shared/util-config';
 
 export const DEFAULT_OPENAPI_OUT = path.resolve(__dirname, '../../dashboard/src/api/openapi.json');
 
@@ -28,22 +36,35 @@ export async function gridApiOpenApiText(): Promise<string> {
   }
 }
 
+const FLAGS = {
+  out: {
+    kind: 'value',
+    arg: 'FILE',
+    help: 'where to write it (default: apps/dashboard/src/api/openapi.json)',
+  },
+  help: { kind: 'boolean', short: 'h', help: 'this help' },
+} as const satisfies FlagTable;
+
+const HELP = helpText({
+  usage: 'Usage: npm run grid-api:openapi [-- --out FILE]',
+  description: "Writes grid-api's OpenAPI document (preview mode: no database, broker or OIDC connection).",
+  flags: FLAGS,
+  footer: 'Exit codes: 0 written, 2 bad flags, 1 failure.',
+});
+
 async function main(argv: string[]): Promise<number> {
   let out = DEFAULT_OPENAPI_OUT;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--help' || a === '-h') {
-      process.stdout.write(
-        'usage: npm run grid-api:openapi [-- --out FILE]   (default: apps/dashboard/src/api/openapi.json)\n',
-      );
-      return 0;
+  try {
+    const { flags } = parseCommandLine(argv, FLAGS);
+    if (flags.help === true) {
+      process.stdout.write(`${HELP}\n`);
+      return EXIT_OK;
     }
-    if (a === '--out' && argv[i + 1]) {
-      out = path.resolve(argv[++i] ?? out);
-      continue;
-    }
-    process.stderr.write(`grid-api:openapi: unknown or incomplete flag ${a ?? ''} (see --help)\n`);
-    return 2;
+    if (flags.out !== undefined) out = path.resolve(flags.out);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    process.stderr.write(`grid-api:openapi: ${e.message} (see --help)\n`);
+    return EXIT_USAGE;
   }
   const text = await gridApiOpenApiText();
   fs.mkdirSync(path.dirname(out), { recursive: true });
@@ -51,7 +72,7 @@ async function main(argv: string[]): Promise<number> {
   process.stdout.write(
     `wrote ${path.relative(process.cwd(), out)} (${Object.keys((JSON.parse(text) as { paths: object }).paths).length} paths)\n`,
   );
-  return 0;
+  return EXIT_OK;
 }
 
 if (require.main === module) {
