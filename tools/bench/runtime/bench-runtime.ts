@@ -7,27 +7,40 @@
  *
  * Targets: start to healthy < 2 s for every compiled service, runtime directory < 250 MB.
  */
-import { parseArgs } from 'node:util';
 import { createTestDatabase } from '@gridwerk/shared/data-access-database';
+import {
+  EXIT_FAILURE,
+  EXIT_OK,
+  EXIT_USAGE,
+  type FlagTable,
+  helpText,
+  integerFlag,
+  parseCommandLine,
+  UsageError,
+} from '@gridwerk/shared/util-config';
 import { assembleRuntime, type RuntimeDir } from '../../build/runtime-dir';
 import { loadInfraConfig } from '../../infra/infra-config';
 import { ServiceProcess } from '../../e2e/service-process';
 
 const SERVICES = ['ingest', 'forecast', 'simulator', 'settlement', 'grid-api'] as const;
+const SERVICES_DEFAULT = SERVICES.join(',');
 type Service = (typeof SERVICES)[number];
 
-const HELP = `Usage: npm run bench:runtime -- [--services a,b] [--runs N] [--idle-ms N] [--no-ts-node]
+const FLAGS = {
+  services: { kind: 'value', arg: 'LIST', help: `services to measure (default ${SERVICES_DEFAULT})` },
+  runs: { kind: 'value', arg: 'N', help: 'starts per service and mode; the median is reported (default 3)' },
+  'idle-ms': { kind: 'value', arg: 'N', help: 'idle time after healthy before RSS is read (default 5000)' },
+  'no-ts-node': { kind: 'boolean', help: 'measure the compiled runtime only' },
+  help: { kind: 'boolean', short: 'h', help: 'this help' },
+} as const satisfies FlagTable;
 
-  --services LIST  services to measure (default ${SERVICES.join(',')})
-  --runs N         starts per service and mode; the median is reported (default 3)
-  --idle-ms N      idle time after healthy before RSS is read (default 5000)
-  --no-ts-node     measure the compiled runtime only
-
-Build first (npx nx run-many -t build -p ${SERVICES.join(' ')}); needs the local broker and PostgreSQL
-(npm run infra:up; KAFKA_PORT, TEST_DATABASE_URL). Prints one JSON object. Exit 0 ok (targets met or not:
-see "targetsMet"), 2 bad flags, 1 failure.`;
-
-class UsageError extends Error {}
+const HELP = helpText({
+  usage: 'Usage: npm run bench:runtime -- [options]',
+  flags: FLAGS,
+  footer: `Builds the apps first; needs the local broker and PostgreSQL (npm run infra:up; KAFKA_PORT,
+TEST_DATABASE_URL). Prints one JSON object. Exit 0 ok (targets met or not: see "targetsMet"), 2 bad
+flags, 1 failure.`,
+});
 
 const TARGET_START_MS = 2_000;
 const TARGET_RUNTIME_BYTES = 250 * 1024 * 1024;
@@ -64,29 +77,18 @@ async function measure(
 }
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: {
-      services: { type: 'string', default: SERVICES.join(',') },
-      runs: { type: 'string', default: '3' },
-      'idle-ms': { type: 'string', default: '5000' },
-      'no-ts-node': { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
-  if (values.help) {
+  const { flags } = parseCommandLine(process.argv.slice(2), FLAGS);
+  if (flags.help === true) {
     process.stdout.write(`${HELP}\n`);
-    return 0;
+    return EXIT_OK;
   }
-  const services = values.services.split(',').map((s) => s.trim());
+  const services = (flags.services ?? SERVICES_DEFAULT).split(',').map((s) => s.trim());
   for (const s of services)
     if (!(SERVICES as readonly string[]).includes(s))
       throw new UsageError(`--services: unknown service "${s}" (one of ${SERVICES.join(', ')})`);
-  const runs = Number(values.runs);
-  if (!Number.isInteger(runs) || runs < 1 || runs > 20)
-    throw new UsageError(`--runs must be an integer in 1..20, got "${values.runs}"`);
-  const idleMs = Number(values['idle-ms']);
-  if (!Number.isInteger(idleMs) || idleMs < 0)
-    throw new UsageError(`--idle-ms must be an integer ≥ 0, got "${values['idle-ms']}"`);
+  const runs = integerFlag('runs', flags.runs, { min: 1, max: 20, fallback: 3 });
+  const idleMs = integerFlag('idle-ms', flags['idle-ms'], { min: 0, max: 600_000, fallback: 5_000 });
+  const withTsNode = flags['no-ts-node'] !== true;
 
   const infra = loadInfraConfig();
   const db = await createTestDatabase('bench_runtime');
@@ -109,7 +111,7 @@ async function main(): Promise<number> {
         const tsNode: Sample[] = [];
         for (let r = 0; r < runs; r++) {
           compiled.push(await measure(app, port, env, idleMs, runtime));
-          if (!values['no-ts-node']) tsNode.push(await measure(app, port, env, idleMs));
+          if (withTsNode) tsNode.push(await measure(app, port, env, idleMs));
         }
         const summary = (xs: Sample[]) =>
           xs.length === 0
@@ -144,19 +146,19 @@ async function main(): Promise<number> {
       services: results,
     })}\n`,
   );
-  return 0;
+  return EXIT_OK;
 }
 
 main().then(
   (code) => process.exit(code),
   (err: unknown) => {
     if (err instanceof UsageError) {
-      process.stderr.write(`error: ${err.message}\n`);
-      process.exit(2);
+      process.stderr.write(`error: ${err.message} (--help for usage)\n`);
+      process.exit(EXIT_USAGE);
     }
     process.stderr.write(
       `bench:runtime failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
     );
-    process.exit(1);
+    process.exit(EXIT_FAILURE);
   },
 );
