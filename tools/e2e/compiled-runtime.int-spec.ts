@@ -161,6 +161,57 @@ describe.each(SERVICES)('%s service from its runtime directory', (app) => {
   });
 });
 
+describe('binding', () => {
+  it('listens on HTTP_HOST: on 127.0.0.1 only when set so, on every interface by default', async () => {
+    const external = Object.values(os.networkInterfaces())
+      .flat()
+      .find((i) => i !== undefined && i.family === 'IPv4' && !i.internal)?.address;
+    const port = 4390 + (Number(process.env['KAFKA_PORT'] ?? 9092) % 100);
+    const svc = new ServiceProcess(
+      'settlement',
+      port,
+      { DATABASE_URL: db.url, KAFKA_BROKERS: testBrokers().join(','), HTTP_HOST: '127.0.0.1' },
+      [],
+      runtime('settlement').dir,
+    );
+    try {
+      await svc.start();
+      expect((await svc.health()).status).toBe(200);
+      // a machine without another interface cannot show the difference; this one has eth0
+      expect(external).toBeDefined();
+      const other = await fetch(`http://${external ?? ''}:${port}/health/live`).then(
+        (r) => r.status,
+        () => 0,
+      );
+      expect(other).toBe(0);
+    } finally {
+      await svc.stop();
+    }
+    const started = svc
+      .logs()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { msg?: string; httpHost?: string })
+      .find((l) => l.msg === 'settlement started');
+    expect(started?.httpHost).toBe('127.0.0.1');
+
+    // the default (0.0.0.0, as in a pod) answers on the other address too
+    const open = new ServiceProcess(
+      'settlement',
+      port,
+      { DATABASE_URL: db.url, KAFKA_BROKERS: testBrokers().join(',') },
+      [],
+      runtime('settlement').dir,
+    );
+    try {
+      await open.start();
+      expect((await fetch(`http://${external ?? ''}:${port}/health/live`)).status).toBe(200);
+    } finally {
+      await open.stop();
+    }
+  });
+});
+
 describe('the CLIs from their runtime directories', () => {
   it('forecast: --help, and a backtest on the WASM backend', async () => {
     const dir = runtime('forecast').dir;
