@@ -22,8 +22,12 @@ export class ServiceProcess {
     private readonly runtimeDir?: string,
   ) {}
 
-  /** When `start()` was called and when /health first answered 200 (ms since the epoch). */
+  /**
+   * When `start()` was called, when the HTTP server first answered (/health with any status) and when
+   * /health first answered 200 (ms since the epoch).
+   */
   startedAt: number | undefined;
+  listeningAt: number | undefined;
   healthyAt: number | undefined;
 
   get pid(): number | undefined {
@@ -32,6 +36,7 @@ export class ServiceProcess {
 
   async start(timeoutMs = 60_000): Promise<void> {
     this.startedAt = Date.now();
+    this.listeningAt = undefined;
     const {
       TS_NODE_PROJECT: _p,
       TS_NODE_TRANSPILE_ONLY: _t,
@@ -120,7 +125,10 @@ export class ServiceProcess {
     while (Date.now() < deadline) {
       if (this.child?.exitCode !== null && this.child?.exitCode !== undefined)
         throw new Error(`${this.app} exited ${this.child.exitCode}:\n${this.output}`);
-      if ((await this.health()).status === 200) return;
+      const health = await this.health();
+      // any HTTP answer means the server listens; 200 means Kafka, database and app checks are up
+      if (health.status !== 0) this.listeningAt ??= Date.now();
+      if (health.status === 200) return;
       await new Promise((r) => setTimeout(r, 50));
     }
     throw new Error(`${this.app} not healthy within ${timeoutMs} ms:\n${this.output}`);
