@@ -9,7 +9,8 @@
  * The 500 series share the trained model's artefact (training 500 models is not what is measured) but each
  * has its own model row and version, so every model is loaded and none is served from the cache.
  */
-import { parseArgs } from 'node:util';
+import { integerFlag } from '@gridwerk/shared/util-config';
+import { benchHelp, parseBenchFlags } from '../lib/bench-cli';
 import {
   KafkaOutboxPublisher,
   RunForecastsUseCase,
@@ -27,14 +28,29 @@ import { infraDown, infraUp } from '../../infra/infra';
 import { mib, PeakMemory } from '../lib/peak-memory';
 
 const DAY = 86_400_000;
+
+const FLAGS = {
+  series: { kind: 'value', arg: 'N', help: 'series forecast by one run (default 500)' },
+  'train-days': {
+    kind: 'value',
+    arg: 'N',
+    help: 'days of 15-minute history the one series is trained on (default 365, at least 60)',
+  },
+  help: { kind: 'boolean', short: 'h', help: 'this help' },
+} as const;
+
+const HELP = benchHelp(
+  'Usage: npm run bench:forecast -- [options]',
+  'Training one series on a year of 15-minute data, and one run forecasting many series.',
+  FLAGS,
+);
 const ISSUE = Date.parse('2025-06-18T08:00:00Z'); // 10:00 Europe/Berlin (CEST)
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: { series: { type: 'string', default: '500' }, 'train-days': { type: 'string', default: '365' } },
-  });
-  const nSeries = Number(values.series);
-  const trainDays = Number(values['train-days']);
+  const { nSeries, trainDays } = parseBenchFlags(FLAGS, HELP, (f) => ({
+    nSeries: integerFlag('series', f.series, { min: 1, max: 100_000, fallback: 500 }),
+    trainDays: integerFlag('train-days', f['train-days'], { min: 60, max: 3_660, fallback: 365 }),
+  }));
   const progress = (m: string) => process.stderr.write(`${m}\n`);
   const cfg = loadInfraConfig();
   const up = await infraUp(progress, cfg);

@@ -1,4 +1,5 @@
-import { parseArgs } from 'node:util';
+import { integerFlag } from '@gridwerk/shared/util-config';
+import { benchHelp, parseBenchFlags } from '../lib/bench-cli';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Pool } from 'pg';
@@ -22,15 +23,28 @@ import { mib, PeakMemory } from '../lib/peak-memory';
  */
 const log = benchLog;
 
+const FLAGS = {
+  rows: { kind: 'value', arg: 'N', help: 'readings produced (default 1000000)' },
+  'batch-rows': { kind: 'value', arg: 'N', help: 'rows per database transaction (default 10000)' },
+  concurrency: { kind: 'value', arg: 'N', help: 'partitions processed at once per consumer (default 2)' },
+  help: { kind: 'boolean', short: 'h', help: 'this help' },
+} as const;
+
+const HELP = benchHelp(
+  'Usage: npm run bench:ingest -- [options]',
+  'Raw consume rate, raw COPY rate and the end-to-end rate through the ingest service, with their ratio.',
+  FLAGS,
+);
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      rows: { type: 'string', default: '1000000' },
-      'batch-rows': { type: 'string', default: '10000' },
-      concurrency: { type: 'string', default: '2' },
-    },
-  });
-  const target = Number(values.rows);
+  const values = parseBenchFlags(FLAGS, HELP, (f) => ({
+    rows: integerFlag('rows', f.rows, { min: 1, max: 1_000_000_000, fallback: 1_000_000 }),
+    'batch-rows': String(
+      integerFlag('batch-rows', f['batch-rows'], { min: 1, max: 1_000_000, fallback: 10_000 }),
+    ),
+    concurrency: String(integerFlag('concurrency', f.concurrency, { min: 1, max: 64, fallback: 2 })),
+  }));
+  const target = values.rows;
   await withBenchTopics(
     'ingest',
     { readings: 6, telemetry: 1 },

@@ -1,8 +1,23 @@
-import { parseArgs } from 'node:util';
+import { directoryFlag, integerFlag } from '@gridwerk/shared/util-config';
 import { createGridSimulation, resolveProfiles } from '@gridwerk/simulator/domain';
 import { ParallelKafkaEventSink, SimulationRunner } from '@gridwerk/simulator/feature';
 import { withBenchTopics } from '../lib/bench-kafka';
+import { benchHelp, parseBenchFlags } from '../lib/bench-cli';
 import { mib, PeakMemory } from '../lib/peak-memory';
+
+const FLAGS = {
+  meters: { kind: 'value', arg: 'N', help: 'metering points (default 10000)' },
+  days: { kind: 'value', arg: 'N', help: 'simulated days (default 7)' },
+  workers: { kind: 'value', arg: 'N', help: 'producer worker threads (default 2)' },
+  'profiles-dir': { kind: 'value', arg: 'DIR', help: 'BDEW profiles (default: the built-in approximation)' },
+  help: { kind: 'boolean', short: 'h', help: 'this help' },
+} as const;
+
+const HELP = benchHelp(
+  'Usage: npm run bench:simulator -- [options]',
+  'Backfill of N meters x D days of 15-minute readings into the real broker (a topic deleted afterwards).',
+  FLAGS,
+);
 
 /**
  * Backfill benchmark of the simulator into the real broker: N meters x D days of 15-minute readings
@@ -10,16 +25,13 @@ import { mib, PeakMemory } from '../lib/peak-memory';
  *   npm run bench:simulator [-- --meters 10000 --days 7 --workers 2]
  */
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      meters: { type: 'string', default: '10000' },
-      days: { type: 'string', default: '7' },
-      workers: { type: 'string', default: '2' },
-      'profiles-dir': { type: 'string' },
-    },
-  });
-  const meters = Number(values.meters);
-  const days = Number(values.days);
+  const values = parseBenchFlags(FLAGS, HELP, (f) => ({
+    meters: integerFlag('meters', f.meters, { min: 1, max: 10_000_000, fallback: 10_000 }),
+    days: integerFlag('days', f.days, { min: 1, max: 3_660, fallback: 7 }),
+    workers: integerFlag('workers', f.workers, { min: 1, max: 64, fallback: 2 }),
+    'profiles-dir': directoryFlag('profiles-dir', f['profiles-dir']),
+  }));
+  const { meters, days } = values;
   await withBenchTopics(
     'simulator',
     { readings: 6, telemetry: 3 },
@@ -34,7 +46,7 @@ async function main(): Promise<void> {
         profiles,
       });
       const sink = new ParallelKafkaEventSink(kafka, client, {
-        workers: Number(values.workers),
+        workers: values.workers,
         chunkSize: 5_000,
         inFlightPerWorker: 3,
       });
@@ -62,7 +74,7 @@ async function main(): Promise<void> {
           seconds: Math.round(result.seconds * 100) / 100,
           eventsPerSecond: Math.round(result.eventsPerSecond),
           peakRssMiB: mib(peak),
-          workers: Number(values.workers),
+          workers: values.workers,
           target: { eventsPerSecond: 50_000 },
         })}\n`,
       );
