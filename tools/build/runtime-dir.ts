@@ -48,13 +48,43 @@ export function diskBytes(dir: string): number {
   return total;
 }
 
-/** `npm ci --omit=dev` of this lockfile, once per lockfile content. */
+/**
+ * Installed trees kept in the cache: beyond the newest six, those unused for a day are removed (the
+ * cache may be shared by several checkouts of this machine; a tree in use is never that old).
+ */
+const KEEP_INSTALLS = 6;
+const STALE_MS = 24 * 3600_000;
+
+function pruneCache(dir: string, keep: number): void {
+  if (!fs.existsSync(dir)) return;
+  const entries = fs
+    .readdirSync(dir)
+    .filter((e) => !e.includes('.tmp-'))
+    .map((e) => ({ e, t: fs.statSync(path.join(dir, e)).mtimeMs }))
+    .sort((a, b) => b.t - a.t);
+  for (const { e, t } of entries.slice(keep))
+    if (Date.now() - t > STALE_MS) fs.rmSync(path.join(dir, e), { recursive: true, force: true });
+}
+
+/** `npm ci --omit=dev` of this lockfile, once per dependency tree. */
 export function installProductionTree(bundleDir: string): string {
   const lock = fs.readFileSync(path.join(bundleDir, 'package-lock.json'));
   const pkg = fs.readFileSync(path.join(bundleDir, 'package.json'));
-  const hash = createHash('sha256').update(pkg).update(lock).digest('hex').slice(0, 20);
+  // the installed tree depends on the dependency set only, not on the app's name: apps with the same
+  // production dependencies share one install
+  const parsed = JSON.parse(lock.toString()) as { packages: Record<string, { dependencies?: unknown }> };
+  const { '': root, ...tree } = parsed.packages;
+  const hash = createHash('sha256')
+    .update(JSON.stringify({ dependencies: root?.dependencies, tree }))
+    .digest('hex')
+    .slice(0, 20);
   const target = path.join(cacheRoot(), 'runtime', hash);
-  if (fs.existsSync(path.join(target, '.complete'))) return path.join(target, 'node_modules');
+  pruneCache(path.dirname(target), KEEP_INSTALLS);
+  if (fs.existsSync(path.join(target, '.complete'))) {
+    const now = new Date();
+    fs.utimesSync(target, now, now); // last use, for pruneCache
+    return path.join(target, 'node_modules');
+  }
   fs.mkdirSync(path.dirname(target), { recursive: true });
   const staging = fs.mkdtempSync(`${target}.tmp-`);
   fs.writeFileSync(path.join(staging, 'package.json'), pkg);
