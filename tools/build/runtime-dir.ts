@@ -4,7 +4,7 @@
  * `npm ci --omit=dev` from a clean directory. Nothing of the workspace's node_modules is reachable
  * from it (it lives under the OS temp directory).
  *
- * An install takes 5-20 s, so installed trees are kept by the hash of the lockfile in
+ * An install takes 5-20 s, so installed trees are kept by the hash of the dependency tree in
  * `$GRIDWERK_CACHE/runtime/<hash>/` and the runtime directory links its `node_modules` there: a
  * lockfile that changes gets a fresh clean install.
  */
