@@ -21,6 +21,7 @@ import {
 } from '@gridwerk/shared/util-config';
 import { assembleRuntime, type RuntimeDir } from '../../build/runtime-dir';
 import { loadInfraConfig } from '../../infra/infra-config';
+import { infraDown, infraUp } from '../../infra/infra';
 import { ServiceProcess } from '../../e2e/service-process';
 
 const SERVICES = ['ingest', 'forecast', 'simulator', 'settlement', 'grid-api'] as const;
@@ -38,8 +39,8 @@ const FLAGS = {
 const HELP = helpText({
   usage: 'Usage: npm run bench:runtime -- [options]',
   flags: FLAGS,
-  footer: `Builds the apps first; needs the local broker and PostgreSQL (npm run infra:up; KAFKA_PORT,
-TEST_DATABASE_URL). Prints one JSON object. Exit 0 ok (targets met or not: see "targetsMet"), 2 bad
+  footer: `Builds the apps first; starts the local broker and EVM node unless they run (KAFKA_PORT,
+TEST_DATABASE_URL) and stops what it started. Prints one JSON object. Exit 0 ok (targets met or not: see "targetsMet"), 2 bad
 flags, 1 failure.`,
 });
 
@@ -96,6 +97,9 @@ async function main(): Promise<number> {
   const withTsNode = flags['no-ts-node'] !== true;
 
   const infra = loadInfraConfig();
+  // the broker and PostgreSQL databases, started here unless they run (Keycloak is not needed: the
+  // services' health does not depend on the OIDC provider), and stopped afterwards if started here
+  const up = await infraUp((m) => process.stderr.write(`[bench] ${m}\n`), infra, { keycloak: false });
   const db = await createTestDatabase('bench_runtime');
   const results: Record<string, unknown> = {};
   let met = true;
@@ -138,6 +142,7 @@ async function main(): Promise<number> {
     }
   } finally {
     await db.drop();
+    await infraDown((m) => process.stderr.write(`[bench] ${m}\n`), infra, up);
   }
   process.stdout.write(
     `${JSON.stringify({

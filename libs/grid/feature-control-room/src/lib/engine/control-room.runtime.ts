@@ -185,6 +185,8 @@ export class ControlRoomRuntime implements OnModuleInit, OnApplicationBootstrap,
       if (r.rows[0]?.ok === true) {
         this.leaderClient = client;
         this.leader = true;
+        // the stall check counts from taking the lead: a new leader is not stalled before its first run
+        this.lastEvalMs = Date.now();
         this.log.log('this replica leads: alarm engine, stream writer, outbox relay');
       } else client.release();
     } catch (err) {
