@@ -3,8 +3,8 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
-import { TOPIC_SPECS } from '@gridwerk/contracts';
+import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
+import { TOPIC_SPECS, type TopicSpec } from '@gridwerk/contracts';
 import { brokerAddress, InfraConfig } from './infra-config';
 
 /**
@@ -268,7 +268,22 @@ export async function startBroker(cfg: InfraConfig, log: Log): Promise<StartResu
   return { started: true, pid: child.pid, broker: brokerAddress(cfg) };
 }
 
-/** Creates every topic of libs/contracts with its partitions and retention; existing topics are kept. */
+/** The topic-level configuration TOPIC_SPECS states (the same entries the Strimzi KafkaTopics render). */
+export function topicConfigEntries(t: TopicSpec): { name: string; value: string }[] {
+  return [
+    { name: 'retention.ms', value: String(t.retentionMs) },
+    { name: 'cleanup.policy', value: t.cleanupPolicy },
+    ...(t.maxMessageBytes === undefined
+      ? []
+      : [{ name: 'max.message.bytes', value: String(t.maxMessageBytes) }]),
+  ];
+}
+
+/**
+ * Creates every topic of libs/contracts with its partitions and configuration; existing topics keep
+ * their partitions but get the configuration of TOPIC_SPECS (so that a broker started before a spec
+ * changed serves the same limits as production).
+ */
 export async function ensureTopics(cfg: InfraConfig, log: Log): Promise<string[]> {
   const kafka = new Kafka({
     clientId: 'gridwerk-infra',
@@ -287,13 +302,22 @@ export async function ensureTopics(cfg: InfraConfig, log: Log): Promise<string[]
           topic: t.name,
           numPartitions: t.partitions,
           replicationFactor: 1,
-          configEntries: [
-            { name: 'retention.ms', value: String(t.retentionMs) },
-            { name: 'cleanup.policy', value: t.cleanupPolicy },
-          ],
+          configEntries: topicConfigEntries(t),
         })),
       });
       log(`created topics: ${missing.map((t) => `${t.name}(${t.partitions})`).join(', ')}`);
+    }
+    const present = TOPIC_SPECS.filter((t) => existing.has(t.name));
+    if (present.length > 0) {
+      // AlterConfigs (not incremental) sets the topic's whole override set: exactly what the spec states
+      await admin.alterConfigs({
+        validateOnly: false,
+        resources: present.map((t) => ({
+          type: ConfigResourceTypes.TOPIC,
+          name: t.name,
+          configEntries: topicConfigEntries(t),
+        })),
+      });
     }
     return TOPIC_SPECS.map((t) => t.name);
   } finally {

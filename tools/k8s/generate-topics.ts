@@ -33,7 +33,12 @@ export interface KafkaTopicResource {
     topicName: string;
     partitions: number;
     replicas: number;
-    config: { 'retention.ms': number; 'cleanup.policy': string; 'min.insync.replicas': number };
+    config: {
+      'retention.ms': number;
+      'cleanup.policy': string;
+      'max.message.bytes'?: number;
+      'min.insync.replicas': number;
+    };
   };
 }
 
@@ -58,6 +63,7 @@ export function kafkaTopicResource(spec: TopicSpec): KafkaTopicResource {
       config: {
         'retention.ms': spec.retentionMs,
         'cleanup.policy': spec.cleanupPolicy,
+        ...(spec.maxMessageBytes === undefined ? {} : { 'max.message.bytes': spec.maxMessageBytes }),
         'min.insync.replicas': TOPIC_MIN_INSYNC_REPLICAS,
       },
     },

@@ -298,7 +298,8 @@ describe('k8s manifests (raw files)', () => {
         get(t, 'doc', 'spec', 'partitions'),
         get(t, 'doc', 'spec', 'config', 'retention.ms'),
         get(t, 'doc', 'spec', 'config', 'cleanup.policy'),
-      ]).toEqual([s.name, s.partitions, s.retentionMs, s.cleanupPolicy]);
+        get(t, 'doc', 'spec', 'config', 'max.message.bytes'),
+      ]).toEqual([s.name, s.partitions, s.retentionMs, s.cleanupPolicy, s.maxMessageBytes]);
     }
   });
 

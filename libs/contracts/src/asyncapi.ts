@@ -73,7 +73,11 @@ export function buildAsyncApiDocument(): AsyncApiDocument {
         kafka: {
           topic: topic.name,
           partitions: topic.partitions,
-          topicConfiguration: { 'cleanup.policy': [topic.cleanupPolicy], 'retention.ms': topic.retentionMs },
+          topicConfiguration: {
+            'cleanup.policy': [topic.cleanupPolicy],
+            'retention.ms': topic.retentionMs,
+            ...(topic.maxMessageBytes === undefined ? {} : { 'max.message.bytes': topic.maxMessageBytes }),
+          },
           bindingVersion: KAFKA_BINDING_VERSION,
         },
       },

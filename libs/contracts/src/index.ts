@@ -1,5 +1,13 @@
 // Public API of @gridwerk/contracts: topics, event types, envelopes, schemas, units and validation.
-export { Topics, TOPIC_NAMES, TOPIC_SPECS, isTopicName, topicSpec } from './topics';
+export {
+  DEAD_LETTER_TOPIC_MAX_MESSAGE_BYTES,
+  INPUT_TOPIC_MAX_MESSAGE_BYTES,
+  Topics,
+  TOPIC_NAMES,
+  TOPIC_SPECS,
+  isTopicName,
+  topicSpec,
+} from './topics';
 export type { TopicName, TopicSpec } from './topics';
 
 export {
@@ -15,12 +23,15 @@ export type { EventType } from './event-types';
 export {
   ASSET_ID_PATTERN,
   HOUR_MS,
+  MAX_INTERVAL_ENERGY_WH,
+  MAX_REGISTER_WH,
   METER_POINT_ID_LENGTH,
   METER_POINT_ID_PATTERN,
   MINUTE_MS,
   QUARTER_HOUR_MS,
   UTC_INSTANT_PATTERN,
   UTILITY_PARTY_ID,
+  WHOLE_SECOND_INSTANT_PATTERN,
   floorToQuarterHour,
   isAlignedTo,
   isIntegerCt,
@@ -57,9 +68,11 @@ export type { AnyEvent, EventDataMap, EventDataOf, EventMap, EventOf, EventTypeS
 
 export { ValidationProblemSchema } from './validation-problem';
 export type { ValidationProblem, ValidationResult } from './validation-problem';
-export { SemanticCodes } from './semantics';
+export { SemanticCodes, checkEnvelopeSemantics } from './semantics';
 export {
+  PROBLEM_REASON_CODES,
   ParseProblemCodes,
+  checkMessageKey,
   deadLetterReasonFor,
   parseEvent,
   validateEvent,

@@ -1,5 +1,11 @@
 import { Type, TUnsafe, SchemaOptions, StringOptions, NumberOptions } from '@sinclair/typebox';
-import { ASSET_ID_PATTERN, METER_POINT_ID_PATTERN, UTC_INSTANT_PATTERN, UTILITY_PARTY_ID } from './units';
+import {
+  ASSET_ID_PATTERN,
+  METER_POINT_ID_PATTERN,
+  UTC_INSTANT_PATTERN,
+  UTILITY_PARTY_ID,
+  WHOLE_SECOND_INSTANT_PATTERN,
+} from './units';
 
 /**
  * Reusable TypeBox building blocks. String enums are emitted as JSON Schema `enum` (not `anyOf` of
@@ -25,6 +31,15 @@ export const UtcInstant = (options: StringOptions = {}) =>
     ...options,
     format: 'date-time',
     pattern: UTC_INSTANT_PATTERN.source,
+  });
+
+/** A UtcInstant in whole seconds (WHOLE_SECOND_INSTANT_PATTERN): the instants of raw series. */
+export const WholeSecondInstant = (options: StringOptions = {}) =>
+  Type.String({
+    description: 'UTC instant, ISO-8601 with Z, whole seconds',
+    ...options,
+    format: 'date-time',
+    pattern: WHOLE_SECOND_INSTANT_PATTERN.source,
   });
 
 export const MeterPointId = (options: StringOptions = {}) =>

@@ -1,5 +1,12 @@
 import { EventType, EventTypes } from './event-types';
-import { MINUTE_MS, QUARTER_HOUR_MS, UTILITY_PARTY_ID, toEpochMs } from './units';
+import {
+  ASSET_ID_PATTERN,
+  METER_POINT_ID_PATTERN,
+  MINUTE_MS,
+  QUARTER_HOUR_MS,
+  UTILITY_PARTY_ID,
+  toEpochMs,
+} from './units';
 import { ValidationProblem } from './validation-problem';
 
 /**
@@ -22,6 +29,9 @@ export const SemanticCodes = {
   transactionAdjustsMissing: 'transaction.adjusts-missing',
   transactionAdjustsUnexpected: 'transaction.adjusts-unexpected',
   transactionReversalNotAdjustment: 'transaction.reversal-not-adjustment',
+  instantNotWholeSeconds: 'instant.not-whole-seconds',
+  subjectMismatch: 'subject.mismatch',
+  keyMismatch: 'key.mismatch',
 } as const;
 
 type Fields = Readonly<Record<string, unknown>>;
@@ -235,6 +245,35 @@ const RULES: Readonly<Record<EventType, (data: Fields) => ValidationProblem[]>> 
   [EventTypes.alert]: () => [],
   [EventTypes.deadLetter]: () => [],
 };
+
+/**
+ * Raw-series events are about one meter point or battery: the CloudEvents `subject` must name it
+ * (data.meterPointId / data.assetId), as the Kafka key must (checkMessageKey).
+ */
+const SUBJECT_FIELD: Partial<Record<EventType, { field: string; pattern: RegExp }>> = {
+  [EventTypes.meterReading]: { field: 'meterPointId', pattern: METER_POINT_ID_PATTERN },
+  [EventTypes.batteryTelemetry]: { field: 'assetId', pattern: ASSET_ID_PATTERN },
+};
+
+/** Envelope rules across envelope and data (paths absolute, e.g. `/subject`). */
+export function checkEnvelopeSemantics(type: EventType, input: unknown): ValidationProblem[] {
+  const rule = SUBJECT_FIELD[type];
+  const envelope = asFields(input);
+  const data = envelope ? asFields(envelope['data']) : undefined;
+  if (!rule || !envelope || !data) return [];
+  const field = rule.field;
+  const subject = str(envelope, 'subject');
+  const id = str(data, field);
+  // a malformed id is the schema's problem; the subject is compared with well-formed ids only
+  if (subject === undefined || id === undefined || !rule.pattern.test(id) || subject === id) return [];
+  return [
+    {
+      path: '/subject',
+      code: SemanticCodes.subjectMismatch,
+      message: `subject must equal data.${field} (${id}), got ${JSON.stringify(subject.slice(0, 80))}`,
+    },
+  ];
+}
 
 /** Semantic problems of `data` of the given event type (paths relative to `data`). */
 export function checkSemantics(type: EventType, data: unknown): ValidationProblem[] {

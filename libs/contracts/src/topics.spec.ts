@@ -57,3 +57,14 @@ describe('topics', () => {
     expect(isTopicName(42)).toBe(false);
   });
 });
+
+describe('max.message.bytes of the input and dead-letter topics', () => {
+  it('is set for the raw-series inputs and the DLQ, and the DLQ holds a dead letter of any accepted input', () => {
+    const input = topicSpec(Topics.meterReadings).maxMessageBytes ?? 0;
+    expect(topicSpec(Topics.batteryTelemetry).maxMessageBytes).toBe(input);
+    const dlq = topicSpec(Topics.deadLetters).maxMessageBytes ?? 0;
+    expect(input).toBeGreaterThan(0);
+    // base64 grows by 4/3; the envelope, reason and headers need room besides
+    expect(dlq).toBeGreaterThan(Math.ceil((input * 4) / 3) + 64 * 1024);
+  });
+});

@@ -32,12 +32,28 @@ export interface TopicSpec {
   readonly partitions: number;
   readonly retentionMs: number;
   readonly cleanupPolicy: 'delete';
+  /**
+   * Topic-level `max.message.bytes` (largest record batch the broker accepts), where the topic needs
+   * one other than the broker's default: the local broker (tools/infra) and the Strimzi KafkaTopic
+   * (k8s/base/kafka-topics.yaml) both apply this value.
+   */
+  readonly maxMessageBytes?: number;
   readonly description: string;
   /** The one CloudEvents type carried on this topic. */
   readonly eventType: EventType;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+const MIB = 1024 * 1024;
+
+/**
+ * Input topics of raw series accept records up to 1 MiB (an event is well under 1 KiB; the limit bounds
+ * what a hostile producer can push). The dead-letter topic takes 4 MiB, so that the dead letter of any
+ * accepted input (its bytes base64-encoded, plus headers and reason) fits; consumers truncate what would
+ * not (see DeadLetterSchema.truncated).
+ */
+export const INPUT_TOPIC_MAX_MESSAGE_BYTES = 1 * MIB;
+export const DEAD_LETTER_TOPIC_MAX_MESSAGE_BYTES = 4 * MIB;
 
 /** Topic configuration in one place: infra creates topics from this list, AsyncAPI documents it. */
 export const TOPIC_SPECS: readonly TopicSpec[] = [
@@ -47,6 +63,7 @@ export const TOPIC_SPECS: readonly TopicSpec[] = [
     partitions: 6,
     retentionMs: 7 * DAY_MS,
     cleanupPolicy: 'delete',
+    maxMessageBytes: INPUT_TOPIC_MAX_MESSAGE_BYTES,
     description: 'Interval energy and cumulative registers of smart meters, keyed by meter point id.',
     eventType: EventTypes.meterReading,
   },
@@ -56,6 +73,7 @@ export const TOPIC_SPECS: readonly TopicSpec[] = [
     partitions: 3,
     retentionMs: 7 * DAY_MS,
     cleanupPolicy: 'delete',
+    maxMessageBytes: INPUT_TOPIC_MAX_MESSAGE_BYTES,
     description: 'State of charge, power, health and mode of battery storage units.',
     eventType: EventTypes.batteryTelemetry,
   },
@@ -110,6 +128,7 @@ export const TOPIC_SPECS: readonly TopicSpec[] = [
     partitions: 1,
     retentionMs: 30 * DAY_MS,
     cleanupPolicy: 'delete',
+    maxMessageBytes: DEAD_LETTER_TOPIC_MAX_MESSAGE_BYTES,
     description: 'Messages a consumer could not process, with original bytes, position and reason.',
     eventType: EventTypes.deadLetter,
   },

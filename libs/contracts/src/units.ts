@@ -23,6 +23,27 @@ export const ASSET_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{1,63}$/;
  */
 export const UTC_INSTANT_PATTERN = /^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?Z$/;
 
+/**
+ * A UTC instant in whole seconds (sub-second digits, if any, all zero): the instants of raw series.
+ * `06:00:00.0009Z` would otherwise pass a millisecond alignment check and name a second row beside
+ * `06:00:00Z` for the same quarter hour.
+ */
+export const WHOLE_SECOND_INSTANT_PATTERN =
+  /^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.0{1,9})?Z$/;
+
+/**
+ * Upper bound of interval energies (importWh, exportWh of one metering interval): 1 TWh, far beyond any
+ * connection, so that a sum over every meter and a year stays a safe integer and fits a bigint column.
+ */
+export const MAX_INTERVAL_ENERGY_WH = 1_000_000_000_000;
+
+/**
+ * Upper bound of cumulative registers (OBIS 1.8.0 / 2.8.0) and other stored Wh values: the largest
+ * integer JavaScript represents exactly (2^53 - 1); PostgreSQL's bigint holds it. Larger values would
+ * lose precision silently when parsed from JSON, so they are rejected.
+ */
+export const MAX_REGISTER_WH = Number.MAX_SAFE_INTEGER;
+
 export function isMeterPointId(value: unknown): value is string {
   return typeof value === 'string' && METER_POINT_ID_PATTERN.test(value);
 }

@@ -1,7 +1,15 @@
 import { EVENT_TYPE_LIST, EventType, EventTypes } from './event-types';
 import { exampleEvent, exampleEventData, exampleEvents } from './testing/examples';
 import { ValidationProblem, ValidationResult } from './validation-problem';
-import { deadLetterReasonFor, parseEvent, validateEvent, validateEventData } from './validate';
+import {
+  checkMessageKey,
+  deadLetterReasonFor,
+  parseEvent,
+  validateEvent,
+  validateEventData,
+} from './validate';
+import { jsonSchemaDocumentOf } from './json-schema';
+import { MAX_INTERVAL_ENERGY_WH, WHOLE_SECOND_INSTANT_PATTERN } from './units';
 
 /** The problems of a failed result as `path code` strings (fails the test if the result is ok). */
 function problems(result: ValidationResult<unknown>): ValidationProblem[] {
@@ -392,5 +400,74 @@ describe('parseEvent', () => {
     );
     expect(reason.code).toBe('CONTRACT.INVALID');
     expect(reason.problems).toHaveLength(1);
+  });
+});
+
+describe('rules of raw series with reasons of their own (issue 11)', () => {
+  const r = EventTypes.meterReading;
+  const t = EventTypes.batteryTelemetry;
+
+  it('rejects sub-second digits in reading and telemetry instants, but accepts zero fractions', () => {
+    const precise = validateEvent(r, withData(r, { intervalStart: '2026-01-05T06:00:00.0009Z' }));
+    expect(pathsAndCodes(precise)).toEqual(['/data/intervalStart instant.not-whole-seconds']);
+    expect(deadLetterReasonFor(problems(precise)).code).toBe('CONTRACT.INSTANT_PRECISION');
+    const event = exampleEvent(r);
+    const zero = validateEvent(
+      r,
+      withData(r, {
+        intervalStart: event.data.intervalStart.replace('Z', '.000Z'),
+      }),
+    );
+    expect(zero.ok).toBe(true);
+    const sample = validateEvent(t, withData(t, { time: '2026-01-05T06:00:00.5Z' }));
+    expect(pathsAndCodes(sample)).toEqual(['/data/time instant.not-whole-seconds']);
+    // a malformed instant stays a plain contract violation
+    const garbage = validateEvent(r, withData(r, { intervalStart: 'yesterday' }));
+    expect(deadLetterReasonFor(problems(garbage)).code).toBe('CONTRACT.INVALID');
+  });
+
+  it('bounds energies and registers so that they fit bigint and stay safe integers', () => {
+    const huge = validateEvent(r, withData(r, { importWh: 1_000_000_000_001 }));
+    expect(pathsAndCodes(huge)).toEqual(['/data/importWh schema.maximum']);
+    expect(deadLetterReasonFor(problems(huge)).code).toBe('CONTRACT.VALUE_OUT_OF_RANGE');
+    // 2^53 + 1 arrives as JSON text and parses to 2^53: beyond MAX_SAFE_INTEGER, rejected
+    const text = JSON.stringify(exampleEvent(r)).replace(
+      /"registerImportWh":\d+/,
+      '"registerImportWh":9007199254740993',
+    );
+    const parsed = parseEvent(text, r);
+    expect(pathsAndCodes(parsed)).toEqual(['/data/registerImportWh schema.maximum']);
+    expect(validateEvent(r, withData(r, { registerImportWh: Number.MAX_SAFE_INTEGER })).ok).toBe(true);
+  });
+
+  it('requires the subject to name the meter point (or battery) of the data', () => {
+    const event = { ...exampleEvent(r), subject: 'DE0000000000000000000000000000OTHER' };
+    const result = validateEvent(r, event);
+    expect(pathsAndCodes(result)).toEqual(['/subject subject.mismatch']);
+    expect(deadLetterReasonFor(problems(result)).code).toBe('CONTRACT.SUBJECT_MISMATCH');
+    const sample = { ...exampleEvent(t), subject: 'BAT-OTHER' };
+    expect(pathsAndCodes(validateEvent(t, sample))).toEqual(['/subject subject.mismatch']);
+  });
+
+  it('checks the Kafka key against the key field of the topic', () => {
+    const event = exampleEvent(r);
+    expect(checkMessageKey(r, event.data.meterPointId, event.data)).toEqual([]);
+    expect(checkMessageKey(r, Buffer.from(event.data.meterPointId), event.data)).toEqual([]);
+    const wrong = checkMessageKey(r, 'some-other-key', event.data);
+    expect(wrong.map((p) => p.code)).toEqual(['key.mismatch']);
+    expect(checkMessageKey(r, null, event.data).map((p) => p.code)).toEqual(['key.mismatch']);
+    expect(deadLetterReasonFor(wrong).code).toBe('MESSAGE.KEY_MISMATCH');
+  });
+
+  it('keeps CONTRACT.INVALID when a specific rule comes with other violations', () => {
+    const mixed = validateEvent(r, withData(r, { importWh: 1e13, quality: 'guessed' }));
+    expect(deadLetterReasonFor(problems(mixed)).code).toBe('CONTRACT.INVALID');
+  });
+
+  it('publishes the same bounds in the JSON Schema', () => {
+    const schema = jsonSchemaDocumentOf(r) as { properties: Record<string, Record<string, unknown>> };
+    expect(schema.properties['importWh']?.['maximum']).toBe(MAX_INTERVAL_ENERGY_WH);
+    expect(schema.properties['registerExportWh']?.['maximum']).toBe(Number.MAX_SAFE_INTEGER);
+    expect(schema.properties['intervalStart']?.['pattern']).toBe(WHOLE_SECOND_INSTANT_PATTERN.source);
   });
 });
