@@ -1,10 +1,11 @@
-export { buildDeadLetter } from './dead-letter';
+export { buildDeadLetter, DEAD_LETTER_RECORD_OVERHEAD_BYTES } from './dead-letter';
 export type { DeadLetterReason, FailedMessage } from './dead-letter';
 export { kafkaClientConfig, kafkaConfigSpec, kafkaSettingsFrom } from './kafka.config';
 export type { KafkaSettings } from './kafka.config';
 export type { KafkaLogSink } from './kafka.module';
 export {
   createKafkaClient,
+  DEAD_LETTER_MAX_BYTES,
   DeadLetterPublisher,
   KAFKA_CLIENT,
   KAFKA_SETTINGS,
