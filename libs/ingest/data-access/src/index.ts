@@ -2,6 +2,7 @@ export {
   INGEST_MIGRATIONS,
   IngestLoadRollups1730000000200,
   IngestRawSeries1730000000100,
+  IngestReadingVersions1730000000300,
 } from './lib/migrations';
 export { MeterReadingWriter } from './lib/meter-reading.writer';
 export type { MeterReadingWriterOptions } from './lib/meter-reading.writer';
@@ -13,6 +14,8 @@ export type {
   TopologySnapshot,
 } from '@gridwerk/shared/data-access-topology';
 export { LoadQueries } from './lib/load.queries';
+export { ReadingHistoryQueries } from './lib/reading-history.queries';
+export type { ReadingVersion } from './lib/reading-history.queries';
 export { rebuildLoadRollups, refreshRollups } from './lib/load-rollup.maintenance';
 export type { RefreshOptions, RefreshResult } from './lib/load-rollup.maintenance';
 export { BUCKET_WIDTHS, ROLLUP_LEVELS, rollupRelation } from './lib/load-rollup.sql';
@@ -22,6 +25,8 @@ export type { StorageModeDecision } from './lib/storage-mode';
 export * from './lib/storage-settings';
 export { readingRowOf, telemetryRowOf } from './lib/types';
 export type {
+  CorrectionSample,
+  ReadingWriteResult,
   BucketWidth,
   LoadBucket,
   ReadingRow,

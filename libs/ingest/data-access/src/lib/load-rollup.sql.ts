@@ -62,27 +62,14 @@ SELECT l.level, m.bucket_width, l.node_id, m.bucket_start, sum(m.import_wh), sum
  GROUP BY l.level, m.bucket_width, l.node_id, m.bucket_start`;
 }
 
-/** Stage -> meter_reading; duplicates (replays) are skipped by the primary key. */
-export const INSERT_READINGS_SQL = `
-WITH ins AS (
-  INSERT INTO meter_reading (meter_point_id, interval_start, interval_end, resolution, import_wh, export_wh,
-                             register_import_wh, register_export_wh, quality, event_id)
-  SELECT meter_point_id, interval_start, interval_end, resolution, import_wh, export_wh,
-         register_import_wh, register_export_wh, quality, event_id
-    FROM ingest_stage_reading
-  ON CONFLICT (meter_point_id, interval_start) DO NOTHING
-  RETURNING 1
-)
-SELECT (SELECT count(*) FROM ins)::integer AS inserted`;
-
 /**
  * Native mode, same transaction as the insert: the hours this batch touched need their rollups
  * recomputed. The log is append-only (no unique key), so writers never wait for each other or for a
  * refresher holding a row; duplicates are collapsed when the refresher reads them.
  */
-export const INVALIDATE_HOURS_SQL = `
+export const INVALIDATE_TOUCHED_HOURS_SQL = `
 INSERT INTO rollup_invalidation (hour_start)
-SELECT DISTINCT date_bin(INTERVAL '1 hour', interval_start, ${ORIGIN}) FROM ingest_stage_reading`;
+SELECT DISTINCT date_bin(INTERVAL '1 hour', interval_start, ${ORIGIN}) FROM ingest_stage_touched`;
 export const INVALIDATE_GIVEN_HOURS_SQL = `INSERT INTO rollup_invalidation (hour_start) SELECT unnest($1::timestamptz[])`;
 
 /** Only one refresher at a time (replicas skip while another one works). */

@@ -3,25 +3,43 @@ import { pipeline } from 'node:stream/promises';
 import type { Pool, PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { CopyValue, copyTextChunks, copyTextValue } from './copy-text';
-import { INSERT_READINGS_SQL, INVALIDATE_GIVEN_HOURS_SQL, INVALIDATE_HOURS_SQL } from './load-rollup.sql';
+import { INVALIDATE_GIVEN_HOURS_SQL, INVALIDATE_TOUCHED_HOURS_SQL } from './load-rollup.sql';
+import {
+  APPLY_CURRENT_VALUES_SQL,
+  CORRECTION_SAMPLES_SQL,
+  INSERT_VERSIONS_SQL,
+  VERSIONS_INSERTED_SQL,
+} from './reading-versions.sql';
 import { ensurePartitions } from './partitions';
 import { detectStorageMode } from './storage-mode';
 import { PARTITIONS_AHEAD_DAYS, RAW_RETENTION_DAYS } from './storage-settings';
-import type { ReadingRow, StorageMode, TelemetryRow, WriteResult } from './types';
+import type {
+  CorrectionSample,
+  ReadingRow,
+  ReadingWriteResult,
+  StorageMode,
+  TelemetryRow,
+  WriteResult,
+} from './types';
 
 const DAY_MS = 86_400_000;
 
 // Per-connection staging tables: created once per pooled connection, emptied at every commit.
 // Temporary tables are neither WAL-logged nor shared, so COPY into them is the cheapest way in.
+// `ord` numbers the rows in COPY order, i.e. in Kafka offset order: the arrival order of versions.
 const STAGE_READING_DDL = `
 CREATE TEMP TABLE IF NOT EXISTS ingest_stage_reading (
   meter_point_id text, interval_start timestamptz, interval_end timestamptz, resolution text,
   import_wh bigint, export_wh bigint, register_import_wh bigint, register_export_wh bigint,
-  quality text, event_id text
+  quality text, event_id text, ord bigint GENERATED ALWAYS AS IDENTITY
+) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS ingest_stage_touched (
+  meter_point_id text, interval_start timestamptz, versions integer, existed boolean
 ) ON COMMIT DELETE ROWS`;
 const READING_COLUMNS = `meter_point_id, interval_start, interval_end, resolution, import_wh, export_wh,
   register_import_wh, register_export_wh, quality, event_id`;
 const COPY_READING_DIRECT = `COPY meter_reading (${READING_COLUMNS}) FROM STDIN`;
+const COPY_VERSION_DIRECT = `COPY meter_reading_version (${READING_COLUMNS}) FROM STDIN`;
 /** After a direct COPY met a duplicate, this many batches go the staging way (a replay tends to continue). */
 const STAGED_AFTER_CONFLICT = 20;
 const COPY_READING = `COPY ingest_stage_reading (meter_point_id, interval_start, interval_end, resolution, import_wh, export_wh,
@@ -178,8 +196,14 @@ export class MeterReadingWriter {
     return this.mode;
   }
 
-  async writeReadings(rows: readonly ReadingRow[]): Promise<WriteResult> {
-    if (rows.length === 0) return { inserted: 0, duplicates: 0 };
+  /**
+   * Stores a batch of readings in one transaction. Each row is one of: a first version of its (meter,
+   * interval) (`inserted`), a new version of one already stored (`corrections`; it becomes current when it
+   * wins by precedence: measured > substituted > estimated, among equal quality the latest), or a
+   * `duplicate` (an event id already stored for that interval, or a version identical in every value).
+   */
+  async writeReadings(rows: readonly ReadingRow[]): Promise<ReadingWriteResult> {
+    if (rows.length === 0) return { inserted: 0, duplicates: 0, corrections: 0, correctionsApplied: 0 };
     const mode = await this.storageMode();
     if (mode === 'native-partitioning') await this.ensureDays(utcDays(rows, (r) => r.intervalStart));
     if (this.stagedBatchesLeft > 0) this.stagedBatchesLeft -= 1;
@@ -188,17 +212,58 @@ export class MeterReadingWriter {
       if (direct !== undefined) return direct;
       this.stagedBatchesLeft = STAGED_AFTER_CONFLICT;
     }
-    // Native mode also records the touched hours for refreshRollups(); TimescaleDB's caggs track that themselves.
-    const after = mode === 'native-partitioning' ? INVALIDATE_HOURS_SQL : undefined;
-    const inserted = await this.inTransaction(COPY_READING, rows, READING_VALUES, INSERT_READINGS_SQL, after);
-    return { inserted, duplicates: rows.length - inserted };
+    return this.writeReadingsStaged(rows, mode);
+  }
+
+  /** The general path: staging table, versions de-duplicated into the history, current values upserted. */
+  private async writeReadingsStaged(
+    rows: readonly ReadingRow[],
+    mode: StorageMode,
+  ): Promise<ReadingWriteResult> {
+    return this.withClient(async (client) => {
+      await pipeline(
+        Readable.from(copyTextChunks(rows, READING_VALUES)),
+        client.query(copyFrom(COPY_READING)),
+      );
+      await client.query(INSERT_VERSIONS_SQL);
+      const versions =
+        (await client.query<{ versions: number }>(VERSIONS_INSERTED_SQL)).rows[0]?.versions ?? 0;
+      if (versions === 0)
+        return { inserted: 0, duplicates: rows.length, corrections: 0, correctionsApplied: 0 };
+      const applied = (await client.query<{ new_keys: number; written: number }>(APPLY_CURRENT_VALUES_SQL))
+        .rows[0] ?? { new_keys: 0, written: 0 };
+      const corrections = versions - applied.new_keys;
+      const samples =
+        corrections > 0
+          ? (await client.query<CorrectionSample>(CORRECTION_SAMPLES_SQL)).rows.map((r) => ({
+              ...r,
+              intervalStart: new Date(r.intervalStart).toISOString(),
+            }))
+          : [];
+      // Native mode: the touched hours need their rollups recomputed; TimescaleDB's caggs track that themselves.
+      if (mode === 'native-partitioning' && applied.written > 0)
+        await client.query(INVALIDATE_TOUCHED_HOURS_SQL);
+      return {
+        inserted: applied.new_keys,
+        duplicates: rows.length - versions,
+        corrections,
+        correctionsApplied: applied.written - applied.new_keys,
+        ...(samples.length > 0 ? { correctionSamples: samples } : {}),
+      };
+    });
   }
 
   async writeTelemetry(rows: readonly TelemetryRow[]): Promise<WriteResult> {
     if (rows.length === 0) return { inserted: 0, duplicates: 0 };
     if ((await this.storageMode()) === 'native-partitioning')
       await this.ensureDays(utcDays(rows, (r) => r.time));
-    const inserted = await this.inTransaction(COPY_TELEMETRY, rows, TELEMETRY_VALUES, INSERT_TELEMETRY_SQL);
+    const inserted = await this.withClient(async (client) => {
+      await pipeline(
+        Readable.from(copyTextChunks(rows, TELEMETRY_VALUES)),
+        client.query(copyFrom(COPY_TELEMETRY)),
+      );
+      return (await client.query<{ inserted: number }>(INSERT_TELEMETRY_SQL)).rows[0]?.inserted ?? 0;
+    });
     return { inserted, duplicates: rows.length - inserted };
   }
 
@@ -210,7 +275,7 @@ export class MeterReadingWriter {
   private async writeReadingsDirect(
     rows: readonly ReadingRow[],
     mode: StorageMode,
-  ): Promise<WriteResult | undefined> {
+  ): Promise<ReadingWriteResult | undefined> {
     const client = await this.pool.connect();
     let broken = false;
     try {
@@ -224,9 +289,11 @@ export class MeterReadingWriter {
           await client.query('ROLLBACK');
           return undefined;
         }
+        // every row is the first version of its (meter, interval): the same rows start the history
+        await pipeline(Readable.from(readingCopyChunks(rows)), client.query(copyFrom(COPY_VERSION_DIRECT)));
         if (mode === 'native-partitioning') await client.query(INVALIDATE_GIVEN_HOURS_SQL, [hoursOf(rows)]);
         await client.query('COMMIT');
-        return { inserted: rows.length, duplicates: 0 };
+        return { inserted: rows.length, duplicates: 0, corrections: 0, correctionsApplied: 0 };
       } catch (err) {
         await client.query('ROLLBACK').catch(() => {
           broken = true;
@@ -255,13 +322,11 @@ export class MeterReadingWriter {
     for (let d = lo; d <= hi; d++) this.knownDays.add(d);
   }
 
-  private async inTransaction<T>(
-    copySql: string,
-    rows: readonly T[],
-    toValues: (row: T) => CopyValue[],
-    insertSql: string,
-    afterInsertSql?: string,
-  ): Promise<number> {
+  /**
+   * Runs `work` in one transaction on a pooled connection that has the staging tables; deadlocks and
+   * serialization failures run it again (the work is idempotent), other errors are thrown.
+   */
+  private async withClient<R>(work: (client: PoolClient) => Promise<R>): Promise<R> {
     for (let attempt = 1; ; attempt++) {
       const client = await this.pool.connect();
       let broken = false;
@@ -273,11 +338,9 @@ export class MeterReadingWriter {
         }
         await client.query('BEGIN');
         try {
-          await pipeline(Readable.from(copyTextChunks(rows, toValues)), client.query(copyFrom(copySql)));
-          const res = await client.query<{ inserted: number }>(insertSql);
-          if (afterInsertSql && (res.rows[0]?.inserted ?? 0) > 0) await client.query(afterInsertSql);
+          const r = await work(client);
           await client.query('COMMIT');
-          return res.rows[0]?.inserted ?? 0;
+          return r;
         } catch (err) {
           await client.query('ROLLBACK').catch(() => {
             broken = true;

@@ -26,13 +26,26 @@ export async function ensurePartitions(db: SqlExecutor, from: Date, to: Date): P
   }
 }
 
-const PARTITION_NAME = /^(meter_reading|battery_telemetry)_p(\d{4})(\d{2})(\d{2})$/;
-const STEP_DAYS: Record<string, number> = { meter_reading: 1, battery_telemetry: 7 };
+const PARTITION_NAME = /^(meter_reading|meter_reading_version|battery_telemetry)_p(\d{4})(\d{2})(\d{2})$/;
+const STEP_DAYS: Record<string, number> = {
+  meter_reading: 1,
+  meter_reading_version: 1,
+  battery_telemetry: 7,
+};
+
+/** The DEFAULT partitions and their time column: rows no daily or weekly partition covers. */
+const DEFAULT_PARTITIONS = [
+  { table: 'meter_reading_default', column: 'interval_start' },
+  { table: 'meter_reading_version_default', column: 'interval_start' },
+  { table: 'battery_telemetry_default', column: 'time' },
+] as const;
 
 /**
- * Native mode retention: drops the raw partitions that end before `now - retentionDays`. Rollups stay
- * (they are the long-term record, as continuous aggregates outlive dropped chunks in TimescaleDB).
- * Returns the names dropped; a no-op in TimescaleDB mode, where add_retention_policy does this.
+ * Native mode retention: drops the raw partitions that end before `now - retentionDays`, and deletes the
+ * rows older than that from the DEFAULT partitions (readings from 1970 would otherwise sit there for
+ * ever: no partition of theirs is ever created, so none is ever dropped). Rollups stay (they are the
+ * long-term record, as continuous aggregates outlive dropped chunks in TimescaleDB). Returns the names
+ * dropped; a no-op in TimescaleDB mode, where add_retention_policy does this.
  */
 export async function dropExpiredPartitions(
   db: SqlExecutor,
@@ -46,7 +59,8 @@ export async function dropExpiredPartitions(
     `SELECT c.relname AS name
        FROM pg_inherits i
        JOIN pg_class c ON c.oid = i.inhrelid
-      WHERE i.inhparent IN ('meter_reading'::regclass, 'battery_telemetry'::regclass)`,
+      WHERE i.inhparent IN ('meter_reading'::regclass, 'battery_telemetry'::regclass)
+         OR i.inhparent = to_regclass('meter_reading_version')`,
   );
   const dropped: string[] = [];
   for (const { name } of parts) {
@@ -58,6 +72,17 @@ export async function dropExpiredPartitions(
       await queryRows(db, `DROP TABLE ${quoteIdent(name)}`);
       dropped.push(name);
     }
+  }
+  for (const d of DEFAULT_PARTITIONS) {
+    const [exists] = await queryRows<{ present: boolean }>(
+      db,
+      'SELECT to_regclass($1) IS NOT NULL AS present',
+      [d.table],
+    );
+    if (exists?.present)
+      await queryRows(db, `DELETE FROM ${quoteIdent(d.table)} WHERE ${quoteIdent(d.column)} < $1`, [
+        new Date(cutoff),
+      ]);
   }
   return dropped.sort();
 }

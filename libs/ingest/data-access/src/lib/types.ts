@@ -35,6 +35,26 @@ export interface WriteResult {
   duplicates: number;
 }
 
+/** One correction of a batch, as logged: the key, its newest version and the version now current. */
+export interface CorrectionSample {
+  meterPointId: string;
+  intervalStart: string;
+  eventId: string;
+  quality: string;
+  currentEventId: string;
+  currentQuality: string;
+}
+
+/** What a batch of readings did. inserted + duplicates + corrections = rows given. */
+export interface ReadingWriteResult extends WriteResult {
+  /** New versions of readings already stored (kept in meter_reading_version). */
+  corrections: number;
+  /** ... of which became the current value (precedence: measured > substituted > estimated, then latest). */
+  correctionsApplied: number;
+  /** Up to 5 of them, for the log. */
+  correctionSamples?: CorrectionSample[];
+}
+
 export function readingRowOf(eventId: string, data: MeterReading): ReadingRow {
   return { eventId, ...data };
 }

@@ -1,6 +1,7 @@
 import { GridTopology1730000000000 } from '@gridwerk/shared/data-access-topology';
 import { IngestRawSeries1730000000100 } from './1730000000100-ingest-raw-series.migration';
 import { IngestLoadRollups1730000000200 } from './1730000000200-ingest-load-rollups.migration';
+import { IngestReadingVersions1730000000300 } from './1730000000300-ingest-reading-versions.migration';
 
 /**
  * The ingest service's migrations, in order. Explicit, never synchronize. The topology tables come from
@@ -10,6 +11,7 @@ export const INGEST_MIGRATIONS = [
   GridTopology1730000000000,
   IngestRawSeries1730000000100,
   IngestLoadRollups1730000000200,
+  IngestReadingVersions1730000000300,
 ];
 
-export { IngestLoadRollups1730000000200, IngestRawSeries1730000000100 };
+export { IngestLoadRollups1730000000200, IngestRawSeries1730000000100, IngestReadingVersions1730000000300 };

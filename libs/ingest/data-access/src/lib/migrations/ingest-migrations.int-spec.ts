@@ -78,6 +78,7 @@ describe('ingest migrations on plain PostgreSQL', () => {
     await t.ds.undoLastMigration();
     await t.ds.undoLastMigration();
     await t.ds.undoLastMigration();
+    await t.ds.undoLastMigration();
     const left = (await relations(t)).filter((n) => n !== 'typeorm_migrations');
     expect(left).toEqual([]);
     const fns: unknown[] = await t.ds.query(
@@ -89,6 +90,7 @@ describe('ingest migrations on plain PostgreSQL', () => {
       'GridTopology1730000000000',
       'IngestRawSeries1730000000100',
       'IngestLoadRollups1730000000200',
+      'IngestReadingVersions1730000000300',
     ]);
     expect(await relations(t)).toEqual(before);
   });

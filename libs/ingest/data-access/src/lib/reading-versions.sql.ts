@@ -1,0 +1,87 @@
+/**
+ * SQL of the general write path of readings (see MeterReadingWriter.writeReadingsStaged). The batch is in
+ * ingest_stage_reading (`ord` = arrival order); the statements run in one transaction.
+ */
+
+const VALUE_COLUMNS = `interval_end, resolution, import_wh, export_wh, register_import_wh, register_export_wh, quality`;
+const COLUMNS = `meter_point_id, interval_start, ${VALUE_COLUMNS}, event_id`;
+
+/**
+ * New versions into the history, in arrival order, and the (meter, interval) keys they touch into
+ * ingest_stage_touched. Not a new version: an event id already stored for the interval (a replay), or a
+ * version equal in every value and the quality to one stored or earlier in the batch (a resend under a
+ * new id changes nothing).
+ */
+export const INSERT_VERSIONS_SQL = `
+WITH by_id AS (
+  SELECT DISTINCT ON (meter_point_id, interval_start, event_id) *
+    FROM ingest_stage_reading
+   ORDER BY meter_point_id, interval_start, event_id, ord
+), by_value AS (
+  SELECT DISTINCT ON (meter_point_id, interval_start, ${VALUE_COLUMNS}) *
+    FROM by_id
+   ORDER BY meter_point_id, interval_start, ${VALUE_COLUMNS}, ord
+), fresh AS (
+  SELECT b.* FROM by_value b
+   WHERE NOT EXISTS (
+     SELECT 1 FROM meter_reading_version v
+      WHERE v.meter_point_id = b.meter_point_id AND v.interval_start = b.interval_start
+        AND (v.event_id = b.event_id
+             OR (v.interval_end, v.resolution, v.import_wh, v.export_wh, v.register_import_wh,
+                 v.register_export_wh, v.quality)
+              = (b.interval_end, b.resolution, b.import_wh, b.export_wh, b.register_import_wh,
+                 b.register_export_wh, b.quality)))
+), ins AS (
+  INSERT INTO meter_reading_version (${COLUMNS})
+  SELECT ${COLUMNS} FROM fresh ORDER BY ord
+  ON CONFLICT (meter_point_id, interval_start, event_id) DO NOTHING
+  RETURNING meter_point_id, interval_start
+)
+INSERT INTO ingest_stage_touched (meter_point_id, interval_start, versions, existed)
+SELECT i.meter_point_id, i.interval_start, count(*)::integer,
+       EXISTS (SELECT 1 FROM meter_reading m
+                WHERE m.meter_point_id = i.meter_point_id AND m.interval_start = i.interval_start)
+  FROM ins i
+ GROUP BY i.meter_point_id, i.interval_start`;
+
+export const VERSIONS_INSERTED_SQL = `SELECT coalesce(sum(versions), 0)::integer AS versions FROM ingest_stage_touched`;
+
+/**
+ * The current value of every touched key, by precedence (ingest_quality_rank, then seq: the latest of
+ * equal quality), upserted into meter_reading; a key whose current version did not change is not
+ * written. new_keys: keys stored for the first time; written: rows inserted or changed.
+ */
+export const APPLY_CURRENT_VALUES_SQL = `
+WITH best AS (
+  SELECT DISTINCT ON (v.meter_point_id, v.interval_start) v.*
+    FROM ingest_stage_touched t
+    JOIN meter_reading_version v ON v.meter_point_id = t.meter_point_id AND v.interval_start = t.interval_start
+   ORDER BY v.meter_point_id, v.interval_start, ingest_quality_rank(v.quality) DESC, v.seq DESC
+), up AS (
+  INSERT INTO meter_reading (${COLUMNS}, ingested_at)
+  SELECT ${COLUMNS}, ingested_at FROM best
+  ON CONFLICT (meter_point_id, interval_start) DO UPDATE
+     SET interval_end = EXCLUDED.interval_end, resolution = EXCLUDED.resolution,
+         import_wh = EXCLUDED.import_wh, export_wh = EXCLUDED.export_wh,
+         register_import_wh = EXCLUDED.register_import_wh, register_export_wh = EXCLUDED.register_export_wh,
+         quality = EXCLUDED.quality, event_id = EXCLUDED.event_id, ingested_at = EXCLUDED.ingested_at
+   WHERE meter_reading.event_id <> EXCLUDED.event_id
+  RETURNING 1
+)
+SELECT (SELECT count(*) FROM ingest_stage_touched WHERE NOT existed)::integer AS new_keys,
+       (SELECT count(*) FROM up)::integer AS written`;
+
+/** A few corrections of this batch, for the log line: the key, the newest version and the current one. */
+export const CORRECTION_SAMPLES_SQL = `
+SELECT t.meter_point_id AS "meterPointId", t.interval_start AS "intervalStart",
+       n.event_id AS "eventId", n.quality AS "quality",
+       m.event_id AS "currentEventId", m.quality AS "currentQuality"
+  FROM ingest_stage_touched t
+  JOIN meter_reading m ON m.meter_point_id = t.meter_point_id AND m.interval_start = t.interval_start
+  CROSS JOIN LATERAL (
+    SELECT v.event_id, v.quality FROM meter_reading_version v
+     WHERE v.meter_point_id = t.meter_point_id AND v.interval_start = t.interval_start
+     ORDER BY v.seq DESC LIMIT 1) n
+ WHERE t.existed OR t.versions > 1
+ ORDER BY t.meter_point_id, t.interval_start
+ LIMIT 5`;
