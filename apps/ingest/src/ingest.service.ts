@@ -45,6 +45,7 @@ export class IngestService implements OnApplicationBootstrap, OnApplicationShutd
       [0.01, 0.05, 0.1, 0.5, 1, 5, 10],
     );
     health.register({ key: 'ingest-consumer', check: () => this.consumers.status() });
+    health.registerLiveness({ key: 'ingest-partitions', check: () => this.consumers.liveness() });
   }
 
   async onApplicationBootstrap(): Promise<void> {

@@ -51,6 +51,41 @@ export const ingestConfigSpec = {
     'Kafka consumer session timeout: how soon a dead consumer’s partitions move',
     { min: 6_000, max: 300_000, default: 30_000 },
   ),
+  maxMessageBytes: cfg.int(
+    'INGEST_MAX_MESSAGE_BYTES',
+    'larger message values are dead-lettered unparsed (MESSAGE.TOO_LARGE); an event is well under 1 KiB',
+    { min: 1_024, max: 16 * 1024 * 1024, default: 64 * 1024 },
+  ),
+  maxClockSkewMs: cfg.int(
+    'INGEST_MAX_CLOCK_SKEW_MS',
+    'readings ending (samples taken) further than this ahead of the ingest clock are dead-lettered (TIME.IN_FUTURE)',
+    { min: 0, max: 3_650 * 86_400_000, default: 300_000 },
+  ),
+  retryInitialMs: cfg.int(
+    'INGEST_RETRY_INITIAL_MS',
+    'first back-off of a partition paused by a transient failure (doubles per failure)',
+    { min: 10, max: 60_000, default: 200 },
+  ),
+  retryMaxMs: cfg.int(
+    'INGEST_RETRY_MAX_MS',
+    'longest back-off of a paused partition: the bound of a transient stall between two attempts',
+    { min: 100, max: 600_000, default: 10_000 },
+  ),
+  livenessStallMs: cfg.int(
+    'INGEST_LIVENESS_STALL_MS',
+    '/health/live fails when a partition with messages waiting made no progress for this long',
+    { min: 5_000, max: 86_400_000, default: 300_000 },
+  ),
+  lagRefreshMs: cfg.int(
+    'INGEST_LAG_REFRESH_MS',
+    'how often the lag of owned partitions is read from the broker (also while paused)',
+    { min: 500, max: 600_000, default: 5_000 },
+  ),
+  deadLetterLogIntervalMs: cfg.int(
+    'INGEST_DEAD_LETTER_LOG_INTERVAL_MS',
+    'dead letters are logged at most once per reason per interval (with the count since)',
+    { min: 0, max: 3_600_000, default: 10_000 },
+  ),
   runMigrations: cfg.bool(
     'INGEST_RUN_MIGRATIONS',
     'apply pending migrations at start-up (off when a Kubernetes Job runs them)',

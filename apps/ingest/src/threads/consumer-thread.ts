@@ -7,7 +7,7 @@ import 'reflect-metadata';
 import { MessagePort, parentPort, workerData } from 'node:worker_threads';
 import { Pool } from 'pg';
 import { Registry } from 'prom-client';
-import { MeterReadingWriter } from '@gridwerk/ingest/data-access';
+import { MeterReadingWriter, RAW_RETENTION_DAYS } from '@gridwerk/ingest/data-access';
 import { IngestBatchHandler, IngestConsumer } from '@gridwerk/ingest/feature';
 import { createKafkaClient, DeadLetterPublisher, KafkaProducer } from '@gridwerk/shared/data-access-kafka';
 import { createLogger } from '@gridwerk/shared/util-logging';
@@ -38,6 +38,11 @@ async function main(): Promise<void> {
     new MeterReadingWriter(pool),
     { publishAll: (items) => deadLetters.publishAll(config.consumerGroup, items) },
     topics,
+    {
+      maxMessageBytes: config.maxMessageBytes,
+      maxClockSkewMs: config.maxClockSkewMs,
+      retentionDays: RAW_RETENTION_DAYS,
+    },
   );
   const registry = new Registry();
   registry.setDefaultLabels({ service: config.service });
@@ -51,16 +56,27 @@ async function main(): Promise<void> {
       maxWaitMs: config.maxWaitMs,
       sessionTimeoutMs: config.sessionTimeoutMs,
       partitionsConcurrently: config.partitionsConcurrently,
+      retryInitialMs: config.retryInitialMs,
+      retryMaxMs: config.retryMaxMs,
+      livenessStallMs: config.livenessStallMs,
+      lagRefreshMs: config.lagRefreshMs,
+      deadLetterLogIntervalMs: config.deadLetterLogIntervalMs,
     },
     registry,
     log,
   );
 
   // Health: the main thread learns of every change of this consumer's status.
-  let last: ConsumerStatus = { ok: true };
+  let last: ConsumerStatus = { ok: true, live: true };
   const statusTimer = setInterval(() => {
     const s = consumer.status();
-    if (s.ok !== last.ok || s.detail !== last.detail) post({ type: 'status', status: s });
+    if (
+      s.ok !== last.ok ||
+      s.detail !== last.detail ||
+      s.live !== last.live ||
+      s.liveDetail !== last.liveDetail
+    )
+      post({ type: 'status', status: s });
     last = s;
   }, 250);
 

@@ -24,7 +24,13 @@ interface Thread {
 
 const COLLECT_TIMEOUT_MS = 2_000;
 
-const emptyTotals = (): ConsumerTotals => ({ inserted: 0, duplicates: 0, deadLettered: 0, batches: 0 });
+const emptyTotals = (): ConsumerTotals => ({
+  inserted: 0,
+  duplicates: 0,
+  corrections: 0,
+  deadLettered: 0,
+  batches: 0,
+});
 const STOP_TIMEOUT_MS = 60_000;
 
 /**
@@ -69,7 +75,7 @@ export class IngestConsumerThreads {
       const thread: Thread = {
         index,
         worker,
-        status: { ok: true },
+        status: { ok: true, live: true },
         totals: emptyTotals(),
         metrics: [],
         exited: false,
@@ -148,11 +154,20 @@ export class IngestConsumerThreads {
   }
 
   /** Health: every thread runs and none is retrying a failure. */
-  status(): ConsumerStatus {
+  status(): { ok: boolean; detail?: string } {
     if (this.failure) return { ok: false, detail: this.failure };
     const bad = this.threads.find((t) => !t.status.ok);
     return bad
       ? { ok: false, detail: `thread ${bad.index}: ${bad.status.detail ?? 'unhealthy'}` }
+      : { ok: true };
+  }
+
+  /** Liveness: every thread runs and none has a partition stalled with messages waiting. */
+  liveness(): { ok: boolean; detail?: string } {
+    if (this.failure) return { ok: false, detail: this.failure };
+    const bad = this.threads.find((t) => !t.status.live);
+    return bad
+      ? { ok: false, detail: `thread ${bad.index}: ${bad.status.liveDetail ?? 'stalled'}` }
       : { ok: true };
   }
 

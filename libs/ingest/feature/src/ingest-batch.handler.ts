@@ -1,12 +1,17 @@
 import {
   BatteryTelemetry,
+  checkMessageKey,
+  databaseReasonCode,
+  DeadLetterReasonCodes,
   deadLetterReasonFor,
   EventTypes,
   MeterReading,
   parseEvent,
+  toEpochMs,
   Topics,
 } from '@gridwerk/contracts';
 import type { DeadLetterReason, FailedMessage } from '@gridwerk/shared/data-access-kafka';
+import { classifyFailure, errorMessage } from './failure-taxonomy';
 
 export type MeterReadingRow = MeterReading & { eventId: string };
 export type TelemetryRow = BatteryTelemetry & { eventId: string };
@@ -16,29 +21,47 @@ export interface WriteResult {
   duplicates: number;
 }
 
+/** One correction of a batch, as logged. */
+export interface CorrectionSample {
+  meterPointId: string;
+  intervalStart: string;
+  eventId: string;
+  quality: string;
+  currentEventId: string;
+  currentQuality: string;
+}
+
+/** inserted + duplicates + corrections = rows given. */
+export interface ReadingWriteResult extends WriteResult {
+  corrections: number;
+  correctionsApplied: number;
+  correctionSamples?: CorrectionSample[];
+}
+
 /** Where valid rows go; one call is one database transaction. */
 export interface ReadingSink {
-  writeReadings(rows: MeterReadingRow[]): Promise<WriteResult>;
+  writeReadings(rows: MeterReadingRow[]): Promise<ReadingWriteResult>;
   writeTelemetry(rows: TelemetryRow[]): Promise<WriteResult>;
 }
 
 /** Where invalid messages go (grid.dlq.v1 in production). */
 export interface DeadLetterSink {
-  publishAll(items: { msg: FailedMessage; reason: DeadLetterReason }[]): Promise<void>;
+  publishAll(
+    items: { msg: FailedMessage; reason: DeadLetterReason }[],
+  ): Promise<{ truncated: number } | void>;
 }
 
 export interface BatchOutcome {
-  readings: WriteResult;
+  readings: ReadingWriteResult;
   telemetry: WriteResult;
   deadLettered: number;
+  /** Dead letters cut down to fit the dead-letter topic. */
+  truncated: number;
   reasons: Record<string, number>;
+  /** A few of the dead letters (position and reason), for the log. */
+  deadLetterSamples: { topic: string; partition: number; offset: string; code: string; message: string }[];
 }
 
-/**
- * The ingest use case for one batch of Kafka messages: validate every message against its topic's
- * contract, write the valid rows (idempotent: a replay inserts nothing), dead-letter the rest with
- * the reason. It throws only for infrastructure failures, so the caller retries and does not commit.
- */
 export interface IngestTopics {
   readings: string;
   telemetry: string;
@@ -49,58 +72,211 @@ export const DEFAULT_INGEST_TOPICS: IngestTopics = {
   telemetry: Topics.batteryTelemetry,
 };
 
+/** The ingest-specific acceptance rules beyond the contract (configured by the app). */
+export interface IngestRules {
+  /** Values above this many bytes are dead-lettered unparsed (MESSAGE.TOO_LARGE). */
+  maxMessageBytes: number;
+  /** A reading ending (a sample taken) further than this in the future is dead-lettered (TIME.IN_FUTURE). */
+  maxClockSkewMs: number;
+  /** A reading starting (a sample taken) longer ago than this is dead-lettered (TIME.BEYOND_RETENTION). */
+  retentionDays: number;
+  now?: () => Date;
+}
+
+export const DEFAULT_INGEST_RULES: IngestRules = {
+  maxMessageBytes: 64 * 1024,
+  maxClockSkewMs: 5 * 60_000,
+  retentionDays: 400,
+};
+
+type Dead = { msg: FailedMessage; reason: DeadLetterReason };
+
+const DAY_MS = 86_400_000;
+const SAMPLES = 5;
+
+/**
+ * The ingest use case for one batch of Kafka messages: validate every message against its topic's
+ * contract and the ingest rules, write the valid rows (idempotent: a replay inserts nothing, a correction
+ * is a new version), dead-letter the rest with a reason of its own. Data the database refuses is isolated
+ * by bisecting the batch and dead-lettered as `DB.<SQLSTATE>`. It throws only for transient failures
+ * (failure-taxonomy.ts), so the caller retries and does not commit.
+ */
 export class IngestBatchHandler {
+  private readonly rules: IngestRules;
+
   constructor(
     private readonly sink: ReadingSink,
     private readonly deadLetters: DeadLetterSink,
     private readonly topics: IngestTopics = DEFAULT_INGEST_TOPICS,
-  ) {}
+    rules: Partial<IngestRules> = {},
+  ) {
+    this.rules = { ...DEFAULT_INGEST_RULES, ...rules };
+  }
 
   async handle(messages: readonly FailedMessage[]): Promise<BatchOutcome> {
-    const readings: MeterReadingRow[] = [];
-    const telemetry: TelemetryRow[] = [];
-    const dead: { msg: FailedMessage; reason: DeadLetterReason }[] = [];
-    const reasons: Record<string, number> = {};
+    const readings: { row: MeterReadingRow; msg: FailedMessage }[] = [];
+    const telemetry: { row: TelemetryRow; msg: FailedMessage }[] = [];
+    const dead: Dead[] = [];
+    const now = (this.rules.now ?? (() => new Date()))().getTime();
+    const latest = now + this.rules.maxClockSkewMs;
+    const earliest = now - this.rules.retentionDays * DAY_MS;
 
     for (const msg of messages) {
-      const expected =
-        msg.topic === this.topics.readings
-          ? EventTypes.meterReading
-          : msg.topic === this.topics.telemetry
-            ? EventTypes.batteryTelemetry
-            : undefined;
-      if (expected === undefined) {
-        dead.push({
-          msg,
-          reason: { code: 'TOPIC.UNEXPECTED', message: `ingest does not consume ${msg.topic}` },
-        });
-        continue;
-      }
-      const parsed = parseEvent(msg.value ?? Buffer.alloc(0), expected);
-      if (!parsed.ok) {
-        dead.push({ msg, reason: deadLetterReasonFor(parsed.problems) });
-        continue;
-      }
-      // The parsed event is this batch's own: its data becomes the row (no copy per event on the hot path).
-      const ev = parsed.value;
-      if (ev.type === EventTypes.meterReading) {
-        const row = ev.data as MeterReadingRow;
-        row.eventId = ev.id;
-        readings.push(row);
-      } else if (ev.type === EventTypes.batteryTelemetry) {
-        const row = ev.data as TelemetryRow;
-        row.eventId = ev.id;
-        telemetry.push(row);
-      }
+      const reason = this.accept(msg, readings, telemetry, earliest, latest);
+      if (reason) dead.push({ msg, reason });
     }
-    for (const d of dead) reasons[d.reason.code] = (reasons[d.reason.code] ?? 0) + 1;
 
     // Dead letters first: if publishing fails, nothing is committed and the batch is redelivered;
     // the rows are idempotent and dead letters carry deterministic ids, so a retry doubles nothing.
-    if (dead.length > 0) await this.deadLetters.publishAll(dead);
-    const r = readings.length > 0 ? await this.sink.writeReadings(readings) : { inserted: 0, duplicates: 0 };
-    const t =
-      telemetry.length > 0 ? await this.sink.writeTelemetry(telemetry) : { inserted: 0, duplicates: 0 };
-    return { readings: r, telemetry: t, deadLettered: dead.length, reasons };
+    let truncated = dead.length > 0 ? ((await this.deadLetters.publishAll(dead))?.truncated ?? 0) : 0;
+    const refused: Dead[] = [];
+    const r = await this.isolating(readings, (rows) => this.sink.writeReadings(rows), refused, addReadings, {
+      inserted: 0,
+      duplicates: 0,
+      corrections: 0,
+      correctionsApplied: 0,
+    });
+    const t = await this.isolating(telemetry, (rows) => this.sink.writeTelemetry(rows), refused, addWrites, {
+      inserted: 0,
+      duplicates: 0,
+    });
+    if (refused.length > 0) truncated += (await this.deadLetters.publishAll(refused))?.truncated ?? 0;
+    const all = [...dead, ...refused];
+    const reasons: Record<string, number> = {};
+    for (const d of all) reasons[d.reason.code] = (reasons[d.reason.code] ?? 0) + 1;
+    return {
+      readings: r,
+      telemetry: t,
+      deadLettered: all.length,
+      truncated,
+      reasons,
+      deadLetterSamples: all.slice(0, SAMPLES).map((d) => ({
+        topic: d.msg.topic,
+        partition: d.msg.partition,
+        offset: d.msg.offset,
+        code: d.reason.code,
+        message: d.reason.message.slice(0, 300),
+      })),
+    };
   }
+
+  /** Routes one message into `readings` or `telemetry`; returns the reason when it is not accepted. */
+  private accept(
+    msg: FailedMessage,
+    readings: { row: MeterReadingRow; msg: FailedMessage }[],
+    telemetry: { row: TelemetryRow; msg: FailedMessage }[],
+    earliest: number,
+    latest: number,
+  ): DeadLetterReason | undefined {
+    const expected =
+      msg.topic === this.topics.readings
+        ? EventTypes.meterReading
+        : msg.topic === this.topics.telemetry
+          ? EventTypes.batteryTelemetry
+          : undefined;
+    if (expected === undefined)
+      return { code: DeadLetterReasonCodes.topicUnexpected, message: `ingest does not consume ${msg.topic}` };
+    if (msg.value === null || msg.value === undefined)
+      return { code: DeadLetterReasonCodes.tombstone, message: 'the message value is null (a tombstone)' };
+    const bytes = typeof msg.value === 'string' ? Buffer.byteLength(msg.value) : msg.value.length;
+    if (bytes === 0)
+      return { code: DeadLetterReasonCodes.emptyValue, message: 'the message value is empty (0 bytes)' };
+    if (bytes > this.rules.maxMessageBytes)
+      return {
+        code: DeadLetterReasonCodes.tooLarge,
+        message: `the message value has ${bytes} bytes; at most ${this.rules.maxMessageBytes} are accepted`,
+      };
+    const parsed = parseEvent(msg.value, expected);
+    if (!parsed.ok) return deadLetterReasonFor(parsed.problems);
+    const ev = parsed.value;
+    const keyProblems = checkMessageKey(expected, msg.key, ev.data);
+    if (keyProblems.length > 0) return deadLetterReasonFor(keyProblems);
+    // The parsed event is this batch's own: its data becomes the row (no copy per event on the hot path).
+    if (ev.type === EventTypes.meterReading) {
+      const window = this.outsideWindow(ev.data.intervalStart, ev.data.intervalEnd, earliest, latest);
+      if (window) return window;
+      const row = ev.data as MeterReadingRow;
+      row.eventId = ev.id;
+      readings.push({ row, msg });
+    } else if (ev.type === EventTypes.batteryTelemetry) {
+      const window = this.outsideWindow(ev.data.time, ev.data.time, earliest, latest);
+      if (window) return window;
+      const row = ev.data as TelemetryRow;
+      row.eventId = ev.id;
+      telemetry.push({ row, msg });
+    }
+    return undefined;
+  }
+
+  private outsideWindow(
+    start: string,
+    end: string,
+    earliest: number,
+    latest: number,
+  ): DeadLetterReason | undefined {
+    const s = toEpochMs(start) ?? 0;
+    const e = toEpochMs(end) ?? 0;
+    if (e > latest)
+      return {
+        code: DeadLetterReasonCodes.inFuture,
+        message: `${end} is more than ${this.rules.maxClockSkewMs} ms ahead of the ingest clock`,
+      };
+    if (s < earliest)
+      return {
+        code: DeadLetterReasonCodes.beyondRetention,
+        message: `${start} is older than the raw-series retention of ${this.rules.retentionDays} days`,
+      };
+    return undefined;
+  }
+
+  /**
+   * Writes `items` in one transaction; when the database refuses the data (a permanent failure), splits
+   * them in halves and writes each, down to the single message, which is dead-lettered with the SQLSTATE.
+   * A batch with k bad messages among n costs O(k log n) extra transactions; clean batches cost nothing.
+   */
+  private async isolating<Row, R>(
+    items: { row: Row; msg: FailedMessage }[],
+    write: (rows: Row[]) => Promise<R>,
+    refused: Dead[],
+    add: (a: R, b: R) => R,
+    zero: R,
+  ): Promise<R> {
+    if (items.length === 0) return zero;
+    try {
+      return await write(items.map((i) => i.row));
+    } catch (err) {
+      const failure = classifyFailure(err);
+      if (failure.kind === 'transient') throw err;
+      const [only] = items;
+      if (items.length === 1 && only) {
+        refused.push({
+          msg: only.msg,
+          reason: {
+            code: databaseReasonCode(failure.sqlState ?? ''),
+            message: `the database refused the message: ${errorMessage(err).slice(0, 500)}`,
+          },
+        });
+        return zero;
+      }
+      const mid = Math.ceil(items.length / 2);
+      const left = await this.isolating(items.slice(0, mid), write, refused, add, zero);
+      const right = await this.isolating(items.slice(mid), write, refused, add, zero);
+      return add(left, right);
+    }
+  }
+}
+
+function addWrites(a: WriteResult, b: WriteResult): WriteResult {
+  return { inserted: a.inserted + b.inserted, duplicates: a.duplicates + b.duplicates };
+}
+
+function addReadings(a: ReadingWriteResult, b: ReadingWriteResult): ReadingWriteResult {
+  const samples = [...(a.correctionSamples ?? []), ...(b.correctionSamples ?? [])].slice(0, SAMPLES);
+  return {
+    inserted: a.inserted + b.inserted,
+    duplicates: a.duplicates + b.duplicates,
+    corrections: a.corrections + b.corrections,
+    correctionsApplied: a.correctionsApplied + b.correctionsApplied,
+    ...(samples.length > 0 ? { correctionSamples: samples } : {}),
+  };
 }

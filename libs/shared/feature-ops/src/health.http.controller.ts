@@ -1,4 +1,4 @@
-import { Controller, Get, Inject, Optional } from '@nestjs/common';
+import { Controller, Get, Inject, Optional, ServiceUnavailableException } from '@nestjs/common';
 import {
   HealthCheck,
   HealthCheckService,
@@ -53,8 +53,15 @@ export class HealthHttpController {
     return this.health.check(checks);
   }
 
+  /** 200 while the process serves requests and every liveness contributor is ok; 503 (with why) otherwise. */
   @Get('live')
-  live(): { status: 'ok' } {
+  async live(): Promise<{ status: 'ok' }> {
+    const failed: Record<string, string> = {};
+    for (const c of this.registry.liveness()) {
+      const r = await c.check();
+      if (!r.ok) failed[c.key] = r.detail ?? 'down';
+    }
+    if (Object.keys(failed).length > 0) throw new ServiceUnavailableException({ status: 'error', failed });
     return { status: 'ok' };
   }
 }

@@ -88,6 +88,7 @@ export interface HealthContributor {
 @Injectable()
 export class HealthRegistry {
   private readonly contributors: HealthContributor[] = [];
+  private readonly liveContributors: HealthContributor[] = [];
 
   register(c: HealthContributor): void {
     this.contributors.push(c);
@@ -95,5 +96,17 @@ export class HealthRegistry {
 
   all(): readonly HealthContributor[] {
     return this.contributors;
+  }
+
+  /**
+   * A check of /health/live: only for a state a restart cures (a loop that stopped making progress),
+   * never for a dependency being down (that is readiness, /health).
+   */
+  registerLiveness(c: HealthContributor): void {
+    this.liveContributors.push(c);
+  }
+
+  liveness(): readonly HealthContributor[] {
+    return this.liveContributors;
   }
 }

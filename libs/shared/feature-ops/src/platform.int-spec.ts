@@ -19,6 +19,7 @@ describe('PlatformModule (real Kafka and PostgreSQL)', () => {
   let app: INestApplication;
   let base: string;
   let appHealthy = true;
+  let appLive = true;
 
   beforeAll(async () => {
     db = await createTestDatabase('platform');
@@ -35,6 +36,10 @@ describe('PlatformModule (real Kafka and PostgreSQL)', () => {
     app
       .get(HealthRegistry)
       .register({ key: 'probe', check: () => (appHealthy ? { ok: true } : { ok: false, detail: 'stuck' }) });
+    app.get(HealthRegistry).registerLiveness({
+      key: 'loop',
+      check: () => (appLive ? { ok: true } : { ok: false, detail: 'no progress for 301 s' }),
+    });
     await app.listen(0, '127.0.0.1');
     base = await app.getUrl();
   });
@@ -65,6 +70,18 @@ describe('PlatformModule (real Kafka and PostgreSQL)', () => {
     } finally {
       appHealthy = true;
     }
+  });
+
+  it('fails /health/live (503, with why) while a liveness contributor fails', async () => {
+    appLive = false;
+    try {
+      const r = await fetch(`${base}/health/live`);
+      expect(r.status).toBe(503);
+      expect(await r.json()).toMatchObject({ failed: { loop: 'no progress for 301 s' } });
+    } finally {
+      appLive = true;
+    }
+    expect((await fetch(`${base}/health/live`)).status).toBe(200);
   });
 
   it('serves Prometheus metrics with the service label', async () => {
