@@ -15,3 +15,5 @@ export { classifyFailure } from './failure-taxonomy';
 export type { FailureKind } from './failure-taxonomy';
 export { IngestConsumer } from './ingest.consumer';
 export type { IngestConsumerOptions } from './ingest.consumer';
+export { REPLAYED_FROM_HEADER, replayDeadLetters, ReplayUsageError } from './replay-dead-letters.usecase';
+export type { ReplayDeadLettersCommand, ReplayProgress, ReplayResult } from './replay-dead-letters.usecase';
