@@ -599,6 +599,111 @@ describe('ingest under hostile input (generic producer, real broker, real Postgr
     }
   });
 
+  it('pauses only the partition whose writes fail transiently: the others flow, lag and liveness tell', async () => {
+    const f = await fixture('lock');
+    // this test's own process (liveness after 5 s, one thread)
+    const ingest = new IngestProcess(f.ingest.port + 100, {
+      DATABASE_URL: f.db.url,
+      KAFKA_BROKERS: brokers.join(','),
+      INGEST_CONSUMER_GROUP: f.group,
+      INGEST_READINGS_TOPIC: f.readings,
+      INGEST_TELEMETRY_TOPIC: f.telemetry,
+      INGEST_RETRY_MAX_MS: String(RETRY_MAX_MS),
+      INGEST_LAG_REFRESH_MS: '500',
+      INGEST_LIVENESS_STALL_MS: '5000',
+      INGEST_CONSUMER_THREADS: '1',
+      LOG_LEVEL: 'info',
+    });
+    const locker = new Client({ connectionString: f.db.url });
+    try {
+      // lock_timeout turns "the day's partition is locked" into a transient error (55P03) for ingest
+      await f.pg.connect();
+      await f.pg.query(`ALTER DATABASE "${f.db.name}" SET lock_timeout = '500ms'`);
+      await ingest.start();
+      await locker.connect();
+      await locker.query('SET lock_timeout = 0');
+      const day = (n: number) => Math.floor(Date.now() / 86_400_000 - n) * 86_400_000;
+      const d1 = day(3);
+      const d2 = day(2);
+      await f.pg.query('SELECT ensure_partitions($1, $2)', [new Date(d1), new Date(d2)]);
+      const name = `meter_reading_p${new Date(d1).toISOString().slice(0, 10).replace(/-/g, '')}`;
+      await locker.query('BEGIN');
+      await locker.query(`LOCK TABLE ${name} IN SHARE MODE`); // no inserts into day d1
+      // partition 0 carries readings of day d1 only, partitions 1 and 2 of day d2
+      const meters = [meterId(800), meterId(801), meterId(802)];
+      const perPartition = 12;
+      for (let p = 0; p < 3; p++) {
+        const m = meters[p] ?? '';
+        await producer.send({
+          topic: f.readings,
+          acks: -1,
+          messages: Array.from({ length: perPartition }, (_, k) => ({
+            partition: p,
+            key: m,
+            value: json(reading(m, (p === 0 ? d1 : d2) + k * QH)),
+          })),
+        });
+      }
+      const stored = (p: number) =>
+        scalar(f.pg, 'SELECT count(*) FROM meter_reading WHERE meter_point_id = $1', [meters[p]]);
+      await waitFor(
+        'partitions 1 and 2 stored while partition 0 waits',
+        async () => (await stored(1)) === perPartition && (await stored(2)) === perPartition,
+        30_000,
+        () => ingest.logs(),
+      );
+      expect(await stored(0)).toBe(0);
+      const lag0 = (text: string) =>
+        metric(text, 'gridwerk_ingest_consumer_lag', { topic: f.readings, partition: '0' });
+      await waitFor(
+        'the real lag of the paused partition',
+        async () => lag0(await ingest.metrics()) === perPartition,
+        15_000,
+        () => ingest.logs(),
+      );
+      // readiness: retrying (the first attempt waits out the lock timeout before it fails)
+      await waitFor(
+        'readiness 503 while retrying',
+        async () => (await ingest.health()).status === 503,
+        15_000,
+        () => ingest.logs(),
+      );
+      await waitFor(
+        'liveness failing after 5 s without progress',
+        async () => (await fetch(`http://127.0.0.1:${ingest.port}/health/live`)).status === 503,
+        20_000,
+        () => ingest.logs(),
+      );
+      const live = await (await fetch(`http://127.0.0.1:${ingest.port}/health/live`)).text();
+      expect(live).toMatch(new RegExp(`${f.readings.replace(/\./g, '\\.')}/0: no progress`));
+      expect(metric(await ingest.metrics(), 'gridwerk_ingest_partitions_paused')).toBe(1);
+      expect(ingest.logs()).toMatch(/pausing the partition and retrying/);
+      const released = Date.now();
+      await locker.query('ROLLBACK');
+      await waitFor(
+        'partition 0 stored after the lock',
+        async () => (await stored(0)) === perPartition,
+        30_000,
+        () => ingest.logs(),
+      );
+      // resumed within the back-off bound (plus one attempt and its commit)
+      expect(Date.now() - released).toBeLessThan(RETRY_MAX_MS + 3_000);
+      await waitFor(
+        'live and ready again',
+        async () =>
+          (await fetch(`http://127.0.0.1:${ingest.port}/health/live`)).status === 200 &&
+          (await ingest.health()).status === 200,
+        20_000,
+        () => ingest.logs(),
+      );
+      expect(await scalar(f.pg, 'SELECT count(*) FROM meter_reading')).toBe(3 * perPartition);
+    } finally {
+      await locker.end().catch(() => undefined);
+      await ingest.stop();
+      await teardown(f);
+    }
+  });
+
   it('a correction chain: estimated, then substituted, then measured ends measured, all three kept, rollups equal', async () => {
     const f = await fixture('chain');
     try {

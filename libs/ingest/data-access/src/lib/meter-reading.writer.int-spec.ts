@@ -265,7 +265,8 @@ describe('MeterReadingWriter: corrections are versions, the current value follow
       { ...other, eventId: 'b3', quality: 'substituted', importWh: 3 },
       { ...other, eventId: 'b4', quality: 'estimated', importWh: 4 },
     ]);
-    expect(r).toMatchObject({ inserted: 1, duplicates: 0, corrections: 3 });
+    // new in this batch and corrected in it: the current value is a correction, counted as applied
+    expect(r).toMatchObject({ inserted: 1, duplicates: 0, corrections: 3, correctionsApplied: 1 });
     const row = await t.pool.query<{ event_id: string }>(
       'SELECT event_id FROM meter_reading WHERE meter_point_id = $1',
       [other.meterPointId],

@@ -247,7 +247,7 @@ export class MeterReadingWriter {
         inserted: applied.new_keys,
         duplicates: rows.length - versions,
         corrections,
-        correctionsApplied: applied.written - applied.new_keys,
+        correctionsApplied: applied.applied,
         ...(samples.length > 0 ? { correctionSamples: samples } : {}),
       };
     });

@@ -49,7 +49,9 @@ export const VERSIONS_INSERTED_SQL = `SELECT coalesce(sum(versions), 0)::integer
 /**
  * The current value of every touched key, by precedence (ingest_quality_rank, then seq: the latest of
  * equal quality), upserted into meter_reading; a key whose current version did not change is not
- * written. new_keys: keys stored for the first time; written: rows inserted or changed.
+ * written. new_keys: keys stored for the first time; written: rows inserted or changed; applied: keys
+ * whose current value is now a correction (not their first version), whether the key is new in this
+ * batch or not.
  */
 export const APPLY_CURRENT_VALUES_SQL = `
 WITH best AS (
@@ -66,10 +68,19 @@ WITH best AS (
          register_import_wh = EXCLUDED.register_import_wh, register_export_wh = EXCLUDED.register_export_wh,
          quality = EXCLUDED.quality, event_id = EXCLUDED.event_id, ingested_at = EXCLUDED.ingested_at
    WHERE meter_reading.event_id <> EXCLUDED.event_id
-  RETURNING 1
+  RETURNING meter_point_id, interval_start
+), firsts AS (
+  SELECT v.meter_point_id, v.interval_start, min(v.seq) AS first_seq
+    FROM ingest_stage_touched t
+    JOIN meter_reading_version v ON v.meter_point_id = t.meter_point_id AND v.interval_start = t.interval_start
+   GROUP BY v.meter_point_id, v.interval_start
 )
 SELECT (SELECT count(*) FROM ingest_stage_touched WHERE NOT existed)::integer AS new_keys,
-       (SELECT count(*) FROM up)::integer AS written`;
+       (SELECT count(*) FROM up)::integer AS written,
+       (SELECT count(*) FROM up u
+          JOIN best b ON b.meter_point_id = u.meter_point_id AND b.interval_start = u.interval_start
+          JOIN firsts fs ON fs.meter_point_id = u.meter_point_id AND fs.interval_start = u.interval_start
+         WHERE b.seq <> fs.first_seq)::integer AS applied`;
 
 /** A few corrections of this batch, for the log line: the key, the newest version and the current one. */
 export const CORRECTION_SAMPLES_SQL = `
