@@ -46,7 +46,7 @@ Exit codes: 0 ok, 2 usage or configuration error, 1 failure.`;
 
 class UsageError extends Error {}
 
-async function replayDlq(args: readonly string[], io: CliIo, env: Env): Promise<number> {
+async function replayDlq(args: readonly string[], io: CliIo, env: Env | undefined): Promise<number> {
   const { values } = parseArgs({
     args: [...args],
     strict: true,
@@ -105,7 +105,8 @@ async function replayDlq(args: readonly string[], io: CliIo, env: Env): Promise<
   return EXIT_OK;
 }
 
-export async function main(argv: readonly string[], io: CliIo, env: Env = process.env): Promise<number> {
+/** `env` defaults to the process environment (read by loadConfig, the one place that may). */
+export async function main(argv: readonly string[], io: CliIo, env?: Env): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.out(TOOL_USAGE);

@@ -230,8 +230,12 @@ export class MeterReadingWriter {
         (await client.query<{ versions: number }>(VERSIONS_INSERTED_SQL)).rows[0]?.versions ?? 0;
       if (versions === 0)
         return { inserted: 0, duplicates: rows.length, corrections: 0, correctionsApplied: 0 };
-      const applied = (await client.query<{ new_keys: number; written: number }>(APPLY_CURRENT_VALUES_SQL))
-        .rows[0] ?? { new_keys: 0, written: 0 };
+      type Applied = { new_keys: number; written: number; applied: number };
+      const applied = (await client.query<Applied>(APPLY_CURRENT_VALUES_SQL)).rows[0] ?? {
+        new_keys: 0,
+        written: 0,
+        applied: 0,
+      };
       const corrections = versions - applied.new_keys;
       const samples =
         corrections > 0
