@@ -551,6 +551,9 @@ describe('ingest under hostile input (generic producer, real broker, real Postgr
           }),
         ]).toEqual([d.expect, 1]);
       expect((await fetch(`http://127.0.0.1:${f.ingest.port}/health/live`)).status).toBe(200);
+      // dead letters are logged (per reason, rate-limited), corrections too
+      expect(f.ingest.logs()).toMatch(/"msg":"messages dead-lettered","reason":"[A-Z._0-9]+"/);
+      expect(f.ingest.logs()).toMatch(/"msg":"corrections stored"/);
       await waitFor(
         'lag 0 on every partition',
         async () => metric(await f.ingest.metrics(), 'gridwerk_ingest_consumer_lag') === 0,

@@ -3,6 +3,7 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { FailedMessage } from '@gridwerk/shared/data-access-kafka';
 import type { JsonLogger } from '@gridwerk/shared/util-logging';
 import { BatchOutcome, IngestBatchHandler, IngestTopics } from './ingest-batch.handler';
+import { PerKeyRateLimit } from './per-key-rate-limit';
 
 export interface IngestConsumerOptions {
   groupId: string;
@@ -161,7 +162,7 @@ export class IngestConsumer {
   private crashed: string | undefined;
   private readonly partitions = new Map<string, PartitionState>();
   private lagTimer: NodeJS.Timeout | undefined;
-  private readonly deadLetterLog = new Map<string, { at: number; suppressed: number }>();
+  private readonly deadLetterLog: PerKeyRateLimit;
   readonly totals = {
     inserted: 0,
     duplicates: 0,
@@ -179,6 +180,7 @@ export class IngestConsumer {
     private readonly clock: () => number = Date.now,
   ) {
     this.metrics = createMetrics(registry);
+    this.deadLetterLog = new PerKeyRateLimit(opts.deadLetterLogIntervalMs ?? 10_000, clock);
   }
 
   /** Readiness: false after the consumer crashed for good, or while a partition is retrying a failure. */
@@ -433,23 +435,16 @@ export class IngestConsumer {
 
   /** One line per reason at most every deadLetterLogIntervalMs, with how many were not logged since. */
   private logDeadLetters(o: BatchOutcome): void {
-    const every = this.opts.deadLetterLogIntervalMs ?? 10_000;
-    const now = this.clock();
     for (const [reason, n] of Object.entries(o.reasons)) {
-      const entry = this.deadLetterLog.get(reason) ?? { at: -Infinity, suppressed: 0 };
-      if (now - entry.at >= every) {
-        this.log.warn('messages dead-lettered', {
-          reason,
-          count: n,
-          suppressedSinceLastLine: entry.suppressed,
-          samples: o.deadLetterSamples.filter((d) => d.code === reason),
-          ...(o.truncated > 0 ? { truncatedInBatch: o.truncated } : {}),
-        });
-        this.deadLetterLog.set(reason, { at: now, suppressed: 0 });
-      } else {
-        entry.suppressed += n;
-        this.deadLetterLog.set(reason, entry);
-      }
+      const admitted = this.deadLetterLog.admit(reason, n);
+      if (!admitted.admitted) continue;
+      this.log.warn('messages dead-lettered', {
+        reason,
+        count: n,
+        suppressedSinceLastLine: admitted.suppressed,
+        samples: o.deadLetterSamples.filter((d) => d.code === reason),
+        ...(o.truncated > 0 ? { truncatedInBatch: o.truncated } : {}),
+      });
     }
   }
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Test } from '@nestjs/testing';
 import { exampleEvents, parseEvent, Topics } from '@gridwerk/contracts';
 import { DeadLetterPublisher, KafkaModule, KafkaProducer } from './kafka.module';
@@ -89,5 +90,34 @@ describe('KafkaModule against the real broker', () => {
     expect(data.consumerGroup).toBe('gridwerk-test-group');
     expect(Buffer.from(data.valueBase64, 'base64').equals(original)).toBe(true);
     expect(data.reason.code).toBe('JSON.PARSE');
+  });
+
+  it('cuts a dead letter down when the broker refuses it as too large, instead of blocking', async () => {
+    // the publisher believes the DLQ takes 8 MiB; the topic (TOPIC_SPECS, applied by tools/infra) takes 4 MiB
+    const moduleRef = await Test.createTestingModule({ imports: [KafkaModule.forRoot(settings)] }).compile();
+    await moduleRef.init();
+    const publisher = new DeadLetterPublisher(moduleRef.get(KafkaProducer), settings, 8 * 1024 * 1024);
+    const original = Buffer.alloc(4_500_000, 0x61);
+    const offset = String(Date.now());
+    const r = await publisher.publishAll('gridwerk-test-group', [
+      {
+        msg: { topic: Topics.meterReadings, partition: 0, offset, key: 'k', value: original },
+        reason: { code: 'MESSAGE.TOO_LARGE', message: 'too large' },
+      },
+    ]);
+    await moduleRef.close();
+    expect(r.truncated).toBe(1);
+    const got = await readMessages(kafka, Topics.deadLetters, (m) =>
+      m.some((x) => x.value?.toString().includes(`/${offset}/`)),
+    );
+    const dl = got
+      .map((m) => parseEvent(m.value ?? Buffer.alloc(0), 'de.gridwerk.dead-letter.v1'))
+      .find((x) => x.ok && x.value.subject.endsWith(`/${offset}`));
+    if (!dl?.ok) throw new Error('dead letter not found');
+    expect(dl.value.data.truncated).toMatchObject({
+      originalValueBytes: original.length,
+      originalValueSha256: createHash('sha256').update(original).digest('hex'),
+    });
+    expect(Buffer.byteLength(JSON.stringify(dl.value))).toBeLessThanOrEqual(16 * 1024);
   });
 });
