@@ -21,6 +21,7 @@ describe('classifyFailure', () => {
     ['57P01', 'admin shutdown'],
     ['53300', 'too many connections'],
     ['42P01', 'undefined table: a deployment problem, not the data'],
+    ['23505', 'unique violation: a race of idempotent writers'],
   ])('%s (%s) is transient', (code) => {
     expect(classifyFailure(pg(code)).kind).toBe('transient');
   });

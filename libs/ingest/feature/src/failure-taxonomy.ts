@@ -18,6 +18,11 @@ export type FailureKind = 'transient' | 'permanent';
  * partition waits (and liveness reports it) rather than dead-lettering everything.
  */
 const PERMANENT_CLASSES = new Set(['22', '23', '54']);
+/**
+ * ... except a unique violation: the writes are idempotent (ON CONFLICT), so one can only come from a race
+ * (two writers creating the same partition, two members writing one key during a rebalance): retry.
+ */
+const TRANSIENT_STATES = new Set(['23505']);
 
 export function sqlStateOf(err: unknown): string | undefined {
   if (typeof err !== 'object' || err === null || !('code' in err)) return undefined;
@@ -28,7 +33,8 @@ export function sqlStateOf(err: unknown): string | undefined {
 export function classifyFailure(err: unknown): { kind: FailureKind; sqlState?: string } {
   const sqlState = sqlStateOf(err);
   if (sqlState === undefined) return { kind: 'transient' };
-  return { kind: PERMANENT_CLASSES.has(sqlState.slice(0, 2)) ? 'permanent' : 'transient', sqlState };
+  const permanent = PERMANENT_CLASSES.has(sqlState.slice(0, 2)) && !TRANSIENT_STATES.has(sqlState);
+  return { kind: permanent ? 'permanent' : 'transient', sqlState };
 }
 
 export function errorMessage(err: unknown): string {

@@ -274,6 +274,8 @@ export class IngestConsumer {
       }
     for (const [k, s] of this.partitions)
       if (!owned.has(k)) {
+        // a partition lost while paused must not come back paused for ever
+        if (s.resumeTimer) this.consumer?.resume([{ topic: s.topic, partitions: [s.partition] }]);
         clearTimeout(s.resumeTimer);
         this.partitions.delete(k);
         this.metrics.lag.remove({ topic: s.topic, partition: String(s.partition) });
