@@ -35,6 +35,11 @@ export async function createIngestTestDb(label: string, migrate = true): Promise
     ds,
     pool,
     async close() {
+      // pg-pool resolves end() before its last client's socket has closed; dropping the database WITH
+      // (FORCE) then terminates that backend (57P01), which pg-pool re-emits on the pool. Expected here.
+      pool.on('error', (err: Error & { code?: string }) => {
+        if (err.code !== '57P01') throw err;
+      });
       await pool.end();
       await ds.destroy();
       await db.drop();
