@@ -257,6 +257,10 @@ describe('the dashboard in chromium', () => {
     expect(seen.size).toBeGreaterThanOrEqual(4);
     await expect(page.getByTestId('live-state').textContent()).resolves.toContain('Live');
     await shot('node-detail');
+    // the overview in the evening peak: the overloaded station coloured and its alarm listed
+    await page.getByTestId('nav-overview').click();
+    await page.getByTestId('alarm-summary').filter({ hasText: station().id }).waitFor({ timeout: 60_000 });
+    await shot('overview-live');
   });
 
   it('acknowledges the overload alarm with a comment and shows it in the audit trail', async () => {
@@ -307,6 +311,10 @@ describe('the dashboard in chromium', () => {
     await expect(page.getByTestId('nav-overview').textContent()).resolves.toBe('Grid overview');
     await page.getByTestId('nav-overview').click();
     await page.getByTestId('screen-overview').waitFor();
+    // no reading arrived since the reload: the station's value comes from the stream's snapshot
+    await page
+      .locator(`[data-node="${station().id}"]:not([data-loading="unknown"])`)
+      .waitFor({ timeout: 10_000 });
     await shot('overview-en');
   });
 });

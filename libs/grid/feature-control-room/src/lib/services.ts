@@ -93,6 +93,22 @@ export class PerimeterService {
   }
 }
 
+/** The stream's payload for a battery's newest telemetry. */
+export function batteryStreamData(t: BatteryTelemetry, index: TopologyIndex): Record<string, unknown> {
+  return {
+    assetId: t.assetId,
+    substationId: index.substationOf.get(t.assetId) ?? null,
+    secondarySubstationId: index.live.stationOfBattery.get(t.assetId) ?? null,
+    stateOfChargePct: t.stateOfChargePct,
+    powerW: t.powerW,
+    stateOfHealthPct: t.stateOfHealthPct,
+    temperatureC: t.temperatureC,
+    usableCapacityWh: t.usableCapacityWh,
+    mode: t.mode,
+    observedAt: t.time,
+  };
+}
+
 /** Live values in memory: per-node load and the newest battery telemetry (from the live consumer). */
 @Injectable()
 export class LiveState {
@@ -103,6 +119,17 @@ export class LiveState {
   constructor(topology: TopologyService) {
     this.load = new LiveLoad(topology.index.live);
     topology.onChange((t) => this.load.setTopology(t.live));
+  }
+
+  /** Every node's current load and every battery's newest state, as the stream's event payloads. */
+  snapshot(index: TopologyIndex): { type: 'load' | 'battery'; data: Record<string, unknown> }[] {
+    return [
+      ...this.load.all().map((v) => ({ type: 'load' as const, data: { ...v } })),
+      ...[...this.batteries.values()].map((t) => ({
+        type: 'battery' as const,
+        data: batteryStreamData(t, index),
+      })),
+    ];
   }
 
   addBattery(t: BatteryTelemetry): void {

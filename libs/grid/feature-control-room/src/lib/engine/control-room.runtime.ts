@@ -25,7 +25,7 @@ import {
 import { DeadLetterPublisher, KAFKA_CLIENT, KafkaProducer } from '@gridwerk/shared/data-access-kafka';
 import { HealthRegistry, MetricsService } from '@gridwerk/shared/feature-ops';
 import { CONTROL_ROOM_CONFIG, type ControlRoomConfig, GRID_POOL } from '../control-room.config';
-import { AlarmEvaluator, LiveState, ThresholdService, TopologyService } from '../services';
+import { AlarmEvaluator, batteryStreamData, LiveState, ThresholdService, TopologyService } from '../services';
 import { StreamHub } from '../stream/stream-hub';
 
 const LEADER_LOCK = 0x67726c64; // "grld": one replica runs the engine, writes the stream and relays
@@ -293,24 +293,7 @@ export class ControlRoomRuntime implements OnModuleInit, OnApplicationBootstrap,
       ...loads.map((v) => ({ type: 'load' as const, data: { ...v } })),
       ...batteryIds.flatMap((id) => {
         const t = this.live.batteries.get(id);
-        if (!t) return [];
-        return [
-          {
-            type: 'battery' as const,
-            data: {
-              assetId: t.assetId,
-              substationId: index.substationOf.get(t.assetId) ?? null,
-              secondarySubstationId: index.live.stationOfBattery.get(t.assetId) ?? null,
-              stateOfChargePct: t.stateOfChargePct,
-              powerW: t.powerW,
-              stateOfHealthPct: t.stateOfHealthPct,
-              temperatureC: t.temperatureC,
-              usableCapacityWh: t.usableCapacityWh,
-              mode: t.mode,
-              observedAt: t.time,
-            },
-          },
-        ];
+        return t ? [{ type: 'battery' as const, data: batteryStreamData(t, index) }] : [];
       }),
     ];
     if (events.length === 0) return;

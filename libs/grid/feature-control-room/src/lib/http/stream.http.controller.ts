@@ -3,8 +3,8 @@ import { ApiBearerAuth, ApiHeader, ApiOperation, ApiProduces, ApiResponse, ApiTa
 import type { StreamEvent } from '@gridwerk/grid/read-model';
 import { CurrentUser, Roles, type AuthUser } from '@gridwerk/shared/auth';
 import { badRequest } from '../errors';
-import { PerimeterService } from '../services';
-import { StreamHub } from '../stream/stream-hub';
+import { LiveState, PerimeterService, TopologyService } from '../services';
+import { snapshotFrame, StreamHub } from '../stream/stream-hub';
 
 interface SseResponse {
   status(n: number): SseResponse;
@@ -24,6 +24,8 @@ export class StreamHttpController {
   constructor(
     private readonly hub: StreamHub,
     private readonly perimeters: PerimeterService,
+    private readonly live: LiveState,
+    private readonly topology: TopologyService,
   ) {}
 
   @Get('stream')
@@ -33,7 +35,9 @@ export class StreamHttpController {
     description:
       'Read with fetch() and the bearer header (no token in the URL). Event ids are monotonic; send the last ' +
       'one as `Last-Event-ID` on reconnect to receive everything after it. Each data object carries observedAt ' +
-      'and ageS. A `resync` event means the gap is older than the resume window: reload the views.',
+      'and ageS. A new connection (no Last-Event-ID) first gets the current load of every node and the newest ' +
+      'state of every battery as events without id, then the log. A `resync` event means the gap is older ' +
+      'than the resume window: reload the views.',
   })
   @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'resume after this event id' })
   @ApiProduces('text/event-stream')
@@ -68,9 +72,18 @@ export class StreamHttpController {
     res.write(
       `retry: 2000\nevent: heartbeat\ndata: ${JSON.stringify({ at: new Date().toISOString(), lastEventId: this.hub.lastId })}\n\n`,
     );
+    let from = resume;
+    if (resume === undefined) {
+      // a fresh client (a reload) sees the grid at once: the current values first, then every log event
+      // after the head taken before them, so that nothing between the two is missed
+      from = this.hub.lastId;
+      const now = Date.now();
+      for (const e of this.live.snapshot(this.topology.index))
+        if (accepts({ id: 0, ...e })) res.write(snapshotFrame(e.type, e.data, now));
+    }
     const client = await this.hub.attach(
       { write: (c) => res.write(c), onceDrain: (fn) => res.once('drain', fn) },
-      resume,
+      from,
       accepts,
     );
     req.on('close', () => this.hub.detach(client));

@@ -23,9 +23,17 @@ const RECENT_MAX = 20_000;
 
 /** SSE framing of one event; `ageS` is computed at send time from the payload's `observedAt`. */
 export function sseFrame(e: StreamEvent, now = Date.now()): string {
-  const observedAt = typeof e.data['observedAt'] === 'string' ? e.data['observedAt'] : undefined;
+  return `id: ${e.id}\n${snapshotFrame(e.type, e.data, now)}`;
+}
+
+/**
+ * A current value sent to a newly connected client before the log's events: no id (it is not part of the
+ * log, so it moves no client's Last-Event-ID), `ageS` as for any event.
+ */
+export function snapshotFrame(type: string, data: Record<string, unknown>, now = Date.now()): string {
+  const observedAt = typeof data['observedAt'] === 'string' ? data['observedAt'] : undefined;
   const ageS = observedAt ? Math.max(0, Math.round((now - Date.parse(observedAt)) / 100) / 10) : null;
-  return `id: ${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify({ ...e.data, ageS })}\n\n`;
+  return `event: ${type}\ndata: ${JSON.stringify({ ...data, ageS })}\n\n`;
 }
 
 /**
