@@ -339,7 +339,7 @@ export interface paths {
     };
     /**
      * Live Server-Sent Events: load, battery, alarm (with id), heartbeat (every 15 s, no id)
-     * @description Read with fetch() and the bearer header (no token in the URL). Event ids are monotonic; send the last one as `Last-Event-ID` on reconnect to receive everything after it. Each data object carries observedAt and ageS. A `resync` event means the gap is older than the resume window: reload the views.
+     * @description Read with fetch() and the bearer header (no token in the URL). Event ids are monotonic; send the last one as `Last-Event-ID` on reconnect to receive everything after it. Each data object carries observedAt and ageS. A new connection (no Last-Event-ID) first gets the current load of every node and the newest state of every battery as events without id, then the log. A `resync` event means the gap is older than the resume window: reload the views.
      */
     get: operations['StreamHttpController_stream'];
     put?: never;
