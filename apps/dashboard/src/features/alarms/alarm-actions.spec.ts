@@ -1,24 +1,5 @@
-import type { Alarm } from '../../api/types';
+import { alarmFixture as alarm } from '../../testing/alarm-fixture';
 import { actionsFor, filterAlarms, needsComment } from './alarm-actions';
-
-const alarm = (over: Partial<Alarm>): Alarm => ({
-  id: 'a1',
-  code: 'TRANSFORMER.OVERLOAD',
-  nodeId: 'ONS-0001',
-  nodeKind: 'transformer',
-  severity: 'warning',
-  state: 'unacknowledged',
-  conditionActive: true,
-  message: 'overload',
-  raisedAt: '2026-12-01T17:00:00.000Z',
-  changedAt: '2026-12-01T17:00:00.000Z',
-  observedAt: '2026-12-01T17:00:00.000Z',
-  version: 1,
-  ageS: 0,
-  substationId: 'UW-01',
-  actions: ['acknowledge', 'shelve', 'remove-from-service'],
-  ...over,
-});
 
 describe('alarm actions', () => {
   it('offers operators the actions of the state, viewers none', () => {
