@@ -1,3 +1,5 @@
+import { StandardMerkleTree } from '@openzeppelin/merkle-tree';
+import { LEAF_ABI_TYPES } from '../ledger.port';
 import { allocateInterval } from './allocate';
 import { buildBatchTree, leafOf, partyHash, verifyProofOffChain } from './merkle';
 import { allocateIntervals, syntheticIntervalInputs } from './synthetic';
@@ -25,6 +27,30 @@ describe('Merkle batches', () => {
       (forged as unknown[])[4] = leaf[4] + 1n;
       expect(verifyProofOffChain(t.batch.merkleRoot, forged, proof)).toBe(false);
     }
+  });
+
+  it('gives the root and proofs of OpenZeppelin StandardMerkleTree for every batch size', () => {
+    for (const members of [1, 2, 3, 7, 30, 120]) {
+      const inputs = syntheticIntervalInputs({ communities: 1, members, intervals: 96, seed: members });
+      const withTx = inputs.map((i) => allocateInterval(i)).filter((r) => r.transactions.length > 0);
+      for (const r of withTx.slice(0, 3)) {
+        const s = inputs[0].terms.partySalt;
+        const ours = buildBatchTree(r.communityId, r.intervalStart, 1, r.transactions, s);
+        const leaves = r.transactions.map((t) => [...leafOf(t, s)]);
+        const oz = StandardMerkleTree.of(leaves, [...LEAF_ABI_TYPES]);
+        expect(ours.batch.merkleRoot).toBe(oz.root);
+        r.transactions.forEach((t, i) => {
+          expect(ours.proofOf(t.transactionId).proof).toEqual(oz.getProof(i));
+        });
+      }
+    }
+  });
+
+  it('refuses a leaf value outside its ABI type instead of encoding it wrongly', () => {
+    const big = { ...a.transactions[0], energyWh: 2 ** 64 };
+    expect(() => buildBatchTree(a.communityId, a.intervalStart, 1, [big], salt)).toThrow(/uint64/);
+    const negative = { ...a.transactions[0], amountCt: -1 };
+    expect(() => buildBatchTree(a.communityId, a.intervalStart, 1, [negative], salt)).toThrow(/uint64/);
   });
 
   it('puts no personal data in a leaf: parties are salted hashes', () => {
