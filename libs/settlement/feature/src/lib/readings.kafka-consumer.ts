@@ -7,7 +7,7 @@ export interface DeadLetterSink {
   publishAll(
     consumerGroup: string,
     items: readonly { msg: FailedMessage; reason: DeadLetterReason }[],
-  ): Promise<void>;
+  ): Promise<unknown>;
 }
 
 export interface IntakeLog {
