@@ -15,6 +15,16 @@ export function runForecastCli(
   env: Record<string, string>,
   timeoutMs = 120_000,
 ): Promise<CliResult> {
+  return runAppCli('forecast', args, env, timeoutMs);
+}
+
+/** An app's CLI (`apps/<app>/src/cli.ts`) as a real process, as `npm run <app> -- <args>` runs it. */
+export function runAppCli(
+  app: 'forecast' | 'settlement',
+  args: readonly string[],
+  env: Record<string, string>,
+  timeoutMs = 120_000,
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
@@ -23,7 +33,7 @@ export function runForecastCli(
         'ts-node/register/transpile-only',
         '-r',
         'tsconfig-paths/register',
-        'apps/forecast/src/cli.ts',
+        `apps/${app}/src/cli.ts`,
         ...args,
       ],
       {
@@ -38,7 +48,7 @@ export function runForecastCli(
     child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`forecast ${args.join(' ')} did not finish within ${timeoutMs} ms\n${stderr}`));
+      reject(new Error(`${app} ${args.join(' ')} did not finish within ${timeoutMs} ms\n${stderr}`));
     }, timeoutMs);
     child.on('error', reject);
     child.on('exit', (code) => {

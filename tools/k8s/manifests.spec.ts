@@ -13,6 +13,7 @@ import { TOPIC_SPECS, Topics } from '@gridwerk/contracts';
 import { HORIZON_NAMES } from '@gridwerk/forecast/data-access';
 import { oidcConfigSpec, rateLimitConfigSpec } from '@gridwerk/shared/auth';
 import { controlRoomConfigSpec } from '@gridwerk/grid/feature-control-room';
+import { ledgerEvmConfigSpec } from '@gridwerk/settlement/ledger-evm';
 import { databaseConfigSpec } from '@gridwerk/shared/data-access-database';
 import { kafkaConfigSpec } from '@gridwerk/shared/data-access-kafka';
 import { platformConfigSpec } from '@gridwerk/shared/feature-ops';
@@ -56,6 +57,7 @@ const SPREADS = {
   oidcConfigSpec,
   rateLimitConfigSpec,
   controlRoomConfigSpec,
+  ledgerEvmConfigSpec,
 };
 const FORECAST_CLI = 'dist/apps/forecast/cli.js';
 /** Compiled entry points (dist/apps/<app>/<name>.js) and the sources they are built from. */
@@ -89,6 +91,13 @@ function envSourceOf(args: readonly string[]): EnvSource | undefined {
     return {
       vars: mergeVars(varsOfFile(file, SPREADS)),
       label: 'the forecast CLI (apps/forecast/src/commands/cli.config.ts)',
+    };
+  }
+  if (entry === 'dist/apps/settlement/cli.js') {
+    const file = path.join(REPO_ROOT, 'apps/settlement/src/config/cli.config.ts');
+    return {
+      vars: mergeVars(varsOfFile(file, SPREADS)),
+      label: 'the settlement CLI (apps/settlement/src/config/cli.config.ts)',
     };
   }
   if (entry === 'dist/apps/ingest/migrate.js')
@@ -340,9 +349,9 @@ describe('k8s manifests (raw files)', () => {
     expect(get(data('gridwerk-forecast'), 'FORECAST_RUN_MIGRATIONS')).toBe('false');
   });
 
-  it('runs the migrations of ingest and forecast as Jobs outside the base', () => {
+  it('runs the migrations of ingest, forecast and settlement as Jobs outside the base', () => {
     const jobs = objects.filter((m) => kindOf(m) === 'Job');
-    expect(jobs.map(nameOf).sort()).toEqual(['forecast-migrate', 'ingest-migrate']);
+    expect(jobs.map(nameOf).sort()).toEqual(['forecast-migrate', 'ingest-migrate', 'settlement-migrate']);
     for (const j of jobs) expect(j.file.startsWith('k8s/migrations/')).toBe(true);
     const args = (name: string) =>
       list(podTemplateOf(jobs.find((m) => nameOf(m) === name) as Manifest)?.containers[0]?.['args']);
@@ -350,6 +359,10 @@ describe('k8s manifests (raw files)', () => {
     expect(ENTRIES.get('dist/apps/ingest/migrate.js')?.source).toBe('tools/k8s/migrate.ts');
     expect(args('forecast-migrate')).toEqual([FORECAST_CLI, 'migrate']);
     expect(CLI.subcommands.has('migrate')).toBe(true);
+    expect(args('settlement-migrate')).toEqual(['dist/apps/settlement/cli.js', 'migrate']);
+    expect(fs.readFileSync(path.join(REPO_ROOT, 'apps/settlement/src/cli.ts'), 'utf8')).toMatch(
+      /name: 'migrate'/,
+    );
   });
 
   it('references only existing files from every kustomization, and leaves no YAML file unreferenced', () => {

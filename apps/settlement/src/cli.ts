@@ -19,13 +19,11 @@ import {
   deploySettlementLedgerContract,
   EvmSettlementLedger,
   LedgerError,
-  ledgerEvmConfigSpec,
   ledgerEvmMigrations,
   ledgerSignerKey,
 } from '@gridwerk/settlement/ledger-evm';
-import { databaseConfigSpec, postgresDataSourceOptions } from '@gridwerk/shared/data-access-database';
+import { postgresDataSourceOptions } from '@gridwerk/shared/data-access-database';
 import {
-  cfg,
   choiceFlag,
   ConfigError,
   EXIT_FAILURE,
@@ -36,24 +34,19 @@ import {
   type FlagTable,
   helpText,
   integerFlag,
-  loadConfig,
   parseCommandLine,
   UsageError,
 } from '@gridwerk/shared/util-config';
 import { DataSource } from 'typeorm';
+import { loadSettlementCliConfig, type SettlementCliConfig } from './config/cli.config';
 
 export interface CliIo {
   out(text: string): void;
   err(text: string): void;
 }
 
-const cliConfigSpec = {
-  ...databaseConfigSpec,
-  ...ledgerEvmConfigSpec,
-  user: cfg.string('USER', 'who runs the CLI: the audit trail names them unless --actor is given', 'cli'),
-};
-type CliConfig = ReturnType<typeof loadCliConfig>;
-const loadCliConfig = (env?: Env) => loadConfig('settlement', cliConfigSpec, env);
+type CliConfig = SettlementCliConfig;
+const loadCliConfig = loadSettlementCliConfig;
 
 const ENVIRONMENT = `Environment: DATABASE_URL (settlement database), EVM_RPC_URL, EVM_CHAIN_ID, SETTLEMENT_CONTRACT_ADDRESS,
 SETTLEMENT_SIGNER_KEY_FILE or (dev only) SETTLEMENT_DEV_SIGNER=true, EVM_CONFIRMATIONS: see apps/settlement/README.md.`;
