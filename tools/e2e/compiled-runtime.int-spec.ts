@@ -68,9 +68,26 @@ function runNode(
   });
 }
 
+/** The chain settlement commits to: a contract deployed by the compiled settlement CLI (beforeAll). */
+let chainEnv: Record<string, string> = {};
+
 beforeAll(async () => {
   db = await createTestDatabase('runtime');
   for (const app of SERVICES) runtimes.set(app, assembleRuntime(app));
+  const evm = {
+    EVM_RPC_URL: process.env['EVM_RPC_URL'] ?? 'http://127.0.0.1:8545',
+    SETTLEMENT_DEV_SIGNER: 'true',
+  };
+  const deployed = await runNode(
+    runtime('settlement').dir,
+    ['dist/apps/settlement/cli.js', 'deploy', '--json'],
+    evm,
+  );
+  if (deployed.code !== 0) throw new Error(`settlement deploy failed: ${deployed.stderr}`);
+  chainEnv = {
+    ...evm,
+    SETTLEMENT_CONTRACT_ADDRESS: (JSON.parse(deployed.stdout) as { address: string }).address,
+  };
 });
 
 afterAll(async () => {
@@ -129,6 +146,7 @@ describe.each(SERVICES)('%s service from its runtime directory', (app) => {
         INGEST_CONSUMER_GROUP: `runtime-${Date.now()}`,
         INGEST_CONSUMER_THREADS: '1',
         OIDC_ISSUER_URL: 'http://127.0.0.1:8080/realms/gridwerk',
+        ...(app === 'settlement' ? chainEnv : {}),
       },
       [],
       runtime(app).dir,
@@ -170,7 +188,13 @@ describe('binding', () => {
     const svc = new ServiceProcess(
       'settlement',
       port,
-      { DATABASE_URL: db.url, KAFKA_BROKERS: testBrokers().join(','), HTTP_HOST: '127.0.0.1' },
+      {
+        DATABASE_URL: db.url,
+        KAFKA_BROKERS: testBrokers().join(','),
+        HTTP_HOST: '127.0.0.1',
+        OIDC_ISSUER_URL: 'http://127.0.0.1:8080/realms/gridwerk',
+        ...chainEnv,
+      },
       [],
       runtime('settlement').dir,
     );
@@ -199,7 +223,12 @@ describe('binding', () => {
     const open = new ServiceProcess(
       'settlement',
       port,
-      { DATABASE_URL: db.url, KAFKA_BROKERS: testBrokers().join(',') },
+      {
+        DATABASE_URL: db.url,
+        KAFKA_BROKERS: testBrokers().join(','),
+        OIDC_ISSUER_URL: 'http://127.0.0.1:8080/realms/gridwerk',
+        ...chainEnv,
+      },
       [],
       runtime('settlement').dir,
     );
@@ -213,6 +242,49 @@ describe('binding', () => {
 });
 
 describe('the CLIs from their runtime directories', () => {
+  it('settlement: --help, and migrate and a community on the real database', async () => {
+    const dir = runtime('settlement').dir;
+    const help = await runNode(dir, ['dist/apps/settlement/cli.js', '--help']);
+    expect(help.code).toBe(0);
+    for (const c of ['migrate', 'deploy', 'create-community', 'import', 'verify', 'batches'])
+      expect(help.stdout).toContain(c);
+    const env = { DATABASE_URL: db.url, ...chainEnv };
+    expect((await runNode(dir, ['dist/apps/settlement/cli.js', 'migrate'], env)).code).toBe(0);
+    const created = await runNode(
+      dir,
+      [
+        'dist/apps/settlement/cli.js',
+        'create-community',
+        '--id',
+        'EG-RUNTIME',
+        '--name',
+        'Runtime',
+        '--price',
+        '20000',
+        '--effective-from',
+        '2026-06-01T00:00:00Z',
+      ],
+      env,
+    );
+    expect([created.code, created.stdout]).toEqual([
+      0,
+      expect.stringContaining('community EG-RUNTIME created'),
+    ]);
+    const listed = await runNode(
+      dir,
+      ['dist/apps/settlement/cli.js', 'batches', '--community', 'EG-RUNTIME'],
+      env,
+    );
+    expect([listed.code, listed.stdout.trim()]).toEqual([0, '0 batch(es)']);
+    const bad = await runNode(
+      dir,
+      ['dist/apps/settlement/cli.js', 'create-community', '--price', 'abc'],
+      env,
+    );
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
   it('forecast: --help, and a backtest on the WASM backend', async () => {
     const dir = runtime('forecast').dir;
     const help = await runNode(dir, ['dist/apps/forecast/cli.js', '--help']);

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { createTestDatabase, TestDatabase } from '@gridwerk/shared/data-access-database';
 import { testBrokers } from '@gridwerk/shared/data-access-kafka';
 import { ServiceProcess } from './service-process';
+import { devSettlementChainEnv } from './settlement-chain';
 
 /**
  * Every service boots from a validated, typed config: a bad or missing variable stops it with exit
@@ -14,9 +15,12 @@ jest.setTimeout(120_000);
 const root = path.resolve(__dirname, '..', '..');
 const apps = ['ingest', 'simulator', 'forecast', 'settlement', 'grid-api'] as const;
 let db: TestDatabase;
+/** settlement starts only with a contract to commit to */
+let chainEnv: Record<string, string>;
 
 beforeAll(async () => {
   db = await createTestDatabase('skeletons');
+  chainEnv = await devSettlementChainEnv();
 });
 afterAll(async () => {
   await db?.drop();
@@ -58,6 +62,7 @@ describe.each(apps)('%s service', (app) => {
       INGEST_CONSUMER_GROUP: `skeleton-${Date.now()}`,
       // the APIs verify tokens lazily (JWKS on the first request): booting needs no running Keycloak
       OIDC_ISSUER_URL: 'http://127.0.0.1:8080/realms/gridwerk',
+      ...(app === 'settlement' ? chainEnv : {}),
     });
     try {
       await svc.start();

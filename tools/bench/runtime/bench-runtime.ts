@@ -20,6 +20,7 @@ import {
   UsageError,
 } from '@gridwerk/shared/util-config';
 import { assembleRuntime, type RuntimeDir } from '../../build/runtime-dir';
+import { devSettlementChainEnv } from '../../e2e/settlement-chain';
 import { loadInfraConfig } from '../../infra/infra-config';
 import { infraDown, infraUp } from '../../infra/infra';
 import { ServiceProcess } from '../../e2e/service-process';
@@ -101,6 +102,8 @@ async function main(): Promise<number> {
   // services' health does not depend on the OIDC provider), and stopped afterwards if started here
   const up = await infraUp((m) => process.stderr.write(`[bench] ${m}\n`), infra, { keycloak: false });
   const db = await createTestDatabase('bench_runtime');
+  // settlement starts only with a contract to commit to: one on the local EVM node
+  const chainEnv = await devSettlementChainEnv();
   const results: Record<string, unknown> = {};
   let met = true;
   try {
@@ -112,6 +115,7 @@ async function main(): Promise<number> {
         SIM_METERS: '5',
         INGEST_CONSUMER_GROUP: `bench-runtime-${Date.now()}`,
         OIDC_ISSUER_URL: 'http://127.0.0.1:8080/realms/gridwerk',
+        ...(app === 'settlement' ? chainEnv : {}),
       };
       const port = 4500 + i + (infra.brokerPort % 100) * 10;
       const runtime = assembleRuntime(app);
