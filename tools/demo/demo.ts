@@ -3,7 +3,10 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
+import { freePort } from '../e2e/free-port';
+import { evmNodeRpcUrl } from '../infra/evm-node';
 import { brokerAddress, loadInfraConfig } from '../infra/infra-config';
 import { infraDown, infraUp } from '../infra/infra';
 import { keycloakCredentialsFile, keycloakIssuer } from '../infra/keycloak';
@@ -15,6 +18,9 @@ import { berlinOffsetMinutes } from '@gridwerk/shared/util-calendar';
  * dashboard), writes the grid's topology, backfills some days of history, replays the last 24 hours fast
  * (with one undersized secondary substation, so its loading alarm fires in the evening peak) and then goes
  * on in real time. It prints the dashboard's URL and the demo users. Ctrl-C stops everything it started.
+ * One energy-sharing community of the simulated grid (EG-0001) is settled from the replayed day on: the
+ * settlement service closes each quarter hour, commits its batch on the local EVM node, and the demo
+ * prints every batch with its transaction hash.
  */
 const HELP = `Usage: npm run demo [-- options]
 
@@ -337,6 +343,8 @@ async function main(argv: string[]): Promise<number> {
     );
     say(`${c.green('✔')} topology written and history produced`);
 
+    const settlement = await startSettlement(env, t.replayStart);
+
     const api = start(
       'grid-api',
       'apps/grid-api/src/main.ts',
@@ -352,7 +360,184 @@ async function main(argv: string[]): Promise<number> {
     await waitHealthy(api, `http://127.0.0.1:${opts.port}/health`, 120_000);
     const db = new Client({ connectionString: cfg.databaseUrl });
     await db.connect();
-    return { db, env, common, t };
+    return { db, env, common, t, settlement };
+  };
+
+  /**
+   * Settlement of one community from the replayed day on: the contract deployed and the community
+   * registered through the settlement CLI (as an operator would), the consumer group set to the end of
+   * the readings topic (history before the community existed is not settled), then the service.
+   */
+  const startSettlement = async (env: NodeJS.ProcessEnv, fromInstant: string) => {
+    const from = fromInstant.replace(/\.\d+Z$/, 'Z');
+    const cli = (name: string, args: string[], extra: NodeJS.ProcessEnv = {}) => {
+      const r = spawnSync(
+        process.execPath,
+        [
+          '-r',
+          'ts-node/register/transpile-only',
+          '-r',
+          'tsconfig-paths/register',
+          'apps/settlement/src/cli.ts',
+          ...args,
+        ],
+        {
+          cwd: root,
+          encoding: 'utf8',
+          env: { ...process.env, ...env, ...extra, TS_NODE_PROJECT: path.join(root, 'tsconfig.json') },
+        },
+      );
+      if (r.status !== 0)
+        throw new ServiceFailed(`settlement ${name} failed (exit ${r.status}):\n${r.stderr.slice(-2000)}`);
+      return r.stdout;
+    };
+    say(c.dim('setting up settlement: contract, migrations, community EG-0001 (settlement CLI) ...'));
+    const contracts = spawnSync(
+      'npx',
+      ['nx', 'run', 'settlement-ledger-evm:build-contracts', '--outputStyle=static'],
+      {
+        cwd: root,
+        encoding: 'utf8',
+      },
+    );
+    if (contracts.status !== 0)
+      throw new ServiceFailed(
+        `contract build failed:\n${(contracts.stdout + contracts.stderr).slice(-2000)}`,
+      );
+    const chain = {
+      EVM_RPC_URL: evmNodeRpcUrl(cfg),
+      EVM_CHAIN_ID: String(cfg.evmChainId),
+      SETTLEMENT_DEV_SIGNER: 'true',
+    };
+    // the contract of an earlier demo run is reused while the node still has it: the settlement tables
+    // of that run refer to it
+    const saved = path.join(logDir, 'settlement-contract.json');
+    let address = fs.existsSync(saved)
+      ? (JSON.parse(fs.readFileSync(saved, 'utf8')) as { address?: string; chainId?: number }).address
+      : undefined;
+    if (address !== undefined) {
+      const code = await fetch(chain.EVM_RPC_URL, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_getCode', params: [address, 'latest'] }),
+      })
+        .then((r) => r.json() as Promise<{ result?: string }>)
+        .catch(() => ({ result: undefined }));
+      if (!code.result || code.result === '0x') address = undefined;
+    }
+    if (address === undefined) {
+      address = (JSON.parse(cli('deploy', ['deploy', '--json'], chain)) as { address: string }).address;
+      fs.writeFileSync(saved, JSON.stringify({ address, chainId: cfg.evmChainId }));
+    }
+    cli('migrate', ['migrate'], chain);
+    const topology = spawnSync(
+      process.execPath,
+      [
+        '-r',
+        'ts-node/register/transpile-only',
+        '-r',
+        'tsconfig-paths/register',
+        'apps/simulator/src/cli.ts',
+        '--meters',
+        String(opts.meters),
+        '--seed',
+        '7',
+        '--undersized-stations',
+        '1',
+        '--print-topology',
+      ],
+      {
+        cwd: root,
+        encoding: 'utf8',
+        env: { ...process.env, TS_NODE_PROJECT: path.join(root, 'tsconfig.json') },
+        maxBuffer: 256 * 1024 * 1024,
+      },
+    );
+    const topo = JSON.parse(topology.stdout) as {
+      meteringPoints: { meterPointId: string; communityId: string | null; pvPeakW: number | null }[];
+      communities: { communityId: string; name: string }[];
+    };
+    const community = topo.communities[0];
+    if (!community)
+      throw new ServiceFailed(
+        `the simulated grid of ${opts.meters} meters has no energy community; use more --meters`,
+      );
+    const communityId = community.communityId;
+    const created = spawnSync(
+      process.execPath,
+      [
+        '-r',
+        'ts-node/register/transpile-only',
+        '-r',
+        'tsconfig-paths/register',
+        'apps/settlement/src/cli.ts',
+        'create-community',
+        '--id',
+        communityId,
+        '--name',
+        community.name,
+        '--price',
+        '21500',
+        '--effective-from',
+        from,
+        '--actor',
+        'demo',
+      ],
+      {
+        cwd: root,
+        encoding: 'utf8',
+        env: { ...process.env, ...env, ...chain, TS_NODE_PROJECT: path.join(root, 'tsconfig.json') },
+      },
+    );
+    // a second demo run on the same database finds the community registered by the first
+    if (created.status !== 0 && !/COMMUNITY\.ALREADY_EXISTS/.test(created.stderr))
+      throw new ServiceFailed(`settlement create-community failed:\n${created.stderr.slice(-2000)}`);
+    const members = topo.meteringPoints.filter((m) => m.communityId === communityId);
+    const csv = path.join(logDir, `${communityId}-members.csv`);
+    fs.writeFileSync(
+      csv,
+      [
+        'communityId,meterPointId,role,effectiveFrom',
+        ...members.map(
+          (m) => `${communityId},${m.meterPointId},${m.pvPeakW === null ? 'consumer' : 'prosumer'},${from}`,
+        ),
+      ].join('\n'),
+    );
+    if (created.status === 0) cli('import', ['import', 'members', '--file', csv, '--actor', 'demo'], chain);
+
+    const group = `gridwerk-settlement-demo-${Date.parse(from)}`;
+    const kafka = new Kafka({
+      clientId: 'gridwerk-demo',
+      brokers: [brokerAddress(cfg)],
+      logLevel: logLevel.NOTHING,
+    });
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      await admin.resetOffsets({ groupId: group, topic: 'grid.meter.readings.v1', earliest: false });
+    } finally {
+      await admin.disconnect();
+    }
+    const port = await freePort();
+    const svc = start(
+      'settlement',
+      'apps/settlement/src/main.ts',
+      [],
+      {
+        ...env,
+        ...chain,
+        HTTP_PORT: String(port),
+        SETTLEMENT_CONTRACT_ADDRESS: address,
+        SETTLEMENT_CONSUMER_GROUP: group,
+        OIDC_ISSUER_URL: keycloakIssuer(cfg),
+      },
+      true,
+    );
+    await waitHealthy(svc, `http://127.0.0.1:${port}/health`, 120_000);
+    say(
+      `${c.green('✔')} settlement healthy at http://127.0.0.1:${port}/health: ${communityId} (${members.length} members) from ${berlin.format(new Date(from))} Berlin, contract ${address}`,
+    );
+    return { communityId, address, port };
   };
 
   let ready: Awaited<ReturnType<typeof startup>>;
@@ -433,6 +618,39 @@ async function main(argv: string[]): Promise<number> {
     );
   });
 
+  const { settlement } = ready;
+  let lastBatch = new Date(0);
+  const printBatches = async (): Promise<void> => {
+    const r = await db.query<{
+      interval_start: Date;
+      version: number;
+      transaction_count: number;
+      total_energy_wh: string;
+      total_amount_ct: string;
+      tx_hash: string;
+      committed_at: Date;
+    }>(
+      `SELECT interval_start, version, transaction_count, total_energy_wh, total_amount_ct, tx_hash, committed_at
+         FROM settlement_batch WHERE community_id = $1 AND state = 'committed' AND committed_at > $2
+        ORDER BY committed_at, interval_start, version`,
+      [settlement.communityId, lastBatch],
+    );
+    const shown = r.rows.slice(-4);
+    if (r.rows.length > shown.length)
+      say(c.dim(`  … ${r.rows.length - shown.length} more batches committed`));
+    for (const b of shown)
+      say(
+        `  ${c.green('⛓')} ${settlement.communityId} ${berlin.format(b.interval_start)} v${b.version}: ${b.transaction_count} transactions, ${b.total_energy_wh} Wh, ${b.total_amount_ct} ct → tx ${c.cyan(b.tx_hash)}`,
+      );
+    const latest = r.rows[r.rows.length - 1];
+    if (latest) lastBatch = latest.committed_at;
+  };
+  say(
+    c.dim(
+      `  Settlement batches of ${settlement.communityId} appear below as they are committed (npm run settlement -- batches --community ${settlement.communityId}).`,
+    ),
+  );
+
   const started = Date.now();
   const durationMs = opts.durationS === undefined ? undefined : opts.durationS * 1000;
   const tick = setInterval(() => {
@@ -450,6 +668,7 @@ async function main(argv: string[]): Promise<number> {
             `latest interval stored ${row?.latest ? berlin.format(row.latest) : '–'} Berlin │ ${row?.n ?? 0} readings stored │ ` +
             `alarms: ${c.bold(row?.open ?? '0')} unacknowledged, ${row?.crit ?? 0} critical │ ${url}`,
         );
+        await printBatches();
       } catch (err) {
         say(c.yellow(`status query failed: ${err instanceof Error ? err.message : String(err)}`));
       }

@@ -51,7 +51,7 @@ const loadCliConfig = loadSettlementCliConfig;
 const ENVIRONMENT = `Environment: DATABASE_URL (settlement database), EVM_RPC_URL, EVM_CHAIN_ID, SETTLEMENT_CONTRACT_ADDRESS,
 SETTLEMENT_SIGNER_KEY_FILE or (dev only) SETTLEMENT_DEV_SIGNER=true, EVM_CONFIRMATIONS: see apps/settlement/README.md.`;
 
-const QUARTER = /^\d{4}-\d{2}-\d{2}T\d{2}:(00|15|30|45):00Z$/;
+const QUARTER = /^\d{4}-\d{2}-\d{2}T\d{2}:(00|15|30|45):00(\.0+)?Z$/;
 const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
 const COMMUNITY = /^[A-Za-z0-9][A-Za-z0-9._-]{1,39}$/;
 
