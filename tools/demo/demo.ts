@@ -647,7 +647,9 @@ async function main(argv: string[]): Promise<number> {
   };
   say(
     c.dim(
-      `  Settlement batches of ${settlement.communityId} appear below as they are committed (npm run settlement -- batches --community ${settlement.communityId}).`,
+      `  Settlement batches of ${settlement.communityId} appear below as they are committed. List or prove them:\n` +
+        `    npm run settlement -- batches --community ${settlement.communityId}\n` +
+        `    SETTLEMENT_CONTRACT_ADDRESS=${settlement.address} npm run settlement -- verify --transaction stx_…\n`,
     ),
   );
 

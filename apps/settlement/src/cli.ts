@@ -17,12 +17,11 @@ import { ALLOCATION_KEY_KINDS, SettlementDomainError } from '@gridwerk/settlemen
 import { parseKeysCsv, parseMembersCsv, type CsvProblem } from '@gridwerk/settlement/feature';
 import {
   deploySettlementLedgerContract,
-  EvmSettlementLedger,
   LedgerError,
   ledgerEvmMigrations,
   ledgerSignerKey,
+  verifyTransactionOnChain,
 } from '@gridwerk/settlement/ledger-evm';
-import { postgresDataSourceOptions } from '@gridwerk/shared/data-access-database';
 import {
   choiceFlag,
   ConfigError,
@@ -37,7 +36,6 @@ import {
   parseCommandLine,
   UsageError,
 } from '@gridwerk/shared/util-config';
-import { DataSource } from 'typeorm';
 import { loadSettlementCliConfig, type SettlementCliConfig } from './config/cli.config';
 
 export interface CliIo {
@@ -100,18 +98,6 @@ async function withRepos<T>(
     });
   } finally {
     await pool.end();
-  }
-}
-
-async function withLedger<T>(c: CliConfig, fn: (l: EvmSettlementLedger) => Promise<T>): Promise<T> {
-  const ds = new DataSource(
-    postgresDataSourceOptions({ url: c.databaseUrl, applicationName: 'gridwerk-settlement-cli', poolMax: 2 }),
-  );
-  await ds.initialize();
-  try {
-    return await fn(EvmSettlementLedger.fromConfig(c, { dataSource: ds, service: 'settlement' }));
-  } finally {
-    await ds.destroy();
   }
 }
 
@@ -333,14 +319,16 @@ function commands() {
         io.err(`error: the batch of ${id} (version ${p.transaction.version}) is not committed on chain yet`);
         return EXIT_PARTIAL;
       }
-      const onChain = await withLedger(c, (l) =>
-        l.verify(
-          p.transaction.communityId,
-          p.transaction.intervalStart,
-          p.transaction.version,
-          p.leaf,
-          p.proof,
-        ),
+      if (c.settlementContractAddress === undefined)
+        throw new UsageError('SETTLEMENT_CONTRACT_ADDRESS is not set: the contract to verify against');
+      // a read call: anyone can verify, no signing key needed
+      const onChain = await verifyTransactionOnChain(
+        { rpcUrl: c.evmRpcUrl, chainId: c.evmChainId, contractAddress: c.settlementContractAddress },
+        p.transaction.communityId,
+        p.transaction.intervalStart,
+        p.transaction.version,
+        p.leaf,
+        p.proof,
       );
       const ok = onChain && p.rootMatchesStored;
       if (flags.json === true) {

@@ -13,6 +13,7 @@ export {
   settlementLedgerBytecode,
   settlementLedgerCompiler,
   settlementLedgerDeployedBytecode,
+  verifyTransactionOnChain,
 } from './settlement-ledger.contract';
 export type { DeploySettlementLedgerOptions, DeployedSettlementLedger } from './settlement-ledger.contract';
 export {

@@ -9,6 +9,8 @@ import {
 } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { settlementLedgerAbi, settlementLedgerBytecode } from './generated/settlement-ledger.artifact';
+import type { LeafValues } from '@gridwerk/settlement/domain';
+import { communityKeyOf, intervalStartSeconds, toMicroTransaction } from './leaf';
 import { LedgerError } from './ledger.errors';
 
 export {
@@ -91,4 +93,30 @@ export async function deploySettlementLedgerContract(
     blockNumber: receipt.blockNumber,
     gasUsed: receipt.gasUsed,
   };
+}
+
+/**
+ * Anyone's check of one microtransaction against the contract: a read call (`verifyTransaction`), no key,
+ * no journal. `false` when the leaf is not in the committed batch of (community, interval, version).
+ */
+export async function verifyTransactionOnChain(
+  opts: { rpcUrl: string; chainId: number; contractAddress: Hex },
+  communityId: string,
+  intervalStart: string,
+  version: number,
+  leaf: LeafValues,
+  proof: readonly Hex[],
+): Promise<boolean> {
+  const tx = toMicroTransaction(leaf);
+  if (tx.intervalStart !== intervalStartSeconds(intervalStart)) return false;
+  const client = createPublicClient({
+    chain: ledgerChain(opts.chainId, opts.rpcUrl),
+    transport: http(opts.rpcUrl, { retryCount: 3 }),
+  });
+  return client.readContract({
+    address: opts.contractAddress,
+    abi: settlementLedgerAbi,
+    functionName: 'verifyTransaction',
+    args: [communityKeyOf(communityId), version, tx, [...proof]],
+  });
 }
