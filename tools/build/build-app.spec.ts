@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { packageOf, pruneLockfile } from './build-app';
+import { bareImportsOf, packageOf, pruneLockfile } from './build-app';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const lock = JSON.parse(fs.readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8')) as Parameters<
@@ -55,5 +55,18 @@ describe('the per-app lockfile', () => {
     expect(packageOf('@nestjs/core/injector')).toBe('@nestjs/core');
     expect(packageOf('pg-copy-streams')).toBe('pg-copy-streams');
     expect(packageOf('viem/chains')).toBe('viem');
+  });
+});
+
+describe('imports kept for their side effects', () => {
+  it('finds the packages a source imports bare (which the bundle drops unless listed)', () => {
+    const source = [
+      "import 'reflect-metadata';",
+      "import '@tensorflow/tfjs-backend-wasm/dist/index';",
+      "import { Pool } from 'pg';",
+      "import './local';",
+      "import type { Kafka } from 'kafkajs';",
+    ].join('\n');
+    expect(bareImportsOf(source)).toEqual(['reflect-metadata', '@tensorflow/tfjs-backend-wasm']);
   });
 });

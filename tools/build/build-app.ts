@@ -99,6 +99,21 @@ const IMPLIED: Readonly<Record<string, readonly string[]>> = {
   '@nestjs/core': ['@nestjs/platform-express'],
 };
 
+/**
+ * External packages imported for their side effects (`import 'pkg'`), which the bundle must keep even
+ * though it uses no binding of theirs. Every other external import whose bindings go unused is
+ * dropped. esbuild would drop a bare import of an unlisted package silently: `bareImportsOf` fails the
+ * build instead.
+ */
+const SIDE_EFFECT_PACKAGES: ReadonlySet<string> = new Set(['reflect-metadata']);
+
+const BARE_IMPORT = /^\s*import\s+['"]([^'"./][^'"]*)['"]/gm;
+
+/** Packages a source imports for their side effects only (`import 'pkg'`). */
+export function bareImportsOf(source: string): string[] {
+  return [...source.matchAll(BARE_IMPORT)].map((m) => packageOf(m[1] ?? ''));
+}
+
 /** The package a bare import belongs to (`@scope/name/sub` → `@scope/name`). */
 export function packageOf(specifier: string): string {
   const parts = specifier.split('/');
@@ -181,7 +196,9 @@ function externalsPlugin(
           };
         }
         external.add(pkg);
-        return { path: args.path, external: true };
+        // free of side effects unless listed: an unused import leaves the bundle (and the process
+        // does not load the package), e.g. NestJS in the ingest consumer threads
+        return { path: args.path, external: true, sideEffects: SIDE_EFFECT_PACKAGES.has(pkg) };
       });
     },
   };
@@ -225,6 +242,17 @@ export async function buildApp(opts: BuildOptions): Promise<void> {
     logLevel: 'warning',
     plugins: [externalsPlugin(rootPkg.dependencies, bundled, external), decoratorMetadataPlugin()],
   });
+  const dropped = Object.keys(result.metafile.inputs)
+    .filter((file) => !file.includes('node_modules/') && /\.tsx?$/.test(file))
+    .flatMap((file) =>
+      bareImportsOf(fs.readFileSync(path.join(ROOT, file), 'utf8'))
+        .filter((pkg) => external.has(pkg) && !SIDE_EFFECT_PACKAGES.has(pkg))
+        .map((pkg) => `${file}: import '${pkg}'`),
+    );
+  if (dropped.length > 0)
+    throw new Error(
+      `imported for side effects but not in SIDE_EFFECT_PACKAGES (the bundle would drop them): ${dropped.join(', ')}`,
+    );
   for (const pkg of bundled) {
     for (const asset of BUNDLED_ASSETS[pkg] ?? []) {
       fs.copyFileSync(path.join(ROOT, 'node_modules', pkg, asset), path.join(outdir, path.basename(asset)));

@@ -1,4 +1,4 @@
-import { demoTimeline, parseDemoArgs } from './demo';
+import { DEMO_HELP, demoTimeline, parseDemoArgs } from './demo';
 
 describe('npm run demo flags', () => {
   it('has defaults that start the control room demo', () => {
@@ -26,10 +26,38 @@ describe('npm run demo flags', () => {
     [['--port', '70000'], /--port/],
     [['--replay-rate', '-3'], /--replay-rate/],
     [['--faults', 'lots'], /--faults/],
-    [['--colour'], /Unknown option '--colour'/],
-    [['stray'], /positional/i],
-  ])('refuses %j with a message naming the flag', (argv, message) => {
+    [['--replay-rate', 'fast'], /--replay-rate must be a number/],
+    [['--history-days', ''], /flag --history-days needs a value/],
+    [['--meters'], /flag --meters needs a value/],
+    [['--open=yes'], /flag --open takes no value/],
+    [['--colour'], /unknown flag --colour/],
+    [['--days', '30'], /unknown flag --days/],
+    [['stray'], /unexpected argument "stray"/],
+  ])('refuses %j with one line naming the flag', (argv, message) => {
     expect(() => parseDemoArgs(argv)).toThrow(message);
+    try {
+      parseDemoArgs(argv);
+    } catch (err) {
+      expect((err as Error).name).toBe('UsageError');
+      expect((err as Error).message).not.toContain('\n');
+    }
+  });
+
+  it('lists every flag it accepts in its help, with the usage line first', () => {
+    expect(DEMO_HELP.split('\n')[0]).toBe('Usage: npm run demo [-- options]');
+    for (const flag of [
+      '--meters N',
+      '--history-days N',
+      '--replay-rate N',
+      '--faults SPEC',
+      '--port N',
+      '--ingest-port N',
+      '--duration S',
+      '--open',
+      '-h, --help',
+    ])
+      expect(DEMO_HELP).toContain(flag);
+    expect(DEMO_HELP).toMatch(/Exit codes: 0 .*, 2 bad flags, 1 /);
   });
 });
 

@@ -2,7 +2,6 @@ import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { freePort } from '../e2e/free-port';
@@ -11,6 +10,15 @@ import { brokerAddress, loadInfraConfig } from '../infra/infra-config';
 import { infraDown, infraUp } from '../infra/infra';
 import { keycloakCredentialsFile, keycloakIssuer } from '../infra/keycloak';
 import { berlinOffsetMinutes } from '@gridwerk/shared/util-calendar';
+import {
+  EXIT_USAGE,
+  type FlagTable,
+  helpText,
+  integerFlag,
+  numberFlag,
+  parseCommandLine,
+  UsageError,
+} from '@gridwerk/shared/util-config';
 
 /**
  * `npm run demo`: the control room on a simulated Leipzig grid. It starts the real Kafka broker, the EVM
@@ -22,24 +30,39 @@ import { berlinOffsetMinutes } from '@gridwerk/shared/util-calendar';
  * settlement service closes each quarter hour, commits its batch on the local EVM node, and the demo
  * prints every batch with its transaction hash.
  */
-const HELP = `Usage: npm run demo [-- options]
+const DEMO_FLAGS = {
+  meters: { kind: 'value', arg: 'N', help: 'metering points to simulate (default 300, at least 1)' },
+  'history-days': {
+    kind: 'value',
+    arg: 'N',
+    help: 'days of history backfilled before the replay (default 14, at least 1)',
+  },
+  'replay-rate': {
+    kind: 'value',
+    arg: 'N',
+    help: 'simulated minutes per second while the last 24 h are replayed (default 30)',
+  },
+  faults: {
+    kind: 'value',
+    arg: 'SPEC',
+    help: 'fault injection of the replay and the live run\n(default duplicate=0.002,malformed=0.001; "none" for none)',
+  },
+  port: { kind: 'value', arg: 'N', help: 'grid-api and dashboard port (default 3004)' },
+  'ingest-port': { kind: 'value', arg: 'N', help: 'ingest service port (default 3001)' },
+  duration: { kind: 'value', arg: 'S', help: 'stop by itself after S seconds (default: run until Ctrl-C)' },
+  open: { kind: 'boolean', help: "also open the dashboard in the desktop's browser (xdg-open)" },
+  help: { kind: 'boolean', short: 'h', help: 'this help' },
+} as const satisfies FlagTable;
 
-Opens the Gridwerk control room (dashboard at http://127.0.0.1:<port>/) on a simulated grid.
-
-  --meters N          metering points to simulate (default 300, at least 1)
-  --history-days N    days of history backfilled before the replay (default 14, at least 1)
-  --replay-rate N     simulated minutes per second while the last 24 h are replayed (default 30)
-  --faults SPEC       fault injection of the replay and the live run
-                      (default duplicate=0.002,malformed=0.001; "none" for none)
-  --port N            grid-api and dashboard port (default 3004)
-  --ingest-port N     ingest service port (default 3001)
-  --duration S        stop by itself after S seconds (default: run until Ctrl-C)
-  --open              also open the dashboard in the desktop's browser (xdg-open)
-  -h, --help          this help
-
-Environment: BDEW_PROFILES_DIR (default ../shared/data/bdew when present, else the built-in profiles),
+/** The demo's help, generated from its flag table (so it lists every flag). */
+export const DEMO_HELP = helpText({
+  usage: 'Usage: npm run demo [-- options]',
+  description: 'Opens the Gridwerk control room (dashboard at http://127.0.0.1:<port>/) on a simulated grid.',
+  flags: DEMO_FLAGS,
+  footer: `Environment: BDEW_PROFILES_DIR (default ../shared/data/bdew when present, else the built-in profiles),
 DATABASE_URL, KAFKA_PORT, KEYCLOAK_PORT, EVM_NODE_PORT.
-Exit codes: 0 stopped by Ctrl-C or --duration, 2 bad flags, 1 a service failed (its log is named).`;
+Exit codes: 0 stopped by Ctrl-C or --duration, 2 bad flags, 1 a service failed (its log is named).`,
+});
 
 const c = {
   dim: (s: string) => `\x1b[2m${s}\x1b[0m`,
@@ -50,7 +73,6 @@ const c = {
   bold: (s: string) => `\x1b[1m${s}\x1b[0m`,
 };
 
-class UsageError extends Error {}
 class ServiceFailed extends Error {}
 
 const say = (s: string): void => {
@@ -75,58 +97,24 @@ export interface DemoOptions {
   open: boolean;
 }
 
-function intFlag(name: string, raw: string | undefined, def: number, min: number, max: number): number {
-  if (raw === undefined) return def;
-  const n = Number(raw);
-  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(n) || n < min || n > max)
-    throw new UsageError(`--${name} must be an integer from ${min} to ${max}, got "${raw}"`);
-  return n;
-}
-
 /** Parses the demo's flags; a bad value or an unknown flag is a UsageError naming the flag. */
 export function parseDemoArgs(argv: string[]): DemoOptions | 'help' {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        meters: { type: 'string' },
-        'history-days': { type: 'string' },
-        'replay-rate': { type: 'string' },
-        faults: { type: 'string' },
-        port: { type: 'string' },
-        'ingest-port': { type: 'string' },
-        duration: { type: 'string' },
-        open: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (err) {
-    throw new UsageError(err instanceof Error ? err.message : String(err));
-  }
-  if (values['help']) return 'help';
-  const str = (k: string): string | undefined => values[k] as string | undefined;
-  const rateRaw = str('replay-rate');
-  const replayRate = rateRaw === undefined ? 30 : Number(rateRaw);
-  if (!Number.isFinite(replayRate) || replayRate <= 0 || replayRate > 1440)
-    throw new UsageError(`--replay-rate must be a number above 0 and at most 1440, got "${rateRaw}"`);
-  const faults = str('faults') ?? 'duplicate=0.002,malformed=0.001';
+  const { flags } = parseCommandLine(argv, DEMO_FLAGS);
+  if (flags.help === true) return 'help';
+  const faults = flags.faults ?? 'duplicate=0.002,malformed=0.001';
   if (faults !== 'none' && !/^([a-zA-Z]+=(0|0?\.\d+|1)(,|$))+$/.test(faults))
     throw new UsageError(
       `--faults must look like duplicate=0.01,malformed=0.002 or be "none", got "${faults}"`,
     );
   return {
-    meters: intFlag('meters', str('meters'), 300, 1, 20_000),
-    historyDays: intFlag('history-days', str('history-days'), 14, 1, 400),
-    replayRate,
+    meters: integerFlag('meters', flags.meters, { min: 1, max: 20_000, fallback: 300 }),
+    historyDays: integerFlag('history-days', flags['history-days'], { min: 1, max: 400, fallback: 14 }),
+    replayRate: numberFlag('replay-rate', flags['replay-rate'], { above: 0, max: 1440, fallback: 30 }),
     faults: faults === 'none' ? undefined : faults,
-    port: intFlag('port', str('port'), 3004, 1, 65_535),
-    ingestPort: intFlag('ingest-port', str('ingest-port'), 3001, 1, 65_535),
-    durationS:
-      str('duration') === undefined ? undefined : intFlag('duration', str('duration'), 0, 1, 10 ** 7),
-    open: values['open'] === true,
+    port: integerFlag('port', flags.port, { min: 1, max: 65_535, fallback: 3004 }),
+    ingestPort: integerFlag('ingest-port', flags['ingest-port'], { min: 1, max: 65_535, fallback: 3001 }),
+    durationS: integerFlag('duration', flags.duration, { min: 1, max: 10 ** 7 }),
+    open: flags.open === true,
   };
 }
 
@@ -172,7 +160,7 @@ function tail(file: string, lines = 12): string {
 async function main(argv: string[]): Promise<number> {
   const parsed = parseDemoArgs(argv);
   if (parsed === 'help') {
-    say(HELP);
+    say(DEMO_HELP);
     return 0;
   }
   const opts = parsed;
@@ -701,8 +689,8 @@ if (require.main === module) {
     (code) => process.exit(code),
     (err: unknown) => {
       if (err instanceof UsageError) {
-        process.stderr.write(`${err.message}\nRun npm run demo -- --help for usage.\n`);
-        process.exit(2);
+        process.stderr.write(`error: ${err.message} (npm run demo -- --help for usage)\n`);
+        process.exit(EXIT_USAGE);
       }
       process.stderr.write(`demo failed: ${err instanceof Error ? err.message : String(err)}\n`);
       process.exit(1);

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createTestDatabase, TestDatabase } from '@gridwerk/shared/data-access-database';
-import { testBrokers } from '@gridwerk/shared/data-access-kafka';
+import { testBrokers, testKafka } from '@gridwerk/shared/data-access-kafka';
 import {
   assembleRuntime,
   devOnlyPackages,
@@ -176,6 +176,71 @@ describe.each(SERVICES)('%s service from its runtime directory', (app) => {
     expect(lines.length).toBeGreaterThan(3);
     for (const line of lines) expect(() => JSON.parse(line) as unknown).not.toThrow();
     expect(lines.some((l) => (JSON.parse(l) as { msg?: string }).msg === `${app} started`)).toBe(true);
+  });
+});
+
+describe('ingest readiness', () => {
+  it('consumer threads load neither TypeORM nor the Nest transports (only what a consumer runs)', () => {
+    const thread = fs.readFileSync(path.join(runtime('ingest').appDir, 'consumer-thread.js'), 'utf8');
+    expect(thread).toMatch(/require\("kafkajs"\)/);
+    expect(thread).not.toMatch(
+      /require\("(typeorm|@nestjs\/core|@nestjs\/microservices|@nestjs\/typeorm)"\)/,
+    );
+  });
+
+  it('is live while it joins, and ready only when every consumer thread is a member of the group', async () => {
+    const port = 4380 + (Number(process.env['KAFKA_PORT'] ?? 9092) % 100);
+    const group = `runtime-ready-${Date.now()}`;
+    const svc = new ServiceProcess(
+      'ingest',
+      port,
+      {
+        DATABASE_URL: db.url,
+        KAFKA_BROKERS: testBrokers().join(','),
+        INGEST_CONSUMER_GROUP: group,
+        INGEST_CONSUMER_THREADS: '2',
+      },
+      [],
+      runtime('ingest').dir,
+    );
+    const admin = testKafka('runtime-ready').admin();
+    await admin.connect();
+    const seen: { live?: number; notReady?: string } = {};
+    let polling = true;
+    const poll = (async () => {
+      while (polling) {
+        const at = Date.now();
+        const live = await fetch(`http://127.0.0.1:${port}/health/live`).then(
+          (r) => r.status,
+          () => 0,
+        );
+        if (live === 200) seen.live ??= at;
+        const ready = await fetch(`http://127.0.0.1:${port}/health`).then(
+          async (r) => (r.status === 503 ? await r.text() : ''),
+          () => '',
+        );
+        if (ready !== '') seen.notReady ??= ready;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    })();
+    try {
+      await svc.start();
+      // at the first 200 of /health, both threads are members of a stable generation
+      const { groups } = await admin.describeGroups([group]);
+      expect(groups[0]?.state).toBe('Stable');
+      expect(groups[0]?.members).toHaveLength(2);
+      polling = false;
+      await poll;
+      expect(seen.live).toBeDefined();
+      expect(seen.live ?? Infinity).toBeLessThanOrEqual(svc.healthyAt ?? 0);
+      // a /health seen before readiness says why (when the poll caught that moment)
+      if (seen.notReady !== undefined) expect(seen.notReady).toMatch(/joining consumer group|starting/);
+    } finally {
+      polling = false;
+      await poll;
+      await admin.disconnect();
+      await svc.stop();
+    }
   });
 });
 

@@ -679,7 +679,13 @@ describe('ingest under hostile input (generic producer, real broker, real Postgr
       );
       const live = await (await fetch(`http://127.0.0.1:${ingest.port}/health/live`)).text();
       expect(live).toMatch(new RegExp(`${f.readings.replace(/\./g, '\\.')}/0: no progress`));
-      expect(metric(await ingest.metrics(), 'gridwerk_ingest_partitions_paused')).toBe(1);
+      // a gauge of the moment: 0 while an attempt runs (each waits out the lock timeout), 1 in the back-off
+      await waitFor(
+        'the paused partition counted',
+        async () => metric(await ingest.metrics(), 'gridwerk_ingest_partitions_paused') === 1,
+        10_000,
+        () => ingest.logs(),
+      );
       expect(ingest.logs()).toMatch(/pausing the partition and retrying/);
       const released = Date.now();
       await locker.query('ROLLBACK');

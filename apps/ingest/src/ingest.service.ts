@@ -1,4 +1,10 @@
-import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+  OnModuleInit,
+} from '@nestjs/common';
 import { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { refreshRollups } from '@gridwerk/ingest/data-access';
@@ -15,13 +21,15 @@ import type { ConsumerTotals } from './threads/protocol';
  * PostgreSQL work; this thread serves health and metrics and keeps the rollups up to date.
  */
 @Injectable()
-export class IngestService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class IngestService implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
   private readonly pool: Pool;
   private readonly consumers: IngestConsumerThreads;
   private readonly log;
   private readonly refreshSeconds;
   private refreshTimer: NodeJS.Timeout | undefined;
   private refreshing: Promise<void> | undefined;
+  private starting: Promise<void> | undefined;
+  private stopping = false;
 
   constructor(
     @Inject(INGEST_CONFIG) private readonly config: IngestConfig,
@@ -48,13 +56,27 @@ export class IngestService implements OnApplicationBootstrap, OnApplicationShutd
     health.registerLiveness({ key: 'ingest-partitions', check: () => this.consumers.liveness() });
   }
 
+  /** The consumer threads load, connect and subscribe meanwhile the app starts and migrates. */
+  onModuleInit(): void {
+    this.consumers.prepare(this.config.consumerThreads);
+  }
+
   async onApplicationBootstrap(): Promise<void> {
     if (this.config.runMigrations) {
       const ran = await this.dataSource.runMigrations({ transaction: 'each' });
       if (ran.length > 0) this.log.info('migrations applied', { migrations: ran.map((m) => m.name) });
     }
-    await this.consumers.start(this.config.consumerThreads);
     this.refreshTimer = setInterval(() => void this.refreshOnce(), this.config.rollupRefreshMs);
+    // Not awaited: the service listens (live) while its consumers join the group, and /health turns
+    // ready once every consumer is a member (README, "Health"). A consumer that cannot start stops it.
+    this.starting = this.consumers.join().catch((err: unknown) => {
+      if (this.stopping) return;
+      this.log.fatal('ingest consumers failed to start; stopping the service', {
+        error: err instanceof Error ? err.message : String(err),
+      });
+      process.exitCode = 1;
+      process.kill(process.pid, 'SIGTERM');
+    });
   }
 
   /** Recomputes invalidated rollup hours (native mode); one run at a time, errors logged and retried next tick. */
@@ -79,8 +101,10 @@ export class IngestService implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.stopping = true;
     clearInterval(this.refreshTimer);
     await this.consumers.stop();
+    await this.starting;
     await this.refreshing;
     // a final refresh without settling, so a stopped service leaves the rollups complete
     await refreshRollups(this.pool).catch((err: unknown) =>

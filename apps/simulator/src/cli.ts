@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
 import { createKafkaClient, kafkaClientConfig } from '@gridwerk/shared/data-access-kafka';
 import { Topics } from '@gridwerk/contracts';
 import {
@@ -204,7 +205,7 @@ async function main(argv: string[]): Promise<number> {
   } else if (values['topology-only']) {
     throw new UsageError('--topology-only needs --write-topology');
   }
-  const kafka = createKafkaClient(env.kafka);
+  const kafka = createKafkaClient(env.kafka, new Logger('kafkajs'));
   // Backfill is bound by kafkajs' encoding: spread it over worker threads.
   const sink: EventSink =
     mode === 'backfill'

@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import {
   ambientTemperatureC,
   CityWeather,
@@ -10,6 +9,18 @@ import {
   pvYieldWhPerWp,
   resolveProfiles,
 } from '@gridwerk/simulator/domain';
+import {
+  directoryFlag,
+  EXIT_FAILURE,
+  EXIT_OK,
+  EXIT_USAGE,
+  type FlagTable,
+  helpText,
+  integerFlag,
+  numberFlag,
+  parseCommandLine,
+  UsageError,
+} from '@gridwerk/shared/util-config';
 
 /**
  * Writes the simulator's feeder and substation net load (import - export, Wh per 15 minutes) as CSV
@@ -18,24 +29,57 @@ import {
  * seeded forecast error (per day lognormal, sigma = --pv-forecast-error, plus per-hour noise), so that
  * the forecaster is not handed the future. The input of `npm run forecast -- backtest`.
  *   npx ts-node ... tools/bench/forecast/simulator-series.ts --meters 3000 --days 120 --out /tmp/series
+ * (`--help` for every flag)
  */
-function main(): void {
-  const { values } = parseArgs({
-    options: {
-      meters: { type: 'string', default: '3000' },
-      days: { type: 'string', default: '120' },
-      start: { type: 'string', default: '2025-01-05T23:00:00Z' },
-      seed: { type: 'string', default: '11' },
-      out: { type: 'string', default: 'tmp/series' },
-      'profiles-dir': { type: 'string' },
-      'pv-forecast-error': { type: 'string', default: '0.25' },
-    },
-  });
+const FLAGS = {
+  meters: { kind: 'value', arg: 'N', help: 'metering points simulated (default 3000)' },
+  days: { kind: 'value', arg: 'N', help: 'days of quarter hours (default 120)' },
+  start: { kind: 'value', arg: 'ISO', help: 'first interval start, UTC (default 2025-01-05T23:00:00Z)' },
+  seed: { kind: 'value', arg: 'N', help: 'seed of the simulation and the forecast error (default 11)' },
+  out: { kind: 'value', arg: 'DIR', help: 'directory the CSV files are written to (default tmp/series)' },
+  'profiles-dir': { kind: 'value', arg: 'DIR', help: 'BDEW profile CSVs (default: the built-in profiles)' },
+  'pv-forecast-error': {
+    kind: 'value',
+    arg: 'SIGMA',
+    help: 'sigma of the lognormal day-ahead PV forecast error, above 0 (default 0.25)',
+  },
+  help: { kind: 'boolean', short: 'h', help: 'this help' },
+} as const satisfies FlagTable;
+
+const HELP = helpText({
+  usage:
+    'Usage: npx ts-node --transpile-only -r tsconfig-paths/register tools/bench/forecast/simulator-series.ts [options]',
+  flags: FLAGS,
+  footer: 'Prints one JSON line (directory, series, points). Exit 0 ok, 2 bad flags, 1 failure.',
+});
+
+function main(): number {
+  const { flags } = parseCommandLine(process.argv.slice(2), FLAGS);
+  if (flags.help === true) {
+    process.stdout.write(`${HELP}\n`);
+    return EXIT_OK;
+  }
+  const start = flags.start ?? '2025-01-05T23:00:00Z';
+  if (Number.isNaN(Date.parse(start)) || Date.parse(start) % 900_000 !== 0)
+    throw new UsageError(`--start must be an instant on the quarter hour, got "${start}"`);
+  const values = {
+    meters: integerFlag('meters', flags.meters, { min: 1, max: 1_000_000, fallback: 3000 }),
+    days: integerFlag('days', flags.days, { min: 1, max: 3_660, fallback: 120 }),
+    start,
+    seed: integerFlag('seed', flags.seed, { min: 0, fallback: 11 }),
+    out: flags.out ?? 'tmp/series',
+    'profiles-dir': directoryFlag('profiles-dir', flags['profiles-dir']),
+    'pv-forecast-error': numberFlag('pv-forecast-error', flags['pv-forecast-error'], {
+      above: 0,
+      max: 5,
+      fallback: 0.25,
+    }),
+  };
   const sim = createGridSimulation({
-    seed: Number(values.seed),
-    meters: Number(values.meters),
+    seed: values.seed,
+    meters: values.meters,
     start: values.start,
-    days: Number(values.days),
+    days: values.days,
     resolutionMinutes: 15,
     profiles: resolveProfiles(values['profiles-dir']),
   });
@@ -47,9 +91,9 @@ function main(): void {
     const feeder = feederOf.get(m.secondarySubstationId) ?? '?';
     return { feeder, substation: substationOf.get(feeder) ?? '?' };
   });
-  const weather = new CityWeather(Number(values.seed));
-  const sigma = Number(values['pv-forecast-error']);
-  const errKey = deriveSeed(Number(values.seed), 'pv-forecast-error');
+  const weather = new CityWeather(values.seed);
+  const sigma = values['pv-forecast-error'];
+  const errKey = deriveSeed(values.seed, 'pv-forecast-error');
   const forecastError = (ms: number): number => {
     const day = Math.floor(ms / 86_400_000);
     const hour = Math.floor(ms / 3_600_000);
@@ -84,6 +128,19 @@ function main(): void {
   process.stdout.write(
     `${JSON.stringify({ dir: values.out, series: [...series.keys()], points: sim.stepCount })}\n`,
   );
+  return EXIT_OK;
 }
 
-main();
+try {
+  process.exitCode = main();
+} catch (err) {
+  if (err instanceof UsageError) {
+    process.stderr.write(`error: ${err.message} (--help for usage)\n`);
+    process.exitCode = EXIT_USAGE;
+  } else {
+    process.stderr.write(
+      `simulator-series failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
+    process.exitCode = EXIT_FAILURE;
+  }
+}

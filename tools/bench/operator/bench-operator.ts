@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { Producer } from 'kafkajs';
 import { runGridApiMigrations } from '@gridwerk/grid/read-model';
 import {
@@ -14,6 +13,16 @@ import {
   TopologyRepository,
 } from '@gridwerk/ingest/data-access';
 import { fetchPasswordGrantToken, readKeycloakCredentials, testOidcProvider } from '@gridwerk/shared/auth';
+import {
+  EXIT_FAILURE,
+  EXIT_OK,
+  EXIT_USAGE,
+  type FlagTable,
+  helpText,
+  integerFlag,
+  parseCommandLine,
+  UsageError,
+} from '@gridwerk/shared/util-config';
 import { encodeReading } from '@gridwerk/simulator/feature';
 import { launchChromium, signInThroughKeycloak } from '../../e2e/chromium';
 import { buildDashboardInto } from '../../e2e/dashboard-build';
@@ -34,29 +43,23 @@ import { benchLog as log, withBenchTopics } from '../lib/bench-kafka';
  *  - `dashboardYear`: time from choosing "12 months" on a feeder's page until the chart has drawn its
  *    35,040 quarter hours in chromium, target < 1.5 s.
  */
-const HELP = `Usage: npm run bench:operator [-- options]
+const FLAGS = {
+  queries: { kind: 'value', arg: 'N', help: 'load queries timed (default 200, after 20 warm-up queries)' },
+  rate: { kind: 'value', arg: 'N', help: 'readings per second for the live-stream delay (default 5000)' },
+  seconds: { kind: 'value', arg: 'N', help: 'how long readings are produced at that rate (default 20)' },
+  draws: { kind: 'value', arg: 'N', help: '12-month chart draws timed (default 5)' },
+  help: { kind: 'boolean', short: 'h', help: 'this help' },
+} as const satisfies FlagTable;
 
-  --queries N        load queries timed (default 200, after 20 warm-up queries)
-  --rate N           readings per second for the live-stream delay (default 5000)
-  --seconds N        how long readings are produced at that rate (default 20)
-  --draws N          12-month chart draws timed (default 5)
-  -h, --help         this help
-
-Starts what it needs (Kafka, EVM node, Keycloak) unless running, in a database of its own; prints one
-JSON object. Exit codes: 0 measured (targets are reported, not enforced), 2 bad flags, 1 failure.`;
+const HELP = helpText({
+  usage: 'Usage: npm run bench:operator [-- options]',
+  flags: FLAGS,
+  footer: `Starts what it needs (Kafka, EVM node, Keycloak) unless running, in a database of its own; prints one
+JSON object. Exit codes: 0 measured (targets are reported, not enforced), 2 bad flags, 1 failure.`,
+});
 
 const QH = 15 * 60_000;
 const FEEDER = 'UW-01-F01';
-
-function intFlag(name: string, raw: string | undefined, def: number): number {
-  if (raw === undefined) return def;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) {
-    process.stderr.write(`--${name} must be a positive integer, got "${raw}"\n`);
-    process.exit(2);
-  }
-  return n;
-}
 
 function pct(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
@@ -70,31 +73,16 @@ function stats(samples: number[]) {
   return { n: s.length, p50: round(pct(s, 50)), p95: round(pct(s, 95)), max: round(s[s.length - 1] ?? NaN) };
 }
 
-async function main(): Promise<void> {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      strict: true,
-      options: {
-        queries: { type: 'string' },
-        rate: { type: 'string' },
-        seconds: { type: 'string' },
-        draws: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (err) {
-    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n${HELP}\n`);
-    process.exit(2);
-  }
-  if (values['help']) {
+async function main(): Promise<number> {
+  const { flags } = parseCommandLine(process.argv.slice(2), FLAGS);
+  if (flags.help === true) {
     process.stdout.write(`${HELP}\n`);
-    return;
+    return EXIT_OK;
   }
-  const queries = intFlag('queries', values['queries'] as string | undefined, 200);
-  const rate = intFlag('rate', values['rate'] as string | undefined, 5000);
-  const seconds = intFlag('seconds', values['seconds'] as string | undefined, 20);
-  const draws = intFlag('draws', values['draws'] as string | undefined, 5);
+  const queries = integerFlag('queries', flags.queries, { min: 1, max: 1_000_000, fallback: 200 });
+  const rate = integerFlag('rate', flags.rate, { min: 1, max: 1_000_000, fallback: 5000 });
+  const seconds = integerFlag('seconds', flags.seconds, { min: 1, max: 86_400, fallback: 20 });
+  const draws = integerFlag('draws', flags.draws, { min: 1, max: 10_000, fallback: 5 });
   const cfg = loadInfraConfig();
   process.env['KEYCLOAK_URL'] ??= keycloakUrl(cfg);
   process.env['KEYCLOAK_CREDENTIALS_FILE'] ??= keycloakCredentialsFile(cfg);
@@ -290,11 +278,19 @@ async function main(): Promise<void> {
       }
     },
   );
+  return EXIT_OK;
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(
-    `bench:operator failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
-  );
-  process.exit(1);
-});
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    if (err instanceof UsageError) {
+      process.stderr.write(`error: ${err.message} (--help for usage)\n`);
+      process.exit(EXIT_USAGE);
+    }
+    process.stderr.write(
+      `bench:operator failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
+    process.exit(EXIT_FAILURE);
+  },
+);

@@ -11,10 +11,8 @@
  * A batch holds all microtransactions of one (community, interval), so its size is set by the community:
  * `--batch-members` (default 200 members, about 250 microtransactions per interval; 50 members give
  * about 50, and the gain scales with that number). The JSON states the size used.
- * Flags: --batches N, --batch-members N (intervals committed as batches), --singles N (microtransactions sent one by one),
- * --communities/--members/--intervals (allocation size), --help.
+ * Flags: see FLAGS (`--help`).
  */
-import { parseArgs } from 'node:util';
 import { DataSource } from 'typeorm';
 import {
   allocateInterval,
@@ -35,31 +33,47 @@ import {
   ensureDatabase,
   postgresDataSourceOptions,
 } from '@gridwerk/shared/data-access-database';
+import {
+  EXIT_FAILURE,
+  EXIT_OK,
+  EXIT_USAGE,
+  type FlagTable,
+  helpText,
+  integerFlag,
+  parseCommandLine,
+  UsageError,
+} from '@gridwerk/shared/util-config';
 import { loadInfraConfig } from '../../infra/infra-config';
 import { DEV_ONLY_ACCOUNTS, evmNodeRpcUrl, startEvmNode, stopEvmNode } from '../../infra/evm-node';
 
-const HELP = `Usage: npm run bench:settlement -- [--batches N] [--singles N] [--communities N] [--members N] [--intervals N]
+const FLAGS = {
+  batches: {
+    kind: 'value',
+    arg: 'N',
+    help: '(community, interval) batches committed on chain through the batched path (default 96)',
+  },
+  'batch-members': {
+    kind: 'value',
+    arg: 'N',
+    help: "members of the community whose intervals are batched (default 200); a batch holds\nthat interval's microtransactions (allocations + residual grid supply + surplus)",
+  },
+  singles: {
+    kind: 'value',
+    arg: 'N',
+    help: 'microtransactions sent one on-chain transaction each (default 1000)',
+  },
+  communities: { kind: 'value', arg: 'N', help: 'allocation throughput: communities (default 100)' },
+  members: { kind: 'value', arg: 'N', help: 'allocation throughput: members per community (default 50)' },
+  intervals: { kind: 'value', arg: 'N', help: 'allocation throughput: quarter hours (default 96)' },
+  help: { kind: 'boolean', short: 'h', help: 'this help' },
+} as const satisfies FlagTable;
 
-  --batches N      (community, interval) batches committed on chain through the batched path (default 96)
-  --batch-members N  members of the community whose intervals are batched (default 200); a batch holds
-                   that interval's microtransactions (allocations + residual grid supply + surplus)
-  --singles N      microtransactions sent one on-chain transaction each (default 1000)
-  --communities N  allocation throughput: communities (default 100)
-  --members N      allocation throughput: members per community (default 50)
-  --intervals N    allocation throughput: quarter hours (default 96)
-
-Starts the local EVM node (EVM_NODE_PORT) unless ours runs, uses a throw-away database on TEST_DATABASE_URL's
-server, prints one JSON object. Exit 0 ok, 2 bad flags, 1 failure.`;
-
-class UsageError extends Error {}
-
-function positiveInt(flag: string, raw: string | undefined, max: number): number {
-  const n = Number(raw);
-  if (!/^\d+$/.test(raw ?? '') || n < 1 || n > max) {
-    throw new UsageError(`--${flag} must be an integer in 1..${max}, got "${raw}"`);
-  }
-  return n;
-}
+const HELP = helpText({
+  usage: 'Usage: npm run bench:settlement -- [options]',
+  flags: FLAGS,
+  footer: `Starts the local EVM node (EVM_NODE_PORT) unless ours runs, uses a throw-away database on TEST_DATABASE_URL's
+server, prints one JSON object. Exit 0 ok, 2 bad flags, 1 failure.`,
+});
 
 /** Intervals of one synthetic day that carry community transactions (daylight), as bench batches. */
 function batchInputs(count: number, members: number): IntervalInput[] {
@@ -71,29 +85,22 @@ function batchInputs(count: number, members: number): IntervalInput[] {
 }
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: {
-      batches: { type: 'string', default: '96' },
-      'batch-members': { type: 'string', default: '200' },
-      singles: { type: 'string', default: '1000' },
-      communities: { type: 'string', default: '100' },
-      members: { type: 'string', default: '50' },
-      intervals: { type: 'string', default: '96' },
-      help: { type: 'boolean', default: false },
-    },
-    strict: true,
-  });
-  if (values.help) {
+  const { flags } = parseCommandLine(process.argv.slice(2), FLAGS);
+  if (flags.help === true) {
     process.stdout.write(`${HELP}\n`);
-    return 0;
+    return EXIT_OK;
   }
-  const nBatches = positiveInt('batches', values.batches, 10_000);
-  const nSingles = positiveInt('singles', values.singles, 100_000);
-  const batchMembers = positiveInt('batch-members', values['batch-members'], 5_000);
+  const nBatches = integerFlag('batches', flags.batches, { min: 1, max: 10_000, fallback: 96 });
+  const nSingles = integerFlag('singles', flags.singles, { min: 1, max: 100_000, fallback: 1000 });
+  const batchMembers = integerFlag('batch-members', flags['batch-members'], {
+    min: 1,
+    max: 5_000,
+    fallback: 200,
+  });
   const alloc = {
-    communities: positiveInt('communities', values.communities, 10_000),
-    members: positiveInt('members', values.members, 1_000),
-    intervals: positiveInt('intervals', values.intervals, 96 * 366),
+    communities: integerFlag('communities', flags.communities, { min: 1, max: 10_000, fallback: 100 }),
+    members: integerFlag('members', flags.members, { min: 1, max: 1_000, fallback: 50 }),
+    intervals: integerFlag('intervals', flags.intervals, { min: 1, max: 96 * 366, fallback: 96 }),
   };
 
   const progress = (m: string): void => {
@@ -229,7 +236,7 @@ async function main(): Promise<number> {
       },
     };
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-    return 0;
+    return EXIT_OK;
   } finally {
     await ds.destroy().catch(() => undefined);
     await dropDatabase(dbUrl.toString()).catch(() => undefined);
@@ -245,13 +252,13 @@ function round(n: number, digits: number): number {
 main().then(
   (code) => process.exit(code),
   (err: unknown) => {
-    if (err instanceof UsageError || (err instanceof TypeError && 'code' in err)) {
-      process.stderr.write(`bench:settlement: ${err.message}\n${HELP}\n`);
-      process.exit(2);
+    if (err instanceof UsageError) {
+      process.stderr.write(`error: ${err.message} (--help for usage)\n`);
+      process.exit(EXIT_USAGE);
     }
     process.stderr.write(
       `bench:settlement: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
     );
-    process.exit(1);
+    process.exit(EXIT_FAILURE);
   },
 );

@@ -51,6 +51,11 @@ export const ingestConfigSpec = {
     'Kafka consumer session timeout: how soon a dead consumer’s partitions move',
     { min: 6_000, max: 300_000, default: 30_000 },
   ),
+  heartbeatIntervalMs: cfg.int(
+    'INGEST_HEARTBEAT_INTERVAL_MS',
+    'Kafka consumer heartbeat: how soon a member learns of a rebalance (at most a third of the session)',
+    { min: 100, max: 100_000, default: 1_000 },
+  ),
   maxMessageBytes: cfg.int(
     'INGEST_MAX_MESSAGE_BYTES',
     'larger message values are dead-lettered unparsed (MESSAGE.TOO_LARGE); an event is well under 1 KiB',

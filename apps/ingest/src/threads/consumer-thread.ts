@@ -9,7 +9,11 @@ import { Pool } from 'pg';
 import { Registry } from 'prom-client';
 import { MeterReadingWriter, RAW_RETENTION_DAYS } from '@gridwerk/ingest/data-access';
 import { IngestBatchHandler, IngestConsumer } from '@gridwerk/ingest/feature';
-import { createKafkaClient, DeadLetterPublisher, KafkaProducer } from '@gridwerk/shared/data-access-kafka';
+import {
+  createKafkaClient,
+  DeadLetterPublisher,
+  IdempotentProducer,
+} from '@gridwerk/shared/data-access-kafka';
 import { createLogger } from '@gridwerk/shared/util-logging';
 import type { ConsumerStatus, ConsumerThreadData, FromThread, ToThread } from './protocol';
 
@@ -24,7 +28,7 @@ async function main(): Promise<void> {
   const { config, index } = workerData as ConsumerThreadData;
   const log = createLogger('ingest', config.logLevel).child({ context: 'IngestConsumer', thread: index });
   const kafka = createKafkaClient(config.kafka, log.child({ context: 'kafkajs' }));
-  const producer = new KafkaProducer(kafka);
+  const producer = new IdempotentProducer(kafka);
   const pool = new Pool({
     connectionString: config.databaseUrl,
     max: config.databasePoolMax,
@@ -55,6 +59,7 @@ async function main(): Promise<void> {
       maxBatchRows: config.maxBatchRows,
       maxWaitMs: config.maxWaitMs,
       sessionTimeoutMs: config.sessionTimeoutMs,
+      heartbeatIntervalMs: config.heartbeatIntervalMs,
       partitionsConcurrently: config.partitionsConcurrently,
       retryInitialMs: config.retryInitialMs,
       retryMaxMs: config.retryMaxMs,
@@ -81,8 +86,19 @@ async function main(): Promise<void> {
   }, 250);
 
   let stopping: Promise<void> | undefined;
+  let joining: Promise<void> | undefined;
   port.on('message', (m: ToThread) => {
-    if (m.type === 'collect') {
+    if (m.type === 'join') {
+      joining ??= consumer.join().then(
+        () => {
+          // readiness without waiting for the next status tick
+          last = consumer.status();
+          post({ type: 'status', status: last });
+          post({ type: 'started' });
+        },
+        (err: unknown) => post({ type: 'failed', error: err instanceof Error ? err.message : String(err) }),
+      );
+    } else if (m.type === 'collect') {
       void registry
         .getMetricsAsJSON()
         .then((metrics) => post({ type: 'metrics', id: m.id, metrics, totals: { ...consumer.totals } }));
@@ -91,16 +107,16 @@ async function main(): Promise<void> {
         clearInterval(statusTimer);
         // finishes the batch in hand and commits it, then leaves the group
         await consumer.stop();
-        await producer.onApplicationShutdown();
+        await producer.disconnect();
         await pool.end();
         post({ type: 'stopped', totals: { ...consumer.totals } });
       })();
     }
   });
 
-  await producer.onModuleInit();
-  await consumer.start();
-  post({ type: 'started' });
+  await producer.connect();
+  await consumer.prepare();
+  post({ type: 'prepared' });
 }
 
 main().catch((err: unknown) => {

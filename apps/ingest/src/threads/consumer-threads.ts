@@ -59,61 +59,107 @@ export class IngestConsumerThreads {
   private failure: string | undefined;
   private stopped = false;
   private running = false;
+  private prepared: Promise<void>[] = [];
+  private started: Promise<void>[] = [];
 
   constructor(
     private readonly config: IngestConfig,
     private readonly log: JsonLogger,
   ) {}
 
-  /** Starts the threads; resolves when every consumer has joined, rejects if one cannot start. */
+  /** `prepare(count)` then `join()`. */
   async start(count: number): Promise<void> {
+    this.prepare(count);
+    await this.join();
+  }
+
+  /**
+   * Starts `count` threads, which load, connect and subscribe, and wait for `join()`. Returns at once;
+   * a thread that fails fails `join()`.
+   */
+  prepare(count: number): void {
     const file = path.join(__dirname, `consumer-thread${path.extname(__filename)}`);
-    const starts: Promise<void>[] = [];
+    const prepared: Promise<void>[] = [];
+    const started: Promise<void>[] = [];
     for (let index = 0; index < count; index++) {
       const data: ConsumerThreadData = { index, config: this.config };
       const worker = new Worker(bootstrapSource(file), { eval: true, workerData: data });
       const thread: Thread = {
         index,
         worker,
-        status: { ok: true, live: true },
+        status: { ok: false, detail: 'starting', live: true },
         totals: emptyTotals(),
         metrics: [],
         exited: false,
       };
       this.threads.push(thread);
-      starts.push(
-        new Promise<void>((resolve, reject) => {
-          worker.on('message', (m: FromThread) => {
-            if (m.type === 'started') resolve();
-            else if (m.type === 'failed') reject(new Error(`consumer thread ${index}: ${m.error}`));
-            this.onMessage(thread, m);
-          });
-          worker.on('error', (err) => {
-            this.failure ??= `consumer thread ${index} failed: ${err.message}`;
-            this.log.error('consumer thread failed', { thread: index, error: err.message });
-            reject(err);
-          });
-          worker.on('exit', (code) => {
-            thread.exited = true;
-            this.settleCollections(thread.index);
-            if (!this.stopped) {
-              this.failure ??= `consumer thread ${index} exited (code ${code})`;
-              reject(new Error(`consumer thread ${index} exited with code ${code}`));
-              if (this.running) {
-                // A replica with a dead consumer would hold partitions it never reads: stop the whole
-                // service (gracefully, the other threads commit what they hold) so that it is restarted.
-                this.log.fatal('consumer thread exited; stopping the service', { thread: index, code });
-                process.exitCode = 70;
-                process.kill(process.pid, 'SIGTERM');
-              }
-            }
-          });
-        }),
+      let fail: (err: Error) => void = () => undefined;
+      const failed = new Promise<never>((_, reject) => {
+        fail = reject;
+      });
+      // both stages fail with the thread; a rejection nobody awaits yet must not go unhandled
+      failed.catch(() => undefined);
+      prepared.push(
+        Promise.race([
+          new Promise<void>((resolve) =>
+            worker.on('message', (m: FromThread) => m.type === 'prepared' && resolve()),
+          ),
+          failed,
+        ]),
       );
+      started.push(
+        Promise.race([
+          new Promise<void>((resolve) =>
+            worker.on('message', (m: FromThread) => m.type === 'started' && resolve()),
+          ),
+          failed,
+        ]),
+      );
+      worker.on('message', (m: FromThread) => {
+        if (m.type === 'failed') fail(new Error(`consumer thread ${index}: ${m.error}`));
+        this.onMessage(thread, m);
+      });
+      worker.on('error', (err) => {
+        this.failure ??= `consumer thread ${index} failed: ${err.message}`;
+        this.log.error('consumer thread failed', { thread: index, error: err.message });
+        fail(err);
+      });
+      worker.on('exit', (code) => {
+        thread.exited = true;
+        this.settleCollections(thread.index);
+        fail(new Error(`consumer thread ${index} exited with code ${code}`));
+        if (!this.stopped) {
+          this.failure ??= `consumer thread ${index} exited (code ${code})`;
+          if (this.running) {
+            // A replica with a dead consumer would hold partitions it never reads: stop the whole
+            // service (gracefully, the other threads commit what they hold) so that it is restarted.
+            this.log.fatal('consumer thread exited; stopping the service', { thread: index, code });
+            process.exitCode = 70;
+            process.kill(process.pid, 'SIGTERM');
+          }
+        }
+      });
     }
-    await Promise.all(starts);
+    this.prepared = prepared;
+    this.started = started;
+  }
+
+  /**
+   * Resolves when every thread has joined the group, rejects if one cannot start. The threads join
+   * together, once all are connected and subscribed: members that join one after the other each start
+   * a rebalance, which the members already in the group notice only at their next heartbeat (up to
+   * 3 s, during which the whole group waits, and so this replica's readiness).
+   */
+  async join(): Promise<void> {
+    await Promise.all(this.prepared);
+    if (this.stopped) return;
+    for (const t of this.threads) t.worker.postMessage({ type: 'join' } satisfies ToThread);
+    await Promise.all(this.started);
     this.running = true;
-    this.log.info('ingest consumer threads running', { threads: count, group: this.config.consumerGroup });
+    this.log.info('ingest consumer threads running', {
+      threads: this.threads.length,
+      group: this.config.consumerGroup,
+    });
   }
 
   private onMessage(thread: Thread, m: FromThread): void {
@@ -133,6 +179,7 @@ export class IngestConsumerThreads {
       case 'failed':
         this.failure ??= `consumer thread ${thread.index}: ${m.error}`;
         break;
+      case 'prepared':
       case 'started':
         break;
     }
@@ -153,7 +200,7 @@ export class IngestConsumerThreads {
     }
   }
 
-  /** Health: every thread runs and none is retrying a failure. */
+  /** Readiness: every thread has joined the group, and none has failed or is retrying a failure. */
   status(): { ok: boolean; detail?: string } {
     if (this.failure) return { ok: false, detail: this.failure };
     const bad = this.threads.find((t) => !t.status.ok);

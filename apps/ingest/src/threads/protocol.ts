@@ -14,10 +14,13 @@ export type ConsumerStatus = ReturnType<IngestConsumer['status']>;
 export type ThreadMetrics = MetricObjectWithValues<MetricValue<string>>[];
 
 /** Main thread -> consumer thread. */
-export type ToThread = { type: 'collect'; id: number } | { type: 'stop' };
+export type ToThread = { type: 'collect'; id: number } | { type: 'join' } | { type: 'stop' };
 
 /** Consumer thread -> main thread. */
 export type FromThread =
+  /** connected and subscribed, waiting for `join` */
+  | { type: 'prepared' }
+  /** joined the consumer group and consuming */
   | { type: 'started' }
   | { type: 'failed'; error: string }
   | { type: 'status'; status: ConsumerStatus }

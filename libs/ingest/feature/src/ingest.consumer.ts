@@ -18,6 +18,11 @@ export interface IngestConsumerOptions {
   partitionsConcurrently?: number;
   /** How soon the group notices a dead member (kill -9) and moves its partitions. */
   sessionTimeoutMs?: number;
+  /**
+   * How often a member heartbeats, and so how soon it learns of a rebalance that a joining or leaving
+   * member started (the whole group waits for that). Default 3 s; at most a third of the session.
+   */
+  heartbeatIntervalMs?: number;
   /** Longest back-off between retries of a paused partition (the bound of a transient stall). */
   retryMaxMs?: number;
   /** Liveness fails when a partition with messages waiting made no progress for this long. */
@@ -162,6 +167,7 @@ export class IngestConsumer {
   private crashed: string | undefined;
   private readonly partitions = new Map<string, PartitionState>();
   private lagTimer: NodeJS.Timeout | undefined;
+  private joinedAt: number | undefined;
   private readonly deadLetterLog: PerKeyRateLimit;
   readonly totals = {
     inserted: 0,
@@ -183,11 +189,15 @@ export class IngestConsumer {
     this.deadLetterLog = new PerKeyRateLimit(opts.deadLetterLogIntervalMs ?? 10_000, clock);
   }
 
-  /** Readiness: false after the consumer crashed for good, or while a partition is retrying a failure. */
+  /**
+   * Readiness: true once this member has joined the group (it takes part in the partition assignment),
+   * false until then, after the consumer crashed for good, or while a partition is retrying a failure.
+   */
   status(): { ok: boolean; detail?: string; live: boolean; liveDetail?: string } {
     const live = this.liveness();
     const base = { live: live.ok, ...(live.detail ? { liveDetail: live.detail } : {}) };
     if (this.crashed) return { ok: false, detail: `consumer crashed: ${this.crashed}`, ...base };
+    if (!this.joined) return { ok: false, detail: `joining consumer group ${this.opts.groupId}`, ...base };
     const failing = [...this.partitions.values()].find((s) => s.failures > 0);
     if (failing)
       return {
@@ -212,7 +222,23 @@ export class IngestConsumer {
     return { ok: true };
   }
 
+  /** True once this member has joined the group (received its first assignment, which may be empty). */
+  get joined(): boolean {
+    return this.joinedAt !== undefined;
+  }
+
+  /** Connects, subscribes and joins the group: `prepare()` then `join()`. */
   async start(): Promise<void> {
+    await this.prepare();
+    await this.join();
+  }
+
+  /**
+   * Everything before the group join: the consumer's and the admin client's connections and the
+   * subscription. Several members of one process prepare first and then join together (see `join`).
+   */
+  async prepare(): Promise<void> {
+    const sessionTimeout = this.opts.sessionTimeoutMs ?? 30_000;
     const consumer = this.kafka.consumer({
       groupId: this.opts.groupId,
       allowAutoTopicCreation: false,
@@ -220,8 +246,8 @@ export class IngestConsumer {
       minBytes: 64 * 1024,
       maxBytes: 32 * 1024 * 1024,
       maxBytesPerPartition: 8 * 1024 * 1024,
-      sessionTimeout: this.opts.sessionTimeoutMs ?? 30_000,
-      heartbeatInterval: Math.min(3_000, Math.floor((this.opts.sessionTimeoutMs ?? 30_000) / 3)),
+      sessionTimeout,
+      heartbeatInterval: Math.min(this.opts.heartbeatIntervalMs ?? 3_000, Math.floor(sessionTimeout / 3)),
     });
     this.consumer = consumer;
     consumer.on(consumer.events.CRASH, (e) => {
@@ -230,20 +256,29 @@ export class IngestConsumer {
       this.log.error('consumer crashed', { error: err.message, restart: e.payload.restart });
       if (e.payload.restart) this.crashed = undefined;
     });
-    consumer.on(consumer.events.GROUP_JOIN, (e) => this.onAssignment(e.payload.memberAssignment));
+    consumer.on(consumer.events.GROUP_JOIN, (e) => {
+      this.joinedAt ??= this.clock();
+      this.onAssignment(e.payload.memberAssignment);
+    });
     await consumer.connect();
     await consumer.subscribe({
       topics: [this.opts.topics.readings, this.opts.topics.telemetry],
       fromBeginning: true,
     });
+    this.admin = this.kafka.admin();
+    await this.admin.connect();
+  }
+
+  /** Joins the group and starts consuming; resolves once the first join and sync are done. */
+  async join(): Promise<void> {
+    const consumer = this.consumer;
+    if (!consumer) throw new Error('IngestConsumer.join() before prepare()');
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.opts.partitionsConcurrently ?? 3,
       eachBatch: (payload) => this.onBatch(payload),
     });
-    this.admin = this.kafka.admin();
-    await this.admin.connect();
     const every = this.opts.lagRefreshMs ?? 5_000;
     this.lagTimer = setInterval(() => void this.refreshLag().catch(() => undefined), every);
     this.log.info('ingest consumer running', {

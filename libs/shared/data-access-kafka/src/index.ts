@@ -2,11 +2,12 @@ export { buildDeadLetter, DEAD_LETTER_RECORD_OVERHEAD_BYTES } from './dead-lette
 export type { DeadLetterReason, FailedMessage } from './dead-letter';
 export { kafkaClientConfig, kafkaConfigSpec, kafkaSettingsFrom } from './kafka.config';
 export type { KafkaSettings } from './kafka.config';
-export type { KafkaLogSink } from './kafka.module';
+export { DeadLetterPublisher } from './dead-letter.publisher';
+export { IdempotentProducer } from './idempotent-producer';
+export { createKafkaClient } from './kafka-client';
+export type { KafkaLogSink } from './kafka-client';
 export {
-  createKafkaClient,
   DEAD_LETTER_MAX_BYTES,
-  DeadLetterPublisher,
   KAFKA_CLIENT,
   KAFKA_SETTINGS,
   KafkaHealthIndicator,

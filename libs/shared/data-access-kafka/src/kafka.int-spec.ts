@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { Test } from '@nestjs/testing';
 import { exampleEvents, parseEvent, Topics } from '@gridwerk/contracts';
-import { DeadLetterPublisher, KafkaModule, KafkaProducer } from './kafka.module';
+import { DeadLetterPublisher } from './dead-letter.publisher';
+import { KafkaModule, KafkaProducer } from './kafka.module';
 import { kafkaSettingsFrom } from './kafka.config';
 import { createTopic, readMessages, testBrokers, testKafka, uniqueName } from './testing/kafka-test';
 

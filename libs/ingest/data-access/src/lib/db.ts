@@ -1,11 +1,12 @@
 import type { Pool, PoolClient } from 'pg';
-import { DataSource, QueryRunner } from 'typeorm';
+import type { DataSource, QueryRunner } from 'typeorm';
 
 /** Anything this lib can run SQL on: a pg pool or client, a TypeORM DataSource or QueryRunner. */
 export type SqlExecutor = Pool | PoolClient | DataSource | QueryRunner;
 
 function isTypeOrm(db: SqlExecutor): db is DataSource | QueryRunner {
-  return db instanceof DataSource || 'manager' in db;
+  // both have an EntityManager; a pg Pool or PoolClient has none (a type import keeps TypeORM unloaded)
+  return 'manager' in db;
 }
 
 /** Runs one statement and returns its rows, typed by the caller (the SQL's column list is the contract). */
