@@ -28,6 +28,7 @@ import {
   type StoredBatch,
 } from '@gridwerk/settlement/data-access';
 import { buildBatchTree } from '@gridwerk/settlement/domain';
+import { fetchPasswordGrantToken, testOidcProvider } from '@gridwerk/shared/auth';
 import {
   createTestDatabase,
   postgresDataSourceOptions,
@@ -605,5 +606,33 @@ describe('settlement service end to end (real broker, PostgreSQL, EVM node)', ()
     const events = await readMessages(kafka, topics.batches, (m) => m.length >= batches.length, 15_000);
     const ids = new Set(events.map((m) => (JSON.parse(m.value?.toString() ?? '{}') as { id: string }).id));
     expect(ids).toEqual(new Set(batches.map((b) => b.batchId)));
+  });
+
+  it('serves the communities, batches, statements and proofs only to a signed-in billing or admin user', async () => {
+    const base = `http://127.0.0.1:${svc.port}/api/v1/settlement`;
+    const oidc = testOidcProvider();
+    const get = async (path: string, token?: string) =>
+      fetch(`${base}${path}`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+    expect((await get('/communities')).status).toBe(401);
+    const viewer = await fetchPasswordGrantToken(oidc, 'viewer');
+    expect((await get('/communities', viewer)).status).toBe(403);
+    const billing = await fetchPasswordGrantToken(oidc, 'billing');
+    const list = await get('/communities', billing);
+    expect(list.status).toBe(200);
+    expect(((await list.json()) as { communityId: string }[]).map((x) => x.communityId)).toContain(COMMUNITY);
+    const batches = (await (await get(`/communities/${COMMUNITY}/batches`, billing)).json()) as unknown[];
+    expect(batches).toHaveLength(await allBatches());
+    const tx = (
+      await q<{ transaction_id: string }>('SELECT transaction_id FROM settlement_transaction LIMIT 1')
+    )[0];
+    const proof = await get(`/transactions/${tx?.transaction_id ?? ''}/proof`, billing);
+    expect(proof.status).toBe(200);
+    // changing the community is the admin's: billing may read, not write
+    const put = await fetch(`${base}/communities/${COMMUNITY}/price`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${billing}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ priceMilliCtPerKWh: 1, effectiveFrom: at(200) }),
+    });
+    expect(put.status).toBe(403);
   });
 });
