@@ -358,23 +358,19 @@ async function main(argv: string[]): Promise<number> {
    */
   const startSettlement = async (env: NodeJS.ProcessEnv, fromInstant: string) => {
     const from = fromInstant.replace(/\.\d+Z$/, 'Z');
-    const cli = (name: string, args: string[], extra: NodeJS.ProcessEnv = {}) => {
-      const r = spawnSync(
+    const tsNode = (script: string, args: string[], extra: NodeJS.ProcessEnv = {}) =>
+      spawnSync(
         process.execPath,
-        [
-          '-r',
-          'ts-node/register/transpile-only',
-          '-r',
-          'tsconfig-paths/register',
-          'apps/settlement/src/cli.ts',
-          ...args,
-        ],
+        ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', script, ...args],
         {
           cwd: root,
           encoding: 'utf8',
           env: { ...process.env, ...env, ...extra, TS_NODE_PROJECT: path.join(root, 'tsconfig.json') },
+          maxBuffer: 256 * 1024 * 1024,
         },
       );
+    const cli = (name: string, args: string[], extra: NodeJS.ProcessEnv = {}) => {
+      const r = tsNode('apps/settlement/src/cli.ts', args, extra);
       if (r.status !== 0)
         throw new ServiceFailed(`settlement ${name} failed (exit ${r.status}):\n${r.stderr.slice(-2000)}`);
       return r.stdout;
@@ -418,29 +414,15 @@ async function main(argv: string[]): Promise<number> {
       fs.writeFileSync(saved, JSON.stringify({ address, chainId: cfg.evmChainId }));
     }
     cli('migrate', ['migrate'], chain);
-    const topology = spawnSync(
-      process.execPath,
-      [
-        '-r',
-        'ts-node/register/transpile-only',
-        '-r',
-        'tsconfig-paths/register',
-        'apps/simulator/src/cli.ts',
-        '--meters',
-        String(opts.meters),
-        '--seed',
-        '7',
-        '--undersized-stations',
-        '1',
-        '--print-topology',
-      ],
-      {
-        cwd: root,
-        encoding: 'utf8',
-        env: { ...process.env, TS_NODE_PROJECT: path.join(root, 'tsconfig.json') },
-        maxBuffer: 256 * 1024 * 1024,
-      },
-    );
+    const topology = tsNode('apps/simulator/src/cli.ts', [
+      '--meters',
+      String(opts.meters),
+      '--seed',
+      '7',
+      '--undersized-stations',
+      '1',
+      '--print-topology',
+    ]);
     const topo = JSON.parse(topology.stdout) as {
       meteringPoints: { meterPointId: string; communityId: string | null; pvPeakW: number | null }[];
       communities: { communityId: string; name: string }[];
@@ -451,14 +433,9 @@ async function main(argv: string[]): Promise<number> {
         `the simulated grid of ${opts.meters} meters has no energy community; use more --meters`,
       );
     const communityId = community.communityId;
-    const created = spawnSync(
-      process.execPath,
+    const created = tsNode(
+      'apps/settlement/src/cli.ts',
       [
-        '-r',
-        'ts-node/register/transpile-only',
-        '-r',
-        'tsconfig-paths/register',
-        'apps/settlement/src/cli.ts',
         'create-community',
         '--id',
         communityId,
@@ -471,13 +448,8 @@ async function main(argv: string[]): Promise<number> {
         '--actor',
         'demo',
       ],
-      {
-        cwd: root,
-        encoding: 'utf8',
-        env: { ...process.env, ...env, ...chain, TS_NODE_PROJECT: path.join(root, 'tsconfig.json') },
-      },
+      chain,
     );
-    // a second demo run on the same database finds the community registered by the first
     if (created.status !== 0 && !/COMMUNITY\.ALREADY_EXISTS/.test(created.stderr))
       throw new ServiceFailed(`settlement create-community failed:\n${created.stderr.slice(-2000)}`);
     const members = topo.meteringPoints.filter((m) => m.communityId === communityId);

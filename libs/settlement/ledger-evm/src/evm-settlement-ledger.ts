@@ -33,7 +33,7 @@ import { LedgerError } from './ledger.errors';
 import { ledgerSignerKey, type LedgerEvmConfig } from './ledger-evm.config';
 import { LedgerTransactionsRepository, type LedgerTxRecord } from './ledger-transactions.repository';
 import { isTransientRpcError, withRpcRetry, type RetryPolicy } from './rpc-retry';
-import { ledgerChain, settlementLedgerAbi } from './settlement-ledger.contract';
+import { ledgerChain, settlementLedgerAbi, verifyTransactionArgs } from './settlement-ledger.contract';
 
 /** Hooks the service turns into metrics (Prometheus counters/gauges); all optional. */
 export interface LedgerMetricsHooks {
@@ -335,14 +335,14 @@ export class EvmSettlementLedger implements SettlementLedger {
     leaf: LeafValues,
     proof: readonly Hex[],
   ): Promise<boolean> {
-    const tx = toMicroTransaction(leaf);
-    if (tx.intervalStart !== intervalStartSeconds(intervalStart)) return false;
+    const args = verifyTransactionArgs(communityId, intervalStart, version, leaf, proof);
+    if (args === undefined) return false;
     return this.rpc('verifyTransaction', () =>
       this.client.readContract({
         address: this.address,
         abi: settlementLedgerAbi,
         functionName: 'verifyTransaction',
-        args: [communityKeyOf(communityId), version, tx, [...proof]],
+        args,
       }),
     );
   }

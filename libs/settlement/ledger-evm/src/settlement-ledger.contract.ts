@@ -99,6 +99,26 @@ export async function deploySettlementLedgerContract(
  * Anyone's check of one microtransaction against the contract: a read call (`verifyTransaction`), no key,
  * no journal. `false` when the leaf is not in the committed batch of (community, interval, version).
  */
+/**
+ * The arguments of the contract's `verifyTransaction` for one leaf, or undefined when the leaf's interval
+ * is not the one named (then it cannot be in that batch).
+ */
+export function verifyTransactionArgs(
+  communityId: string,
+  intervalStart: string,
+  version: number,
+  leaf: LeafValues,
+  proof: readonly Hex[],
+) {
+  const tx = toMicroTransaction(leaf);
+  if (tx.intervalStart !== intervalStartSeconds(intervalStart)) return undefined;
+  return [communityKeyOf(communityId), version, tx, [...proof]] as const;
+}
+
+/**
+ * Anyone's check of one microtransaction against the contract: a read call (`verifyTransaction`), no key,
+ * no journal. `false` when the leaf is not in the committed batch of (community, interval, version).
+ */
 export async function verifyTransactionOnChain(
   opts: { rpcUrl: string; chainId: number; contractAddress: Hex },
   communityId: string,
@@ -107,8 +127,8 @@ export async function verifyTransactionOnChain(
   leaf: LeafValues,
   proof: readonly Hex[],
 ): Promise<boolean> {
-  const tx = toMicroTransaction(leaf);
-  if (tx.intervalStart !== intervalStartSeconds(intervalStart)) return false;
+  const args = verifyTransactionArgs(communityId, intervalStart, version, leaf, proof);
+  if (args === undefined) return false;
   const client = createPublicClient({
     chain: ledgerChain(opts.chainId, opts.rpcUrl),
     transport: http(opts.rpcUrl, { retryCount: 3 }),
@@ -117,6 +137,6 @@ export async function verifyTransactionOnChain(
     address: opts.contractAddress,
     abi: settlementLedgerAbi,
     functionName: 'verifyTransaction',
-    args: [communityKeyOf(communityId), version, tx, [...proof]],
+    args,
   });
 }
