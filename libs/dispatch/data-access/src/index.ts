@@ -9,6 +9,8 @@ export {
   NoPriceSource,
   parsePriceCsv,
   PriceSourceError,
+  SyntheticPriceSource,
+  syntheticPriceCtPerKWh,
 } from './lib/price-source';
 export type { PriceSource } from './lib/price-source';
 export { AdvisoryLeaderLock } from './lib/leader-lock';
