@@ -12,6 +12,9 @@ import { DispatchInputsKafkaController } from './dispatch-inputs.kafka.controlle
 import { CommandPublisher, CycleReport, DispatchPlanner } from './dispatch-planner';
 import { DISPATCH_OPTIONS, DispatchServiceOptions } from './dispatch-service.options';
 
+/** How long a new leader waits for the inputs published before it took over (telemetry of the last quarter). */
+const TAKEOVER_CATCH_UP_MS = 30_000;
+
 /** Start of the cycle an instant belongs to: cycles are aligned to the quarter hours (UTC, DST-safe). */
 export function cycleStartOf(ms: number, cycleMinutes: number): number {
   const every = Math.max(STEP_MS, cycleMinutes * 60_000);
@@ -215,6 +218,10 @@ export class DispatchCycleService implements OnApplicationBootstrap, OnApplicati
   /** A new leader re-sends what a predecessor stored but did not send, then plans the current cycle only. */
   private async takeOver(): Promise<void> {
     this.log.info('leader lock taken: this replica plans');
+    if (!(await this.inputs.caughtUp(TAKEOVER_CATCH_UP_MS)))
+      this.log.warn('inputs not caught up; planning on the state stored so far', {
+        waitedMs: TAKEOVER_CATCH_UP_MS,
+      });
     const now = this.clock.now();
     const resent = (await this.planner?.resendUnsent(now)) ?? 0;
     if (resent > 0) this.log.info('re-sent stored commands still valid', { commands: resent });

@@ -109,6 +109,39 @@ export class DispatchInputsKafkaController {
     });
   }
 
+  /**
+   * Waits until the consumer group has committed every input message published before the call (the
+   * high watermarks of both topics), or `timeoutMs` passed; false on timeout. A replica that takes the
+   * lead plans only on the telemetry of the quarter hour just ended, not on the state before its outage.
+   */
+  async caughtUp(timeoutMs: number): Promise<boolean> {
+    const { topics, consumerGroup } = this.options;
+    const admin = this.kafka.admin();
+    const deadline = Date.now() + timeoutMs;
+    try {
+      await admin.connect();
+      const names = [topics.telemetry, topics.forecasts];
+      const high = new Map<string, number>();
+      const key = (topic: string, partition: number): string => `${topic}/${partition}`;
+      for (const topic of names)
+        for (const p of await admin.fetchTopicOffsets(topic))
+          if (Number(p.high) > Number(p.low)) high.set(key(topic, p.partition), Number(p.high));
+      for (;;) {
+        const committed = await admin.fetchOffsets({ groupId: consumerGroup, topics: names });
+        const at = new Map<string, number>();
+        for (const t of committed)
+          for (const p of t.partitions) at.set(key(t.topic, p.partition), Number(p.offset));
+        if ([...high].every(([k, h]) => (at.get(k) ?? -1) >= h)) return true;
+        if (Date.now() > deadline) return false;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    } catch {
+      return false;
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+  }
+
   async stop(): Promise<void> {
     const c = this.consumer;
     this.consumer = undefined;
