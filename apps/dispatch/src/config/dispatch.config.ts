@@ -4,9 +4,6 @@ import type { PlannerSettings } from '@gridwerk/dispatch/feature';
 import { loadServiceConfig } from '@gridwerk/shared/feature-ops';
 import { cfg, ConfigError, Env } from '@gridwerk/shared/util-config';
 
-const share = (env: string, description: string, dflt: number) =>
-  cfg.int(env, `${description}, per mille`, { min: 1, max: 1000, default: Math.round(dflt * 1000) });
-
 /** dispatch's own variables; HTTP, logging, Kafka and database come from the platform spec. */
 export const dispatchConfigSpec = {
   mode: cfg.oneOf(
@@ -65,20 +62,20 @@ export const dispatchConfigSpec = {
   priceUrl: cfg.optional(
     cfg.url('DISPATCH_PRICE_URL', 'http-csv: URL serving that CSV (?from=&to= appended)', ['http', 'https']),
   ),
-  powerFactor: share(
-    'DISPATCH_POWER_FACTOR',
-    'cos φ turning kVA ratings into kW',
-    DEFAULT_PARAMETERS.powerFactor,
-  ),
-  reverseFlowLimit: share(
+  powerFactor: cfg.int('DISPATCH_POWER_FACTOR', 'cos φ turning kVA ratings into kW, per mille', {
+    min: 1,
+    max: 1000,
+    default: Math.round(DEFAULT_PARAMETERS.powerFactor * 1000),
+  }),
+  reverseFlowLimit: cfg.int(
     'DISPATCH_REVERSE_FLOW_LIMIT',
-    'feed-in tolerated before PV surplus is absorbed, share of the rating',
-    DEFAULT_PARAMETERS.reverseFlowLimitShare,
+    'feed-in tolerated before PV surplus is absorbed, share of the rating, per mille',
+    { min: 1, max: 1000, default: Math.round(DEFAULT_PARAMETERS.reverseFlowLimitShare * 1000) },
   ),
-  roundTripEfficiency: share(
+  roundTripEfficiency: cfg.int(
     'DISPATCH_ROUND_TRIP_EFFICIENCY',
-    'round-trip efficiency of a new pack (AC to AC) where the asset register has none',
-    0.88,
+    'round-trip efficiency of a new pack (AC to AC) where the asset register has none, per mille',
+    { min: 500, max: 1000, default: 880 },
   ),
   minSocPct: cfg.int('DISPATCH_MIN_SOC_PCT', 'lower end of the SoC window, % of usable', {
     min: 0,
