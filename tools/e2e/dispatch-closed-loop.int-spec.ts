@@ -1,3 +1,5 @@
+import { Pool } from 'pg';
+import { DispatchPlanQueries } from '@gridwerk/grid/read-model';
 import { DispatchLoop, QH, ratingW, ReceivedCommand } from './dispatch-loop';
 
 /**
@@ -94,6 +96,22 @@ describe('battery dispatch, closed loop', () => {
         expect(r.command.setpointW).toBeLessThanOrEqual(spec?.maxDischargeW ?? 0);
         expect(r.command.setpointW).toBeGreaterThanOrEqual(-(spec?.maxChargeW ?? 0));
       }
+    }
+    // the control room's view of it: the view dispatch publishes, read as grid-api reads it
+    const pool = new Pool({ connectionString: l.db.url, max: 1 });
+    try {
+      const served = await new DispatchPlanQueries().latestPerFeeder(pool, undefined);
+      expect(served.map((p) => p.feederId).sort()).toEqual(['UW-01-F01', 'UW-01-F03']);
+      const f03 = served.find((p) => p.feederId === 'UW-01-F03');
+      expect(f03).toMatchObject({ status: 'optimal', cycleStart: new Date(NOON + 39 * QH).toISOString() });
+      const st = f03?.stations.find((s) => s.secondarySubstationId === STATION);
+      expect(st?.steps[0]?.ratingW).toBe(rating);
+      expect(f03?.batteries.map((b) => b.assetId)).toEqual([BATTERY]);
+      expect(Object.keys(f03?.costBreakdownCt ?? {})).toEqual(
+        expect.arrayContaining(['peak', 'degradation']),
+      );
+    } finally {
+      await pool.end();
     }
     const metrics = await l.metrics();
     expect(metrics).toMatch(
