@@ -229,6 +229,7 @@ async function runPlan(
   dayStartMs: number,
   solver: HighsLpSolver,
   parameters: DispatchParameters,
+  forecastKind: Options['forecast'],
 ): Promise<RunResult> {
   const states = new Map(
     feeder.batteries.map((b) => [b.assetId, initialBatteryState(b, ambientTemperatureC(dayStartMs))]),
@@ -278,8 +279,10 @@ async function runPlan(
         const p90: number[] = [];
         for (let h = 0; h < 96; h++) {
           const m =
-            o.forecast === 'perfect' ? real[dayOffset + t + h] : f.p50[t + h] + err * Math.exp(-(h + 1) / 8);
-          const band = o.forecast === 'perfect' ? 0 : 1.2816 * f.sigma[t + h] * Math.min(1, 0.5 + h / 16);
+            forecastKind === 'perfect'
+              ? real[dayOffset + t + h]
+              : f.p50[t + h] + err * Math.exp(-(h + 1) / 8);
+          const band = forecastKind === 'perfect' ? 0 : 1.2816 * f.sigma[t + h] * Math.min(1, 0.5 + h / 16);
           p50.push(wh(m));
           p10.push(wh(m - band));
           p90.push(wh(m + band));
@@ -387,7 +390,17 @@ async function season(o: Options, topology: GridTopology, day: string, solver: H
     const batteries: Record<string, Record<Plan, { cycles: number; degradationCostCt: number }>> = {};
     const runs = {} as Record<Plan, RunResult>;
     for (const plan of PLANS)
-      runs[plan] = await runPlan(plan, feeder, loads, forecasts, dayOffset, dayStart, solver, parameters);
+      runs[plan] = await runPlan(
+        plan,
+        feeder,
+        loads,
+        forecasts,
+        dayOffset,
+        dayStart,
+        solver,
+        parameters,
+        o.forecast,
+      );
     for (const s of feeder.stations) {
       const row = { ratedKva: s.ratedKva } as { ratedKva: number } & Record<Plan, StationResult>;
       for (const plan of PLANS)
