@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1.7
 # One image per app, from this one Dockerfile: the app is the build argument APP (ingest, forecast,
-# simulator, settlement, grid-api). Each runtime image holds only that app's compiled bundle
+# simulator, settlement, grid-api, dispatch). Each runtime image holds only that app's compiled bundle
 # (dist/apps/<app>, built by `nx run <app>:build`) and the production dependencies of the lockfile
 # generated beside it, run with plain node under tini. No TypeScript, no ts-node, no devDependencies.
 #
@@ -9,7 +9,7 @@
 #
 # Entry points (the container's args, see k8s/): dist/apps/<app>/main.js for a service,
 # dist/apps/forecast/cli.js <command> for a forecast job, dist/apps/simulator/cli.js for the
-# simulator CLI, dist/apps/ingest/migrate.js ingest for ingest's migrations.
+# simulator CLI, dist/apps/<ingest|dispatch>/migrate.js <app> for ingest's and dispatch's migrations.
 #
 # Base image pinned by digest (node:20-bookworm-slim, linux/amd64 + arm64 index). The digest was
 # taken from public Dockerfiles that pin the same tag (found through a code search, not pulled from
@@ -28,7 +28,7 @@ COPY . .
 ENV NX_DAEMON=false NX_NO_CLOUD=true
 # type-check (esbuild only strips types), then bundle; grid-api also builds the dashboard it serves
 RUN set -eu; \
-    test -n "${APP}" || { echo 'build with --build-arg APP=<ingest|forecast|simulator|settlement|grid-api>' >&2; exit 2; }; \
+    test -n "${APP}" || { echo 'build with --build-arg APP=<ingest|forecast|simulator|settlement|grid-api|dispatch>' >&2; exit 2; }; \
     npx nx run-many -t typecheck build -p "${APP}" --outputStyle=static; \
     mkdir -p /out/dist/apps; \
     cp -r "dist/apps/${APP}" /out/dist/apps/; \

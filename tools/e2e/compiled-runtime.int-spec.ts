@@ -21,7 +21,7 @@ import { ServiceProcess } from './service-process';
  */
 jest.setTimeout(240_000);
 
-const SERVICES = ['ingest', 'forecast', 'simulator', 'settlement', 'grid-api'] as const;
+const SERVICES = ['ingest', 'forecast', 'simulator', 'settlement', 'grid-api', 'dispatch'] as const;
 type App = (typeof SERVICES)[number];
 const runtimes = new Map<App, RuntimeDir>();
 let db: TestDatabase;
@@ -425,7 +425,10 @@ describe('the CLIs from their runtime directories', () => {
   it('ingest: the migration entry answers --help, applies its migrations, and refuses a wrong service with exit 2', async () => {
     const dir = runtime('ingest').dir;
     const help = await runNode(dir, ['dist/apps/ingest/migrate.js', '--help']);
-    expect([help.code, help.stdout]).toEqual([0, expect.stringMatching(/^Usage: migrate <ingest>/)]);
+    expect([help.code, help.stdout]).toEqual([
+      0,
+      expect.stringMatching(/^Usage: migrate <ingest\|dispatch>/),
+    ]);
     const ok = await runNode(dir, ['dist/apps/ingest/migrate.js', 'ingest'], { DATABASE_URL: db.url });
     expect(ok.code).toBe(0);
     const again = await runNode(dir, ['dist/apps/ingest/migrate.js', 'ingest'], { DATABASE_URL: db.url });
@@ -433,5 +436,22 @@ describe('the CLIs from their runtime directories', () => {
     expect(again.stderr).toMatch(/schema up to date/);
     const bad = await runNode(dir, ['dist/apps/ingest/migrate.js', 'nonsense'], { DATABASE_URL: db.url });
     expect(bad.code).toBe(2);
+  });
+
+  it("dispatch: the migration entry applies dispatch's migrations (the Job before a rollout)", async () => {
+    const dispatchDb = await createTestDatabase('runtime_dispatch');
+    try {
+      const dir = runtime('dispatch').dir;
+      const ok = await runNode(dir, ['dist/apps/dispatch/migrate.js', 'dispatch'], {
+        DATABASE_URL: dispatchDb.url,
+      });
+      expect([ok.code, ok.stderr]).toEqual([0, expect.stringMatching(/DispatchTables1733000000000/)]);
+      const again = await runNode(dir, ['dist/apps/dispatch/migrate.js', 'dispatch'], {
+        DATABASE_URL: dispatchDb.url,
+      });
+      expect([again.code, again.stderr]).toEqual([0, expect.stringMatching(/schema up to date/)]);
+    } finally {
+      await dispatchDb.drop();
+    }
   });
 });

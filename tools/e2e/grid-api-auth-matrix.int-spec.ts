@@ -72,6 +72,8 @@ const ROUTES: Readonly<Record<string, RouteSpec>> = {
     ok: 404,
   },
   'GET /api/v1/batteries': { roles: READERS },
+  // dispatch plans from dispatch's view (empty here: no dispatch_plan_v1 in grid-api's test database)
+  'GET /api/v1/dispatch/plans': { roles: READERS },
   'GET /api/v1/settlement/batches': { roles: ALL },
   'GET /api/v1/alarms': { roles: READERS },
   'GET /api/v1/alarms/flood': { roles: READERS },

@@ -100,7 +100,7 @@ function envSourceOf(args: readonly string[]): EnvSource | undefined {
       label: 'the settlement CLI (apps/settlement/src/config/cli.config.ts)',
     };
   }
-  if (entry === 'dist/apps/ingest/migrate.js')
+  if (entry === 'dist/apps/ingest/migrate.js' || entry === 'dist/apps/dispatch/migrate.js')
     return { vars: mergeVars(varsOfSpec(migrateConfigSpec)), label: 'tools/k8s/migrate.ts' };
   return undefined;
 }
@@ -171,7 +171,7 @@ describe('k8s manifests (raw files)', () => {
         .filter((m) => kindOf(m) === 'Deployment')
         .map(nameOf)
         .sort(),
-    ).toEqual(['forecast', 'grid-api', 'ingest', 'settlement', 'simulator']);
+    ).toEqual(['dispatch', 'forecast', 'grid-api', 'ingest', 'settlement', 'simulator']);
     expect(checkDeployments(objects)).toEqual([]);
     expect(checkPodTemplates(objects)).toEqual([]);
     expect(checkServices(objects)).toEqual([]);
@@ -218,7 +218,7 @@ describe('k8s manifests (raw files)', () => {
     }
     expect(containers).toBeGreaterThanOrEqual(10);
     // the services added since (control room, settlement) follow the same build
-    for (const app of ['ingest', 'forecast', 'simulator', 'settlement', 'grid-api'])
+    for (const app of ['ingest', 'forecast', 'simulator', 'settlement', 'grid-api', 'dispatch'])
       expect([...ENTRIES.keys()]).toContain(`dist/apps/${app}/main.js`);
   });
 
@@ -351,12 +351,19 @@ describe('k8s manifests (raw files)', () => {
 
   it('runs the migrations of ingest, forecast and settlement as Jobs outside the base', () => {
     const jobs = objects.filter((m) => kindOf(m) === 'Job');
-    expect(jobs.map(nameOf).sort()).toEqual(['forecast-migrate', 'ingest-migrate', 'settlement-migrate']);
+    expect(jobs.map(nameOf).sort()).toEqual([
+      'dispatch-migrate',
+      'forecast-migrate',
+      'ingest-migrate',
+      'settlement-migrate',
+    ]);
     for (const j of jobs) expect(j.file.startsWith('k8s/migrations/')).toBe(true);
     const args = (name: string) =>
       list(podTemplateOf(jobs.find((m) => nameOf(m) === name) as Manifest)?.containers[0]?.['args']);
     expect(args('ingest-migrate')).toEqual(['dist/apps/ingest/migrate.js', 'ingest']);
     expect(ENTRIES.get('dist/apps/ingest/migrate.js')?.source).toBe('tools/k8s/migrate.ts');
+    expect(args('dispatch-migrate')).toEqual(['dist/apps/dispatch/migrate.js', 'dispatch']);
+    expect(ENTRIES.get('dist/apps/dispatch/migrate.js')?.source).toBe('tools/k8s/migrate.ts');
     expect(args('forecast-migrate')).toEqual([FORECAST_CLI, 'migrate']);
     expect(CLI.subcommands.has('migrate')).toBe(true);
     expect(args('settlement-migrate')).toEqual(['dist/apps/settlement/cli.js', 'migrate']);

@@ -5,11 +5,13 @@
  * its migrations run from here.
  *
  *   node dist/apps/ingest/migrate.js ingest          (the image; built by `nx run ingest:build`)
+ *   node dist/apps/dispatch/migrate.js dispatch      (built by `nx run dispatch:build`)
  *   ts-node --transpile-only -r tsconfig-paths/register tools/k8s/migrate.ts ingest
  *
  * Exit codes: 0 applied (or nothing pending), 2 usage or configuration error, 1 migration failed.
  */
 import { DataSource, type DataSourceOptions } from 'typeorm';
+import { DISPATCH_MIGRATIONS } from '@gridwerk/dispatch/data-access';
 import { INGEST_MIGRATIONS } from '@gridwerk/ingest/data-access';
 import {
   databaseConfigSpec,
@@ -33,6 +35,7 @@ export const migrateConfigSpec = { ...databaseConfigSpec };
 /** Services whose migrations this runner applies, by the name the Job passes. */
 export const MIGRATIONS: Readonly<Record<string, NonNullable<DataSourceOptions['migrations']>>> = {
   ingest: INGEST_MIGRATIONS,
+  dispatch: DISPATCH_MIGRATIONS,
 };
 
 const FLAGS = { help: { kind: 'boolean', short: 'h', help: 'this help' } } as const;

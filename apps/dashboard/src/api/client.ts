@@ -3,6 +3,7 @@ import type {
   AlarmListDto,
   AuditEntryDto,
   BatteriesDto,
+  DispatchPlansDto,
   ForecastDto,
   LoadDto,
   MeDto,
@@ -81,6 +82,7 @@ export function createApiClient(opts: ApiClientOptions) {
     forecast: (nodeId: string, from: string, to: string) =>
       request<ForecastDto>('GET', `/api/v1/nodes/${id(nodeId)}/forecast${q({ from, to })}`),
     batteries: () => request<BatteriesDto>('GET', '/api/v1/batteries'),
+    dispatchPlans: () => request<DispatchPlansDto>('GET', '/api/v1/dispatch/plans'),
     alarms: (filter: { state?: string; nodeId?: string } = {}) =>
       request<AlarmListDto>('GET', `/api/v1/alarms${q(filter)}`),
     acknowledge: (alarmId: string, comment: string) =>

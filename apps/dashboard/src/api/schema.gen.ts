@@ -123,6 +123,23 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/dispatch/plans': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The newest dispatch plan per feeder: status, reason, cost by term, planned station loading against the rating with the binding reason, setpoints, and the batteries on their local rule with why */
+    get: operations['DispatchHttpController_latest'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/alarms': {
     parameters: {
       query?: never;
@@ -545,6 +562,82 @@ export interface components {
       blockNumber: number;
       /** Format: date-time */
       committedAt: string;
+    };
+    DispatchStationStepDto: {
+      /** Format: date-time */
+      intervalStart: string;
+      /** @description forecast net load without batteries (P50), W */
+      loadP50W: number;
+      loadP90W: number;
+      loadP10W: number;
+      /** @description planned loading with the batteries (P50), W */
+      plannedW: number;
+      /** @description active-power rating of the station, W */
+      ratingW: number;
+      /**
+       * @description what bound this quarter hour: why the setpoints are what they are
+       * @enum {string}
+       */
+      binding: 'over-rating' | 'p90-reserve' | 'pv-surplus' | 'peak' | 'arbitrage' | 'idle';
+    };
+    DispatchStationPlanDto: {
+      secondarySubstationId: string;
+      steps: components['schemas']['DispatchStationStepDto'][];
+    };
+    DispatchSetpointDto: {
+      /** Format: date-time */
+      intervalStart: string;
+      /** @description W, positive = discharge */
+      setpointW: number;
+      /** @description planned SoC at the end of the quarter hour, % */
+      socPct: number;
+    };
+    DispatchBatteryPlanDto: {
+      assetId: string;
+      setpoints: components['schemas']['DispatchSetpointDto'][];
+    };
+    DispatchFallbackDto: {
+      assetId: string;
+      /** @description why the battery runs its local threshold rule */
+      reason: string;
+    };
+    DispatchPlanDto: {
+      /**
+       * Format: date-time
+       * @description Instant of the data (UTC)
+       */
+      observedAt: string | null;
+      /** @description Age of the data at response time, seconds */
+      ageS: number | null;
+      planId: string;
+      feederId: string;
+      /** Format: date-time */
+      cycleStart: string;
+      /** @enum {string} */
+      status: 'optimal' | 'fallback';
+      /** @description why this plan (or the fallback) */
+      reason: string;
+      horizonSteps: number;
+      solveMs: number;
+      objectiveCt: number | null;
+      /** @description the objective split by term, ct (overRating, reserveShortfall, reverseFlow, peak, energy, degradation, ...) */
+      costBreakdownCt: {
+        [key: string]: number;
+      };
+      stations: components['schemas']['DispatchStationPlanDto'][];
+      batteries: components['schemas']['DispatchBatteryPlanDto'][];
+      fallback: components['schemas']['DispatchFallbackDto'][];
+    };
+    DispatchPlansDto: {
+      /**
+       * Format: date-time
+       * @description Instant of the data (UTC)
+       */
+      observedAt: string | null;
+      /** @description Age of the data at response time, seconds */
+      ageS: number | null;
+      /** @description the newest plan of each feeder with batteries */
+      items: components['schemas']['DispatchPlanDto'][];
     };
     ActorDto: {
       sub: string;
@@ -1091,6 +1184,54 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['SettlementBatchDto'][];
+        };
+      };
+      /** @description no, invalid, expired or foreign bearer token (AUTH.TOKEN_MISSING, AUTH.TOKEN_INVALID, AUTH.TOKEN_EXPIRED, AUTH.SIGNATURE_INVALID, AUTH.ISSUER_MISMATCH, AUTH.AUDIENCE_MISMATCH) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description none of the caller's roles may call this route (AUTH.FORBIDDEN) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description rate limit exceeded (REQUEST.RATE_LIMITED); see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  DispatchHttpController_latest: {
+    parameters: {
+      query?: {
+        feederId?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['DispatchPlansDto'];
         };
       };
       /** @description no, invalid, expired or foreign bearer token (AUTH.TOKEN_MISSING, AUTH.TOKEN_INVALID, AUTH.TOKEN_EXPIRED, AUTH.SIGNATURE_INVALID, AUTH.ISSUER_MISMATCH, AUTH.AUDIENCE_MISMATCH) */

@@ -21,6 +21,8 @@ export type ForecastPointDto = Schemas['ForecastPointDto'];
 export type BatteryDto = Schemas['BatteryDto'];
 export type BatteriesDto = Schemas['BatteriesDto'];
 export type BatteryCommandDto = Schemas['BatteryCommandDto'];
+export type DispatchPlansDto = Schemas['DispatchPlansDto'];
+export type DispatchPlanDto = Schemas['DispatchPlanDto'];
 export type AlarmDto = Schemas['AlarmDto'];
 export type AlarmListDto = Schemas['AlarmListDto'];
 export type FloodDto = Schemas['FloodDto'];
@@ -32,6 +34,7 @@ export type Alarm = AlarmDto;
 export type AuditEntry = AuditEntryDto;
 export type Battery = BatteryDto;
 export type Topology = TopologyDto;
+export type DispatchPlan = DispatchPlanDto;
 
 /** Payload of the stream's `load` event: a node's live value, as the load response's `live` plus the node. */
 export type LiveLoadEvent = Pick<LiveValueDto, 'powerW' | 'ageS'> & {

@@ -3,6 +3,7 @@ import { useAppState, useDispatch, useServices, useT } from './context';
 import { parseRoute, routeHash } from './route';
 import { AlarmListScreen } from '../features/alarms/AlarmListScreen';
 import { BatteryFleetScreen } from '../features/batteries/BatteryFleetScreen';
+import { DispatchScreen } from '../features/dispatch/DispatchScreen';
 import { LiveIndicator } from '../features/live/LiveIndicator';
 import { useLiveStream } from '../features/live/use-live-stream';
 import { NodeDetailScreen } from '../features/node-detail/NodeDetailScreen';
@@ -56,7 +57,7 @@ export function App() {
       />
     );
 
-  const nav = (screen: 'overview' | 'batteries' | 'alarms') => ({
+  const nav = (screen: 'overview' | 'batteries' | 'dispatch' | 'alarms') => ({
     className: route.screen === screen ? 'active' : '',
     href: routeHash({ screen }),
   });
@@ -74,6 +75,9 @@ export function App() {
           </a>
           <a {...nav('batteries')} data-testid="nav-batteries">
             {t('nav.batteries')}
+          </a>
+          <a {...nav('dispatch')} data-testid="nav-dispatch">
+            {t('nav.dispatch')}
           </a>
         </nav>
         <div className="top-right">
@@ -107,6 +111,7 @@ export function App() {
         {route.screen === 'overview' && <OverviewScreen />}
         {route.screen === 'node' && <NodeDetailScreen key={route.nodeId} nodeId={route.nodeId} />}
         {route.screen === 'batteries' && <BatteryFleetScreen />}
+        {route.screen === 'dispatch' && <DispatchScreen />}
         {route.screen === 'alarms' && <AlarmListScreen nodeId={route.nodeId} />}
       </main>
     </div>

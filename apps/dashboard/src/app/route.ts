@@ -3,6 +3,7 @@ export type Route =
   | { screen: 'overview' }
   | { screen: 'node'; nodeId: string }
   | { screen: 'batteries' }
+  | { screen: 'dispatch' }
   | { screen: 'alarms'; nodeId?: string };
 
 const NODE_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -16,6 +17,8 @@ export function parseRoute(hash: string): Route {
         : { screen: 'overview' };
     case 'batteries':
       return { screen: 'batteries' };
+    case 'dispatch':
+      return { screen: 'dispatch' };
     case 'alarms':
       return parts[1] && NODE_ID.test(parts[1])
         ? { screen: 'alarms', nodeId: parts[1] }
@@ -33,6 +36,8 @@ export function routeHash(route: Route): string {
       return `#/node/${encodeURIComponent(route.nodeId)}`;
     case 'batteries':
       return '#/batteries';
+    case 'dispatch':
+      return '#/dispatch';
     case 'alarms':
       return route.nodeId ? `#/alarms/${encodeURIComponent(route.nodeId)}` : '#/alarms';
   }

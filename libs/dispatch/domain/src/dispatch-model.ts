@@ -139,8 +139,10 @@ export function buildDispatchModel(problem: DispatchProblem): { model: LpModel; 
         Number.POSITIVE_INFINITY,
         p.highCRatePenaltyCtPerKWh * STEP_H,
       );
-      idU[t] = lp.variable(`reserve_up[${tag}]`, 0, l.maxDischargeKW);
-      idDn[t] = lp.variable(`reserve_down[${tag}]`, 0, chLimit[i][t]);
+      // the first quarter hours run as commanded: a reserve there could never be called on
+      const firstStage = t < p.firstStageSteps;
+      idU[t] = lp.variable(`reserve_up[${tag}]`, 0, firstStage ? 0 : l.maxDischargeKW);
+      idDn[t] = lp.variable(`reserve_down[${tag}]`, 0, firstStage ? 0 : chLimit[i][t]);
       id90[t] = lp.variable(`soc_p90[${tag}]`, l.minKWh, l.maxKWh);
       id10[t] = lp.variable(`soc_p10[${tag}]`, l.minKWh, l.maxKWh);
       const prev = (ids: Int32Array): [number, number][] => (t === 0 ? [] : [[ids[t - 1], -1]]);

@@ -80,6 +80,13 @@ export interface DispatchParameters {
   /** C-rate above which the extra penalty applies, 1/h. */
   highCRate: number;
   highCRatePenaltyCtPerKWh: number;
+  /**
+   * Quarter hours at the start of the horizon that run as commanded, without a re-plan in between: no
+   * reserve can be deployed in them later, so their own setpoints must keep the P90 load under the rating
+   * and take the P10 surplus (priced as the reserve shortfall / P10 reverse flow). 1 with a re-plan every
+   * quarter hour.
+   */
+  firstStageSteps: number;
 }
 
 export const DEFAULT_PARAMETERS: DispatchParameters = {
@@ -96,6 +103,7 @@ export const DEFAULT_PARAMETERS: DispatchParameters = {
   maxCRate: 1,
   highCRate: 0.5,
   highCRatePenaltyCtPerKWh: 2,
+  firstStageSteps: 1,
 };
 
 /** Everything one plan is made from: one feeder (or any set of sites) over one horizon. */

@@ -11,3 +11,10 @@ export {
   siteSeriesId,
 } from './lib/planning-inputs';
 export type { BatteryDefaults } from './lib/planning-inputs';
+export { SteppedClock, systemClock } from './lib/clock';
+export type { Clock } from './lib/clock';
+export { DISPATCH_OPTIONS } from './lib/dispatch-service.options';
+export type { DispatchServiceOptions } from './lib/dispatch-service.options';
+export { cycleStartOf, DispatchCycleService } from './lib/dispatch-cycle.service';
+export { DispatchInputsKafkaController } from './lib/dispatch-inputs.kafka.controller';
+export { DispatchModule } from './lib/dispatch.module';

@@ -4,6 +4,8 @@ export { AuditRepository } from './lib/audit.repository';
 export type { AuditEntry, AuditEntryInput } from './lib/audit.repository';
 export { createGridApiPool, runGridApiMigrations } from './lib/db';
 export type { Queryable } from './lib/db';
+export { DispatchPlanQueries } from './lib/dispatch-plan.queries';
+export type { DispatchPlanRow, DispatchPlanStationStep } from './lib/dispatch-plan.queries';
 export { FactsRepository } from './lib/facts.repository';
 export type { BatteryStateRow, ForecastPointRow, SettlementBatchRow } from './lib/facts.repository';
 export {

@@ -143,6 +143,16 @@ describe('dispatch LP on HiGHS (hand-known optima)', () => {
     expect(withReserve.w[0]).toBe(30_000);
   });
 
+  it('the first quarter hour, run without a re-plan, covers the P90 load itself; later ones hold a reserve', async () => {
+    const base = { loadKW: [240, 240], p90KW: [270, 270], parameters: { peakCtPerKW: 0 } };
+    // P90 270 kW on a 250 kW rating: step 0 must discharge the 20 kW itself, step 1 only holds them
+    expect((await setpoints(problem(base))).w).toEqual([20_000, 0]);
+    const noFirstStage = await setpoints(
+      problem({ ...base, parameters: { peakCtPerKW: 0, firstStageSteps: 0 } }),
+    );
+    expect(noFirstStage.w).toEqual([0, 0]);
+  });
+
   it('an injected infeasibility makes the plan fail with a reason, not a throw', async () => {
     const out = await planDispatch(problem({ loadKW: [100, 300] }), solver, {
       transform: injectInfeasibility,

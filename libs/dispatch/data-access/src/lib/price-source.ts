@@ -108,3 +108,32 @@ export class NoPriceSource implements PriceSource {
     return Promise.resolve(new Map<number, number>());
   }
 }
+
+/**
+ * Synthetic day-ahead prices for development and demos (no exchange feed): the shape of a German SDAC
+ * day in quarter hours — cheap at night, a morning and a higher evening peak, a midday solar dip that
+ * deepens (down to negative prices) in summer — plus a deterministic wobble per quarter hour. The same
+ * instant always gets the same price, so a dev run is reproducible.
+ */
+export class SyntheticPriceSource implements PriceSource {
+  prices(fromMs: number, toMs: number): Promise<Map<number, number>> {
+    const out = new Map<number, number>();
+    for (let t = Math.ceil(fromMs / QH) * QH; t < toMs; t += QH) out.set(t, syntheticPriceCtPerKWh(t));
+    return Promise.resolve(out);
+  }
+}
+
+/** ct/kWh of the synthetic day-ahead curve at a quarter-hour start (see {@link SyntheticPriceSource}). */
+export function syntheticPriceCtPerKWh(ms: number): number {
+  const d = new Date(ms);
+  // hour of the day in CET (the market's day), good enough for a synthetic shape
+  const h = (d.getUTCHours() + 1 + d.getUTCMinutes() / 60) % 24;
+  const dayOfYear = Math.floor((ms - Date.UTC(d.getUTCFullYear(), 0, 1)) / 86_400_000);
+  const summer = 0.5 - 0.5 * Math.cos(((dayOfYear - 10) / 365) * 2 * Math.PI); // 0 in January, 1 in July
+  const bump = (centre: number, width: number) => Math.exp(-(((h - centre) / width) ** 2));
+  const base = 8 + 1.5 * (1 - summer);
+  const shape =
+    base + 4 * bump(8, 1.5) + 7 * bump(19, 2) - (2 + 9 * summer) * bump(13, 2.5) - 2 * bump(3, 2.5);
+  const wobble = 0.6 * Math.sin(ms / 900_000 / 7.3) + 0.4 * Math.sin(ms / 900_000 / 2.1);
+  return Math.round((shape + wobble) * 1000) / 1000;
+}

@@ -12,6 +12,13 @@ export const controlRoomConfigSpec = {
       ['postgres', 'postgresql'],
     ),
   ),
+  dispatchDatabaseUrl: cfg.optional(
+    cfg.url(
+      'GRID_API_DISPATCH_DATABASE_URL',
+      "database with dispatch's published view dispatch_plan_v1 (default: DATABASE_URL)",
+      ['postgres', 'postgresql'],
+    ),
+  ),
   consumerGroup: cfg.string(
     'GRID_API_CONSUMER_GROUP',
     'consumer group for battery, forecast and settlement facts (shared by the replicas)',
@@ -108,3 +115,4 @@ export type ControlRoomConfig = ControlRoomSettings & {
 export const CONTROL_ROOM_CONFIG = Symbol('CONTROL_ROOM_CONFIG');
 export const GRID_POOL = Symbol('GRID_POOL');
 export const LOAD_POOL = Symbol('LOAD_POOL');
+export const DISPATCH_POOL = Symbol('DISPATCH_POOL');

@@ -2,7 +2,14 @@ import { DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/co
 import type { Pool } from 'pg';
 import { createGridApiPool } from '@gridwerk/grid/read-model';
 import { PERIMETER_RESOLVER } from '@gridwerk/shared/auth';
-import { CONTROL_ROOM_CONFIG, type ControlRoomConfig, GRID_POOL, LOAD_POOL } from './control-room.config';
+import {
+  CONTROL_ROOM_CONFIG,
+  type ControlRoomConfig,
+  DISPATCH_POOL,
+  GRID_POOL,
+  LOAD_POOL,
+} from './control-room.config';
+import { DispatchHttpController } from './http/dispatch.http.controller';
 import { ControlRoomRuntime } from './engine/control-room.runtime';
 import { AdminHttpController } from './http/admin.http.controller';
 import { AlarmsHttpController } from './http/alarms.http.controller';
@@ -21,10 +28,12 @@ import { StreamHub } from './stream/stream-hub';
 class LoadPoolCloser implements OnApplicationShutdown {
   constructor(
     @Inject(LOAD_POOL) private readonly load: Pool,
+    @Inject(DISPATCH_POOL) private readonly dispatch: Pool,
     @Inject(GRID_POOL) private readonly grid: Pool,
   ) {}
   async onApplicationShutdown(): Promise<void> {
     if (this.load !== this.grid) await this.load.end().catch(() => undefined);
+    if (this.dispatch !== this.grid) await this.dispatch.end().catch(() => undefined);
   }
 }
 
@@ -38,7 +47,13 @@ export class ControlRoomModule {
   static forRoot(config: ControlRoomConfig): DynamicModule {
     return {
       module: ControlRoomModule,
-      controllers: [ReadHttpController, AlarmsHttpController, AdminHttpController, StreamHttpController],
+      controllers: [
+        ReadHttpController,
+        DispatchHttpController,
+        AlarmsHttpController,
+        AdminHttpController,
+        StreamHttpController,
+      ],
       providers: [
         { provide: CONTROL_ROOM_CONFIG, useValue: config },
         {
@@ -56,6 +71,14 @@ export class ControlRoomModule {
                   config.databasePoolMax,
                   `gridwerk-${config.service}-load`,
                 )
+              : grid,
+        },
+        {
+          provide: DISPATCH_POOL,
+          inject: [GRID_POOL],
+          useFactory: (grid: Pool) =>
+            config.dispatchDatabaseUrl && config.dispatchDatabaseUrl !== config.databaseUrl
+              ? createGridApiPool(config.dispatchDatabaseUrl, 2, `gridwerk-${config.service}-dispatch`)
               : grid,
         },
         LoadPoolCloser,

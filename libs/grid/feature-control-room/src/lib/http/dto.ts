@@ -290,3 +290,64 @@ export class PerimeterBodyDto {
   substationIds!: string[] | null;
   @ApiPropertyOptional({ maxLength: 1000 }) comment?: string;
 }
+
+export class DispatchStationStepDto {
+  @ApiProperty({ format: 'date-time' }) intervalStart!: string;
+  @ApiProperty({ description: 'forecast net load without batteries (P50), W' }) loadP50W!: number;
+  @ApiProperty() loadP90W!: number;
+  @ApiProperty() loadP10W!: number;
+  @ApiProperty({ description: 'planned loading with the batteries (P50), W' }) plannedW!: number;
+  @ApiProperty({ description: 'active-power rating of the station, W' }) ratingW!: number;
+  @ApiProperty({
+    enum: ['over-rating', 'p90-reserve', 'pv-surplus', 'peak', 'arbitrage', 'idle'],
+    description: 'what bound this quarter hour: why the setpoints are what they are',
+  })
+  binding!: string;
+}
+
+export class DispatchStationPlanDto {
+  @ApiProperty() secondarySubstationId!: string;
+  @ApiProperty({ type: [DispatchStationStepDto] }) steps!: DispatchStationStepDto[];
+}
+
+export class DispatchSetpointDto {
+  @ApiProperty({ format: 'date-time' }) intervalStart!: string;
+  @ApiProperty({ description: 'W, positive = discharge' }) setpointW!: number;
+  @ApiProperty({ description: 'planned SoC at the end of the quarter hour, %' }) socPct!: number;
+}
+
+export class DispatchBatteryPlanDto {
+  @ApiProperty() assetId!: string;
+  @ApiProperty({ type: [DispatchSetpointDto] }) setpoints!: DispatchSetpointDto[];
+}
+
+export class DispatchFallbackDto {
+  @ApiProperty() assetId!: string;
+  @ApiProperty({ description: 'why the battery runs its local threshold rule' }) reason!: string;
+}
+
+export class DispatchPlanDto extends Aged {
+  @ApiProperty() planId!: string;
+  @ApiProperty() feederId!: string;
+  @ApiProperty({ format: 'date-time' }) cycleStart!: string;
+  @ApiProperty({ enum: ['optimal', 'fallback'] }) status!: string;
+  @ApiProperty({ description: 'why this plan (or the fallback)' }) reason!: string;
+  @ApiProperty() horizonSteps!: number;
+  @ApiProperty() solveMs!: number;
+  @ApiProperty({ nullable: true, type: Number }) objectiveCt!: number | null;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'number' },
+    description:
+      'the objective split by term, ct (overRating, reserveShortfall, reverseFlow, peak, energy, degradation, ...)',
+  })
+  costBreakdownCt!: Record<string, number>;
+  @ApiProperty({ type: [DispatchStationPlanDto] }) stations!: DispatchStationPlanDto[];
+  @ApiProperty({ type: [DispatchBatteryPlanDto] }) batteries!: DispatchBatteryPlanDto[];
+  @ApiProperty({ type: [DispatchFallbackDto] }) fallback!: DispatchFallbackDto[];
+}
+
+export class DispatchPlansDto extends Aged {
+  @ApiProperty({ type: [DispatchPlanDto], description: 'the newest plan of each feeder with batteries' })
+  items!: DispatchPlanDto[];
+}

@@ -1,0 +1,5 @@
+export default {
+  displayName: 'dispatch',
+  preset: '../../jest.preset.js',
+  rootDir: '.',
+};

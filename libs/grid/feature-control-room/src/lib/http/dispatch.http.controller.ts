@@ -1,0 +1,57 @@
+import { Controller, Get, Inject, Query, UseFilters } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import type { Pool } from 'pg';
+import { DispatchPlanQueries } from '@gridwerk/grid/read-model';
+import { CurrentUser, Roles, type AuthUser } from '@gridwerk/shared/auth';
+import { DISPATCH_POOL } from '../control-room.config';
+import { ControlRoomErrorFilter } from '../errors';
+import { PerimeterService, TopologyService } from '../services';
+import { DispatchPlansDto } from './dto';
+import { ageS, nodeIdParam } from './params';
+
+/**
+ * Battery dispatch for the operators: the newest plan of each feeder and why it was made, from the view
+ * dispatch publishes (`dispatch_plan_v1`; grid-api never reads dispatch's tables).
+ */
+@ApiTags('control room')
+@ApiBearerAuth()
+@UseFilters(ControlRoomErrorFilter)
+@Controller('api/v1/dispatch')
+export class DispatchHttpController {
+  private readonly plans = new DispatchPlanQueries();
+
+  constructor(
+    @Inject(DISPATCH_POOL) private readonly pool: Pool,
+    private readonly topology: TopologyService,
+    private readonly perimeters: PerimeterService,
+  ) {}
+
+  @Get('plans')
+  @Roles('viewer', 'operator', 'admin')
+  @ApiOperation({
+    summary:
+      'The newest dispatch plan per feeder: status, reason, cost by term, planned station loading against the rating with the binding reason, setpoints, and the batteries on their local rule with why',
+  })
+  @ApiQuery({ name: 'feederId', required: false })
+  @ApiOkResponse({ type: DispatchPlansDto })
+  async latest(@CurrentUser() user: AuthUser, @Query('feederId') f?: string): Promise<DispatchPlansDto> {
+    const feederId = f === undefined ? undefined : nodeIdParam(f, 'feederId');
+    const perimeter = await this.perimeters.perimeterOf(user);
+    const index = this.topology.index;
+    const rows = await this.plans.latestPerFeeder(this.pool, feederId === undefined ? undefined : [feederId]);
+    const now = Date.now();
+    const items = rows
+      .filter((p) => index.visible(p.feederId, perimeter))
+      .map((p) => ({
+        ...p,
+        stations: p.stations.map((s) => ({ ...s, steps: [...s.steps] })),
+        batteries: p.batteries.map((b) => ({ ...b, setpoints: [...b.setpoints] })),
+        fallback: [...p.fallback],
+        costBreakdownCt: { ...p.costBreakdownCt },
+        observedAt: p.createdAt,
+        ageS: ageS(p.createdAt, now),
+      }));
+    const newest = items.reduce<string | null>((t, p) => (!t || p.createdAt > t ? p.createdAt : t), null);
+    return { items, observedAt: newest, ageS: ageS(newest, now) };
+  }
+}
