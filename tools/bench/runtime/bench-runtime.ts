@@ -25,7 +25,7 @@ import { loadInfraConfig } from '../../infra/infra-config';
 import { infraDown, infraUp } from '../../infra/infra';
 import { ServiceProcess } from '../../e2e/service-process';
 
-const SERVICES = ['ingest', 'forecast', 'simulator', 'settlement', 'grid-api'] as const;
+const SERVICES = ['ingest', 'forecast', 'simulator', 'settlement', 'grid-api', 'dispatch'] as const;
 const SERVICES_DEFAULT = SERVICES.join(',');
 type Service = (typeof SERVICES)[number];
 
