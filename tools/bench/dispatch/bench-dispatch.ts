@@ -49,6 +49,10 @@ const FLAGS = {
     arg: 'KIND',
     help: 'what the MPC plans on: history (default; same-day-type mean + intraday update) or perfect (diagnostic: the realised load)',
   },
+  'sunk-peak': {
+    kind: 'boolean',
+    help: 'the MPC prices only load above the peak each station already carried today (diagnostic, off by default: measured worse)',
+  },
   help: { kind: 'boolean', short: 'h', help: 'this help' },
 } as const;
 
@@ -73,6 +77,7 @@ interface Options {
   solveSamples: number;
   profilesDir: string | undefined;
   forecast: 'history' | 'perfect';
+  sunkPeak: boolean;
 }
 
 function dayFlag(name: string, raw: string | undefined, fallback: string): string {
@@ -230,6 +235,7 @@ async function runPlan(
   solver: HighsLpSolver,
   parameters: DispatchParameters,
   forecastKind: Options['forecast'],
+  sunkPeak: boolean,
 ): Promise<RunResult> {
   const states = new Map(
     feeder.batteries.map((b) => [b.assetId, initialBatteryState(b, ambientTemperatureC(dayStartMs))]),
@@ -287,10 +293,15 @@ async function runPlan(
           p10.push(wh(m - band));
           p90.push(wh(m + band));
         }
+        // the peak this station has already carried today (measured, with the batteries) is sunk
+        const carried = flows.get(s.id) as Float64Array;
+        let realisedW = Number.NEGATIVE_INFINITY;
+        for (let k = 0; k < t; k++) realisedW = Math.max(realisedW, carried[k]);
         return {
           secondarySubstationId: s.id,
           ratedKva: s.ratedKva,
           forecast: { p10Wh: p10, p50Wh: p50, p90Wh: p90 },
+          ...(sunkPeak && t > 0 ? { realisedPeakKW: realisedW / 1000 } : {}),
         };
       });
       const out = await planDispatch(problemAt(t, sites, 96), solver, { timeLimitS: 30 });
@@ -400,6 +411,7 @@ async function season(o: Options, topology: GridTopology, day: string, solver: H
         solver,
         parameters,
         o.forecast,
+        o.sunkPeak,
       );
     for (const s of feeder.stations) {
       const row = { ratedKva: s.ratedKva } as { ratedKva: number } & Record<Plan, StationResult>;
@@ -505,6 +517,7 @@ async function main(): Promise<void> {
     seed: f.seed ?? 'leipzig',
     winter: dayFlag('winter', f.winter, '2026-01-14'),
     summer: dayFlag('summer', f.summer, '2026-07-15'),
+    sunkPeak: f['sunk-peak'] === true,
     forecast: choiceFlag('forecast', f.forecast, ['history', 'perfect'] as const, 'history'),
     solveSamples: integerFlag('solve-samples', f['solve-samples'], { min: 1, max: 1000, fallback: 20 }),
     profilesDir:
@@ -532,6 +545,7 @@ async function main(): Promise<void> {
         profiles: o.profilesDir ? 'bdew' : 'built-in',
         mode: 'grid-serving',
         forecast: o.forecast,
+        sunkPeak: o.sunkPeak,
         horizonSteps: 96,
         replanEveryMinutes: 15,
       },

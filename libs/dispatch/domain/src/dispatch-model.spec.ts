@@ -91,6 +91,15 @@ describe('the dispatch model', () => {
     expect(model.numCols).toBe(3 * 8 + 3 * 4 + 1);
   });
 
+  it('bounds the peak below by the peak already carried (sunk), and leaves it free without one', () => {
+    const free = buildDispatchModel(problem());
+    expect(free.model.colLower[free.index.peak[0]]).toBe(Number.NEGATIVE_INFINITY);
+    const p = problem();
+    const sunk = buildDispatchModel({ ...p, sites: [{ ...p.sites[0], realisedPeakKW: 123.4 }] });
+    expect(sunk.model.colLower[sunk.index.peak[0]]).toBe(123.4);
+    expect(sunk.model.numCols).toBe(free.model.numCols);
+  });
+
   it('is pure: the same problem gives the same model', () => {
     expect(buildDispatchModel(problem()).model).toEqual(buildDispatchModel(problem()).model);
   });

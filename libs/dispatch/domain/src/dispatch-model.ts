@@ -58,6 +58,7 @@ const kw = (wh: number) => wh / 1000 / STEP_H;
  * priced slack), `over_p90`, `reverse` / `reverse_p10` (feed-in beyond the reverse-flow limit), `peak`.
  * Objective (ct, minimised) in the order of the weights: over-rating ≫ reserve shortfall ≫ reverse flow ≫
  * peak ≫ energy price (market mode only) + degradation + high C-rate − value of the energy left at the end.
+ * `peak[s]` is bounded below by the site's `realisedPeakKW`: a peak already carried is sunk cost.
  */
 export function buildDispatchModel(problem: DispatchProblem): { model: LpModel; index: DispatchModelIndex } {
   const { steps, sites, batteries, parameters: p } = problem;
@@ -217,9 +218,11 @@ export function buildDispatchModel(problem: DispatchProblem): { model: LpModel; 
     const idO90 = new Int32Array(steps);
     const idR = new Int32Array(steps);
     const idR10 = new Int32Array(steps);
+    // the peak already realised in this period is sunk: only load above it is priced
+    const sunk = site.realisedPeakKW;
     peak[s] = lp.variable(
       `peak[${site.secondarySubstationId}]`,
-      Number.NEGATIVE_INFINITY,
+      sunk !== undefined && Number.isFinite(sunk) ? sunk : Number.NEGATIVE_INFINITY,
       Number.POSITIVE_INFINITY,
       p.peakCtPerKW,
     );

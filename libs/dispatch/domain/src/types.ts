@@ -37,6 +37,12 @@ export interface SiteInput {
   secondarySubstationId: string;
   ratedKva: number;
   forecast: QuantileSeries;
+  /**
+   * The highest import flow (kW) this station has already carried in the current peak period (e.g. since
+   * local midnight), measured. It is sunk: the plan's `peak` cannot go below it, so the model spends no
+   * stored energy shaving the horizon under a peak that has already happened and keeps it for later.
+   */
+  realisedPeakKW?: number;
 }
 
 /** §14a EnWG dimming: the grid operator limits storage charging (to 4.2 kW) in a window. */

@@ -75,6 +75,19 @@ describe('dispatch LP on HiGHS (hand-known optima)', () => {
     expect(plan.batteries['BAT-0001'][2].socPct).toBe(25);
   });
 
+  it('treats the peak already carried as sunk: shaves only above it and keeps the energy', async () => {
+    // 15 kWh = 60 kW for one quarter hour; rating 400 kW never binds, only the peak term does
+    const base = problem({ loadKW: [270, 270, 300], ratedKva: 400, battery: { stateOfChargePct: 15 } });
+    // no peak yet: one level for all three steps, 2 × (270 − P) + (300 − P) = 60 → P = 260
+    expect((await setpoints(base)).w).toEqual([10_000, 10_000, 40_000]);
+    // 280 kW carried earlier today: shaving below it buys nothing, so 20 kW at the 300 kW step only
+    const sunk = { ...base, sites: [{ ...base.sites[0], realisedPeakKW: 280 }] };
+    const { plan, w } = await setpoints(sunk);
+    expect(w).toEqual([0, 0, 20_000]);
+    expect(plan.batteries['BAT-0001'][2].socPct).toBe(10);
+    expect(plan.costBreakdownCt.peak).toBeCloseTo(280 * DEFAULT_PARAMETERS.peakCtPerKW, 3);
+  });
+
   it('prices the slack when the rating cannot be kept: 50 kW over for one quarter hour', async () => {
     const { plan, w } = await setpoints(problem({ loadKW: [400], parameters: { peakCtPerKW: 0 } }));
     expect(w).toEqual([100_000]);

