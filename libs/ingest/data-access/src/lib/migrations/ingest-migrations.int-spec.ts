@@ -1,5 +1,6 @@
 import { createIngestTestDb, IngestTestDb } from '../../testing/ingest-test-db';
 import { ensurePartitions } from '../partitions';
+import { INGEST_MIGRATIONS } from './index';
 import { detectStorageMode } from '../storage-mode';
 import { PARTITIONS_AHEAD_DAYS, PARTITIONS_BACK_DAYS } from '../storage-settings';
 
@@ -75,10 +76,7 @@ describe('ingest migrations on plain PostgreSQL', () => {
 
   it('reverts every migration with down, and runs up again', async () => {
     const before = await relations(t);
-    await t.ds.undoLastMigration();
-    await t.ds.undoLastMigration();
-    await t.ds.undoLastMigration();
-    await t.ds.undoLastMigration();
+    for (let i = 0; i < INGEST_MIGRATIONS.length; i++) await t.ds.undoLastMigration();
     const left = (await relations(t)).filter((n) => n !== 'typeorm_migrations');
     expect(left).toEqual([]);
     const fns: unknown[] = await t.ds.query(
@@ -91,6 +89,7 @@ describe('ingest migrations on plain PostgreSQL', () => {
       'IngestRawSeries1730000000100',
       'IngestLoadRollups1730000000200',
       'IngestReadingVersions1730000000300',
+      'IngestTimescaleLifecycle1730000000400',
     ]);
     expect(await relations(t)).toEqual(before);
   });
