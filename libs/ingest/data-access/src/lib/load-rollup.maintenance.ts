@@ -32,13 +32,18 @@ export async function rebuildLoadRollups(
     // CALL refresh_continuous_aggregate cannot run inside a transaction block: one autocommit call each,
     // lowest level first. `force`: continuous aggregates do not track the topology tables, so a meter
     // that joined or moved changes buckets that no invalidation marks; force recomputes the window.
-    for (const { view } of CAGG_REFRESH_ORDER)
+    // The per-meter aggregates do not read the topology: a plain refresh applies what is invalidated.
+    // A forced refresh is costly (measured on 2.28.3: 5 s per upper level for 24 meters over 65 days,
+    // 10 times that over compressed chunks), so only the levels that join the topology are forced.
+    for (const { view } of CAGG_REFRESH_ORDER) {
+      const force = !view.startsWith('meter_energy');
       await retryWhileRefreshing(() =>
         pool.query(
-          `CALL refresh_continuous_aggregate('${view}', $1::timestamptz, $2::timestamptz, force => true)`,
+          `CALL refresh_continuous_aggregate('${view}', $1::timestamptz, $2::timestamptz, force => ${force})`,
           [lo, hi],
         ),
       );
+    }
     return { from: lo, to: hi };
   }
   await withTransaction(pool, async (client) => {

@@ -9,6 +9,7 @@ import {
   CAGG_CHUNK_INTERVAL,
   COMPRESS_AFTER_DAYS,
   COMPRESSED_CHUNK_INTERVAL,
+  LOAD_ROLLUP_COMPRESS_AFTER_DAYS,
   LOAD_ROLLUP_RETENTION_DAYS,
   METER_ENERGY_RETENTION_DAYS,
   MIN_TIMESCALEDB_VERSION,
@@ -85,8 +86,9 @@ export class IngestTimescaleLifecycle1730000000400 implements MigrationInterface
         timescaledb.compress = true,
         timescaledb.compress_segmentby = '${segment}',
         timescaledb.compress_orderby = 'bucket_start DESC')`);
+      const compressAfter = perMeter ? COMPRESS_AFTER_DAYS : LOAD_ROLLUP_COMPRESS_AFTER_DAYS;
       await q.query(
-        `SELECT add_compression_policy('${view}', compress_after => INTERVAL '${COMPRESS_AFTER_DAYS} days')`,
+        `SELECT add_compression_policy('${view}', compress_after => INTERVAL '${compressAfter} days')`,
       );
       const keep = perMeter ? METER_ENERGY_RETENTION_DAYS : LOAD_ROLLUP_RETENTION_DAYS;
       await q.query(`SELECT add_retention_policy('${view}', drop_after => INTERVAL '${keep} days')`);
