@@ -180,12 +180,10 @@ describe.each(SERVICES)('%s service from its runtime directory', (app) => {
 });
 
 describe('ingest readiness', () => {
-  it('consumer threads load neither TypeORM nor the Nest transports (only what a consumer runs)', () => {
+  it('consumer threads load neither TypeORM nor NestJS (only what a consumer runs)', () => {
     const thread = fs.readFileSync(path.join(runtime('ingest').appDir, 'consumer-thread.js'), 'utf8');
     expect(thread).toMatch(/require\("kafkajs"\)/);
-    expect(thread).not.toMatch(
-      /require\("(typeorm|@nestjs\/core|@nestjs\/microservices|@nestjs\/typeorm)"\)/,
-    );
+    expect(thread).not.toMatch(/require\("(typeorm|@nestjs\/[^"]+)"\)/);
   });
 
   it('is live while it joins, and ready only when every consumer thread is a member of the group', async () => {

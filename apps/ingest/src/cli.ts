@@ -1,16 +1,30 @@
 /**
  * Ingest CLI: `npm run ingest -- <command> [flags]`. Thin: flags -> typed command -> use case -> print.
- * Results go to stdout, progress to stderr. Exit codes: 0 ok, 2 usage or configuration error, 1 failure.
+ * Results go to stdout, progress to stderr. Exit codes: 0 ok, 2 usage or configuration error,
+ * 3 verify-rollups found differences, 1 failure.
  */
-import { parseArgs } from 'node:util';
+import { Pool } from 'pg';
 import { Topics } from '@gridwerk/contracts';
+import { verifyRollups, type RollupVerification } from '@gridwerk/ingest/data-access';
 import { replayDeadLetters, ReplayUsageError } from '@gridwerk/ingest/feature';
+import { databaseConfigSpec } from '@gridwerk/shared/data-access-database';
 import { createKafkaClient, kafkaConfigSpec, kafkaSettingsFrom } from '@gridwerk/shared/data-access-kafka';
-import { ConfigError, Env, loadConfig } from '@gridwerk/shared/util-config';
+import {
+  ConfigError,
+  Env,
+  EXIT_FAILURE,
+  EXIT_OK,
+  EXIT_PARTIAL,
+  EXIT_USAGE,
+  type FlagTable,
+  helpText,
+  integerFlag,
+  loadConfig,
+  parseCommandLine,
+  UsageError,
+} from '@gridwerk/shared/util-config';
 
-export const EXIT_OK = 0;
-export const EXIT_FAILURE = 1;
-export const EXIT_USAGE = 2;
+export { EXIT_FAILURE, EXIT_OK, EXIT_USAGE };
 
 export interface CliIo {
   out(text: string): void;
@@ -20,65 +34,98 @@ export interface CliIo {
 const TOOL_USAGE = `Usage: npm run ingest -- <command> [flags]
 
 Commands:
-  replay-dlq   move dead letters with a given reason back to the topics they came from
+  replay-dlq       move dead letters with a given reason back to the topics they came from
+  verify-rollups   compare every rollup level with the raw readings over a range
 
 Run a command with --help for its flags.`;
 
-const REPLAY_USAGE = `Usage: npm run ingest -- replay-dlq --reason <code> [flags]
+const REPLAY_FLAGS = {
+  reason: {
+    kind: 'value',
+    arg: '<code>',
+    help: 'reason code, e.g. DB.22003 or CONTRACT.INVALID; a trailing * matches a prefix (DB.*)',
+  },
+  topic: { kind: 'value', arg: '<name>', help: 'only letters of this original topic' },
+  group: { kind: 'value', arg: '<name>', help: 'only letters of this consumer group' },
+  limit: { kind: 'value', arg: '<n>', help: 'at most n matching letters' },
+  'dlq-topic': {
+    kind: 'value',
+    arg: '<name>',
+    help: `read this dead-letter topic instead of ${Topics.deadLetters}`,
+  },
+  'dry-run': { kind: 'boolean', help: 'count what would be replayed, publish nothing' },
+  json: { kind: 'boolean', help: 'print the result as JSON' },
+  help: { kind: 'boolean', short: 'h', help: 'this text' },
+} as const satisfies FlagTable;
 
-Reads ${Topics.deadLetters} from its beginning to its current end and publishes the letters with the
+const REPLAY_USAGE = helpText({
+  usage: 'Usage: npm run ingest -- replay-dlq --reason <code> [flags]',
+  description: `Reads ${Topics.deadLetters} from its beginning to its current end and publishes the letters with the
 reason back to their original topic (original key, value and every header, plus gridwerk-replayed-from).
 Fix the cause first; ingest stores a replayed event once (its id makes a second copy a duplicate).
-Truncated letters (their original was too large for the dead-letter topic) are counted, never replayed.
+Truncated letters (their original was too large for the dead-letter topic) are counted, never replayed.`,
+  flags: REPLAY_FLAGS,
+  footer: `Kafka connection: KAFKA_BROKERS, KAFKA_SSL, KAFKA_SASL_* (root README).
+Exit codes: 0 ok, 2 usage or configuration error, 1 failure.`,
+});
 
-Flags:
-  --reason <code>      reason code, e.g. DB.22003 or CONTRACT.INVALID; a trailing * matches a prefix (DB.*)
-  --topic <name>       only letters of this original topic
-  --group <name>       only letters of this consumer group
-  --limit <n>          at most n matching letters
-  --dlq-topic <name>   read this dead-letter topic instead of ${Topics.deadLetters}
-  --dry-run            count what would be replayed, publish nothing
-  --json               print the result as JSON
-  -h, --help           this text
+const VERIFY_FLAGS = {
+  from: {
+    kind: 'value',
+    arg: '<instant>',
+    help: 'start of the range (ISO-8601 with Z or an offset, or YYYY-MM-DD = 00:00 UTC)',
+  },
+  to: {
+    kind: 'value',
+    arg: '<instant>',
+    help: 'end of the range, exclusive (same forms); both widened to whole hours',
+  },
+  limit: { kind: 'value', arg: '<n>', help: 'differences printed per level (default 20; all are counted)' },
+  json: { kind: 'boolean', help: 'print the result as JSON' },
+  help: { kind: 'boolean', short: 'h', help: 'this text' },
+} as const satisfies FlagTable;
 
-Kafka connection: KAFKA_BROKERS, KAFKA_SSL, KAFKA_SASL_* (root README).
-Exit codes: 0 ok, 2 usage or configuration error, 1 failure.`;
+const VERIFY_USAGE = helpText({
+  usage: 'Usage: npm run ingest -- verify-rollups --from <instant> --to <instant> [flags]',
+  description: `Compares each rollup level (load_<15m|1h>_<secondary_substation|feeder|substation>, and in
+TimescaleDB mode meter_energy_15m and meter_energy_1h) with a plain SQL aggregate of meter_reading over
+the range and the current topology, and prints every bucket that differs: missing (raw rows but no
+rollup), unexpected (a rollup without raw rows) or different (sums or meters_reporting). Read-only.
+In native mode, hours the refresher has not recomputed yet are counted apart ("pending"): they settle
+within INGEST_ROLLUP_MAX_STALENESS_MS; run again, or rebuild the range, if they persist.`,
+  flags: VERIFY_FLAGS,
+  footer: `Database: DATABASE_URL (root README).
+Exit codes: 0 every level equals the raw rows, 3 differences found, 2 usage or configuration error,
+1 failure.`,
+});
 
-class UsageError extends Error {}
+/** An instant with its zone, or a UTC date; refused otherwise (a zoneless time would depend on the host). */
+function instantFlag(name: string, raw: string | undefined): Date {
+  if (raw === undefined) throw new UsageError(`--${name} is required`);
+  const text = /^\d{4}-\d{2}-\d{2}$/.test(raw) ? `${raw}T00:00:00Z` : raw;
+  const zoned = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(text);
+  const ms = Date.parse(text);
+  if (!zoned || Number.isNaN(ms))
+    throw new UsageError(
+      `--${name} must be YYYY-MM-DD or an ISO-8601 instant with Z or an offset, got "${raw}"`,
+    );
+  return new Date(ms);
+}
 
 async function replayDlq(args: readonly string[], io: CliIo, env: Env | undefined): Promise<number> {
-  const { values } = parseArgs({
-    args: [...args],
-    strict: true,
-    allowPositionals: false,
-    options: {
-      reason: { type: 'string' },
-      topic: { type: 'string' },
-      group: { type: 'string' },
-      limit: { type: 'string' },
-      'dlq-topic': { type: 'string' },
-      'dry-run': { type: 'boolean', default: false },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
-  if (values.help) {
+  const { flags: values } = parseCommandLine(args, REPLAY_FLAGS);
+  if (values.help === true) {
     io.out(REPLAY_USAGE);
     return EXIT_OK;
   }
   if (values.reason === undefined) throw new UsageError('--reason is required');
-  let limit: number | undefined;
-  if (values.limit !== undefined) {
-    limit = Number(values.limit);
-    if (!Number.isInteger(limit) || limit < 1)
-      throw new UsageError(`--limit must be a positive integer, got "${values.limit}"`);
-  }
+  const limit = integerFlag('limit', values.limit, { min: 1 });
   const settings = kafkaSettingsFrom('ingest-cli', loadConfig('ingest-cli', kafkaConfigSpec, env));
   const kafka = createKafkaClient(settings, {
     warn: (m) => io.err(`kafkajs: ${m}`),
     error: (m) => io.err(`kafkajs: ${m}`),
   });
-  const dryRun = values['dry-run'];
+  const dryRun = values['dry-run'] === true;
   io.err(`${dryRun ? 'dry run: ' : ''}replaying dead letters with reason ${values.reason} ...`);
   const result = await replayDeadLetters(kafka, {
     reason: values.reason,
@@ -89,7 +136,7 @@ async function replayDlq(args: readonly string[], io: CliIo, env: Env | undefine
     ...(values['dlq-topic'] === undefined ? {} : { deadLetterTopic: values['dlq-topic'] }),
     onProgress: (p) => io.err(`  scanned ${p.scanned}/${p.total} dead letters, ${p.matched} matching`),
   });
-  if (values.json) io.out(JSON.stringify({ dryRun, reason: values.reason, ...result }));
+  if (values.json === true) io.out(JSON.stringify({ dryRun, reason: values.reason, ...result }));
   else {
     io.out(
       `${dryRun ? 'would replay' : 'replayed'} ${dryRun ? result.matched - result.skippedTruncated : result.replayed} of ${result.matched} matching dead letters (${result.scanned} scanned)`,
@@ -105,6 +152,59 @@ async function replayDlq(args: readonly string[], io: CliIo, env: Env | undefine
   return EXIT_OK;
 }
 
+function printVerification(v: RollupVerification, io: CliIo): void {
+  const iso = (d: Date) => d.toISOString().replace('.000Z', 'Z');
+  io.out(`rollups ${iso(v.from)} .. ${iso(v.to)} (${v.mode}):`);
+  for (const l of v.levels) {
+    io.out(
+      `  ${l.relation.padEnd(30)} ${String(l.expectedBuckets).padStart(8)} buckets  ${l.differing === 0 ? 'equal' : `${l.differing} differ`}`,
+    );
+    for (const d of l.differences) {
+      const e = d.expected;
+      const a = d.actual;
+      const show = (x: typeof e) =>
+        x === null ? 'none' : `import ${x.importWh} Wh, export ${x.exportWh} Wh, ${x.metersReporting} meters`;
+      io.out(`    ${d.kind} ${d.nodeId} ${iso(d.bucketStart)}: raw rows ${show(e)}; rollup ${show(a)}`);
+    }
+    if (l.differing > l.differences.length) io.out(`    ... and ${l.differing - l.differences.length} more`);
+  }
+  if (v.pendingHours > 0)
+    io.out(`  ${v.pendingHours} hours in the range await their refresh: their differences are pending`);
+  io.out(v.differing === 0 ? 'every level equals the raw rows' : `${v.differing} buckets differ`);
+}
+
+async function verifyRollupsCommand(
+  args: readonly string[],
+  io: CliIo,
+  env: Env | undefined,
+): Promise<number> {
+  const { flags } = parseCommandLine(args, VERIFY_FLAGS);
+  if (flags.help === true) {
+    io.out(VERIFY_USAGE);
+    return EXIT_OK;
+  }
+  const from = instantFlag('from', flags.from);
+  const to = instantFlag('to', flags.to);
+  if (to.getTime() <= from.getTime()) throw new UsageError('--to must be after --from');
+  const limit = integerFlag('limit', flags.limit, { min: 0, max: 100_000, fallback: 20 });
+  const { databaseUrl } = loadConfig('ingest-cli', databaseConfigSpec, env);
+  const pool = new Pool({ connectionString: databaseUrl, max: 1, application_name: 'gridwerk-ingest-cli' });
+  try {
+    io.err(`comparing the rollups with the raw readings ...`);
+    const v = await verifyRollups(pool, { from, to, limit });
+    if (flags.json === true) io.out(JSON.stringify(v));
+    else printVerification(v, io);
+    return v.differing === 0 ? EXIT_OK : EXIT_PARTIAL;
+  } finally {
+    await pool.end();
+  }
+}
+
+const COMMANDS = {
+  'replay-dlq': { run: replayDlq, usage: REPLAY_USAGE },
+  'verify-rollups': { run: verifyRollupsCommand, usage: VERIFY_USAGE },
+} as const;
+
 /** `env` defaults to the process environment (read by loadConfig, the one place that may). */
 export async function main(argv: readonly string[], io: CliIo, env?: Env): Promise<number> {
   const [name, ...rest] = argv;
@@ -112,19 +212,16 @@ export async function main(argv: readonly string[], io: CliIo, env?: Env): Promi
     io.out(TOOL_USAGE);
     return name === undefined ? EXIT_USAGE : EXIT_OK;
   }
-  if (name !== 'replay-dlq') {
+  if (name !== 'replay-dlq' && name !== 'verify-rollups') {
     io.err(`error: unknown command "${name}"\n\n${TOOL_USAGE}`);
     return EXIT_USAGE;
   }
+  const command = COMMANDS[name];
   try {
-    return await replayDlq(rest, io, env);
+    return await command.run(rest, io, env);
   } catch (e) {
-    if (
-      e instanceof UsageError ||
-      e instanceof ReplayUsageError ||
-      (e instanceof TypeError && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS'))
-    ) {
-      io.err(`error: ${e.message}\n\n${REPLAY_USAGE}`);
+    if (e instanceof UsageError || e instanceof ReplayUsageError) {
+      io.err(`error: ${e.message} (npm run ingest -- ${name} --help for usage)`);
       return EXIT_USAGE;
     }
     if (e instanceof ConfigError) {

@@ -9,11 +9,12 @@ import { Pool } from 'pg';
 import { Registry } from 'prom-client';
 import { MeterReadingWriter, RAW_RETENTION_DAYS } from '@gridwerk/ingest/data-access';
 import { IngestBatchHandler, IngestConsumer } from '@gridwerk/ingest/feature';
+// the NestJS-free entry: a consumer thread loads no Nest module
 import {
   createKafkaClient,
   DeadLetterPublisher,
   IdempotentProducer,
-} from '@gridwerk/shared/data-access-kafka';
+} from '@gridwerk/shared/data-access-kafka/client';
 import { createLogger } from '@gridwerk/shared/util-logging';
 import type { ConsumerStatus, ConsumerThreadData, FromThread, ToThread } from './protocol';
 

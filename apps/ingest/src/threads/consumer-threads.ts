@@ -34,8 +34,9 @@ const emptyTotals = (): ConsumerTotals => ({
 const STOP_TIMEOUT_MS = 60_000;
 
 /**
- * Code that starts the thread body: under ts-node (how the services run, see Dockerfile) the worker
- * inherits the `--require` hooks; when started through the ts-node CLI instead, it registers them itself.
+ * Code that starts the thread body: compiled (the image), `consumer-thread.js` beside `main.js`; under
+ * ts-node (`npm run start:ingest`, the e2e tests) the worker inherits the `--require` hooks, and when
+ * started through the ts-node CLI instead it registers them itself.
  */
 function bootstrapSource(file: string): string {
   return [

@@ -20,6 +20,14 @@ export { rebuildLoadRollups, refreshRollups } from './lib/load-rollup.maintenanc
 export type { RefreshOptions, RefreshResult } from './lib/load-rollup.maintenance';
 export { BUCKET_WIDTHS, ROLLUP_LEVELS, rollupRelation } from './lib/load-rollup.sql';
 export { dropExpiredPartitions, ensurePartitions } from './lib/partitions';
+export { verifyRollups } from './lib/verify-rollups';
+export type {
+  RollupDifference,
+  RollupDifferenceKind,
+  RollupLevelReport,
+  RollupValues,
+  RollupVerification,
+} from './lib/verify-rollups';
 export { decideStorageMode, detectStorageMode } from './lib/storage-mode';
 export type { StorageModeDecision } from './lib/storage-mode';
 export * from './lib/storage-settings';

@@ -6,6 +6,20 @@ export const BUCKET_WIDTHS: readonly BucketWidth[] = ['15m', '1h'];
 
 export const BUCKET_INTERVAL: Record<BucketWidth, string> = { '15m': '15 minutes', '1h': '1 hour' };
 
+/**
+ * TimescaleDB: the continuous aggregates in an order in which each comes after the one it reads
+ * (meter_reading → meter_energy_* → secondary substation → feeder → substation), with its bucket width.
+ * A refresh of one level records invalidations for the level above, so one pass in this order applies
+ * any change to the raw rows at every level.
+ */
+export const CAGG_REFRESH_ORDER: readonly { view: string; width: BucketWidth }[] = [
+  { view: 'meter_energy_15m', width: '15m' },
+  { view: 'meter_energy_1h', width: '1h' },
+  ...ROLLUP_LEVELS.flatMap((level) =>
+    BUCKET_WIDTHS.map((width) => ({ view: rollupRelation(width, level), width })),
+  ),
+];
+
 export function rollupRelation(width: BucketWidth, level: RollupLevel): string {
   return `load_${width}_${level}`;
 }

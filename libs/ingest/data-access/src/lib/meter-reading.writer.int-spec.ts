@@ -11,6 +11,8 @@ import type { ReadingRow, TelemetryRow } from './types';
 import { ReadingHistoryQueries } from './reading-history.queries';
 import { refreshRollups } from './load-rollup.maintenance';
 import { LoadQueries } from './load.queries';
+import { detectStorageMode } from './storage-mode';
+import type { StorageMode } from './types';
 
 const count = async (t: IngestTestDb, sql: string): Promise<number> =>
   Number((await t.pool.query<{ n: string }>(sql)).rows[0]?.n);
@@ -19,13 +21,33 @@ function floorToHour(d: Date): Date {
   return new Date(Math.floor(d.getTime() / 3_600_000) * 3_600_000);
 }
 
-describe('MeterReadingWriter (native partitioning)', () => {
+/** TimescaleDB: runs the retention policies of the given hypertables now. */
+async function runRetention(t: IngestTestDb, tables: string[]): Promise<void> {
+  const jobs = await t.pool.query<{ job_id: number }>(
+    `SELECT job_id FROM timescaledb_information.jobs
+      WHERE proc_name = 'policy_retention' AND hypertable_name = ANY($1::text[])`,
+    [tables],
+  );
+  for (const j of jobs.rows) await t.pool.query('CALL run_job($1)', [j.job_id]);
+}
+
+const chunksCovering = (t: IngestTestDb, table: string, at: string): Promise<number> =>
+  count(
+    t,
+    `SELECT count(*) AS n FROM timescaledb_information.chunks
+      WHERE hypertable_name = '${table}' AND range_start <= '${at}' AND range_end > '${at}'`,
+  );
+
+/** Partition tests assert native partitions, or TimescaleDB chunks and policies, as the database has. */
+describe('MeterReadingWriter (native partitioning or TimescaleDB)', () => {
   let t: IngestTestDb;
   let writer: MeterReadingWriter;
+  let mode: StorageMode;
   const start = floorToHour(new Date(Date.now() - 2 * 86_400_000));
 
   beforeAll(async () => {
     t = await createIngestTestDb('ingest_writer');
+    mode = await detectStorageMode(t.pool);
     await new TopologyRepository(t.pool).upsertTopology(smallTopology(50));
     writer = new MeterReadingWriter(t.pool);
   });
@@ -89,7 +111,10 @@ describe('MeterReadingWriter (native partitioning)', () => {
       corrections: 0,
       correctionsApplied: 0,
     });
-    expect(await count(t, 'SELECT count(*) AS n FROM meter_reading_default')).toBe(5);
+    if (mode === 'timescaledb') {
+      // a chunk of its own for each (created on insert)
+      expect(await chunksCovering(t, 'meter_reading', '2011-06-01T10:00:00Z')).toBe(1);
+    } else expect(await count(t, 'SELECT count(*) AS n FROM meter_reading_default')).toBe(5);
     // a replay of it is still recognised
     expect(await writer.writeReadings(far)).toEqual({
       inserted: 0,
@@ -101,6 +126,13 @@ describe('MeterReadingWriter (native partitioning)', () => {
 
   it('creates a partition on demand, moving rows out of the DEFAULT partition', async () => {
     const day = new Date('2011-06-01T00:00:00Z');
+    if (mode === 'timescaledb') {
+      expect(await ensurePartitions(t.pool, day, day)).toBe(0); // chunks come with the rows
+      expect(
+        await count(t, `SELECT count(*) AS n FROM meter_reading WHERE interval_start < '2012-01-01'`),
+      ).toBe(3);
+      return;
+    }
     expect(await ensurePartitions(t.pool, day, day)).toBe(3); // the day (readings, versions) + its week (telemetry)
     expect(await count(t, 'SELECT count(*) AS n FROM meter_reading_p20110601')).toBe(3);
     expect(await count(t, 'SELECT count(*) AS n FROM meter_reading_default')).toBe(2);
@@ -110,6 +142,17 @@ describe('MeterReadingWriter (native partitioning)', () => {
   it('retention trims the DEFAULT partitions too: a 1970 reading does not stay for ever', async () => {
     const ancient = quarterHourReadings(new Date('1970-01-02T00:00:00Z'), 1, 0, 2, 'ancient');
     expect((await writer.writeReadings(ancient)).inserted).toBe(2);
+    if (mode === 'timescaledb') {
+      const beyond = `SELECT count(*) AS n FROM meter_reading WHERE interval_start < now() - INTERVAL '400 days'`;
+      expect(await count(t, beyond)).toBe(2 + 3);
+      const within = await count(t, `SELECT count(*) AS n FROM meter_reading`);
+      await runRetention(t, ['meter_reading', 'meter_reading_version']);
+      expect(await count(t, beyond)).toBe(0);
+      expect(await count(t, beyond.replace('FROM meter_reading', 'FROM meter_reading_version'))).toBe(0);
+      // rows within retention stay (the far-future ones included)
+      expect(await count(t, `SELECT count(*) AS n FROM meter_reading`)).toBe(within - 5);
+      return;
+    }
     const old = `SELECT count(*) AS n FROM meter_reading_default WHERE interval_start < '1971-01-01'`;
     expect(await count(t, old)).toBe(2);
     expect(await count(t, old.replace('meter_reading_default', 'meter_reading_version_default'))).toBe(2);
@@ -130,6 +173,10 @@ describe('MeterReadingWriter (native partitioning)', () => {
       corrections: 0,
       correctionsApplied: 0,
     });
+    if (mode === 'timescaledb') {
+      expect(await chunksCovering(t, 'meter_reading', floorToHour(day).toISOString())).toBe(1);
+      return;
+    }
     const name = `meter_reading_p${day.toISOString().slice(0, 10).replace(/-/g, '')}`;
     expect(await count(t, `SELECT count(*) AS n FROM ${name}`)).toBe(4);
   });

@@ -43,3 +43,39 @@ export async function detectStorageMode(db: SqlExecutor): Promise<StorageMode> {
     `INGEST.SCHEMA_NOT_MIGRATED: ingest_schema_info has no valid storage_mode (got ${String(value)}); run INGEST_MIGRATIONS first`,
   );
 }
+
+/** `2.23.1` → [2, 23, 1]; pre-release suffixes (`2.30.0-dev`) count as their release. */
+function versionParts(v: string): number[] {
+  return (v.split('-')[0] ?? v).split('.').map((p) => Number(p) || 0);
+}
+
+/** Negative, 0 or positive as a is older than, equal to or newer than b. */
+export function compareVersions(a: string, b: string): number {
+  const pa = versionParts(a);
+  const pb = versionParts(b);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+/** Throws INGEST.TIMESCALEDB_TOO_OLD with what is installed, what is needed and how to update. */
+export function assertSupportedTimescaleVersion(installed: string, minimum: string): void {
+  if (compareVersions(installed, minimum) < 0)
+    throw new Error(
+      `INGEST.TIMESCALEDB_TOO_OLD: TimescaleDB ${installed} is installed, the ingest schema needs ${minimum} or newer ` +
+        `(its rollups rely on refresh_continuous_aggregate(..., force) and on altering the jobs of hierarchical ` +
+        `continuous aggregates). Install a newer timescaledb package, run ALTER EXTENSION timescaledb UPDATE in ` +
+        `this database, then migrate again.`,
+    );
+}
+
+/** The version of the timescaledb extension installed in this database (undefined when none is). */
+export async function installedTimescaleVersion(db: SqlExecutor): Promise<string | undefined> {
+  const rows = await queryRows<{ v: string }>(
+    db,
+    `SELECT extversion AS v FROM pg_extension WHERE extname = 'timescaledb'`,
+  );
+  return rows[0]?.v;
+}

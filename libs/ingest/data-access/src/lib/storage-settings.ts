@@ -18,9 +18,53 @@ export const PARTITIONS_BACK_DAYS = 30;
 export const PARTITIONS_AHEAD_DAYS = 14;
 
 /**
- * TimescaleDB: how far back the refresh policies re-materialise the continuous aggregates. Late data older
- * than this is tracked by TimescaleDB's invalidation log and shows once a refresh covers it
- * (`CALL refresh_continuous_aggregate(...)`), see README.
+ * TimescaleDB, migration 1730000000200 only: the window of the eight refresh policies it created, which
+ * lost older late data (issue #10). Migration 1730000000400 replaces them with one ordered refresh job.
  */
 export const CAGG_REFRESH_START_OFFSET = '7 days';
 export const CAGG_REFRESH_SCHEDULE = '5 minutes';
+
+/**
+ * TimescaleDB: the oldest version the migrations accept (checked when they run, with the installed
+ * version named). 2.18 brought `refresh_continuous_aggregate(..., force => true)`, which topology changes
+ * need; before 2.23.1 the policies of hierarchical continuous aggregates could not be altered. Tested on
+ * 2.28.3 (PostgreSQL 15); 2.29 no longer supports PostgreSQL 15.
+ */
+export const MIN_TIMESCALEDB_VERSION = '2.23.1';
+
+/**
+ * TimescaleDB: one job (`ingest_refresh_rollups`) refreshes every continuous aggregate, lowest level first,
+ * over the whole retention window (a refresh materialises only the invalidated buckets in its window, so an
+ * old backfill is applied like a late reading of today). The bound of the delay below the real-time part.
+ */
+export const ROLLUP_REFRESH_JOB_SCHEDULE = '1 minute';
+
+/**
+ * TimescaleDB sizing for 15-minute readings of ~350,000 metering points (33.6 M rows a day, ~8 GB with
+ * the index) plus 1-minute data of some (5,000 meters: 7.2 M rows a day): a day per uncompressed chunk keeps
+ * the chunk being written in memory; compressed chunks are merged into a week, so a segment (one meter)
+ * holds 672 quarter hours instead of 96 (or 10,080 minutes, in batches of 1,000).
+ */
+export const COMPRESSED_CHUNK_INTERVAL = '7 days';
+
+/** TimescaleDB: materialisation chunk widths of the continuous aggregates (rows per chunk in the README). */
+export const CAGG_CHUNK_INTERVAL = {
+  meter_energy_15m: '1 day',
+  meter_energy_1h: '7 days',
+  load_15m: '30 days',
+  load_1h: '90 days',
+} as const;
+
+/**
+ * TimescaleDB: the per-meter aggregates are as large as the raw readings (meter_energy_15m) or a quarter of
+ * them and live as long; the load rollups are small (nodes, not meters) and kept for planning and backtests.
+ */
+export const METER_ENERGY_RETENTION_DAYS = RAW_RETENTION_DAYS;
+
+/**
+ * TimescaleDB: the load rollups are compressed later than the raw rows (35 days, 18.5 M rows of
+ * load_15m_* uncompressed at the Leipzig scale): a rebuild after a topology change (a forced refresh)
+ * over compressed chunks is ten times slower, and most such rebuilds cover the last weeks.
+ */
+export const LOAD_ROLLUP_COMPRESS_AFTER_DAYS = 35;
+export const LOAD_ROLLUP_RETENTION_DAYS = 3_650;

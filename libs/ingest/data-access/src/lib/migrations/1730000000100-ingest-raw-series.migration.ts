@@ -1,7 +1,13 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { decideStorageMode, detectStorageMode } from '../storage-mode';
+import {
+  assertSupportedTimescaleVersion,
+  decideStorageMode,
+  detectStorageMode,
+  installedTimescaleVersion,
+} from '../storage-mode';
 import {
   COMPRESS_AFTER_DAYS,
+  MIN_TIMESCALEDB_VERSION,
   PARTITIONS_AHEAD_DAYS,
   PARTITIONS_BACK_DAYS,
   RAW_RETENTION_DAYS,
@@ -140,6 +146,7 @@ export class IngestRawSeries1730000000100 implements MigrationInterface {
 
   private async upTimescale(q: QueryRunner): Promise<void> {
     await q.query('CREATE EXTENSION IF NOT EXISTS timescaledb');
+    assertSupportedTimescaleVersion((await installedTimescaleVersion(q)) ?? '0', MIN_TIMESCALEDB_VERSION);
 
     await q.query(`CREATE TABLE meter_reading (${METER_READING_COLUMNS})`);
     await q.query(

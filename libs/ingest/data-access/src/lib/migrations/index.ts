@@ -2,6 +2,7 @@ import { GridTopology1730000000000 } from '@gridwerk/shared/data-access-topology
 import { IngestRawSeries1730000000100 } from './1730000000100-ingest-raw-series.migration';
 import { IngestLoadRollups1730000000200 } from './1730000000200-ingest-load-rollups.migration';
 import { IngestReadingVersions1730000000300 } from './1730000000300-ingest-reading-versions.migration';
+import { IngestTimescaleLifecycle1730000000400 } from './1730000000400-ingest-timescale-lifecycle.migration';
 
 /**
  * The ingest service's migrations, in order. Explicit, never synchronize. The topology tables come from
@@ -12,6 +13,12 @@ export const INGEST_MIGRATIONS = [
   IngestRawSeries1730000000100,
   IngestLoadRollups1730000000200,
   IngestReadingVersions1730000000300,
+  IngestTimescaleLifecycle1730000000400,
 ];
 
-export { IngestLoadRollups1730000000200, IngestRawSeries1730000000100, IngestReadingVersions1730000000300 };
+export {
+  IngestLoadRollups1730000000200,
+  IngestRawSeries1730000000100,
+  IngestReadingVersions1730000000300,
+  IngestTimescaleLifecycle1730000000400,
+};

@@ -1,7 +1,9 @@
 import { createIngestTestDb, IngestTestDb } from '../../testing/ingest-test-db';
 import { ensurePartitions } from '../partitions';
-import { detectStorageMode } from '../storage-mode';
-import { PARTITIONS_AHEAD_DAYS, PARTITIONS_BACK_DAYS } from '../storage-settings';
+import { INGEST_MIGRATIONS } from './index';
+import { compareVersions, detectStorageMode } from '../storage-mode';
+import type { StorageMode } from '../types';
+import { MIN_TIMESCALEDB_VERSION, PARTITIONS_AHEAD_DAYS, PARTITIONS_BACK_DAYS } from '../storage-settings';
 
 const DAY = 86_400_000;
 const ymd = (t: number) => new Date(t).toISOString().slice(0, 10).replace(/-/g, '');
@@ -14,7 +16,16 @@ async function relations(t: IngestTestDb): Promise<string[]> {
   return rows.map((r) => r.name);
 }
 
-describe('ingest migrations on plain PostgreSQL', () => {
+/** The mode the server offers, found apart from the code under test: TimescaleDB when it preloads the extension. */
+async function offeredMode(t: IngestTestDb): Promise<StorageMode> {
+  const [row] = await t.ds.query<{ ts: boolean }[]>(
+    `SELECT coalesce(current_setting('shared_preload_libraries', true), '') LIKE '%timescaledb%'
+        AND EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb') AS ts`,
+  );
+  return row?.ts ? 'timescaledb' : 'native-partitioning';
+}
+
+describe('ingest migrations (in the storage mode the server offers)', () => {
   let t: IngestTestDb;
 
   beforeAll(async () => {
@@ -24,16 +35,38 @@ describe('ingest migrations on plain PostgreSQL', () => {
     await t?.close();
   });
 
-  it('chooses native partitioning and records it', async () => {
-    expect(await detectStorageMode(t.ds)).toBe('native-partitioning');
+  it('chooses the storage mode the server offers and records it', async () => {
+    const mode = await offeredMode(t);
+    expect(await detectStorageMode(t.ds)).toBe(mode);
     const rows: { key: string; value: string }[] = await t.ds.query(
       'SELECT key, value FROM ingest_schema_info ORDER BY key',
     );
-    expect(rows.find((r) => r.key === 'storage_mode')?.value).toBe('native-partitioning');
+    expect(rows.find((r) => r.key === 'storage_mode')?.value).toBe(mode);
     expect(rows.find((r) => r.key === 'storage_mode_reason')?.value).toMatch(/timescaledb/);
+    if (mode === 'timescaledb') {
+      const [ext] = await t.ds.query<{ extversion: string }[]>(
+        `SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'`,
+      );
+      expect(compareVersions(ext?.extversion ?? '0', MIN_TIMESCALEDB_VERSION)).toBeGreaterThanOrEqual(0);
+    }
   });
 
-  it('creates daily reading partitions back and ahead, weekly telemetry partitions and DEFAULT partitions', async () => {
+  it('creates daily reading partitions back and ahead, weekly telemetry partitions and DEFAULT partitions (TimescaleDB: 1-day and 7-day chunks)', async () => {
+    if ((await offeredMode(t)) === 'timescaledb') {
+      const dims = await t.ds.query<{ h: string; days: number }[]>(
+        `SELECT hypertable_name AS h, extract(epoch FROM time_interval)::int / 86400 AS days
+           FROM timescaledb_information.dimensions WHERE hypertable_name IN ('meter_reading', 'meter_reading_version', 'battery_telemetry')
+          ORDER BY 1`,
+      );
+      expect(dims).toEqual([
+        { h: 'battery_telemetry', days: 7 },
+        { h: 'meter_reading', days: 1 },
+        { h: 'meter_reading_version', days: 1 },
+      ]);
+      const names = await relations(t);
+      expect(names.filter((n) => n.endsWith('_default'))).toEqual([]);
+      return;
+    }
     const names = await relations(t);
     const now = Date.now();
     expect(names).toContain(`meter_reading_p${ymd(now - PARTITIONS_BACK_DAYS * DAY)}`);
@@ -75,10 +108,7 @@ describe('ingest migrations on plain PostgreSQL', () => {
 
   it('reverts every migration with down, and runs up again', async () => {
     const before = await relations(t);
-    await t.ds.undoLastMigration();
-    await t.ds.undoLastMigration();
-    await t.ds.undoLastMigration();
-    await t.ds.undoLastMigration();
+    for (let i = 0; i < INGEST_MIGRATIONS.length; i++) await t.ds.undoLastMigration();
     const left = (await relations(t)).filter((n) => n !== 'typeorm_migrations');
     expect(left).toEqual([]);
     const fns: unknown[] = await t.ds.query(
@@ -91,6 +121,7 @@ describe('ingest migrations on plain PostgreSQL', () => {
       'IngestRawSeries1730000000100',
       'IngestLoadRollups1730000000200',
       'IngestReadingVersions1730000000300',
+      'IngestTimescaleLifecycle1730000000400',
     ]);
     expect(await relations(t)).toEqual(before);
   });
