@@ -23,7 +23,18 @@ const log = (m: string): void => {
 };
 
 async function main(): Promise<number> {
-  const cmd = process.argv[2];
+  const [cmd, ...rest] = process.argv.slice(2);
+  // `infra:up -- --help` must print the help, not start three servers
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(`${HELP}\n`);
+    return 0;
+  }
+  if (rest.length > 0) {
+    process.stderr.write(
+      `infra ${cmd ?? ''}: unexpected argument "${rest[0]}" (the tool takes none; configure it by environment)\n`,
+    );
+    return 2;
+  }
   switch (cmd) {
     case 'up': {
       const t0 = Date.now();
