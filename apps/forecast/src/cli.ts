@@ -5,8 +5,8 @@
  */
 import { isForecastJobError } from '@gridwerk/forecast/data-access';
 import { isForecastError } from '@gridwerk/forecast/domain';
-import { ConfigError } from '@gridwerk/shared/util-config';
-import { COMMANDS, type CliIo, EXIT_OK, EXIT_UNEXPECTED, EXIT_USAGE, UsageError } from './commands';
+import { type CliIo, runCliProcess, runCommandLineTool } from '@gridwerk/shared/util-config';
+import { type CliCommand, COMMANDS, EXIT_UNEXPECTED, EXIT_USAGE } from './commands';
 
 function toolUsage(): string {
   const lines = [...COMMANDS.values()].map((c) => `  ${c.name.padEnd(10)} ${c.summary}`);
@@ -20,44 +20,22 @@ function toolUsage(): string {
   ].join('\n');
 }
 
-export async function main(argv: readonly string[], io: CliIo): Promise<number> {
-  const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    io.out(toolUsage());
-    return name === undefined ? EXIT_USAGE : EXIT_OK;
-  }
-  const command = COMMANDS.get(name);
-  if (command === undefined) {
-    io.err(`error: unknown command "${name}"\n\n${toolUsage()}`);
-    return EXIT_USAGE;
-  }
-  try {
-    return await command.run(rest, io);
-  } catch (e) {
-    if (e instanceof UsageError) {
-      io.err(`error: ${e.message} (npm run forecast -- ${command.name} --help for usage)`);
-      return EXIT_USAGE;
-    }
-    if (e instanceof ConfigError) {
-      io.err(e.message);
-      return EXIT_USAGE;
-    }
-    if (isForecastError(e) || isForecastJobError(e)) {
-      const advice = command.advise?.(e.code);
-      io.err(`error: ${e.message}${advice === undefined ? '' : `\n${advice}`}`);
-      return e.isInputError ? EXIT_USAGE : EXIT_UNEXPECTED;
-    }
-    io.err(`unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-    return EXIT_UNEXPECTED;
-  }
-}
-
-if (require.main === module) {
-  const io: CliIo = {
-    out: (text) => process.stdout.write(`${text}\n`),
-    err: (text) => process.stderr.write(`${text}\n`),
-  };
-  void main(process.argv.slice(2), io).then((code) => {
-    process.exitCode = code;
+export function main(argv: readonly string[], io: CliIo): Promise<number> {
+  return runCommandLineTool(argv, io, {
+    name: 'forecast',
+    usage: toolUsage(),
+    commands: [...COMMANDS.keys()],
+    run: (name, rest) => (COMMANDS.get(name) as CliCommand).run(rest, io),
+    explain: (e, name) => {
+      if (!isForecastError(e) && !isForecastJobError(e)) return undefined;
+      const command = COMMANDS.get(name);
+      const advice = command?.advise === undefined ? undefined : command.advise(e.code);
+      return {
+        message: `error: ${e.message}${advice === undefined ? '' : `\n${advice}`}`,
+        exitCode: e.isInputError ? EXIT_USAGE : EXIT_UNEXPECTED,
+      };
+    },
   });
 }
+
+if (require.main === module) runCliProcess(main);

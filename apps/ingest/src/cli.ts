@@ -10,7 +10,7 @@ import { replayDeadLetters, ReplayUsageError } from '@gridwerk/ingest/feature';
 import { databaseConfigSpec } from '@gridwerk/shared/data-access-database';
 import { createKafkaClient, kafkaConfigSpec, kafkaSettingsFrom } from '@gridwerk/shared/data-access-kafka';
 import {
-  ConfigError,
+  type CliIo,
   Env,
   EXIT_FAILURE,
   EXIT_OK,
@@ -21,15 +21,13 @@ import {
   integerFlag,
   loadConfig,
   parseCommandLine,
+  runCliProcess,
+  runCommandLineTool,
   UsageError,
 } from '@gridwerk/shared/util-config';
 
 export { EXIT_FAILURE, EXIT_OK, EXIT_USAGE };
-
-export interface CliIo {
-  out(text: string): void;
-  err(text: string): void;
-}
+export type { CliIo } from '@gridwerk/shared/util-config';
 
 const TOOL_USAGE = `Usage: npm run ingest -- <command> [flags]
 
@@ -206,39 +204,21 @@ const COMMANDS = {
 } as const;
 
 /** `env` defaults to the process environment (read by loadConfig, the one place that may). */
-export async function main(argv: readonly string[], io: CliIo, env?: Env): Promise<number> {
-  const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    io.out(TOOL_USAGE);
-    return name === undefined ? EXIT_USAGE : EXIT_OK;
-  }
-  if (name !== 'replay-dlq' && name !== 'verify-rollups') {
-    io.err(`error: unknown command "${name}"\n\n${TOOL_USAGE}`);
-    return EXIT_USAGE;
-  }
-  const command = COMMANDS[name];
-  try {
-    return await command.run(rest, io, env);
-  } catch (e) {
-    if (e instanceof UsageError || e instanceof ReplayUsageError) {
-      io.err(`error: ${e.message} (npm run ingest -- ${name} --help for usage)`);
-      return EXIT_USAGE;
-    }
-    if (e instanceof ConfigError) {
-      io.err(e.message);
-      return EXIT_USAGE;
-    }
-    io.err(`error: ${e instanceof Error ? e.message : String(e)}`);
-    return EXIT_FAILURE;
-  }
-}
-
-if (require.main === module) {
-  const io: CliIo = {
-    out: (text) => process.stdout.write(`${text}\n`),
-    err: (text) => process.stderr.write(`${text}\n`),
-  };
-  void main(process.argv.slice(2), io).then((code) => {
-    process.exitCode = code;
+export function main(argv: readonly string[], io: CliIo, env?: Env): Promise<number> {
+  return runCommandLineTool(argv, io, {
+    name: 'ingest',
+    usage: TOOL_USAGE,
+    commands: Object.keys(COMMANDS),
+    run: (name, rest) => COMMANDS[name as keyof typeof COMMANDS].run(rest, io, env),
+    // a replay's own usage errors (a reason that matches nothing) and every failure are one line
+    explain: (e) =>
+      e instanceof ReplayUsageError
+        ? {
+            message: `error: ${e.message} (npm run ingest -- replay-dlq --help for usage)`,
+            exitCode: EXIT_USAGE,
+          }
+        : { message: `error: ${e instanceof Error ? e.message : String(e)}`, exitCode: EXIT_FAILURE },
   });
 }
+
+if (require.main === module) runCliProcess((argv, io) => main(argv, io));

@@ -24,7 +24,7 @@ import {
 } from '@gridwerk/settlement/ledger-evm';
 import {
   choiceFlag,
-  ConfigError,
+  type CliIo,
   EXIT_FAILURE,
   EXIT_OK,
   EXIT_PARTIAL,
@@ -34,17 +34,13 @@ import {
   helpText,
   integerFlag,
   parseCommandLine,
+  runCliProcess,
+  runCommandLineTool,
   UsageError,
 } from '@gridwerk/shared/util-config';
 import { loadSettlementCliConfig, type SettlementCliConfig } from './config/cli.config';
 
-export interface CliIo {
-  out(text: string): void;
-  err(text: string): void;
-}
-
-type CliConfig = SettlementCliConfig;
-const loadCliConfig = loadSettlementCliConfig;
+export type { CliIo } from '@gridwerk/shared/util-config';
 
 const ENVIRONMENT = `Environment: DATABASE_URL (settlement database), EVM_RPC_URL, EVM_CHAIN_ID, SETTLEMENT_CONTRACT_ADDRESS,
 SETTLEMENT_SIGNER_KEY_FILE or (dev only) SETTLEMENT_DEV_SIGNER=true, EVM_CONFIRMATIONS: see apps/settlement/README.md.`;
@@ -73,7 +69,11 @@ interface Command<T extends FlagTable> {
   readonly usage: string;
   readonly flags: T;
   readonly positionals?: boolean;
-  run(flags: ReturnType<typeof parseCommandLine<T>>, config: () => CliConfig, io: CliIo): Promise<number>;
+  run(
+    flags: ReturnType<typeof parseCommandLine<T>>,
+    config: () => SettlementCliConfig,
+    io: CliIo,
+  ): Promise<number>;
 }
 
 const HELP_FLAG = { help: { kind: 'boolean', short: 'h', help: 'this help' } } as const;
@@ -87,7 +87,7 @@ const ACTOR_FLAG = {
 } as const;
 
 async function withRepos<T>(
-  c: CliConfig,
+  c: SettlementCliConfig,
   fn: (r: { communities: CommunityRepository; settlement: SettlementRepository }) => Promise<T>,
 ): Promise<T> {
   const pool = createSettlementPool(c.databaseUrl, 2, 'gridwerk-settlement-cli');
@@ -115,7 +115,7 @@ function readFile(flag: string, file: string): string {
   }
 }
 
-const actorOf = (v: string | undefined, c: CliConfig) => v ?? c.user;
+const actorOf = (v: string | undefined, c: SettlementCliConfig) => v ?? c.user;
 
 function commands() {
   const migrate: Command<typeof HELP_FLAG> = {
@@ -227,13 +227,14 @@ function commands() {
       const kind = choiceFlag('key', flags.key, ALLOCATION_KEY_KINDS, 'dynamic');
       if (kind !== 'dynamic')
         throw new UsageError(`--key ${kind} needs shares or bids: create with dynamic, then "import keys"`);
-      await withRepos(config(), async (r) => {
+      const c = config();
+      await withRepos(c, async (r) => {
         await r.communities.create({
           communityId,
           name,
           priceMilliCtPerKWh: price,
           effectiveFrom,
-          actor: actorOf(flags.actor, config()),
+          actor: actorOf(flags.actor, c),
         });
       });
       io.out(`community ${communityId} created (dynamic key, ${price} milli-ct/kWh from ${effectiveFrom})`);
@@ -268,12 +269,12 @@ function commands() {
       if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0] ?? ''}"`);
       const file = required('file', flags.file);
       const text = readFile('file', file);
-      const actor = actorOf(flags.actor, config());
+      const c = config();
+      const actor = actorOf(flags.actor, c);
       if (what === 'members') {
         const { changes, problems } = parseMembersCsv(text);
         if (problems.length > 0) return printProblems(io, file, problems);
-        if (flags['dry-run'] !== true)
-          await withRepos(config(), (r) => r.communities.setMembers(changes, actor));
+        if (flags['dry-run'] !== true) await withRepos(c, (r) => r.communities.setMembers(changes, actor));
         io.out(
           `${flags['dry-run'] === true ? 'would import' : 'imported'} ${changes.length} member change(s) from ${file}`,
         );
@@ -282,7 +283,7 @@ function commands() {
       const { changes, problems } = parseKeysCsv(text);
       if (problems.length > 0) return printProblems(io, file, problems);
       if (flags['dry-run'] !== true)
-        await withRepos(config(), async (r) => {
+        await withRepos(c, async (r) => {
           for (const k of changes) await r.communities.setKey({ ...k, actor });
         });
       io.out(
@@ -444,63 +445,37 @@ function toolUsage(cmds: ReturnType<typeof commands>): string {
   ].join('\n');
 }
 
-export async function main(argv: readonly string[], io: CliIo, env?: Env): Promise<number> {
+export function main(argv: readonly string[], io: CliIo, env?: Env): Promise<number> {
   const cmds = commands();
-  const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    if (name === undefined) io.err(toolUsage(cmds));
-    else io.out(toolUsage(cmds));
-    return name === undefined ? EXIT_USAGE : EXIT_OK;
-  }
-  const command = cmds.get(name);
-  if (command === undefined) {
-    io.err(`error: unknown command "${name}"\n\n${toolUsage(cmds)}`);
-    return EXIT_USAGE;
-  }
-  try {
-    const parsed = parseCommandLine(rest, command.flags, { positionals: command.positionals === true });
-    if ((parsed.flags as Record<string, unknown>)['help'] === true) {
-      io.out(
-        helpText({
-          usage: command.usage,
-          description: command.summary,
-          flags: command.flags,
-          footer: ENVIRONMENT,
-        }),
-      );
-      return EXIT_OK;
-    }
-    if (command.positionals !== true && parsed.positionals.length > 0)
-      throw new UsageError(`unexpected argument "${parsed.positionals[0] ?? ''}"`);
-    return await command.run(parsed, () => loadCliConfig(env), io);
-  } catch (e) {
-    if (e instanceof UsageError) {
-      io.err(`error: ${e.message} (npm run settlement -- ${command.name} --help for usage)`);
-      return EXIT_USAGE;
-    }
-    if (e instanceof ConfigError) {
-      io.err(e.message);
-      return EXIT_USAGE;
-    }
-    if (e instanceof SettlementDataError || e instanceof SettlementDomainError) {
-      io.err(`error: ${e.code}: ${e.message}`);
-      return EXIT_USAGE;
-    }
-    if (e instanceof LedgerError) {
-      io.err(`error: ${e.code}: ${e.message}`);
-      return EXIT_FAILURE;
-    }
-    io.err(`unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-    return EXIT_FAILURE;
-  }
-}
-
-if (require.main === module) {
-  const io: CliIo = {
-    out: (text) => process.stdout.write(`${text}\n`),
-    err: (text) => process.stderr.write(`${text}\n`),
-  };
-  void main(process.argv.slice(2), io).then((code) => {
-    process.exitCode = code;
+  return runCommandLineTool(argv, io, {
+    name: 'settlement',
+    usage: toolUsage(cmds),
+    commands: [...cmds.keys()],
+    run: async (name, rest) => {
+      const command = cmds.get(name) as Command<FlagTable>;
+      const parsed = parseCommandLine(rest, command.flags, { positionals: command.positionals === true });
+      if ((parsed.flags as Record<string, unknown>)['help'] === true) {
+        io.out(
+          helpText({
+            usage: command.usage,
+            description: command.summary,
+            flags: command.flags,
+            footer: ENVIRONMENT,
+          }),
+        );
+        return EXIT_OK;
+      }
+      if (command.positionals !== true && parsed.positionals.length > 0)
+        throw new UsageError(`unexpected argument "${parsed.positionals[0] ?? ''}"`);
+      return command.run(parsed, () => loadSettlementCliConfig(env), io);
+    },
+    explain: (e) =>
+      e instanceof SettlementDataError || e instanceof SettlementDomainError
+        ? { message: `error: ${e.code}: ${e.message}`, exitCode: EXIT_USAGE }
+        : e instanceof LedgerError
+          ? { message: `error: ${e.code}: ${e.message}`, exitCode: EXIT_FAILURE }
+          : undefined,
   });
 }
+
+if (require.main === module) runCliProcess((argv, io) => main(argv, io));

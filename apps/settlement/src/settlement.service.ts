@@ -168,11 +168,6 @@ export class SettlementService implements OnApplicationBootstrap, OnApplicationS
     return this.consumer?.healthy ?? { ok: false, detail: 'not started' };
   }
 
-  /** Whether this replica holds the committer lock (the rest of the tick's state for the CLI and tests). */
-  get committerStatus() {
-    return this.engine?.status;
-  }
-
   async onApplicationShutdown(): Promise<void> {
     await this.engine?.stop();
     await this.consumer?.stop().catch(() => undefined);

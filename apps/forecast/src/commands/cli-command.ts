@@ -1,10 +1,12 @@
-import { EXIT_FAILURE, EXIT_PARTIAL, type FlagTable, parseCommandLine } from '@gridwerk/shared/util-config';
+import {
+  type CliIo,
+  EXIT_FAILURE,
+  EXIT_PARTIAL,
+  type FlagTable,
+  parseCommandLine,
+} from '@gridwerk/shared/util-config';
 
-/** Where a command writes: results to `out` (stdout), progress and logs to `err` (stderr). */
-export interface CliIo {
-  out: (text: string) => void;
-  err: (text: string) => void;
-}
+export type { CliIo } from '@gridwerk/shared/util-config';
 
 /** A CLI subcommand: parses its own flags into a typed command and returns the exit code. */
 export interface CliCommand {

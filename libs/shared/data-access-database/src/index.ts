@@ -12,3 +12,5 @@ export { createTestDatabase, testServerUrl } from './testing/test-database';
 export type { TestDatabase } from './testing/test-database';
 export { withTransaction } from './transaction';
 export type { IsolationLevel } from './transaction';
+export { pendingOutboxRows, relayOutboxTable } from './outbox';
+export type { OutboxPublisher, OutboxTable, RelayResult } from './outbox';

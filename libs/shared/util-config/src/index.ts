@@ -15,3 +15,5 @@ export {
   UsageError,
 } from './cli';
 export type { FlagSpec, FlagTable, FlagValuesOf, ParsedCommandLine } from './cli';
+export { runCliProcess, runCommandLineTool } from './cli-tool';
+export type { CliIo, CommandLineTool, ExplainError } from './cli-tool';
