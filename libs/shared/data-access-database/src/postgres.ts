@@ -94,7 +94,19 @@ export async function dropDatabase(url: string): Promise<void> {
   const client = new Client({ connectionString: maintenanceUrl(url) });
   await client.connect();
   try {
-    await client.query(`DROP DATABASE IF EXISTS ${quoteIdent(databaseName(url))} WITH (FORCE)`);
+    // Pools resolve end() before their sockets have closed. Terminating those sessions (FORCE) makes the
+    // closing clients emit 57P01 errors on pools nobody listens to any more, so let them go first (up to
+    // 2 s) and force only what is still connected after that: a leak of the caller's.
+    const name = databaseName(url);
+    for (let waited = 0; waited < 2_000; waited += 20) {
+      const r = await client.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
+        [name],
+      );
+      if ((r.rows[0]?.n ?? 0) === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await client.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
   } finally {
     await client.end();
   }
