@@ -2,7 +2,6 @@ import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } fro
 import type { Kafka } from 'kafkajs';
 import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
-import { Topics } from '@gridwerk/contracts';
 import {
   CommitterLock,
   CommunityRepository,
@@ -50,7 +49,10 @@ export class SettlementService implements OnApplicationBootstrap, OnApplicationS
     this.pool.on('error', (err) => this.log.warn('idle database connection failed', { error: err.message }));
     this.repos = {
       communities: new CommunityRepository(this.pool),
-      settlement: new SettlementRepository(this.pool),
+      settlement: new SettlementRepository(this.pool, {
+        transactions: config.transactionsTopic,
+        batches: config.batchesTopic,
+      }),
     };
   }
 
@@ -119,18 +121,8 @@ export class SettlementService implements OnApplicationBootstrap, OnApplicationS
       repo: this.repos.settlement,
       lock: new CommitterLock(c.databaseUrl),
       ledger,
-      // the outbox stores the contract's topic names; a deployment (or a test) may publish elsewhere
-      publisher: {
-        send: (topic, messages) =>
-          this.producer.send(
-            topic === Topics.settlementTransactions
-              ? c.transactionsTopic
-              : topic === Topics.settlementBatches
-                ? c.batchesTopic
-                : topic,
-            messages,
-          ),
-      },
+      // the outbox rows carry the configured topics (SettlementRepository above)
+      publisher: { send: (topic, messages) => this.producer.send(topic, messages) },
       graceMs: c.graceMs,
       tickMs: c.tickMs,
       log: this.log.child({ context: SettlementEngine.name }),

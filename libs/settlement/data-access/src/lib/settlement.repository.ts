@@ -138,10 +138,22 @@ export function transactionEventData(t: Microtransaction): SettlementTransaction
  * transactions, batches and the outbox. Every state change and the events announcing it commit in one
  * transaction (`settlement_outbox`), so nothing is announced that was not stored and vice versa.
  */
+/** The topics the outbox announces on: the contract's by default, a deployment's own if configured. */
+export interface SettlementTopics {
+  transactions: string;
+  batches: string;
+}
+
 export class SettlementRepository {
   private readonly communities: CommunityRepository;
 
-  constructor(private readonly db: Pool) {
+  constructor(
+    private readonly db: Pool,
+    private readonly topics: SettlementTopics = {
+      transactions: Topics.settlementTransactions,
+      batches: Topics.settlementBatches,
+    },
+  ) {
     this.communities = new CommunityRepository(db);
   }
 
@@ -460,7 +472,7 @@ export class SettlementRepository {
       });
       return {
         eventId: e.id,
-        topic: Topics.settlementTransactions,
+        topic: this.topics.transactions,
         key: t.communityId,
         payload: JSON.stringify(e),
       };
@@ -582,7 +594,7 @@ export class SettlementRepository {
       await this.enqueue(c, [
         {
           eventId: e.id,
-          topic: Topics.settlementBatches,
+          topic: this.topics.batches,
           key: batch.communityId,
           payload: JSON.stringify(e),
         },
