@@ -47,7 +47,7 @@ const FLAGS = {
   forecast: {
     kind: 'value',
     arg: 'KIND',
-    help: 'what the MPC plans on: history (default; same-day-type mean + intraday update), backtest (diagnostic: the same P50, P10/P90 calibrated on 28 days of history) or perfect (diagnostic: the realised load)',
+    help: 'what the MPC plans on: history (default; same-day-type mean + intraday update); diagnostics: backtest (the same P50, P10/P90 calibrated on 28 days of history), perfect (the realised load), next-quarter (the realised load for the next quarter hour only), after-next (the realised load for all but the next quarter hour)',
   },
   'sunk-peak': {
     kind: 'boolean',
@@ -69,6 +69,8 @@ type Plan = (typeof PLANS)[number];
 const SHARE_TARGET = 0.85;
 const SOLVE_P95_TARGET_MS = 2_000;
 
+const FORECASTS = ['history', 'backtest', 'perfect', 'next-quarter', 'after-next'] as const;
+
 interface Options {
   meters: number;
   seed: string;
@@ -76,7 +78,7 @@ interface Options {
   summer: string;
   solveSamples: number;
   profilesDir: string | undefined;
-  forecast: 'history' | 'backtest' | 'perfect';
+  forecast: (typeof FORECASTS)[number];
   sunkPeak: boolean;
 }
 
@@ -150,10 +152,14 @@ function meterLoads(
 
 /**
  * The day-ahead forecast the MPC plans on, built as a forecast service would from history only: P50 =
- * mean of the three latest days of the same BDEW day type at each quarter hour; P10/P90 = P50 ∓ 1.28 σ of
- * those days (at least 3 % of |P50|). Intraday, each cycle corrects it by the error of the quarter just
+ * mean of the days of the same BDEW day type in the two weeks before at each quarter hour (ten for a
+ * working day, two for a Saturday or a Sunday: the mean of more days carries less of each day's noise into
+ * the plan than the three latest did); P10/P90 = P50 ∓ 1.28 σ of those days (at least 3 % of |P50|). Intraday, each cycle corrects it by the error of the quarter just
  * measured, fading over two hours (the intraday forecast's update).
  */
+/** The window of history the day-ahead P50 averages over, days before the forecast day. */
+const REFERENCE_DAYS = 14;
+
 function dayAheadForecast(
   load: Float64Array,
   historyStart: number,
@@ -167,7 +173,7 @@ function dayAheadForecast(
     const target = dayIndex + d;
     const type = dayTypeAt(historyStart + target * 96 * QH);
     const refs: number[] = [];
-    for (let back = dayIndex - 1; back >= 0 && refs.length < 3; back--)
+    for (let back = dayIndex - 1; back >= Math.max(0, dayIndex - REFERENCE_DAYS); back--)
       if (dayTypeAt(historyStart + back * 96 * QH) === type) refs.push(back);
     for (let q = 0; q < 96; q++) {
       const xs = refs.map((r) => load[r * 96 + q] ?? 0);
@@ -333,9 +339,13 @@ async function runPlan(
         const p50: number[] = [];
         const p90: number[] = [];
         for (let h = 0; h < 96; h++) {
-          const m =
-            forecastKind === 'perfect' ? real[dayOffset + t + h] : f.p50[t + h] + err * intradayWeight(h);
-          const band = forecastKind === 'perfect' ? 0 : 1.2816 * f.sigma[t + h] * Math.min(1, 0.5 + h / 16);
+          // the diagnostics that split the gap: which leads the MPC sees realised
+          const realised =
+            forecastKind === 'perfect' ||
+            (forecastKind === 'next-quarter' && h === 0) ||
+            (forecastKind === 'after-next' && h > 0);
+          const m = realised ? real[dayOffset + t + h] : f.p50[t + h] + err * intradayWeight(h);
+          const band = realised ? 0 : 1.2816 * f.sigma[t + h] * Math.min(1, 0.5 + h / 16);
           const scale = errorScale(f.p50, t + h);
           p50.push(wh(m));
           p10.push(wh(f.q10 ? m + Math.min(0, f.q10[h]) * scale : m - band));
@@ -573,7 +583,7 @@ async function main(): Promise<void> {
     winter: dayFlag('winter', f.winter, '2026-01-14'),
     summer: dayFlag('summer', f.summer, '2026-07-15'),
     sunkPeak: f['sunk-peak'] === true,
-    forecast: choiceFlag('forecast', f.forecast, ['history', 'backtest', 'perfect'] as const, 'history'),
+    forecast: choiceFlag('forecast', f.forecast, FORECASTS, 'history'),
     solveSamples: integerFlag('solve-samples', f['solve-samples'], { min: 1, max: 1000, fallback: 20 }),
     profilesDir:
       directoryFlag('profiles-dir', f['profiles-dir']) ??
