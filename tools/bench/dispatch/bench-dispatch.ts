@@ -47,7 +47,7 @@ const FLAGS = {
   forecast: {
     kind: 'value',
     arg: 'KIND',
-    help: 'what the MPC plans on: history (default; same-day-type mean + intraday update) or perfect (diagnostic: the realised load)',
+    help: 'what the MPC plans on: history (default; same-day-type mean + intraday update); diagnostics: backtest (the same P50, P10/P90 calibrated on 28 days of history), perfect (the realised load), next-quarter (the realised load for the next quarter hour only), after-next (the realised load for all but the next quarter hour)',
   },
   'sunk-peak': {
     kind: 'boolean',
@@ -69,6 +69,8 @@ type Plan = (typeof PLANS)[number];
 const SHARE_TARGET = 0.85;
 const SOLVE_P95_TARGET_MS = 2_000;
 
+const FORECASTS = ['history', 'backtest', 'perfect', 'next-quarter', 'after-next'] as const;
+
 interface Options {
   meters: number;
   seed: string;
@@ -76,7 +78,7 @@ interface Options {
   summer: string;
   solveSamples: number;
   profilesDir: string | undefined;
-  forecast: 'history' | 'perfect';
+  forecast: (typeof FORECASTS)[number];
   sunkPeak: boolean;
 }
 
@@ -150,10 +152,14 @@ function meterLoads(
 
 /**
  * The day-ahead forecast the MPC plans on, built as a forecast service would from history only: P50 =
- * mean of the three latest days of the same BDEW day type at each quarter hour; P10/P90 = P50 ∓ 1.28 σ of
- * those days (at least 3 % of |P50|). Intraday, each cycle corrects it by the error of the quarter just
+ * mean of the days of the same BDEW day type in the two weeks before at each quarter hour (ten for a
+ * working day, two for a Saturday or a Sunday: the mean of more days carries less of each day's noise into
+ * the plan than the three latest did); P10/P90 = P50 ∓ 1.28 σ of those days (at least 3 % of |P50|). Intraday, each cycle corrects it by the error of the quarter just
  * measured, fading over two hours (the intraday forecast's update).
  */
+/** The window of history the day-ahead P50 averages over, days before the forecast day. */
+const REFERENCE_DAYS = 14;
+
 function dayAheadForecast(
   load: Float64Array,
   historyStart: number,
@@ -167,7 +173,7 @@ function dayAheadForecast(
     const target = dayIndex + d;
     const type = dayTypeAt(historyStart + target * 96 * QH);
     const refs: number[] = [];
-    for (let back = dayIndex - 1; back >= 0 && refs.length < 3; back--)
+    for (let back = dayIndex - 1; back >= Math.max(0, dayIndex - REFERENCE_DAYS); back--)
       if (dayTypeAt(historyStart + back * 96 * QH) === type) refs.push(back);
     for (let q = 0; q < 96; q++) {
       const xs = refs.map((r) => load[r * 96 + q] ?? 0);
@@ -178,6 +184,55 @@ function dayAheadForecast(
     }
   }
   return { p50, sigma };
+}
+
+/** Intraday update: the error of the quarter just measured, fading over two hours (lead h = 0 is the next quarter). */
+const intradayWeight = (h: number) => Math.exp(-(h + 1) / 8);
+
+/** The forecast error grows with the load; floored at half the day's mean |P50|, since PV drives the net load through zero. */
+function errorScale(p50: Float64Array, k: number): number {
+  const day = Math.floor(k / 96) * 96;
+  let mean = 0;
+  for (let q = day; q < day + 96; q++) mean += Math.abs(p50[q] ?? 0) / 96;
+  return Math.max(1, Math.abs(p50[k]), 0.5 * mean);
+}
+
+interface StationForecast {
+  /** Day-ahead P50 of the bench day and the next, W, and the spread of its reference days. */
+  p50: Float64Array;
+  sigma: Float64Array;
+  /** `--forecast backtest`: quantiles of the relative error (realised − forecast) / `errorScale` per lead. */
+  q10?: Float64Array;
+  q90?: Float64Array;
+}
+
+/**
+ * `--forecast backtest`: P10/P90 as a forecast service calibrates them, from history only. The same
+ * forecaster (day-ahead P50 + intraday update) is run on every history day that has three earlier days of
+ * its type and its next day inside the history, from every quarter hour as an origin; the empirical 10 %
+ * and 90 % quantiles of its relative error at each lead time become the bands.
+ */
+function backtestQuantiles(
+  load: Float64Array,
+  historyStart: number,
+  historyDays: number,
+): { q10: Float64Array; q90: Float64Array } {
+  const byLead: number[][] = Array.from({ length: 96 }, () => []);
+  for (let d = 7; d + 1 < historyDays; d++) {
+    const f = dayAheadForecast(load, historyStart, d, 2).p50;
+    const base = d * 96;
+    for (let t = 0; t < 96; t++) {
+      const err = t > 0 ? load[base + t - 1] - f[t - 1] : 0;
+      for (let h = 0; h < 96; h++) {
+        const m = f[t + h] + err * intradayWeight(h);
+        byLead[h].push((load[base + t + h] - m) / errorScale(f, t + h));
+      }
+    }
+  }
+  return {
+    q10: Float64Array.from(byLead, (xs) => percentile(xs, 10)),
+    q90: Float64Array.from(byLead, (xs) => percentile(xs, 90)),
+  };
 }
 
 function dayTypeAt(ms: number): string {
@@ -229,7 +284,7 @@ async function runPlan(
   plan: Plan,
   feeder: FeederSetup,
   load: Map<string, Float64Array>,
-  forecast: Map<string, { p50: Float64Array; sigma: Float64Array }>,
+  forecast: Map<string, StationForecast>,
   dayOffset: number,
   dayStartMs: number,
   solver: HighsLpSolver,
@@ -276,7 +331,7 @@ async function runPlan(
     let setpoints: Map<string, number> | undefined;
     if (plan === 'mpc') {
       const sites = feeder.stations.map((s) => {
-        const f = forecast.get(s.id) as { p50: Float64Array; sigma: Float64Array };
+        const f = forecast.get(s.id) as StationForecast;
         const real = load.get(s.id) as Float64Array;
         // intraday update: the error of the quarter just measured, fading over two hours
         const err = t > 0 ? real[dayOffset + t - 1] - f.p50[t - 1] : 0;
@@ -284,14 +339,17 @@ async function runPlan(
         const p50: number[] = [];
         const p90: number[] = [];
         for (let h = 0; h < 96; h++) {
-          const m =
-            forecastKind === 'perfect'
-              ? real[dayOffset + t + h]
-              : f.p50[t + h] + err * Math.exp(-(h + 1) / 8);
-          const band = forecastKind === 'perfect' ? 0 : 1.2816 * f.sigma[t + h] * Math.min(1, 0.5 + h / 16);
+          // the diagnostics that split the gap: which leads the MPC sees realised
+          const realised =
+            forecastKind === 'perfect' ||
+            (forecastKind === 'next-quarter' && h === 0) ||
+            (forecastKind === 'after-next' && h > 0);
+          const m = realised ? real[dayOffset + t + h] : f.p50[t + h] + err * intradayWeight(h);
+          const band = realised ? 0 : 1.2816 * f.sigma[t + h] * Math.min(1, 0.5 + h / 16);
+          const scale = errorScale(f.p50, t + h);
           p50.push(wh(m));
-          p10.push(wh(m - band));
-          p90.push(wh(m + band));
+          p10.push(wh(f.q10 ? m + Math.min(0, f.q10[h]) * scale : m - band));
+          p90.push(wh(f.q90 ? m + Math.max(0, f.q90[h]) * scale : m + band));
         }
         // the peak this station has already carried today (measured, with the batteries) is sunk
         const carried = flows.get(s.id) as Float64Array;
@@ -371,7 +429,8 @@ function percentile(xs: readonly number[], p: number): number {
 }
 
 async function season(o: Options, topology: GridTopology, day: string, solver: HighsLpSolver) {
-  const historyDays = 14;
+  // the backtest needs a few weeks: three earlier days of each day type before every day it scores
+  const historyDays = o.forecast === 'backtest' ? 28 : 14;
   const historyStart = localDayStart(day, -historyDays);
   const dayStart = localDayStart(day);
   const loads = meterLoads(o, topology, historyStart, localDayStart(day, 2));
@@ -390,7 +449,13 @@ async function season(o: Options, topology: GridTopology, day: string, solver: H
     f.batteries.push(b);
   }
   const forecasts = new Map(
-    [...loads].map(([st, load]) => [st, dayAheadForecast(load, historyStart, historyDays, 2)]),
+    [...loads].map(([st, load]): [string, StationForecast] => [
+      st,
+      {
+        ...dayAheadForecast(load, historyStart, historyDays, 2),
+        ...(o.forecast === 'backtest' ? backtestQuantiles(load, historyStart, historyDays) : {}),
+      },
+    ]),
   );
   const out = [];
   const reduction: Record<Plan, number> = { none: 0, threshold: 0, mpc: 0, perfectForesight: 0 };
@@ -518,7 +583,7 @@ async function main(): Promise<void> {
     winter: dayFlag('winter', f.winter, '2026-01-14'),
     summer: dayFlag('summer', f.summer, '2026-07-15'),
     sunkPeak: f['sunk-peak'] === true,
-    forecast: choiceFlag('forecast', f.forecast, ['history', 'perfect'] as const, 'history'),
+    forecast: choiceFlag('forecast', f.forecast, FORECASTS, 'history'),
     solveSamples: integerFlag('solve-samples', f['solve-samples'], { min: 1, max: 1000, fallback: 20 }),
     profilesDir:
       directoryFlag('profiles-dir', f['profiles-dir']) ??
