@@ -122,9 +122,19 @@ async function main(): Promise<number> {
       try {
         const compiled: Sample[] = [];
         const tsNode: Sample[] = [];
+        const progress = (mode: string, r: number, x: Sample) =>
+          process.stderr.write(
+            `[bench] ${app} ${mode} ${r + 1}/${runs}: healthy after ${x.startToHealthyMs} ms, idle RSS ${x.idleRssMb} MB\n`,
+          );
         for (let r = 0; r < runs; r++) {
-          compiled.push(await measure(app, port, env, idleMs, runtime));
-          if (withTsNode) tsNode.push(await measure(app, port, env, idleMs));
+          const c = await measure(app, port, env, idleMs, runtime);
+          compiled.push(c);
+          progress('compiled', r, c);
+          if (withTsNode) {
+            const t = await measure(app, port, env, idleMs);
+            tsNode.push(t);
+            progress('ts-node', r, t);
+          }
         }
         const summary = (xs: Sample[]) =>
           xs.length === 0
