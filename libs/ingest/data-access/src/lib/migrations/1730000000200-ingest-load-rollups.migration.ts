@@ -160,8 +160,7 @@ export class IngestLoadRollups1730000000200 implements MigrationInterface {
       [...ROLLUP_LEVELS].reverse().map((l) => rollupRelation(w, l)),
     );
     if (mode === 'timescaledb') {
-      // the refresh policies first: deleting a job stops it if it runs, so no refresh holds locks on a
-      // materialisation that the DROPs below need (a policy refreshing meanwhile deadlocked them)
+      // the refresh policies first, so that none starts a refresh between the DROPs below
       for (const rel of [...relations, 'meter_energy_1h', 'meter_energy_15m'])
         await q.query(`SELECT remove_continuous_aggregate_policy('${rel}', if_exists => true)`);
       for (const rel of relations) await q.query(`DROP MATERIALIZED VIEW ${rel}`);

@@ -45,7 +45,11 @@ END
 $proc$`;
 }
 
-/** The refresh policy of 1730000000200 on `view`, added unless the view has one. */
+/**
+ * The refresh policy of 1730000000200 on `view`, added unless the view has one. Its first run is one
+ * schedule interval away (not at commit), so that a down migration that follows at once (1730000000200's,
+ * which drops the views) meets no refresh running on them: that deadlocked.
+ */
 async function ensureRefreshPolicy(q: QueryRunner, view: string, width: BucketWidth): Promise<void> {
   const [row] = (await q.query(
     `SELECT count(*)::int AS n FROM timescaledb_information.jobs
@@ -57,7 +61,8 @@ async function ensureRefreshPolicy(q: QueryRunner, view: string, width: BucketWi
     `SELECT add_continuous_aggregate_policy('${view}',
        start_offset => INTERVAL '${CAGG_REFRESH_START_OFFSET}',
        end_offset => INTERVAL '${BUCKET_INTERVAL[width]}',
-       schedule_interval => INTERVAL '${CAGG_REFRESH_SCHEDULE}')`,
+       schedule_interval => INTERVAL '${CAGG_REFRESH_SCHEDULE}',
+       initial_start => now() + INTERVAL '${CAGG_REFRESH_SCHEDULE}')`,
   );
 }
 
