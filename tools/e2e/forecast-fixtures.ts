@@ -1,12 +1,18 @@
 /**
  * Test and benchmark fixtures for the forecast jobs: a realistic synthetic feeder load (Wh per quarter
- * hour) and a way to put it where ingest publishes it — the native-mode `rollup_load` table behind the
- * `load_15m_*` views (created by INGEST_MIGRATIONS). Writing rollups directly keeps set-up fast; the
- * rollup computation itself is the ingest lib's business and tested there.
+ * hour) and a way to put it where ingest publishes it — the `load_15m_*` views (created by
+ * INGEST_MIGRATIONS) — through the ingest writer and the rollup refresh, in whichever storage mode the
+ * database has (native partitioning or TimescaleDB continuous aggregates).
  */
+import crypto from 'node:crypto';
 import type { Pool } from 'pg';
 import { mulberry32 } from '@gridwerk/forecast/domain';
-import { detectStorageMode } from '@gridwerk/ingest/data-access';
+import {
+  MeterReadingWriter,
+  refreshRollupsNow,
+  TopologyRepository,
+  type ReadingRow,
+} from '@gridwerk/ingest/data-access';
 import { isPublicHoliday, localDate } from '@gridwerk/shared/util-calendar';
 
 const QH = 900_000;
@@ -59,38 +65,71 @@ export function syntheticFeederLoadWh(opts: {
   return out;
 }
 
-/** Writes a 15-minute series of one node into the rollups (native mode), in chunks. */
-export async function insertRollups(
+/**
+ * Writes a feeder's 15-minute load as the readings of one synthetic meter, its only one (a substation, the
+ * feeder and one secondary substation around it), through the ingest writer, so that the load reaches the
+ * `load_*` views the way production data does, in either storage mode. Call `refreshFixtureRollups` once
+ * all feeders are written: until then natively nothing, on TimescaleDB only the real-time part shows them.
+ */
+export async function writeFeederLoad(
   pool: Pool,
-  level: 'feeder' | 'substation',
-  nodeId: string,
+  feederId: string,
   startMs: number,
   valuesWh: Float64Array,
 ): Promise<void> {
-  const chunk = 50_000;
+  const substationId = `${feederId}-UW`;
+  const secondarySubstationId = `${feederId}-ONS`;
+  const meterPointId = `DE${crypto.createHash('sha1').update(feederId).digest('hex').toUpperCase().slice(0, 31)}`;
+  await new TopologyRepository(pool).upsertTopology({
+    substations: [{ substationId, name: `Umspannwerk ${feederId}`, ratedMva: 40 }],
+    feeders: [{ feederId, substationId, name: `Abgang ${feederId}` }],
+    secondarySubstations: [{ secondarySubstationId, feederId, name: `ONS ${feederId}`, ratedKva: 630 }],
+    meterPoints: [
+      {
+        meterPointId,
+        secondarySubstationId,
+        customerType: 'commerce',
+        profile: 'G25',
+        annualConsumptionWh: 1_000_000_000,
+      },
+    ],
+  });
+  const writer = new MeterReadingWriter(pool);
+  const chunk = 10_000;
+  let registerImportWh = 0;
+  let registerExportWh = 0;
   for (let a = 0; a < valuesWh.length; a += chunk) {
-    const times: string[] = [];
-    const imp: number[] = [];
-    const exp: number[] = [];
+    const rows: ReadingRow[] = [];
     for (let i = a; i < Math.min(valuesWh.length, a + chunk); i++) {
       const v = valuesWh[i] ?? 0;
-      times.push(new Date(startMs + i * QH).toISOString());
-      imp.push(Math.max(0, v));
-      exp.push(Math.max(0, -v));
+      const s = startMs + i * QH;
+      const importWh = Math.max(0, v);
+      const exportWh = Math.max(0, -v);
+      registerImportWh += importWh;
+      registerExportWh += exportWh;
+      rows.push({
+        eventId: `fixture-${feederId}-${s}`,
+        meterPointId,
+        intervalStart: new Date(s).toISOString(),
+        intervalEnd: new Date(s + QH).toISOString(),
+        resolution: 'PT15M',
+        importWh,
+        exportWh,
+        registerImportWh,
+        registerExportWh,
+        quality: 'measured',
+      });
     }
-    await pool.query(
-      `INSERT INTO rollup_load (level, bucket_width, node_id, bucket_start, import_wh, export_wh, meters_reporting)
-       SELECT $1, '15m', $2, t, i, e, 100 FROM unnest($3::timestamptz[], $4::bigint[], $5::bigint[]) AS u(t, i, e)`,
-      [level, nodeId, times, imp, exp],
-    );
+    await writer.writeReadings(rows);
   }
 }
 
-/** The fixtures write the native-mode table; say so clearly if the server has TimescaleDB instead. */
-export async function assertNativeRollups(pool: Pool): Promise<void> {
-  const mode = await detectStorageMode(pool);
-  if (mode !== 'native-partitioning')
-    throw new Error(
-      `forecast fixtures need native-partitioning rollups (rollup_load), the database uses ${mode}`,
-    );
+/**
+ * Brings every rollup level up to date over [fromMs, toMs) after `writeFeederLoad`, in the database's
+ * storage mode. The fixtures are dated (2025) beyond the raw retention, outside the window of TimescaleDB's
+ * refresh job, hence the explicit window; callers pause that database's scheduled jobs (pauseTimescaleJobs),
+ * so that no retention job drops the fixtures' raw chunks meanwhile.
+ */
+export async function refreshFixtureRollups(pool: Pool, fromMs: number, toMs: number): Promise<void> {
+  await refreshRollupsNow(pool, { from: new Date(fromMs), to: new Date(toMs) });
 }

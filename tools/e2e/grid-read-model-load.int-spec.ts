@@ -5,7 +5,7 @@ import {
   MeterReadingWriter,
   minuteReadings,
   quarterHourReadings,
-  refreshRollups,
+  refreshRollupsNow,
   smallTopology,
   TopologyRepository,
 } from '@gridwerk/ingest/data-access';
@@ -28,7 +28,7 @@ beforeAll(async () => {
   // 3 days of quarter hours for 16 meters, and 2 hours of minute readings of meter 100 (unknown to topology)
   await writer.writeReadings(quarterHourReadings(START, 3 * 96, 0, 16));
   await writer.writeReadings(minuteReadings(new Date(START.getTime() + 24 * H), 120, 100));
-  await refreshRollups(t.pool);
+  await refreshRollupsNow(t.pool);
 });
 
 afterAll(async () => {

@@ -198,6 +198,35 @@ function metric(text: string, name: string, labels: Record<string, string> = {})
   return sum;
 }
 
+/**
+ * The table that stores meter readings of day `d1`, created ahead if need be: natively its daily partition
+ * (ensure_partitions, days d1..d2), on TimescaleDB its chunk (chunks come with rows: one row of an
+ * unrelated meter is inserted and deleted again, the chunk stays).
+ */
+async function storageOfDay(pg: Client, d1: number, d2: number): Promise<string> {
+  const mode = await pg.query<{ value: string }>(
+    `SELECT value FROM ingest_schema_info WHERE key = 'storage_mode'`,
+  );
+  if (mode.rows[0]?.value !== 'timescaledb') {
+    await pg.query('SELECT ensure_partitions($1, $2)', [new Date(d1), new Date(d2)]);
+    return `meter_reading_p${new Date(d1).toISOString().slice(0, 10).replace(/-/g, '')}`;
+  }
+  const at = new Date(d1);
+  await pg.query(
+    `INSERT INTO meter_reading (meter_point_id, interval_start, interval_end, resolution, import_wh, export_wh,
+                                register_import_wh, register_export_wh, quality, event_id)
+     VALUES ($1, $2, $2::timestamptz + INTERVAL '15 minutes', 'PT15M', 0, 0, 0, 0, 'measured', 'chunk-maker')`,
+    [meterId(899), at],
+  );
+  await pg.query('DELETE FROM meter_reading WHERE meter_point_id = $1', [meterId(899)]);
+  const chunk = await pg.query<{ c: string }>(
+    `SELECT format('%I.%I', chunk_schema, chunk_name) AS c FROM timescaledb_information.chunks
+      WHERE hypertable_name = 'meter_reading' AND range_start <= $1 AND range_end > $1`,
+    [at],
+  );
+  return chunk.rows[0]?.c ?? 'no_chunk_for_the_day';
+}
+
 interface Fixture {
   db: TestDatabase;
   pg: Client;
@@ -619,7 +648,7 @@ describe('ingest under hostile input (generic producer, real broker, real Postgr
     });
     const locker = new Client({ connectionString: f.db.url });
     try {
-      // lock_timeout turns "the day's partition is locked" into a transient error (55P03) for ingest
+      // lock_timeout turns "the day's partition (TimescaleDB: chunk) is locked" into a transient error (55P03) for ingest
       await f.pg.connect();
       await f.pg.query(`ALTER DATABASE "${f.db.name}" SET lock_timeout = '500ms'`);
       await ingest.start();
@@ -628,8 +657,7 @@ describe('ingest under hostile input (generic producer, real broker, real Postgr
       const day = (n: number) => Math.floor(Date.now() / 86_400_000 - n) * 86_400_000;
       const d1 = day(3);
       const d2 = day(2);
-      await f.pg.query('SELECT ensure_partitions($1, $2)', [new Date(d1), new Date(d2)]);
-      const name = `meter_reading_p${new Date(d1).toISOString().slice(0, 10).replace(/-/g, '')}`;
+      const name = await storageOfDay(f.pg, d1, d2);
       await locker.query('BEGIN');
       await locker.query(`LOCK TABLE ${name} IN SHARE MODE`); // no inserts into day d1
       // partition 0 carries readings of day d1 only, partitions 1 and 2 of day d2

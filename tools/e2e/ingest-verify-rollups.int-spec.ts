@@ -7,7 +7,7 @@ import {
   meterId,
   quarterHourReadings,
   rebuildLoadRollups,
-  refreshRollups,
+  refreshRollupsNow,
   smallTopology,
   TopologyRepository,
 } from '@gridwerk/ingest/data-access';
@@ -60,7 +60,7 @@ describe('npm run ingest -- verify-rollups', () => {
     await writer.writeReadings(quarterHourReadings(day, 8, 0, 16));
     // 30 days old: a backfill far behind the present
     await writer.writeReadings(quarterHourReadings(new Date(day.getTime() - 28 * DAY), 4, 0, 8, 'old'));
-    await refreshRollups(t.pool);
+    await refreshRollupsNow(t.pool);
     await rebuildLoadRollups(t.pool, new Date(from), new Date(to));
   });
   afterAll(async () => {

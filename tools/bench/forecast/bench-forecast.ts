@@ -19,10 +19,10 @@ import {
   runForecastMigrations,
 } from '@gridwerk/forecast/data-access';
 import { useTfBackend } from '@gridwerk/forecast/domain';
-import { createIngestTestDb } from '@gridwerk/ingest/data-access';
+import { createIngestTestDb, pauseTimescaleJobs } from '@gridwerk/ingest/data-access';
 import { kafkaSettingsFrom } from '@gridwerk/shared/data-access-kafka';
 import { JsonLogger } from '@gridwerk/shared/util-logging';
-import { assertNativeRollups, insertRollups, syntheticFeederLoadWh } from '../../e2e/forecast-fixtures';
+import { refreshFixtureRollups, syntheticFeederLoadWh, writeFeederLoad } from '../../e2e/forecast-fixtures';
 import { brokerAddress, loadInfraConfig } from '../../infra/infra-config';
 import { infraDown, infraUp } from '../../infra/infra';
 import { mib, PeakMemory } from '../lib/peak-memory';
@@ -71,19 +71,19 @@ async function main(): Promise<void> {
     log,
   );
   try {
-    await assertNativeRollups(t.pool);
+    await pauseTimescaleJobs(t.pool);
     await runForecastMigrations(t.db.url);
     await useTfBackend('wasm');
 
     // (a) one year of one feeder
     const yearStart = ISSUE - trainDays * DAY;
-    await insertRollups(
+    await writeFeederLoad(
       t.pool,
-      'feeder',
       'BENCH-YEAR',
       yearStart,
       syntheticFeederLoadWh({ startMs: yearStart, days: trainDays, seed: 1, households: 400 }),
     );
+    await refreshFixtureRollups(t.pool, yearStart, ISSUE);
     progress(`train: ${trainDays * 96} points inserted, training…`);
     const t0 = Date.now();
     const train = await new TrainForecastModelsUseCase(t.pool, t.pool, log).execute({
@@ -106,9 +106,8 @@ async function main(): Promise<void> {
     for (let i = 0; i < ids.length; i += 8) {
       await Promise.all(
         ids.slice(i, i + 8).map((id, k) =>
-          insertRollups(
+          writeFeederLoad(
             t.pool,
-            'feeder',
             id,
             histStart,
             syntheticFeederLoadWh({
@@ -121,6 +120,7 @@ async function main(): Promise<void> {
         ),
       );
     }
+    await refreshFixtureRollups(t.pool, histStart, ISSUE);
     await t.pool.query(
       `INSERT INTO forecast_model (series_id, series_kind, horizon, version, trained_at, artefact, metrics, promoted, promoted_at)
        SELECT 'feeder:' || u.node, 'feeder', m.horizon, m.version || '-' || u.node, m.trained_at, m.artefact, m.metrics, true, now()

@@ -48,7 +48,9 @@ export {
   createIngestTestDb,
   meterId,
   minuteReadings,
+  pauseTimescaleJobs,
   quarterHourReadings,
+  refreshRollupsNow,
   smallTopology,
 } from './testing/ingest-test-db';
 export type { IngestTestDb } from './testing/ingest-test-db';

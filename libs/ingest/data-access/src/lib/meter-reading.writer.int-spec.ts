@@ -2,6 +2,7 @@ import {
   createIngestTestDb,
   IngestTestDb,
   quarterHourReadings,
+  refreshRollupsNow,
   smallTopology,
 } from '../testing/ingest-test-db';
 import { MeterReadingWriter } from './meter-reading.writer';
@@ -9,7 +10,6 @@ import { dropExpiredPartitions, ensurePartitions } from './partitions';
 import { TopologyRepository } from '@gridwerk/shared/data-access-topology';
 import type { ReadingRow, TelemetryRow } from './types';
 import { ReadingHistoryQueries } from './reading-history.queries';
-import { refreshRollups } from './load-rollup.maintenance';
 import { LoadQueries } from './load.queries';
 import { detectStorageMode } from './storage-mode';
 import type { StorageMode } from './types';
@@ -322,7 +322,7 @@ describe('MeterReadingWriter: corrections are versions, the current value follow
   });
 
   it('keeps the rollups equal to the current values after corrections', async () => {
-    await refreshRollups(t.pool);
+    await refreshRollupsNow(t.pool);
     const meter = (smallTopology(10).meterPoints ?? []).find((m) => m.meterPointId === base.meterPointId);
     const ss = meter?.secondarySubstationId ?? '';
     const [bucket] = await new LoadQueries(t.pool).secondarySubstationLoad(

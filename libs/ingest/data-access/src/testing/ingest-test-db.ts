@@ -6,6 +6,10 @@ import {
   TestDatabase,
 } from '@gridwerk/shared/data-access-database';
 import { INGEST_MIGRATIONS } from '../lib/migrations';
+import { refreshRollups } from '../lib/load-rollup.maintenance';
+import { CAGG_REFRESH_ORDER } from '../lib/load-rollup.sql';
+import { detectStorageMode } from '../lib/storage-mode';
+import type { StorageMode } from '../lib/types';
 import type { TopologySnapshot } from '@gridwerk/shared/data-access-topology';
 import type { ReadingRow } from '../lib/types';
 
@@ -45,6 +49,61 @@ export async function createIngestTestDb(label: string, migrate = true): Promise
       await db.drop();
     },
   };
+}
+
+/**
+ * Brings every rollup level up to date now, in the storage mode the database has, and returns that mode.
+ * Native: the ingest service's refreshRollups without settling (every invalidated hour). TimescaleDB:
+ * the `ingest_refresh_rollups` job, as its schedule would run it (bottom-up over the retention window);
+ * or, with `window`, refresh_continuous_aggregate over that window level by level, lowest first (for
+ * data outside the job's window, e.g. fixtures dated before the raw retention).
+ */
+export async function refreshRollupsNow(pool: Pool, window?: { from: Date; to: Date }): Promise<StorageMode> {
+  const mode = await detectStorageMode(pool);
+  if (mode === 'native-partitioning') {
+    await refreshRollups(pool, { settleMs: 0 });
+    return mode;
+  }
+  if (!window) {
+    const job = await pool.query<{ value: string }>(
+      `SELECT value FROM ingest_schema_info WHERE key = 'rollup_refresh_job'`,
+    );
+    await whileRefreshing(() => pool.query('CALL run_job($1)', [Number(job.rows[0]?.value)]));
+    return mode;
+  }
+  const hour = 3_600_000;
+  const from = new Date(Math.floor(window.from.getTime() / hour) * hour);
+  const to = new Date(Math.ceil(window.to.getTime() / hour) * hour);
+  for (const { view } of CAGG_REFRESH_ORDER)
+    await whileRefreshing(() =>
+      pool.query(`CALL refresh_continuous_aggregate('${view}', $1::timestamptz, $2::timestamptz)`, [
+        from,
+        to,
+      ]),
+    );
+  return mode;
+}
+
+/** TimescaleDB: the scheduled jobs of this database (refresh, compression, retention) run only when a test says so. */
+export async function pauseTimescaleJobs(pool: Pool): Promise<void> {
+  if ((await detectStorageMode(pool)) !== 'timescaledb') return;
+  await pool.query(
+    `SELECT alter_job(job_id, scheduled => false) FROM timescaledb_information.jobs WHERE job_id >= 1000`,
+  );
+}
+
+/** A refresh running in the background (55P03) is waited for, up to a minute. */
+async function whileRefreshing<T>(fn: () => Promise<T>): Promise<T> {
+  const until = Date.now() + 60_000;
+  for (;;) {
+    try {
+      return await fn();
+    } catch (err) {
+      const code = typeof err === 'object' && err !== null && 'code' in err ? err.code : undefined;
+      if (code !== '55P03' || Date.now() > until) throw err;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
 }
 
 /** 'DE' + 31 uppercase alphanumerics, deterministic from n. */

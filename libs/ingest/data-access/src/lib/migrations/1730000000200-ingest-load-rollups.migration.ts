@@ -160,6 +160,9 @@ export class IngestLoadRollups1730000000200 implements MigrationInterface {
       [...ROLLUP_LEVELS].reverse().map((l) => rollupRelation(w, l)),
     );
     if (mode === 'timescaledb') {
+      // the refresh policies first, so that none starts a refresh between the DROPs below
+      for (const rel of [...relations, 'meter_energy_1h', 'meter_energy_15m'])
+        await q.query(`SELECT remove_continuous_aggregate_policy('${rel}', if_exists => true)`);
       for (const rel of relations) await q.query(`DROP MATERIALIZED VIEW ${rel}`);
       await q.query('DROP MATERIALIZED VIEW meter_energy_1h');
       await q.query('DROP MATERIALIZED VIEW meter_energy_15m');

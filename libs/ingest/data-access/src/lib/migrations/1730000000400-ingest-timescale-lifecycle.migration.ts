@@ -1,5 +1,6 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { CAGG_REFRESH_ORDER } from '../load-rollup.sql';
+import { BUCKET_INTERVAL, CAGG_REFRESH_ORDER } from '../load-rollup.sql';
+import type { BucketWidth } from '../types';
 import {
   assertSupportedTimescaleVersion,
   detectStorageMode,
@@ -7,6 +8,8 @@ import {
 } from '../storage-mode';
 import {
   CAGG_CHUNK_INTERVAL,
+  CAGG_REFRESH_SCHEDULE,
+  CAGG_REFRESH_START_OFFSET,
   COMPRESS_AFTER_DAYS,
   COMPRESSED_CHUNK_INTERVAL,
   LOAD_ROLLUP_COMPRESS_AFTER_DAYS,
@@ -43,6 +46,27 @@ $proc$`;
 }
 
 /**
+ * The refresh policy of 1730000000200 on `view`, added unless the view has one. Its first run is one
+ * schedule interval away (not at commit), so that a down migration that follows at once (1730000000200's,
+ * which drops the views) meets no refresh running on them: that deadlocked.
+ */
+async function ensureRefreshPolicy(q: QueryRunner, view: string, width: BucketWidth): Promise<void> {
+  const [row] = (await q.query(
+    `SELECT count(*)::int AS n FROM timescaledb_information.jobs
+      WHERE proc_name = 'policy_refresh_continuous_aggregate' AND hypertable_name = $1`,
+    [view],
+  )) as { n: number }[];
+  if ((row?.n ?? 0) > 0) return;
+  await q.query(
+    `SELECT add_continuous_aggregate_policy('${view}',
+       start_offset => INTERVAL '${CAGG_REFRESH_START_OFFSET}',
+       end_offset => INTERVAL '${BUCKET_INTERVAL[width]}',
+       schedule_interval => INTERVAL '${CAGG_REFRESH_SCHEDULE}',
+       initial_start => now() + INTERVAL '${CAGG_REFRESH_SCHEDULE}')`,
+  );
+}
+
+/**
  * TimescaleDB storage lifecycle (issue #10); nothing to do in native mode, where the service refreshes the
  * rollups from its invalidation log and `dropExpiredPartitions` applies the retention.
  *
@@ -74,8 +98,12 @@ export class IngestTimescaleLifecycle1730000000400 implements MigrationInterface
       `SELECT add_compression_policy('meter_reading_version', INTERVAL '${COMPRESS_AFTER_DAYS} days')`,
     );
 
-    for (const { view } of CAGG_REFRESH_ORDER) {
-      await q.query(`SELECT remove_continuous_aggregate_policy('${view}', if_exists => true)`);
+    for (const { view, width } of CAGG_REFRESH_ORDER) {
+      // TimescaleDB before 2.28 refuses a compression policy on a continuous aggregate without a refresh
+      // policy ("setup a refresh policy ... before setting up a columnstore policy"; the check is made
+      // only when the policy is added): the compression policy is added while 1730000000200's refresh
+      // policy still exists, and that one is removed afterwards.
+      await ensureRefreshPolicy(q, view, width);
       const perMeter = view.startsWith('meter_energy');
       const chunk = perMeter
         ? CAGG_CHUNK_INTERVAL[view as 'meter_energy_15m' | 'meter_energy_1h']
@@ -92,6 +120,7 @@ export class IngestTimescaleLifecycle1730000000400 implements MigrationInterface
       );
       const keep = perMeter ? METER_ENERGY_RETENTION_DAYS : LOAD_ROLLUP_RETENTION_DAYS;
       await q.query(`SELECT add_retention_policy('${view}', drop_after => INTERVAL '${keep} days')`);
+      await q.query(`SELECT remove_continuous_aggregate_policy('${view}', if_exists => true)`);
     }
 
     await q.query(refreshProcedureSql());
@@ -113,9 +142,11 @@ export class IngestTimescaleLifecycle1730000000400 implements MigrationInterface
     if (rows[0]) await q.query('SELECT delete_job($1::int)', [Number(rows[0].value)]);
     await q.query(`DELETE FROM ingest_schema_info WHERE key = 'rollup_refresh_job'`);
     await q.query('DROP PROCEDURE ingest_refresh_rollups(integer, jsonb)');
-    for (const { view } of CAGG_REFRESH_ORDER) {
+    for (const { view, width } of CAGG_REFRESH_ORDER) {
       await q.query(`SELECT remove_retention_policy('${view}', if_exists => true)`);
       await q.query(`SELECT remove_compression_policy('${view}', if_exists => true)`);
+      // back to the state 1730000000200 left: its refresh policy per continuous aggregate
+      await ensureRefreshPolicy(q, view, width);
     }
     await q.query(`SELECT remove_compression_policy('meter_reading_version', if_exists => true)`);
   }
