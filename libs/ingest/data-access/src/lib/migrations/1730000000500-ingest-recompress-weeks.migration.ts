@@ -1,0 +1,126 @@
+import { MigrationInterface, QueryRunner } from 'typeorm';
+import { detectStorageMode } from '../storage-mode';
+import {
+  COMPRESS_AFTER_DAYS,
+  COMPRESSED_CHUNK_INTERVAL,
+  RECOMPRESS_BELOW_ROWS_PER_BATCH,
+  RECOMPRESS_HYPERTABLES,
+  RECOMPRESS_JOB_SCHEDULE,
+} from '../storage-settings';
+
+/**
+ * The recompression of completed weeks. A compressed chunk of `meter_reading` / `meter_reading_version`
+ * is a candidate when it is complete, i.e. no more daily chunks will be merged into it: it spans the full
+ * merge width (`COMPRESSED_CHUNK_INTERVAL`), or it ended a merge width before the compression delay (the
+ * day after it was compressed long ago, into another chunk). It is recompressed when its compressed batches
+ * hold fewer than `min_rows_per_batch` rows on average (counted exactly on chunks up to 64 MB, on a 2 %
+ * page sample above, which is cheap and accurate since a merged chunk's batches are alike): a recompressed
+ * week is above the threshold, so the job is idempotent and a quiet run only reads the catalog and samples.
+ *
+ * How, chosen at run time from the installed version: from 2.28 `compress_chunk(chunk, recompress => true)`
+ * rewrites the batches in place; before (2.23.1 measured) that call changes nothing, so the chunk is
+ * decompressed and compressed again, which needs the chunk's uncompressed size on disk for the transaction.
+ * Both run in one transaction per chunk (COMMIT after each): an interrupted run leaves every chunk either
+ * as it was or recompressed, never a row lost or doubled. Rows inserted late into the chunk (its
+ * uncompressed part) are compressed with it.
+ */
+function recompressProcedureSql(): string {
+  const tables = RECOMPRESS_HYPERTABLES.map((t) => `'${t}'`).join(', ');
+  return `
+CREATE PROCEDURE ingest_recompress_weeks(job_id integer DEFAULT NULL, config jsonb DEFAULT NULL)
+LANGUAGE plpgsql AS $proc$
+DECLARE
+  v_min numeric := coalesce((config->>'min_rows_per_batch')::numeric, ${RECOMPRESS_BELOW_ROWS_PER_BATCH});
+  v_version text;
+  v_in_place boolean;
+  v_todo text[] := '{}';
+  v_info text[] := '{}';
+  v_batches bigint;
+  v_rows bigint;
+  v_t0 timestamptz;
+  v_done int := 0;
+  r record;
+BEGIN
+  SELECT extversion INTO v_version FROM pg_extension WHERE extname = 'timescaledb';
+  v_in_place := string_to_array(substring(v_version FROM '^[0-9]+\\.[0-9]+'), '.')::int[] >= ARRAY[2, 28];
+  FOR r IN
+    SELECT format('%I.%I', c.chunk_schema, c.chunk_name) AS chunk, c.hypertable_name AS ht,
+           c.range_start, c.range_end, format('%I.%I', cc.schema_name, cc.table_name) AS compressed
+      FROM timescaledb_information.chunks c
+      JOIN _timescaledb_catalog.chunk ch ON ch.schema_name = c.chunk_schema AND ch.table_name = c.chunk_name
+      JOIN _timescaledb_catalog.chunk cc ON cc.id = ch.compressed_chunk_id
+     WHERE c.hypertable_schema = current_schema() AND c.hypertable_name IN (${tables})
+       AND c.is_compressed
+       AND c.range_end <= now() - INTERVAL '${COMPRESS_AFTER_DAYS} days'
+       AND (c.range_end - c.range_start >= INTERVAL '${COMPRESSED_CHUNK_INTERVAL}'
+            OR c.range_end <= now() - INTERVAL '${COMPRESS_AFTER_DAYS} days' - INTERVAL '${COMPRESSED_CHUNK_INTERVAL}')
+     ORDER BY c.hypertable_name, c.range_start
+  LOOP
+    IF pg_relation_size(r.compressed::regclass) <= 64 * 1024 * 1024 THEN
+      EXECUTE format('SELECT count(*), coalesce(sum(_ts_meta_count), 0) FROM %s', r.compressed)
+        INTO v_batches, v_rows;
+    ELSE
+      EXECUTE format('SELECT count(*), coalesce(sum(_ts_meta_count), 0) FROM %s TABLESAMPLE SYSTEM (2)', r.compressed)
+        INTO v_batches, v_rows;
+    END IF;
+    IF v_batches > 0 AND v_rows::numeric / v_batches < v_min THEN
+      v_todo := v_todo || r.chunk;
+      v_info := v_info || format('%s %s [%s, %s) (had %s rows per batch)', r.ht, r.chunk, r.range_start, r.range_end,
+                                 round(v_rows::numeric / v_batches, 1));
+    END IF;
+  END LOOP;
+  RAISE LOG 'ingest_recompress_weeks: % chunk(s) to recompress (TimescaleDB %, %)', cardinality(v_todo),
+    v_version, CASE WHEN v_in_place THEN 'compress_chunk(recompress => true)' ELSE 'decompress_chunk + compress_chunk' END;
+  COMMIT;
+  FOR i IN 1 .. cardinality(v_todo) LOOP
+    v_t0 := clock_timestamp();
+    -- dropped meanwhile (retention): nothing to do
+    CONTINUE WHEN to_regclass(v_todo[i]) IS NULL;
+    IF v_in_place THEN
+      PERFORM compress_chunk(v_todo[i]::regclass, recompress => true);
+    ELSE
+      PERFORM decompress_chunk(v_todo[i]::regclass, if_compressed => true);
+      PERFORM compress_chunk(v_todo[i]::regclass, if_not_compressed => true);
+    END IF;
+    COMMIT;
+    v_done := v_done + 1;
+    RAISE LOG 'ingest_recompress_weeks: recompressed % in % s', v_info[i],
+      round(extract(epoch FROM clock_timestamp() - v_t0)::numeric, 1);
+  END LOOP;
+  RAISE LOG 'ingest_recompress_weeks: done, % chunk(s) recompressed', v_done;
+END
+$proc$`;
+}
+
+/**
+ * TimescaleDB: a daily job (`ingest_recompress_weeks`) that recompresses the completed week-long compressed
+ * chunks of the raw series, so that a segment (one meter) holds a week per batch (issue #10, item 5:
+ * merging only appends each day's batches of 96 rows). Nothing to do in native mode (nothing is compressed).
+ */
+export class IngestRecompressWeeks1730000000500 implements MigrationInterface {
+  name = 'IngestRecompressWeeks1730000000500';
+
+  async up(q: QueryRunner): Promise<void> {
+    if ((await detectStorageMode(q)) !== 'timescaledb') return;
+    await q.query(recompressProcedureSql());
+    const [job] = (await q.query(
+      `SELECT add_job('ingest_recompress_weeks', INTERVAL '${RECOMPRESS_JOB_SCHEDULE}',
+         config => jsonb_build_object('min_rows_per_batch', ${RECOMPRESS_BELOW_ROWS_PER_BATCH})) AS id`,
+    )) as { id: number }[];
+    await q.query(
+      `INSERT INTO ingest_schema_info (key, value) VALUES ('recompress_job', $1)
+       ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`,
+      [String(job?.id)],
+    );
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    if ((await detectStorageMode(q)) !== 'timescaledb') return;
+    const rows = (await q.query(`SELECT value FROM ingest_schema_info WHERE key = 'recompress_job'`)) as {
+      value: string;
+    }[];
+    if (rows[0]) await q.query('SELECT delete_job($1::int)', [Number(rows[0].value)]);
+    await q.query(`DELETE FROM ingest_schema_info WHERE key = 'recompress_job'`);
+    await q.query('DROP PROCEDURE IF EXISTS ingest_recompress_weeks(integer, jsonb)');
+  }
+}
