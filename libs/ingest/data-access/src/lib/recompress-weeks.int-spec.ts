@@ -127,7 +127,14 @@ describe('recompression of completed weeks (ingest_recompress_weeks)', () => {
 
   it('TimescaleDB: 96 rows per batch after the merge, 672 after the job; nothing lost, late data kept, idempotent', async () => {
     if (mode !== 'timescaledb') return;
-    expect(await jobId()).toBeGreaterThanOrEqual(1000);
+    const job = await t.pool.query<{ s: string; cfg: unknown; hour: number }>(
+      `SELECT schedule_interval::text AS s, config AS cfg, extract(hour FROM next_start AT TIME ZONE 'UTC')::int AS hour
+         FROM timescaledb_information.jobs WHERE job_id = $1 AND proc_name = 'ingest_recompress_weeks'`,
+      [await jobId()],
+    );
+    expect(job.rows).toEqual([
+      { s: '1 day', cfg: { min_rows_per_batch: 600, allow_decompress: true }, hour: expect.any(Number) },
+    ]);
     for (let d = 0; d < days; d++)
       await writer.writeReadings(quarterHourReadings(new Date(start.getTime() + d * DAY), 96, 0, METERS));
     await refreshRollupsNow(t.pool);

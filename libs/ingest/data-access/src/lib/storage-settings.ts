@@ -79,6 +79,8 @@ export const LOAD_ROLLUP_RETENTION_DAYS = 3_650;
  * threshold), so a run with nothing to do only counts batches.
  */
 export const RECOMPRESS_JOB_SCHEDULE = '1 day';
+/** Time of day (UTC) of its runs: at night, when no one reads the raw rows of last week. */
+export const RECOMPRESS_JOB_START_UTC = '2 hours';
 /** Chunks whose compressed batches hold fewer rows than this on average are recompressed (a full week of PT15M: 672). */
 export const RECOMPRESS_BELOW_ROWS_PER_BATCH = 600;
 /** The hypertables the job recompresses (both compressed with `segmentby meter_point_id`). */

@@ -6,6 +6,7 @@ import {
   RECOMPRESS_BELOW_ROWS_PER_BATCH,
   RECOMPRESS_HYPERTABLES,
   RECOMPRESS_JOB_SCHEDULE,
+  RECOMPRESS_JOB_START_UTC,
 } from '../storage-settings';
 
 /**
@@ -20,6 +21,8 @@ import {
  * How, chosen at run time from the installed version: from 2.28 `compress_chunk(chunk, recompress => true)`
  * rewrites the batches in place; before (2.23.1 measured) that call changes nothing, so the chunk is
  * decompressed and compressed again, which needs the chunk's uncompressed size on disk for the transaction.
+ * That path holds an ACCESS EXCLUSIVE lock on the chunk until its commit (reads and writes of that week
+ * wait; measured on 2.23.1), hence the run at night and config `allow_decompress` to turn it off.
  * Both run in one transaction per chunk (COMMIT after each): an interrupted run leaves every chunk either
  * as it was or recompressed, never a row lost or doubled. Rows inserted late into the chunk (its
  * uncompressed part) are compressed with it.
@@ -33,6 +36,9 @@ DECLARE
   v_min numeric := coalesce((config->>'min_rows_per_batch')::numeric, ${RECOMPRESS_BELOW_ROWS_PER_BATCH});
   v_version text;
   v_in_place boolean;
+  -- before 2.28 the only way holds an ACCESS EXCLUSIVE lock on the chunk for the transaction: an operator
+  -- can turn that path off (alter_job config) without a migration
+  v_allow_decompress boolean := coalesce((config->>'allow_decompress')::boolean, true);
   v_todo text[] := '{}';
   v_info text[] := '{}';
   v_batches bigint;
@@ -69,6 +75,11 @@ BEGIN
                                  round(v_rows::numeric / v_batches, 1));
     END IF;
   END LOOP;
+  IF NOT v_in_place AND NOT v_allow_decompress THEN
+    RAISE LOG 'ingest_recompress_weeks: % chunk(s) would be recompressed, but TimescaleDB % can only decompress + compress and config allow_decompress is false',
+      cardinality(v_todo), v_version;
+    RETURN;
+  END IF;
   RAISE LOG 'ingest_recompress_weeks: % chunk(s) to recompress (TimescaleDB %, %)', cardinality(v_todo),
     v_version, CASE WHEN v_in_place THEN 'compress_chunk(recompress => true)' ELSE 'decompress_chunk + compress_chunk' END;
   COMMIT;
@@ -105,7 +116,9 @@ export class IngestRecompressWeeks1730000000500 implements MigrationInterface {
     await q.query(recompressProcedureSql());
     const [job] = (await q.query(
       `SELECT add_job('ingest_recompress_weeks', INTERVAL '${RECOMPRESS_JOB_SCHEDULE}',
-         config => jsonb_build_object('min_rows_per_batch', ${RECOMPRESS_BELOW_ROWS_PER_BATCH})) AS id`,
+         initial_start => date_trunc('day', now(), 'UTC') + INTERVAL '1 day' + INTERVAL '${RECOMPRESS_JOB_START_UTC}',
+         config => jsonb_build_object('min_rows_per_batch', ${RECOMPRESS_BELOW_ROWS_PER_BATCH},
+                                      'allow_decompress', true)) AS id`,
     )) as { id: number }[];
     await q.query(
       `INSERT INTO ingest_schema_info (key, value) VALUES ('recompress_job', $1)
