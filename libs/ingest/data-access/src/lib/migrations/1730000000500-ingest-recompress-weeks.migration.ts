@@ -13,10 +13,11 @@ import {
  * The recompression of completed weeks. A compressed chunk of `meter_reading` / `meter_reading_version`
  * is a candidate when it is complete, i.e. no more daily chunks will be merged into it: it spans the full
  * merge width (`COMPRESSED_CHUNK_INTERVAL`), or it ended a merge width before the compression delay (the
- * day after it was compressed long ago, into another chunk). It is recompressed when its compressed batches
- * hold fewer than `min_rows_per_batch` rows on average (counted exactly on chunks up to 64 MB, on a 2 %
- * page sample above, which is cheap and accurate since a merged chunk's batches are alike): a recompressed
- * week is above the threshold, so the job is idempotent and a quiet run only reads the catalog and samples.
+ * day after it was compressed long ago, into another chunk); and when TimescaleDB's catalog says its
+ * batches hold fewer than `min_rows_per_batch` rows on average (for a full week; scaled to the chunk's
+ * width). A candidate's batches are then counted exactly, and it is recompressed when it has at least 1.5
+ * times the batches its segments need: a recompressed chunk has no more than that, so the job is
+ * idempotent, and a quiet run reads only the catalog.
  *
  * How, chosen at run time from the installed version: from 2.28 `compress_chunk(chunk, recompress => true)`
  * rewrites the batches in place; before (2.23.1 measured) that call changes nothing, so the chunk is
@@ -27,6 +28,9 @@ import {
  * as it was or recompressed, never a row lost or doubled. Rows inserted late into the chunk (its
  * uncompressed part) are compressed with it.
  */
+/** TimescaleDB's compressed batch size (rows), fixed in its code. */
+const MAX_ROWS_PER_BATCH = 1000;
+
 function recompressProcedureSql(): string {
   const tables = RECOMPRESS_HYPERTABLES.map((t) => `'${t}'`).join(', ');
   return `
@@ -43,36 +47,45 @@ DECLARE
   v_info text[] := '{}';
   v_batches bigint;
   v_rows bigint;
+  v_ideal bigint;
   v_t0 timestamptz;
   v_done int := 0;
   r record;
 BEGIN
   SELECT extversion INTO v_version FROM pg_extension WHERE extname = 'timescaledb';
   v_in_place := string_to_array(substring(v_version FROM '^[0-9]+\\.[0-9]+'), '.')::int[] >= ARRAY[2, 28];
+  -- candidates from the catalog (rows and batches as of the last compression or merge, no scan): complete
+  -- chunks whose batches average fewer rows than min_rows_per_batch for a week, scaled to the chunk's width
+  -- (a daily chunk that was never merged holds a day per batch, as good as it gets)
   FOR r IN
     SELECT format('%I.%I', c.chunk_schema, c.chunk_name) AS chunk, c.hypertable_name AS ht,
            c.range_start, c.range_end, format('%I.%I', cc.schema_name, cc.table_name) AS compressed
       FROM timescaledb_information.chunks c
       JOIN _timescaledb_catalog.chunk ch ON ch.schema_name = c.chunk_schema AND ch.table_name = c.chunk_name
       JOIN _timescaledb_catalog.chunk cc ON cc.id = ch.compressed_chunk_id
+      JOIN _timescaledb_catalog.compression_chunk_size s ON s.chunk_id = ch.id
      WHERE c.hypertable_schema = current_schema() AND c.hypertable_name IN (${tables})
        AND c.is_compressed
        AND c.range_end <= now() - INTERVAL '${COMPRESS_AFTER_DAYS} days'
        AND (c.range_end - c.range_start >= INTERVAL '${COMPRESSED_CHUNK_INTERVAL}'
             OR c.range_end <= now() - INTERVAL '${COMPRESS_AFTER_DAYS} days' - INTERVAL '${COMPRESSED_CHUNK_INTERVAL}')
+       AND s.numrows_post_compression > 0
+       AND s.numrows_pre_compression::numeric / s.numrows_post_compression
+           < v_min * extract(epoch FROM c.range_end - c.range_start) / extract(epoch FROM INTERVAL '${COMPRESSED_CHUNK_INTERVAL}')
      ORDER BY c.hypertable_name, c.range_start
   LOOP
-    IF pg_relation_size(r.compressed::regclass) <= 64 * 1024 * 1024 THEN
-      EXECUTE format('SELECT count(*), coalesce(sum(_ts_meta_count), 0) FROM %s', r.compressed)
-        INTO v_batches, v_rows;
-    ELSE
-      EXECUTE format('SELECT count(*), coalesce(sum(_ts_meta_count), 0) FROM %s TABLESAMPLE SYSTEM (2)', r.compressed)
-        INTO v_batches, v_rows;
-    END IF;
-    IF v_batches > 0 AND v_rows::numeric / v_batches < v_min THEN
+    -- exact, on the candidate only (which is rewritten anyway): its batches against the fewest its segments
+    -- need (a segment's rows in batches of at most ${MAX_ROWS_PER_BATCH}). A chunk already recompressed has
+    -- no more batches than that, whatever its rows per batch (meters reporting part of the week), so a
+    -- second run leaves it alone.
+    EXECUTE format('SELECT coalesce(sum(b), 0), coalesce(sum(n), 0), coalesce(sum(ceil(n / ${MAX_ROWS_PER_BATCH}.0)), 0)
+                      FROM (SELECT count(*) AS b, sum(_ts_meta_count) AS n FROM %s GROUP BY meter_point_id) seg',
+                   r.compressed) INTO v_batches, v_rows, v_ideal;
+    IF v_batches > 0 AND v_batches >= 1.5 * v_ideal THEN
       v_todo := v_todo || r.chunk;
-      v_info := v_info || format('%s %s [%s, %s) (had %s rows per batch)', r.ht, r.chunk, r.range_start, r.range_end,
-                                 round(v_rows::numeric / v_batches, 1));
+      v_info := v_info || format('%s %s [%s, %s) (had %s batches of %s rows on average, %s needed)', r.ht,
+                                 r.chunk, r.range_start, r.range_end, v_batches,
+                                 round(v_rows::numeric / v_batches, 1), v_ideal);
     END IF;
   END LOOP;
   IF NOT v_in_place AND NOT v_allow_decompress THEN
