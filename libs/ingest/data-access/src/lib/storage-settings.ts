@@ -75,8 +75,9 @@ export const LOAD_ROLLUP_RETENTION_DAYS = 3_650;
  * TimescaleDB, migration 1730000000500: the job `ingest_recompress_weeks` recompresses the merged week-long
  * compressed chunks of `meter_reading` and `meter_reading_version` once they are complete, so that a
  * segment (one meter) holds a week per batch (672 quarter hours) instead of a day (96): 9.3 : 1 → ~16 : 1.
- * Daily, one chunk per transaction; each completed week is recompressed once (then it is above the
- * threshold), so a run with nothing to do only counts batches.
+ * Daily at 02:00 UTC, one chunk per transaction; a week is recompressed once (it then has no more batches
+ * than its segments need), so a run with nothing to do reads only the catalog. Cost and disk headroom in
+ * the README.
  */
 export const RECOMPRESS_JOB_SCHEDULE = '1 day';
 /** Time of day (UTC) of its runs: at night, when no one reads the raw rows of last week. */
