@@ -180,6 +180,14 @@ describe('recompression of completed weeks (ingest_recompress_weeks)', () => {
     );
     expect(await totals()).toEqual(totalsBefore);
     expect((await verifyRollups(t.pool, range)).differing).toBe(0);
+    // the recompressed chunks are recorded, with their batches before and after
+    const log = await t.pool.query<{ chunk: string; b: number; a: number }>(
+      `SELECT chunk, batches_before::int AS b, batches_after::int AS a FROM ingest_recompressed_chunk
+        WHERE recompressed ORDER BY chunk`,
+    );
+    const rewritten = after.filter((c, i) => c.rows_per_batch !== before[i]?.rows_per_batch);
+    expect(log.rows.map((r) => r.chunk)).toEqual(rewritten.map((c) => c.chunk).sort());
+    for (const r of log.rows) expect([r.b, r.a]).toEqual([7 * METERS, METERS]);
 
     // late data into a recompressed week: a new meter's reading and a correction of a stored one
     const week = after.find((c) => c.table === 'meter_reading' && c.width_days === 7);

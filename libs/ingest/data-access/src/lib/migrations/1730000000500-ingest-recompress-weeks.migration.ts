@@ -16,8 +16,9 @@ import {
  * day after it was compressed long ago, into another chunk); and when TimescaleDB's catalog says its
  * batches hold fewer than `min_rows_per_batch` rows on average (for a full week; scaled to the chunk's
  * width). A candidate's batches are then counted exactly, and it is recompressed when it has at least 1.5
- * times the batches its segments need: a recompressed chunk has no more than that, so the job is
- * idempotent, and a quiet run reads only the catalog.
+ * times the batches its segments need. Either way the chunk is recorded in `ingest_recompressed_chunk` with
+ * its compressed chunk and skipped from then on while that is the same (2.28's in-place recompression does
+ * not update the catalog's row counts), so the job is idempotent and a quiet run reads only the catalog.
  *
  * How, chosen at run time from the installed version: from 2.28 `compress_chunk(chunk, recompress => true)`
  * rewrites the batches in place; before (2.23.1 measured) that call changes nothing, so the chunk is
@@ -48,6 +49,8 @@ DECLARE
   v_batches bigint;
   v_rows bigint;
   v_ideal bigint;
+  v_before bigint[] := '{}';
+  v_compressed text;
   v_t0 timestamptz;
   v_done int := 0;
   r record;
@@ -70,6 +73,11 @@ BEGIN
        AND (c.range_end - c.range_start >= INTERVAL '${COMPRESSED_CHUNK_INTERVAL}'
             OR c.range_end <= now() - INTERVAL '${COMPRESS_AFTER_DAYS} days' - INTERVAL '${COMPRESSED_CHUNK_INTERVAL}')
        AND s.numrows_post_compression > 0
+       -- checked (and recompressed if needed) by an earlier run, and not rewritten since: 2.28's in-place
+       -- recompression leaves the catalog's numbers as they were, so they alone would pick it every day
+       AND NOT EXISTS (SELECT 1 FROM ingest_recompressed_chunk k
+                        WHERE k.chunk = format('%I.%I', c.chunk_schema, c.chunk_name)
+                          AND k.compressed_chunk = format('%I.%I', cc.schema_name, cc.table_name))
        AND s.numrows_pre_compression::numeric / s.numrows_post_compression
            < v_min * extract(epoch FROM c.range_end - c.range_start) / extract(epoch FROM INTERVAL '${COMPRESSED_CHUNK_INTERVAL}')
      ORDER BY c.hypertable_name, c.range_start
@@ -83,11 +91,20 @@ BEGIN
                    r.compressed) INTO v_batches, v_rows, v_ideal;
     IF v_batches > 0 AND v_batches >= 1.5 * v_ideal THEN
       v_todo := v_todo || r.chunk;
+      v_before := v_before || v_batches;
       v_info := v_info || format('%s %s [%s, %s) (had %s batches of %s rows on average, %s needed)', r.ht,
                                  r.chunk, r.range_start, r.range_end, v_batches,
                                  round(v_rows::numeric / v_batches, 1), v_ideal);
+    ELSE
+      INSERT INTO ingest_recompressed_chunk (chunk, compressed_chunk, batches_before, batches_after, recompressed)
+      VALUES (r.chunk, r.compressed, v_batches, v_batches, false)
+      ON CONFLICT (chunk) DO UPDATE SET compressed_chunk = EXCLUDED.compressed_chunk,
+        batches_before = EXCLUDED.batches_before, batches_after = EXCLUDED.batches_after,
+        recompressed = false, checked_at = now();
     END IF;
   END LOOP;
+  -- forget chunks dropped since (retention)
+  DELETE FROM ingest_recompressed_chunk k WHERE to_regclass(k.chunk) IS NULL;
   IF NOT v_in_place AND NOT v_allow_decompress THEN
     RAISE LOG 'ingest_recompress_weeks: % chunk(s) would be recompressed, but TimescaleDB % can only decompress + compress and config allow_decompress is false',
       cardinality(v_todo), v_version;
@@ -105,6 +122,17 @@ BEGIN
     ELSE
       PERFORM decompress_chunk(v_todo[i]::regclass, if_compressed => true);
       PERFORM compress_chunk(v_todo[i]::regclass, if_not_compressed => true);
+    END IF;
+    SELECT format('%I.%I', cc.schema_name, cc.table_name) INTO v_compressed
+      FROM _timescaledb_catalog.chunk ch JOIN _timescaledb_catalog.chunk cc ON cc.id = ch.compressed_chunk_id
+     WHERE format('%I.%I', ch.schema_name, ch.table_name) = v_todo[i];
+    IF v_compressed IS NOT NULL THEN
+      EXECUTE format('SELECT count(*) FROM %s', v_compressed) INTO v_batches;
+      INSERT INTO ingest_recompressed_chunk (chunk, compressed_chunk, batches_before, batches_after, recompressed)
+      VALUES (v_todo[i], v_compressed, v_before[i], v_batches, true)
+      ON CONFLICT (chunk) DO UPDATE SET compressed_chunk = EXCLUDED.compressed_chunk,
+        batches_before = EXCLUDED.batches_before, batches_after = EXCLUDED.batches_after,
+        recompressed = true, checked_at = now();
     END IF;
     COMMIT;
     v_done := v_done + 1;
@@ -126,6 +154,14 @@ export class IngestRecompressWeeks1730000000500 implements MigrationInterface {
 
   async up(q: QueryRunner): Promise<void> {
     if ((await detectStorageMode(q)) !== 'timescaledb') return;
+    // what the job checked or recompressed, by chunk and its compressed chunk (a rewrite makes a new one)
+    await q.query(`CREATE TABLE ingest_recompressed_chunk (
+      chunk text PRIMARY KEY,
+      compressed_chunk text NOT NULL,
+      batches_before bigint NOT NULL,
+      batches_after bigint NOT NULL,
+      recompressed boolean NOT NULL,
+      checked_at timestamptz NOT NULL DEFAULT now())`);
     await q.query(recompressProcedureSql());
     const [job] = (await q.query(
       `SELECT add_job('ingest_recompress_weeks', INTERVAL '${RECOMPRESS_JOB_SCHEDULE}',
@@ -148,5 +184,6 @@ export class IngestRecompressWeeks1730000000500 implements MigrationInterface {
     if (rows[0]) await q.query('SELECT delete_job($1::int)', [Number(rows[0].value)]);
     await q.query(`DELETE FROM ingest_schema_info WHERE key = 'recompress_job'`);
     await q.query('DROP PROCEDURE IF EXISTS ingest_recompress_weeks(integer, jsonb)');
+    await q.query('DROP TABLE IF EXISTS ingest_recompressed_chunk');
   }
 }
