@@ -44,7 +44,8 @@ export const ROLLUP_REFRESH_JOB_SCHEDULE = '1 minute';
  * the index) plus 1-minute data of some (5,000 meters: 7.2 M rows a day): a day per uncompressed chunk keeps
  * the chunk being written in memory; compressed chunks are merged into a week (fewer, larger chunks). The
  * merge appends each day's compressed batches, so a segment (one meter) still holds 96 quarter hours per
- * batch (measured on 2.23.1 and 2.28.3) until the week is recompressed (672; not done by any job yet).
+ * batch (measured on 2.23.1 and 2.28.3) until the week is recompressed (672): the job of migration
+ * 1730000000500 (`ingest_recompress_weeks`, below).
  */
 export const COMPRESSED_CHUNK_INTERVAL = '7 days';
 
@@ -69,3 +70,19 @@ export const METER_ENERGY_RETENTION_DAYS = RAW_RETENTION_DAYS;
  */
 export const LOAD_ROLLUP_COMPRESS_AFTER_DAYS = 35;
 export const LOAD_ROLLUP_RETENTION_DAYS = 3_650;
+
+/**
+ * TimescaleDB, migration 1730000000500: the job `ingest_recompress_weeks` recompresses the merged week-long
+ * compressed chunks of `meter_reading` and `meter_reading_version` once they are complete, so that a
+ * segment (one meter) holds a week per batch (672 quarter hours) instead of a day (96): 9.3 : 1 → ~16 : 1.
+ * Daily at 02:00 UTC, one chunk per transaction; a week is recompressed once (it then has no more batches
+ * than its segments need), so a run with nothing to do reads only the catalog. Cost and disk headroom in
+ * the README.
+ */
+export const RECOMPRESS_JOB_SCHEDULE = '1 day';
+/** Time of day (UTC) of its runs: at night, when no one reads the raw rows of last week. */
+export const RECOMPRESS_JOB_START_UTC = '2 hours';
+/** Chunks whose compressed batches hold fewer rows than this on average are recompressed (a full week of PT15M: 672). */
+export const RECOMPRESS_BELOW_ROWS_PER_BATCH = 600;
+/** The hypertables the job recompresses (both compressed with `segmentby meter_point_id`). */
+export const RECOMPRESS_HYPERTABLES = ['meter_reading', 'meter_reading_version'] as const;

@@ -3,6 +3,7 @@ import { IngestRawSeries1730000000100 } from './1730000000100-ingest-raw-series.
 import { IngestLoadRollups1730000000200 } from './1730000000200-ingest-load-rollups.migration';
 import { IngestReadingVersions1730000000300 } from './1730000000300-ingest-reading-versions.migration';
 import { IngestTimescaleLifecycle1730000000400 } from './1730000000400-ingest-timescale-lifecycle.migration';
+import { IngestRecompressWeeks1730000000500 } from './1730000000500-ingest-recompress-weeks.migration';
 
 /**
  * The ingest service's migrations, in order. Explicit, never synchronize. The topology tables come from
@@ -14,11 +15,13 @@ export const INGEST_MIGRATIONS = [
   IngestLoadRollups1730000000200,
   IngestReadingVersions1730000000300,
   IngestTimescaleLifecycle1730000000400,
+  IngestRecompressWeeks1730000000500,
 ];
 
 export {
   IngestLoadRollups1730000000200,
   IngestRawSeries1730000000100,
   IngestReadingVersions1730000000300,
+  IngestRecompressWeeks1730000000500,
   IngestTimescaleLifecycle1730000000400,
 };

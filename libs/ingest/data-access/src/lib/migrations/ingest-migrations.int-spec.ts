@@ -122,6 +122,7 @@ describe('ingest migrations (in the storage mode the server offers)', () => {
       'IngestLoadRollups1730000000200',
       'IngestReadingVersions1730000000300',
       'IngestTimescaleLifecycle1730000000400',
+      'IngestRecompressWeeks1730000000500',
     ]);
     expect(await relations(t)).toEqual(before);
   });
