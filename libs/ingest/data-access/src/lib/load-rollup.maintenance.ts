@@ -84,8 +84,8 @@ export interface RefreshResult {
  * READ snapshot: it recomputes from the readings that snapshot sees and deletes only the invalidations
  * that snapshot sees, so a batch committed meanwhile leaves its invalidation for the next refresh.
  * Exact under late data, replays and PT1M readings (meters_reporting is a real distinct count). Replicas
- * take turns (advisory lock); writers never wait for a refresh. TimescaleDB mode: nothing to do
- * (continuous-aggregate policies refresh).
+ * take turns (advisory lock); writers never wait for a refresh. TimescaleDB mode: nothing to do here
+ * (the `ingest_refresh_rollups` job refreshes the continuous aggregates level by level, every minute).
  */
 export interface RefreshOptions {
   /** Hours recomputed per transaction (default 24). */

@@ -84,12 +84,25 @@ export async function refreshRollupsNow(pool: Pool, window?: { from: Date; to: D
   return mode;
 }
 
-/** TimescaleDB: the scheduled jobs of this database (refresh, compression, retention) run only when a test says so. */
+/**
+ * TimescaleDB: the scheduled jobs of this database (refresh, compression, retention) run only when a test
+ * says so. Returns once none of them is running any more (up to a minute): a job started just before, e.g.
+ * right after the migrations created it, would otherwise still hold its locks (and deadlock a down migration).
+ */
 export async function pauseTimescaleJobs(pool: Pool): Promise<void> {
   if ((await detectStorageMode(pool)) !== 'timescaledb') return;
   await pool.query(
     `SELECT alter_job(job_id, scheduled => false) FROM timescaledb_information.jobs WHERE job_id >= 1000`,
   );
+  const until = Date.now() + 60_000;
+  for (;;) {
+    const r = await pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM timescaledb_information.job_stats WHERE job_id >= 1000 AND job_status = 'Running'`,
+    );
+    if ((r.rows[0]?.n ?? 0) === 0) return;
+    if (Date.now() > until) throw new Error('TimescaleDB jobs still running after 60 s');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 /** A refresh running in the background (55P03) is waited for, up to a minute. */
