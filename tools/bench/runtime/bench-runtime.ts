@@ -20,7 +20,6 @@ import {
   UsageError,
 } from '@gridwerk/shared/util-config';
 import { assembleRuntime, type RuntimeDir } from '../../build/runtime-dir';
-import { devSettlementChainEnv } from '../../e2e/settlement-chain';
 import { loadInfraConfig } from '../../infra/infra-config';
 import { infraDown, infraUp } from '../../infra/infra';
 import { ServiceProcess } from '../../e2e/service-process';
@@ -103,6 +102,8 @@ async function main(): Promise<number> {
   const up = await infraUp((m) => process.stderr.write(`[bench] ${m}\n`), infra, { keycloak: false });
   const db = await createTestDatabase('bench_runtime');
   // settlement starts only with a contract to commit to: one on the local EVM node
+  // loaded here, not at the top: it needs the compiled contract, and `--help` must work without a build
+  const { devSettlementChainEnv } = await import('../../e2e/settlement-chain');
   const chainEnv = await devSettlementChainEnv();
   const results: Record<string, unknown> = {};
   let met = true;
