@@ -589,10 +589,20 @@ async function main(argv: string[]): Promise<number> {
       total_amount_ct: string;
       tx_hash: string;
       committed_at: Date;
+      shared_wh: string;
+      shared_ct: string;
     }>(
-      `SELECT interval_start, version, transaction_count, total_energy_wh, total_amount_ct, tx_hash, committed_at
-         FROM settlement_batch WHERE community_id = $1 AND state = 'committed' AND committed_at > $2
-        ORDER BY committed_at, interval_start, version`,
+      // the batch totals include the residual grid import (priced by the supplier, 0 in the community's
+      // books); the energy shared within the community is shown apart
+      `SELECT b.interval_start, b.version, b.transaction_count, b.total_energy_wh, b.total_amount_ct, b.tx_hash,
+              b.committed_at, coalesce(s.wh, 0)::text AS shared_wh, coalesce(s.ct, 0)::text AS shared_ct
+         FROM settlement_batch b
+         LEFT JOIN LATERAL (
+           SELECT sum(t.energy_wh) AS wh, sum(t.amount_ct) AS ct FROM settlement_transaction t
+            WHERE t.community_id = b.community_id AND t.interval_start = b.interval_start
+              AND t.version = b.version AND t.kind = 'allocation') s ON true
+        WHERE b.community_id = $1 AND b.state = 'committed' AND b.committed_at > $2
+        ORDER BY b.committed_at, b.interval_start, b.version`,
       [settlement.communityId, lastBatch],
     );
     const shown = r.rows.slice(-4);
@@ -600,7 +610,7 @@ async function main(argv: string[]): Promise<number> {
       say(c.dim(`  … ${r.rows.length - shown.length} more batches committed`));
     for (const b of shown)
       say(
-        `  ${c.green('⛓')} ${settlement.communityId} ${berlin.format(b.interval_start)} v${b.version}: ${b.transaction_count} transactions, ${b.total_energy_wh} Wh, ${b.total_amount_ct} ct → tx ${c.cyan(b.tx_hash)}`,
+        `  ${c.green('⛓')} ${settlement.communityId} ${berlin.format(b.interval_start)} v${b.version}: ${b.transaction_count} transactions, ${b.total_energy_wh} Wh (shared ${b.shared_wh} Wh, ${b.shared_ct} ct) → tx ${c.cyan(b.tx_hash)}`,
       );
     const latest = r.rows[r.rows.length - 1];
     if (latest) lastBatch = latest.committed_at;
