@@ -1,11 +1,10 @@
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import path from 'node:path';
 import { Client, Pool } from 'pg';
 import { Admin, IHeaders, Kafka, logLevel, Producer } from 'kafkajs';
 import { createTestDatabase, TestDatabase } from '@gridwerk/shared/data-access-database';
 import { TopologyRepository } from '@gridwerk/shared/data-access-topology';
 import { meterId, smallTopology } from '@gridwerk/ingest/data-access';
+import { type CliResult, runAppCli } from './app-cli';
 import { IngestProcess } from './service-process';
 
 /**
@@ -26,33 +25,9 @@ const RETRY_MAX_MS = 3_000;
 const QH = 900_000;
 const unique = (p: string) => `${p}.${Date.now()}.${Math.random().toString(16).slice(2, 8)}`;
 
-const root = path.resolve(__dirname, '..', '..');
-
 /** `npm run ingest -- ...` as an operator runs it (the same command line, without npm's banner). */
-function ingestCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [
-        '-r',
-        'ts-node/register/transpile-only',
-        '-r',
-        'tsconfig-paths/register',
-        'apps/ingest/src/cli.ts',
-        ...args,
-      ],
-      {
-        cwd: root,
-        env: {
-          ...process.env,
-          KAFKA_BROKERS: brokers.join(','),
-          TS_NODE_PROJECT: path.join(root, 'tsconfig.json'),
-        },
-      },
-      (err, stdout, stderr) =>
-        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
+function ingestCli(args: string[]): Promise<CliResult> {
+  return runAppCli('ingest', args, { KAFKA_BROKERS: brokers.join(',') });
 }
 
 interface Produced {

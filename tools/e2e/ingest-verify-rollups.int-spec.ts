@@ -1,5 +1,3 @@
-import { execFile } from 'node:child_process';
-import path from 'node:path';
 import {
   createIngestTestDb,
   IngestTestDb,
@@ -11,6 +9,7 @@ import {
   smallTopology,
   TopologyRepository,
 } from '@gridwerk/ingest/data-access';
+import { type CliResult, runAppCli } from './app-cli';
 
 /**
  * `npm run ingest -- verify-rollups` as an operator runs it, against a real database in whichever
@@ -19,32 +18,10 @@ import {
  */
 jest.setTimeout(120_000);
 
-const root = path.resolve(__dirname, '..', '..');
 const DAY = 86_400_000;
 
-function ingestCli(
-  args: string[],
-  databaseUrl: string,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [
-        '-r',
-        'ts-node/register/transpile-only',
-        '-r',
-        'tsconfig-paths/register',
-        'apps/ingest/src/cli.ts',
-        ...args,
-      ],
-      {
-        cwd: root,
-        env: { ...process.env, DATABASE_URL: databaseUrl, TS_NODE_PROJECT: path.join(root, 'tsconfig.json') },
-      },
-      (err, stdout, stderr) =>
-        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
+function ingestCli(args: string[], databaseUrl: string): Promise<CliResult> {
+  return runAppCli('ingest', args, { DATABASE_URL: databaseUrl });
 }
 
 describe('npm run ingest -- verify-rollups', () => {

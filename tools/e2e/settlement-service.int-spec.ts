@@ -46,7 +46,7 @@ import { encodeReading } from '@gridwerk/simulator/feature';
 import { readSettlementEvents, reconcileWithDatabase } from '../billing/billing-consumer';
 import { loadInfraConfig, type InfraConfig } from '../infra/infra-config';
 import { evmNodeRpcUrl, startEvmNode, stopEvmNode } from '../infra/evm-node';
-import { runAppCli } from './forecast-cli';
+import { runAppCli } from './app-cli';
 import { freePort } from './free-port';
 import { ServiceProcess } from './service-process';
 
