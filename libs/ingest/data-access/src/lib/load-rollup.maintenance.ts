@@ -58,7 +58,7 @@ export async function rebuildLoadRollups(
  * TimescaleDB refuses a refresh of a continuous aggregate while another one runs on it (55P03), e.g. the
  * `ingest_refresh_rollups` job: wait for it (back-off up to 2 s, for at most `maxWaitMs`).
  */
-async function retryWhileRefreshing<T>(fn: () => Promise<T>, maxWaitMs = 120_000): Promise<T> {
+export async function retryWhileRefreshing<T>(fn: () => Promise<T>, maxWaitMs = 120_000): Promise<T> {
   const until = Date.now() + maxWaitMs;
   for (let delay = 100; ; delay = Math.min(delay * 2, 2_000)) {
     try {

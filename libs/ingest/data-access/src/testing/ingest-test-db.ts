@@ -6,7 +6,7 @@ import {
   TestDatabase,
 } from '@gridwerk/shared/data-access-database';
 import { INGEST_MIGRATIONS } from '../lib/migrations';
-import { refreshRollups } from '../lib/load-rollup.maintenance';
+import { refreshRollups, retryWhileRefreshing } from '../lib/load-rollup.maintenance';
 import { CAGG_REFRESH_ORDER } from '../lib/load-rollup.sql';
 import { detectStorageMode } from '../lib/storage-mode';
 import type { StorageMode } from '../lib/types';
@@ -68,14 +68,14 @@ export async function refreshRollupsNow(pool: Pool, window?: { from: Date; to: D
     const job = await pool.query<{ value: string }>(
       `SELECT value FROM ingest_schema_info WHERE key = 'rollup_refresh_job'`,
     );
-    await whileRefreshing(() => pool.query('CALL run_job($1)', [Number(job.rows[0]?.value)]));
+    await retryWhileRefreshing(() => pool.query('CALL run_job($1)', [Number(job.rows[0]?.value)]));
     return mode;
   }
   const hour = 3_600_000;
   const from = new Date(Math.floor(window.from.getTime() / hour) * hour);
   const to = new Date(Math.ceil(window.to.getTime() / hour) * hour);
   for (const { view } of CAGG_REFRESH_ORDER)
-    await whileRefreshing(() =>
+    await retryWhileRefreshing(() =>
       pool.query(`CALL refresh_continuous_aggregate('${view}', $1::timestamptz, $2::timestamptz)`, [
         from,
         to,
@@ -102,20 +102,6 @@ export async function pauseTimescaleJobs(pool: Pool): Promise<void> {
     if ((r.rows[0]?.n ?? 0) === 0) return;
     if (Date.now() > until) throw new Error('TimescaleDB jobs still running after 60 s');
     await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-/** A refresh running in the background (55P03) is waited for, up to a minute. */
-async function whileRefreshing<T>(fn: () => Promise<T>): Promise<T> {
-  const until = Date.now() + 60_000;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (err) {
-      const code = typeof err === 'object' && err !== null && 'code' in err ? err.code : undefined;
-      if (code !== '55P03' || Date.now() > until) throw err;
-      await new Promise((r) => setTimeout(r, 250));
-    }
   }
 }
 
