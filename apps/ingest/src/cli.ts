@@ -21,6 +21,7 @@ import {
   integerFlag,
   loadConfig,
   parseCommandLine,
+  parseZonedInstant,
   runCliProcess,
   runCommandLineTool,
   UsageError,
@@ -100,10 +101,8 @@ Exit codes: 0 every level equals the raw rows, 3 differences found, 2 usage or c
 /** An instant with its zone, or a UTC date; refused otherwise (a zoneless time would depend on the host). */
 function instantFlag(name: string, raw: string | undefined): Date {
   if (raw === undefined) throw new UsageError(`--${name} is required`);
-  const text = /^\d{4}-\d{2}-\d{2}$/.test(raw) ? `${raw}T00:00:00Z` : raw;
-  const zoned = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(text);
-  const ms = Date.parse(text);
-  if (!zoned || Number.isNaN(ms))
+  const ms = parseZonedInstant(/^\d{4}-\d{2}-\d{2}$/.test(raw) ? `${raw}T00:00:00Z` : raw);
+  if (ms === undefined)
     throw new UsageError(
       `--${name} must be YYYY-MM-DD or an ISO-8601 instant with Z or an offset, got "${raw}"`,
     );

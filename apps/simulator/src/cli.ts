@@ -14,6 +14,7 @@ import {
   integerFlag,
   numberFlag,
   parseCommandLine,
+  parseZonedInstant,
   UsageError,
 } from '@gridwerk/shared/util-config';
 import { Pool } from 'pg';
@@ -133,10 +134,8 @@ export function parseFaults(spec: string | undefined): Partial<FaultRates> | und
 /** --start: an instant (Z or offset) on the reading interval; refused, naming the flag, otherwise. */
 export function parseStart(raw: string | undefined, mode: SimulationMode, resolutionMinutes: number): string {
   const start = raw ?? defaultStart(mode);
-  const ms = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(start)
-    ? Date.parse(start)
-    : NaN;
-  if (Number.isNaN(ms))
+  const ms = parseZonedInstant(start);
+  if (ms === undefined)
     throw new UsageError(`--start must be an ISO-8601 instant with Z or an offset, got "${start}"`);
   if (ms % (resolutionMinutes * 60_000) !== 0)
     throw new UsageError(

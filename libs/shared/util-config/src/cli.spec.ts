@@ -1,5 +1,13 @@
 import os from 'node:os';
-import { directoryFlag, flagHelp, integerFlag, numberFlag, parseCommandLine, UsageError } from './cli';
+import {
+  directoryFlag,
+  flagHelp,
+  integerFlag,
+  numberFlag,
+  parseCommandLine,
+  parseZonedInstant,
+  UsageError,
+} from './cli';
 
 const TABLE = {
   meters: { kind: 'value', arg: 'N', help: 'number of metering points (default 1000)' },
@@ -68,5 +76,12 @@ describe('value parsers', () => {
     expect(usage(() => directoryFlag('profiles-dir', '/nonexistent/bdew'))).toBe(
       '--profiles-dir: "/nonexistent/bdew" is not a directory',
     );
+  });
+
+  it('parseZonedInstant takes an instant with Z or an offset and refuses zoneless or impossible ones', () => {
+    expect(parseZonedInstant('2025-01-01T00:00:00+01:00')).toBe(Date.UTC(2024, 11, 31, 23));
+    expect(parseZonedInstant('2025-06-01T12:15Z')).toBe(Date.UTC(2025, 5, 1, 12, 15));
+    for (const bad of ['2025-01-01T00:00:00', '2025-01-01', '2025-13-01T00:00:00Z', 'now'])
+      expect(parseZonedInstant(bad)).toBeUndefined();
   });
 });

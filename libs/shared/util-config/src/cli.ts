@@ -182,6 +182,16 @@ export function choiceFlag<V extends string>(
   return raw as V;
 }
 
+/**
+ * An ISO-8601 instant with `Z` or an offset (`2025-01-01T00:00:00+01:00`), as epoch ms; undefined for
+ * anything else, a zoneless time included (its meaning would depend on the host's zone).
+ */
+export function parseZonedInstant(text: string): number | undefined {
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(text)) return undefined;
+  const ms = Date.parse(text);
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
 /** A directory that exists, checked before any work starts. */
 export function directoryFlag(name: string, raw: string | undefined): string | undefined {
   if (raw === undefined) return undefined;

@@ -12,6 +12,7 @@ export {
   integerFlag,
   numberFlag,
   parseCommandLine,
+  parseZonedInstant,
   UsageError,
 } from './cli';
 export type { FlagSpec, FlagTable, FlagValuesOf, ParsedCommandLine } from './cli';
