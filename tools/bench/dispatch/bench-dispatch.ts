@@ -150,6 +150,9 @@ function meterLoads(
   return out;
 }
 
+/** The window of history the day-ahead P50 averages over, days before the forecast day. */
+const REFERENCE_DAYS = 14;
+
 /**
  * The day-ahead forecast the MPC plans on, built as a forecast service would from history only: P50 =
  * mean of the days of the same BDEW day type in the two weeks before at each quarter hour (ten for a
@@ -157,9 +160,6 @@ function meterLoads(
  * the plan than the three latest did); P10/P90 = P50 ∓ 1.28 σ of those days (at least 3 % of |P50|). Intraday, each cycle corrects it by the error of the quarter just
  * measured, fading over two hours (the intraday forecast's update).
  */
-/** The window of history the day-ahead P50 averages over, days before the forecast day. */
-const REFERENCE_DAYS = 14;
-
 function dayAheadForecast(
   load: Float64Array,
   historyStart: number,
@@ -346,10 +346,15 @@ async function runPlan(
             (forecastKind === 'after-next' && h > 0);
           const m = realised ? real[dayOffset + t + h] : f.p50[t + h] + err * intradayWeight(h);
           const band = realised ? 0 : 1.2816 * f.sigma[t + h] * Math.min(1, 0.5 + h / 16);
-          const scale = errorScale(f.p50, t + h);
           p50.push(wh(m));
-          p10.push(wh(f.q10 ? m + Math.min(0, f.q10[h]) * scale : m - band));
-          p90.push(wh(f.q90 ? m + Math.max(0, f.q90[h]) * scale : m + band));
+          if (f.q10 && f.q90) {
+            const scale = errorScale(f.p50, t + h);
+            p10.push(wh(m + Math.min(0, f.q10[h]) * scale));
+            p90.push(wh(m + Math.max(0, f.q90[h]) * scale));
+          } else {
+            p10.push(wh(m - band));
+            p90.push(wh(m + band));
+          }
         }
         // the peak this station has already carried today (measured, with the batteries) is sunk
         const carried = flows.get(s.id) as Float64Array;
