@@ -64,6 +64,12 @@ describe('MeterReadingWriter (native partitioning or TimescaleDB)', () => {
       correctionsApplied: 0,
     });
     expect(await count(t, 'SELECT count(*) AS n FROM meter_reading')).toBe(400);
+    // one write per reading: a single version has no history row; the view still lists it as version 1
+    expect(await count(t, 'SELECT count(*) AS n FROM meter_reading_revision')).toBe(0);
+    expect(await count(t, 'SELECT count(*) AS n FROM meter_reading_version')).toBe(400);
+    expect(
+      await count(t, 'SELECT count(*) AS n FROM meter_reading_history WHERE version = 1 AND is_current'),
+    ).toBe(400);
     expect(await writer.writeReadings(rows)).toEqual({
       inserted: 0,
       duplicates: 400,
@@ -71,6 +77,8 @@ describe('MeterReadingWriter (native partitioning or TimescaleDB)', () => {
       correctionsApplied: 0,
     });
     expect(await count(t, 'SELECT count(*) AS n FROM meter_reading')).toBe(400);
+    // a replay starts no history either
+    expect(await count(t, 'SELECT count(*) AS n FROM meter_reading_revision')).toBe(0);
   });
 
   it('stores the distinct rows of a batch mixing new rows, replays and in-batch duplicates', async () => {
@@ -142,11 +150,23 @@ describe('MeterReadingWriter (native partitioning or TimescaleDB)', () => {
   it('retention trims the DEFAULT partitions too: a 1970 reading does not stay for ever', async () => {
     const ancient = quarterHourReadings(new Date('1970-01-02T00:00:00Z'), 1, 0, 2, 'ancient');
     expect((await writer.writeReadings(ancient)).inserted).toBe(2);
+    // a correction of one of them starts its history: two versions in meter_reading_revision
+    const [first] = ancient;
+    if (!first) throw new Error('no ancient reading');
+    expect(
+      await writer.writeReadings([{ ...first, eventId: 'ancient-fix', importWh: first.importWh + 1 }]),
+    ).toMatchObject({ corrections: 1 });
     if (mode === 'timescaledb') {
       const beyond = `SELECT count(*) AS n FROM meter_reading WHERE interval_start < now() - INTERVAL '400 days'`;
       expect(await count(t, beyond)).toBe(2 + 3);
+      expect(
+        await count(
+          t,
+          `${beyond.replace('FROM meter_reading', 'FROM meter_reading_revision')} AND meter_point_id = '${first.meterPointId}'`,
+        ),
+      ).toBe(2);
       const within = await count(t, `SELECT count(*) AS n FROM meter_reading`);
-      await runRetention(t, ['meter_reading', 'meter_reading_version']);
+      await runRetention(t, ['meter_reading', 'meter_reading_revision']);
       expect(await count(t, beyond)).toBe(0);
       expect(await count(t, beyond.replace('FROM meter_reading', 'FROM meter_reading_version'))).toBe(0);
       // rows within retention stay (the far-future ones included)
@@ -155,11 +175,19 @@ describe('MeterReadingWriter (native partitioning or TimescaleDB)', () => {
     }
     const old = `SELECT count(*) AS n FROM meter_reading_default WHERE interval_start < '1971-01-01'`;
     expect(await count(t, old)).toBe(2);
-    expect(await count(t, old.replace('meter_reading_default', 'meter_reading_version_default'))).toBe(2);
+    // the corrected reading's two versions (a batch taking the staging path gives the other one a history too)
+    expect(
+      await count(
+        t,
+        `${old.replace('meter_reading_default', 'meter_reading_revision_default')} AND meter_point_id = '${first.meterPointId}'`,
+      ),
+    ).toBe(2);
     const dropped = await dropExpiredPartitions(t.pool);
     expect(dropped).toContain('meter_reading_p20110601');
+    expect(dropped).toContain('meter_reading_revision_p20110601');
     expect(await count(t, old)).toBe(0);
-    expect(await count(t, old.replace('meter_reading_default', 'meter_reading_version_default'))).toBe(0);
+    expect(await count(t, old.replace('meter_reading_default', 'meter_reading_revision_default'))).toBe(0);
+    expect(await count(t, old.replace('meter_reading_default', 'meter_reading_version'))).toBe(0);
     // rows within retention stay, in the default partition as elsewhere
     expect(await count(t, 'SELECT count(*) AS n FROM meter_reading_default')).toBe(2);
   });

@@ -8,6 +8,7 @@ import {
   APPLY_CURRENT_VALUES_SQL,
   CORRECTION_SAMPLES_SQL,
   INSERT_VERSIONS_SQL,
+  MATERIALISE_FIRST_VERSIONS_SQL,
   VERSIONS_INSERTED_SQL,
 } from './reading-versions.sql';
 import { ensurePartitions } from './partitions';
@@ -39,7 +40,6 @@ CREATE TEMP TABLE IF NOT EXISTS ingest_stage_touched (
 const READING_COLUMNS = `meter_point_id, interval_start, interval_end, resolution, import_wh, export_wh,
   register_import_wh, register_export_wh, quality, event_id`;
 const COPY_READING_DIRECT = `COPY meter_reading (${READING_COLUMNS}) FROM STDIN`;
-const COPY_VERSION_DIRECT = `COPY meter_reading_version (${READING_COLUMNS}) FROM STDIN`;
 /** After a direct COPY met a duplicate, this many batches go the staging way (a replay tends to continue). */
 const STAGED_AFTER_CONFLICT = 20;
 const COPY_READING = `COPY ingest_stage_reading (meter_point_id, interval_start, interval_end, resolution, import_wh, export_wh,
@@ -164,9 +164,10 @@ function utcDays<T>(rows: readonly T[], instantOf: (row: T) => string | Date): n
 
 /**
  * Writes raw series in one transaction per call. Readings first try COPY straight into meter_reading
- * (the common case: new data); if that meets a duplicate key, the batch goes through a temporary staging
- * table and INSERT ... SELECT ... ON CONFLICT DO NOTHING, so that replays and duplicates store nothing
- * twice. In native mode the transaction also records the touched hours for refreshRollups().
+ * (the common case: new data, one write per reading); if that meets a duplicate key, the batch goes through
+ * a temporary staging table and INSERT ... SELECT ... ON CONFLICT DO NOTHING, so that replays and
+ * duplicates store nothing twice, and versions other than the first start the reading's history in
+ * meter_reading_revision. In native mode the transaction also records the touched hours for refreshRollups().
  * When the promise resolves the batch is durable: the caller may commit its Kafka offsets.
  */
 export class MeterReadingWriter {
@@ -225,6 +226,7 @@ export class MeterReadingWriter {
         Readable.from(copyTextChunks(rows, READING_VALUES)),
         client.query(copyFrom(COPY_READING)),
       );
+      await client.query(MATERIALISE_FIRST_VERSIONS_SQL);
       await client.query(INSERT_VERSIONS_SQL);
       const versions =
         (await client.query<{ versions: number }>(VERSIONS_INSERTED_SQL)).rows[0]?.versions ?? 0;
@@ -293,8 +295,8 @@ export class MeterReadingWriter {
           await client.query('ROLLBACK');
           return undefined;
         }
-        // every row is the first version of its (meter, interval): the same rows start the history
-        await pipeline(Readable.from(readingCopyChunks(rows)), client.query(copyFrom(COPY_VERSION_DIRECT)));
+        // every row is the first and only version of its (meter, interval): no history to write
+        // (meter_reading_revision gets it when a second version arrives; migration 1730000000600)
         if (mode === 'native-partitioning') await client.query(INVALIDATE_GIVEN_HOURS_SQL, [hoursOf(rows)]);
         await client.query('COMMIT');
         return { inserted: rows.length, duplicates: 0, corrections: 0, correctionsApplied: 0 };

@@ -26,17 +26,17 @@ export async function ensurePartitions(db: SqlExecutor, from: Date, to: Date): P
   }
 }
 
-const PARTITION_NAME = /^(meter_reading|meter_reading_version|battery_telemetry)_p(\d{4})(\d{2})(\d{2})$/;
+const PARTITION_NAME = /^(meter_reading|meter_reading_revision|battery_telemetry)_p(\d{4})(\d{2})(\d{2})$/;
 const STEP_DAYS: Record<string, number> = {
   meter_reading: 1,
-  meter_reading_version: 1,
+  meter_reading_revision: 1,
   battery_telemetry: 7,
 };
 
 /** The DEFAULT partitions and their time column: rows no daily or weekly partition covers. */
 const DEFAULT_PARTITIONS = [
   { table: 'meter_reading_default', column: 'interval_start' },
-  { table: 'meter_reading_version_default', column: 'interval_start' },
+  { table: 'meter_reading_revision_default', column: 'interval_start' },
   { table: 'battery_telemetry_default', column: 'time' },
 ] as const;
 
@@ -60,7 +60,7 @@ export async function dropExpiredPartitions(
        FROM pg_inherits i
        JOIN pg_class c ON c.oid = i.inhrelid
       WHERE i.inhparent IN ('meter_reading'::regclass, 'battery_telemetry'::regclass)
-         OR i.inhparent = to_regclass('meter_reading_version')`,
+         OR i.inhparent = to_regclass('meter_reading_revision')`,
   );
   const dropped: string[] = [];
   for (const { name } of parts) {

@@ -128,7 +128,7 @@ describe('rollups in either storage mode: nothing lost, every level equal to the
     // the jobs view names a continuous aggregate's policies by the view
     const tables = [
       'meter_reading',
-      'meter_reading_version',
+      'meter_reading_revision',
       'battery_telemetry',
       ...views.rows.map((v) => v.view_name),
     ];

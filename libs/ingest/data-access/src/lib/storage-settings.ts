@@ -73,7 +73,7 @@ export const LOAD_ROLLUP_RETENTION_DAYS = 3_650;
 
 /**
  * TimescaleDB, migration 1730000000500: the job `ingest_recompress_weeks` recompresses the merged week-long
- * compressed chunks of `meter_reading` and `meter_reading_version` once they are complete, so that a
+ * compressed chunks of `meter_reading` and `meter_reading_revision` once they are complete, so that a
  * segment (one meter) holds a week per batch (672 quarter hours) instead of a day (96): 9.3 : 1 → ~16 : 1.
  * Daily at 02:00 UTC, one chunk per transaction; a week is recompressed once (it then has no more batches
  * than its segments need), so a run with nothing to do reads only the catalog. Cost and disk headroom in
@@ -84,5 +84,8 @@ export const RECOMPRESS_JOB_SCHEDULE = '1 day';
 export const RECOMPRESS_JOB_START_UTC = '2 hours';
 /** Chunks whose compressed batches hold fewer rows than this on average are recompressed (a full week of PT15M: 672). */
 export const RECOMPRESS_BELOW_ROWS_PER_BATCH = 600;
-/** The hypertables the job recompresses (both compressed with `segmentby meter_point_id`). */
-export const RECOMPRESS_HYPERTABLES = ['meter_reading', 'meter_reading_version'] as const;
+/**
+ * The hypertables the job recompresses (both compressed with `segmentby meter_point_id`); the history table
+ * is `meter_reading_revision` since migration 1730000000600.
+ */
+export const RECOMPRESS_HYPERTABLES = ['meter_reading', 'meter_reading_revision'] as const;

@@ -39,7 +39,7 @@ CREATE FUNCTION ingest_quality_rank(p_quality text) RETURNS integer LANGUAGE sql
 $fn$`;
 
 /** Every version with its number per (meter, interval) and whether it is the current value. */
-const HISTORY_VIEW = `
+export const HISTORY_VIEW = `
 CREATE VIEW meter_reading_history AS
 SELECT v.meter_point_id, v.interval_start, v.interval_end, v.resolution, v.import_wh, v.export_wh,
        v.register_import_wh, v.register_export_wh, v.quality, v.event_id, v.ingested_at, v.seq,
@@ -49,7 +49,7 @@ SELECT v.meter_point_id, v.interval_start, v.interval_end, v.resolution, v.impor
   LEFT JOIN meter_reading m ON m.meter_point_id = v.meter_point_id AND m.interval_start = v.interval_start`;
 
 /** Corrections: every version after the first of its (meter, interval). */
-const CORRECTION_VIEW = `
+export const CORRECTION_VIEW = `
 CREATE VIEW meter_reading_correction AS
 SELECT * FROM meter_reading_history WHERE version > 1`;
 

@@ -4,7 +4,6 @@ import {
   COMPRESS_AFTER_DAYS,
   COMPRESSED_CHUNK_INTERVAL,
   RECOMPRESS_BELOW_ROWS_PER_BATCH,
-  RECOMPRESS_HYPERTABLES,
   RECOMPRESS_JOB_SCHEDULE,
   RECOMPRESS_JOB_START_UTC,
 } from '../storage-settings';
@@ -32,10 +31,17 @@ import {
 /** TimescaleDB's compressed batch size (rows), fixed in its code. */
 const MAX_ROWS_PER_BATCH = 1000;
 
-function recompressProcedureSql(): string {
-  const tables = RECOMPRESS_HYPERTABLES.map((t) => `'${t}'`).join(', ');
+/**
+ * The job's procedure over the given hypertables. This migration created it over the raw tables of its day
+ * (`meter_reading`, `meter_reading_version`); 1730000000600 replaces it when the history table is renamed.
+ */
+export function recompressProcedureSql(
+  hypertables: readonly string[] = ['meter_reading', 'meter_reading_version'],
+  replace = false,
+): string {
+  const tables = hypertables.map((t) => `'${t}'`).join(', ');
   return `
-CREATE PROCEDURE ingest_recompress_weeks(job_id integer DEFAULT NULL, config jsonb DEFAULT NULL)
+CREATE ${replace ? 'OR REPLACE ' : ''}PROCEDURE ingest_recompress_weeks(job_id integer DEFAULT NULL, config jsonb DEFAULT NULL)
 LANGUAGE plpgsql AS $proc$
 DECLARE
   v_min numeric := coalesce((config->>'min_rows_per_batch')::numeric, ${RECOMPRESS_BELOW_ROWS_PER_BATCH});

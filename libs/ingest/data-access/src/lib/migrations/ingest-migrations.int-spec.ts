@@ -55,13 +55,13 @@ describe('ingest migrations (in the storage mode the server offers)', () => {
     if ((await offeredMode(t)) === 'timescaledb') {
       const dims = await t.ds.query<{ h: string; days: number }[]>(
         `SELECT hypertable_name AS h, extract(epoch FROM time_interval)::int / 86400 AS days
-           FROM timescaledb_information.dimensions WHERE hypertable_name IN ('meter_reading', 'meter_reading_version', 'battery_telemetry')
+           FROM timescaledb_information.dimensions WHERE hypertable_name IN ('meter_reading', 'meter_reading_revision', 'battery_telemetry')
           ORDER BY 1`,
       );
       expect(dims).toEqual([
         { h: 'battery_telemetry', days: 7 },
         { h: 'meter_reading', days: 1 },
-        { h: 'meter_reading_version', days: 1 },
+        { h: 'meter_reading_revision', days: 1 },
       ]);
       const names = await relations(t);
       expect(names.filter((n) => n.endsWith('_default'))).toEqual([]);
@@ -126,6 +126,7 @@ describe('ingest migrations (in the storage mode the server offers)', () => {
       'IngestReadingVersions1730000000300',
       'IngestTimescaleLifecycle1730000000400',
       'IngestRecompressWeeks1730000000500',
+      'IngestLazyReadingVersions1730000000600',
     ]);
     expect(await relations(t)).toEqual(before);
   });
