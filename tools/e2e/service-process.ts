@@ -152,7 +152,7 @@ export class ServiceProcess {
 
 /** The ingest service process. */
 export class IngestProcess extends ServiceProcess {
-  constructor(port: number, env: Record<string, string>, nodeArgs: string[] = []) {
-    super('ingest', port, env, nodeArgs);
+  constructor(port: number, env: Record<string, string>, nodeArgs: string[] = [], runtimeDir?: string) {
+    super('ingest', port, env, nodeArgs, runtimeDir);
   }
 }

@@ -105,18 +105,30 @@ const TELEMETRY_VALUES = (t: TelemetryRow): CopyValue[] => [
 
 /**
  * COPY text of readings, specialised for the hot path: fields whose contract rules out tabs, newlines
- * and backslashes (validated ids, instants, enums, integers) are written as they are.
+ * and backslashes (validated ids, instants, enums, integers) are written as they are. Each line is
+ * encoded straight into a chunk buffer: building one string per chunk and letting the stream convert it
+ * cost three times as much (flattening a 2,000-part string, then a second pass to encode it).
  */
-function* readingCopyChunks(rows: readonly ReadingRow[], rowsPerChunk = 2000): Generator<string> {
+function* readingCopyChunks(rows: readonly ReadingRow[], rowsPerChunk = 2000): Generator<Buffer> {
   const iso = (v: string | Date): string => (typeof v === 'string' ? v : v.toISOString());
+  let buf = Buffer.allocUnsafe(rowsPerChunk * 256);
   for (let i = 0; i < rows.length; i += rowsPerChunk) {
-    let chunk = '';
     const end = Math.min(rows.length, i + rowsPerChunk);
+    let at = 0;
     for (let j = i; j < end; j++) {
       const r = rows[j];
-      chunk += `${copyTextValue(r.meterPointId)}\t${iso(r.intervalStart)}\t${iso(r.intervalEnd)}\t${r.resolution}\t${r.importWh}\t${r.exportWh}\t${r.registerImportWh}\t${r.registerExportWh}\t${r.quality}\t${copyTextValue(r.eventId)}\n`;
+      const line = `${copyTextValue(r.meterPointId)}\t${iso(r.intervalStart)}\t${iso(r.intervalEnd)}\t${r.resolution}\t${r.importWh}\t${r.exportWh}\t${r.registerImportWh}\t${r.registerExportWh}\t${r.quality}\t${copyTextValue(r.eventId)}\n`;
+      // a line's UTF-8 takes at most 3 bytes per UTF-16 unit
+      if (at + line.length * 3 > buf.length) {
+        const bigger = Buffer.allocUnsafe(Math.max(buf.length * 2, at + line.length * 3));
+        buf.copy(bigger, 0, 0, at);
+        buf = bigger;
+      }
+      at += buf.write(line, at, 'utf8');
     }
-    yield chunk;
+    // the stream keeps the chunk until it is sent: hand over a copy-free slice and start a new buffer
+    yield buf.subarray(0, at);
+    buf = Buffer.allocUnsafe(buf.length);
   }
 }
 
