@@ -168,10 +168,13 @@ async function main(): Promise<void> {
             INGEST_PARTITIONS_CONCURRENTLY: values.concurrency,
             INGEST_ROLLUP_REFRESH_MS: process.env['BENCH_REFRESH_MS'] ?? '2000',
             LOG_LEVEL: 'warn',
+            ...(process.env['BENCH_FETCH_MAX_BYTES']
+              ? { INGEST_FETCH_MAX_BYTES: process.env['BENCH_FETCH_MAX_BYTES'] }
+              : {}),
           },
           [
             // as deployed (k8s/ sets NODE_OPTIONS the same way): a larger young generation halves GC time at this rate
-            '--max-semi-space-size=64',
+            `--max-semi-space-size=${process.env['BENCH_SEMI_SPACE_MB'] ?? '64'}`,
             ...(process.env['BENCH_PROFILE_DIR']
               ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_PROFILE_DIR']}`]
               : []),

@@ -41,6 +41,11 @@ export const ingestConfigSpec = {
     'consumer threads per replica (group members sharing the partitions; about one per core)',
     { min: 1, max: 32, default: 2 },
   ),
+  fetchMaxBytes: cfg.int(
+    'INGEST_FETCH_MAX_BYTES',
+    'most bytes one fetch of a consumer thread may bring (a partition at most 8 MiB of it); what the thread holds in memory before parsing',
+    { min: 1_048_576, max: 268_435_456, default: 16 * 1_048_576 },
+  ),
   partitionsConcurrently: cfg.int(
     'INGEST_PARTITIONS_CONCURRENTLY',
     'partitions processed at once by one consumer thread',

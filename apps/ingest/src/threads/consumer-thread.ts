@@ -59,6 +59,7 @@ async function main(): Promise<void> {
       topics,
       maxBatchRows: config.maxBatchRows,
       maxWaitMs: config.maxWaitMs,
+      fetchMaxBytes: config.fetchMaxBytes,
       sessionTimeoutMs: config.sessionTimeoutMs,
       heartbeatIntervalMs: config.heartbeatIntervalMs,
       partitionsConcurrently: config.partitionsConcurrently,
