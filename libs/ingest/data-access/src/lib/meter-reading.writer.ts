@@ -308,7 +308,7 @@ export class MeterReadingWriter {
           return undefined;
         }
         // every row is the first and only version of its (meter, interval): no history to write
-        // (meter_reading_revision gets it when a second version arrives; migration 1730000000600)
+        // (meter_reading_revision gets it when a second version arrives; migration 1730000000700)
         if (mode === 'native-partitioning') await client.query(INVALIDATE_GIVEN_HOURS_SQL, [hoursOf(rows)]);
         await client.query('COMMIT');
         return { inserted: rows.length, duplicates: 0, corrections: 0, correctionsApplied: 0 };

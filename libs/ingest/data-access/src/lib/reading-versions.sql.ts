@@ -7,7 +7,7 @@ const VALUE_COLUMNS = `interval_end, resolution, import_wh, export_wh, register_
 const COLUMNS = `meter_point_id, interval_start, ${VALUE_COLUMNS}, event_id`;
 
 /**
- * A reading with a single version is stored in meter_reading only (migration 1730000000600). Before a
+ * A reading with a single version is stored in meter_reading only (migration 1730000000700). Before a
  * batch adds versions, the current row of every key that gets a version different from it (another event
  * id and other values) and has no history yet is copied into meter_reading_revision as its first version,
  * so that the table holds, per key, every version or none. A replay or a resend of identical values copies

@@ -86,6 +86,6 @@ export const RECOMPRESS_JOB_START_UTC = '2 hours';
 export const RECOMPRESS_BELOW_ROWS_PER_BATCH = 600;
 /**
  * The hypertables the job recompresses (both compressed with `segmentby meter_point_id`); the history table
- * is `meter_reading_revision` since migration 1730000000600.
+ * is `meter_reading_revision` since migration 1730000000700.
  */
 export const RECOMPRESS_HYPERTABLES = ['meter_reading', 'meter_reading_revision'] as const;

@@ -33,7 +33,7 @@ const MAX_ROWS_PER_BATCH = 1000;
 
 /**
  * The job's procedure over the given hypertables. This migration created it over the raw tables of its day
- * (`meter_reading`, `meter_reading_version`); 1730000000600 replaces it when the history table is renamed.
+ * (`meter_reading`, `meter_reading_version`); 1730000000700 replaces it when the history table is renamed.
  */
 export function recompressProcedureSql(
   hypertables: readonly string[] = ['meter_reading', 'meter_reading_version'],

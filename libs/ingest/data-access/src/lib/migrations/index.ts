@@ -4,7 +4,7 @@ import { IngestLoadRollups1730000000200 } from './1730000000200-ingest-load-roll
 import { IngestReadingVersions1730000000300 } from './1730000000300-ingest-reading-versions.migration';
 import { IngestTimescaleLifecycle1730000000400 } from './1730000000400-ingest-timescale-lifecycle.migration';
 import { IngestRecompressWeeks1730000000500 } from './1730000000500-ingest-recompress-weeks.migration';
-import { IngestLazyReadingVersions1730000000600 } from './1730000000600-ingest-lazy-reading-versions.migration';
+import { IngestLazyReadingVersions1730000000700 } from './1730000000700-ingest-lazy-reading-versions.migration';
 
 /**
  * The ingest service's migrations, in order. Explicit, never synchronize. The topology tables come from
@@ -17,11 +17,11 @@ export const INGEST_MIGRATIONS = [
   IngestReadingVersions1730000000300,
   IngestTimescaleLifecycle1730000000400,
   IngestRecompressWeeks1730000000500,
-  IngestLazyReadingVersions1730000000600,
+  IngestLazyReadingVersions1730000000700,
 ];
 
 export {
-  IngestLazyReadingVersions1730000000600,
+  IngestLazyReadingVersions1730000000700,
   IngestLoadRollups1730000000200,
   IngestRawSeries1730000000100,
   IngestReadingVersions1730000000300,

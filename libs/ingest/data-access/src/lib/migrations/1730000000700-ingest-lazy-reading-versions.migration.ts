@@ -74,8 +74,8 @@ SELECT ${COLUMNS.replace(/(\w+)/g, 'm.$1')}
                     WHERE v.meter_point_id = m.meter_point_id AND v.interval_start = m.interval_start)
  ORDER BY m.ingested_at, m.meter_point_id, m.interval_start`;
 
-export class IngestLazyReadingVersions1730000000600 implements MigrationInterface {
-  name = 'IngestLazyReadingVersions1730000000600';
+export class IngestLazyReadingVersions1730000000700 implements MigrationInterface {
+  name = 'IngestLazyReadingVersions1730000000700';
 
   async up(q: QueryRunner): Promise<void> {
     const mode = await detectStorageMode(q);
