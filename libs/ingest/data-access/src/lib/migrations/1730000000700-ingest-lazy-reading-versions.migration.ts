@@ -5,7 +5,7 @@ import { CORRECTION_VIEW, HISTORY_VIEW } from './1730000000300-ingest-reading-ve
 import { recompressProcedureSql } from './1730000000500-ingest-recompress-weeks.migration';
 
 /**
- * The history of a reading is written only once it has one. Until 1730000000500 every reading was written
+ * The history of a reading is written only once it has one. Before this migration every reading was written
  * twice, into `meter_reading` and as its first version into `meter_reading_version`; that second COPY (a
  * wider primary key with the event id, a sequence value and a timestamp per row) cost more than the first
  * and halved the ingest rate (measured: COPY of 200,000 readings, 57–74 k rows/s into meter_reading alone,
