@@ -9,12 +9,22 @@ import {
   slpForecast,
 } from './baselines';
 import { ForecastError } from './errors';
-import { type FeatureConfig } from './features';
-import { buildRows, defaultTrainingOriginEveryMs, trainForecaster } from './forecast';
-import { type Horizon, formatHorizon, horizonOrigins } from './horizons';
+import { type FeatureConfig, type FeatureRow, newFeatureCounters } from './features';
+import {
+  type ForecastPoint,
+  buildRows,
+  counterDecisions,
+  defaultTrainingOriginEveryMs,
+  modelFeatureConfig,
+  predictGuarded,
+  trainForecaster,
+} from './forecast';
+import { type Horizon, formatHorizon, horizonOrigins, horizonTargets } from './horizons';
+import { type InputDecision, countDecision, unavailableColumns } from './input-guard';
 import { type ForecastMetrics, type QuantileForecast, computeMetrics } from './metrics';
-import { type TrainOptions } from './model';
-import { type LoadSeries, endMs } from './series';
+import { type QuantileModel, type TrainOptions } from './model';
+import { type ErrorBreakdown, errorBreakdown } from './report-html';
+import { type LoadSeries, endMs, valueAt } from './series';
 
 const HOUR_MS = 3_600_000;
 
@@ -39,6 +49,8 @@ export interface BacktestOptions {
   train?: TrainOptions;
   /** Standard-load-profile baseline; omitted = no SLP row. */
   slp?: SlpBaseline;
+  /** Keep every scored point in the report (for charts). */
+  keepPoints?: boolean;
   log?: (message: string) => void;
 }
 
@@ -72,6 +84,35 @@ export interface FoldReport {
   modelMae: number;
   /** Share of this fold's targets inside the model's P10–P90 interval. */
   modelCoverage: number;
+  /** Targets of the fold's origins whose actual value exists: what should be scored. */
+  pointsExpected: number;
+  /** Targets actually scored (equals n). */
+  pointsScored: number;
+  /** Forecasts replaced by the fallback baseline because they left the envelope. */
+  replaced: number;
+  /** Exogenous columns of the fold's main model (after the input guard). */
+  exogenous: string[];
+}
+
+/** A model trained in the backtest: the fold's main model, or its variant without missing columns. */
+export interface TrainedModelInfo {
+  fold: number;
+  exogenous: string[];
+  variant: boolean;
+  trainingSeconds: number;
+}
+
+/** Points of one fold for charts: per target, the actual, the model's band and the baselines' P50. */
+export interface BacktestPoint {
+  fold: number;
+  originMs: number;
+  targetMs: number;
+  actual: number;
+  model: QuantileForecast;
+  persistence1d: number;
+  persistence7d: number;
+  slp?: number;
+  replaced: boolean;
 }
 
 export interface BacktestReport {
@@ -86,6 +127,21 @@ export interface BacktestReport {
   /** 100 · (1 − MAE(model) / min MAE over the baselines present). */
   improvementVsBestBaselinePct: number;
   foldReports: FoldReport[];
+  pointsExpected: number;
+  pointsScored: number;
+  /** Forecasts replaced by the fallback baseline (outside the envelope), all flagged. */
+  replaced: number;
+  /** Every decision of the input and output guard over all folds (counts summed). */
+  inputDecisions: InputDecision[];
+  modelsTrained: TrainedModelInfo[];
+  /** The target flatlined somewhere before a fold's training cut (the series is flagged). */
+  staleTarget: boolean;
+  /** MAE of the model and the persistence baselines per local hour of the target. */
+  errorByHour: ErrorBreakdown['byHour'];
+  /** The same per day type (workday, Saturday, Sunday or holiday). */
+  errorByDayType: ErrorBreakdown['byDayType'];
+  /** Every scored point, for reports; only with `keepPoints`. */
+  points?: BacktestPoint[];
 }
 
 function summarise(series: LoadSeries, exogenous: readonly string[]): SeriesSummary {
@@ -165,6 +221,12 @@ export async function runBacktest(series: LoadSeries, options: BacktestOptions):
   };
   const foldReports: FoldReport[] = [];
   let trainingSeconds = 0;
+  const decisions: InputDecision[] = [];
+  const modelsTrained: TrainedModelInfo[] = [];
+  const points: BacktestPoint[] = [];
+  let staleTarget = false;
+  let replacedTotal = 0;
+  let expectedTotal = 0;
 
   for (let f = 0; f < nFolds; f++) {
     const foldOrigins = origins.slice(
@@ -174,15 +236,31 @@ export async function runBacktest(series: LoadSeries, options: BacktestOptions):
     const trainUntil = foldOrigins[0];
     if (trainUntil === undefined) continue;
     log(`fold ${f + 1}/${nFolds}: training on data known at ${new Date(trainUntil).toISOString()}`);
-    const t0 = Date.now();
-    const model = await trainForecaster(series, cfg, {
+    const trainOpts = {
       ...options.train,
       untilMs: trainUntil,
       originEveryMs: trainingOriginEveryMs,
       ...(options.maxTrainingSamples === undefined ? {} : { maxTrainingSamples: options.maxTrainingSamples }),
-    });
+    };
+    const t0 = Date.now();
+    const model = await trainForecaster(series, cfg, trainOpts);
     const seconds = (Date.now() - t0) / 1000;
     trainingSeconds += seconds;
+    modelsTrained.push({
+      fold: f + 1,
+      exogenous: [...model.metadata.exogenous],
+      variant: false,
+      trainingSeconds: seconds,
+    });
+    for (const d of model.metadata.inputs?.decisions ?? []) {
+      countDecision(
+        decisions,
+        { stage: d.stage, kind: d.kind, ...(d.column === undefined ? {} : { column: d.column }) },
+        d.count,
+        d.detail,
+      );
+      if (d.kind === 'stale-target') staleTarget = true;
+    }
 
     // Baseline intervals and the SLP scale are fitted on the training window only.
     const train = buildRows(
@@ -213,51 +291,139 @@ export async function runBacktest(series: LoadSeries, options: BacktestOptions):
       );
     }
 
-    const test = buildRows(series, cfg, foldOrigins);
-    const keep: number[] = [];
-    const p1: number[] = [];
-    const p7: number[] = [];
-    const slp: number[] = [];
-    test.rows.forEach((r, i) => {
-      const a = test.actual[i] ?? Number.NaN;
+    // Every target of the fold with an actual is expected to be scored. Targets where a column of the
+    // main model is missing go to a variant trained (same cut) without the missing columns.
+    const groups = new Map<string, { columns: string[]; rows: FeatureRow[]; actual: number[] }>();
+    let pointsExpected = 0;
+    const counters = newFeatureCounters();
+    const mainCfg = modelFeatureConfig(model);
+    for (const o of foldOrigins) {
+      for (const t of horizonTargets(options.horizon, o, step)) {
+        const a = valueAt(series, t);
+        if (Number.isNaN(a)) continue;
+        pointsExpected++;
+        const missing = unavailableColumns(series, mainCfg.exogenous, t);
+        const columns = mainCfg.exogenous.filter((c) => !missing.includes(c));
+        for (const column of missing)
+          countDecision(
+            decisions,
+            { stage: 'predict', kind: 'fallback-without', column },
+            1,
+            `${column} missing at the target: forecast by the fold's variant trained without it`,
+          );
+        const key = columns.join('\u0000');
+        const g = groups.get(key) ?? { columns, rows: [], actual: [] };
+        groups.set(key, g);
+        const groupCfg: FeatureConfig = { ...mainCfg, exogenous: columns };
+        const row = buildRows(series, groupCfg, [o], undefined, counters);
+        const r = row.rows.find((x) => x.targetMs === t);
+        if (r === undefined) continue;
+        g.rows.push(r);
+        g.actual.push(a);
+      }
+    }
+    const mainKey = mainCfg.exogenous.join('\u0000');
+    const testRows: FeatureRow[] = [];
+    const testActual: number[] = [];
+    const predictedAll: ForecastPoint[] = [];
+    for (const [key, g] of groups) {
+      let m: QuantileModel = model;
+      if (key !== mainKey) {
+        const tv = Date.now();
+        m = await trainForecaster(series, { ...cfg, exogenous: g.columns }, trainOpts);
+        const sv = (Date.now() - tv) / 1000;
+        trainingSeconds += sv;
+        modelsTrained.push({
+          fold: f + 1,
+          exogenous: [...m.metadata.exogenous],
+          variant: true,
+          trainingSeconds: sv,
+        });
+        log(
+          `fold ${f + 1}/${nFolds}: variant without ${mainCfg.exogenous.filter((c) => !g.columns.includes(c)).join(', ')} for ${g.rows.length} targets`,
+        );
+      }
+      // Rows of a variant are rebuilt with the variant's own column policy.
+      const rows =
+        m === model
+          ? g.rows
+          : g.rows
+              .map((r) =>
+                buildRows(series, modelFeatureConfig(m), [r.originMs], undefined, counters).rows.find(
+                  (x) => x.targetMs === r.targetMs,
+                ),
+              )
+              .filter((r): r is FeatureRow => r !== undefined);
+      const actualByTarget = new Map(
+        g.rows.map((r, i) => [`${r.originMs}/${r.targetMs}`, g.actual[i] ?? Number.NaN]),
+      );
+      const pred = predictGuarded(m, series, rows, decisions);
+      rows.forEach((r, i) => {
+        const p = pred[i];
+        if (p === undefined) return;
+        testRows.push(r);
+        testActual.push(actualByTarget.get(`${r.originMs}/${r.targetMs}`) ?? Number.NaN);
+        predictedAll.push(p);
+      });
+      if (m !== model) m.dispose();
+    }
+    counterDecisions(counters, 'predict', decisions);
+
+    let foldAbs = 0;
+    let foldInside = 0;
+    let n = 0;
+    let foldReplaced = 0;
+    testRows.forEach((r, k) => {
+      const a = testActual[k] ?? Number.NaN;
+      const m = predictedAll[k];
       const v1 = persistence1d(series, r.originMs, r.targetMs);
       const v7 = persistence7d(series, r.originMs, r.targetMs);
       const vs = options.slp === undefined ? 0 : slpForecast(options.slp.profile, slpAnnual, r.targetMs);
-      if ([a, v1, v7, vs].some((v) => Number.isNaN(v))) return;
-      keep.push(i);
-      p1.push(v1);
-      p7.push(v7);
-      slp.push(vs);
-    });
-    const rows = keep.map((i) => test.rows[i]).filter((r) => r !== undefined);
-    const predicted = model.predict(rows);
-    let foldAbs = 0;
-    let foldInside = 0;
-    keep.forEach((i, k) => {
-      const a = test.actual[i] ?? Number.NaN;
-      const m = predicted[k];
-      if (m === undefined) return;
+      if (m === undefined || [a, v1, v7, vs].some((v) => Number.isNaN(v))) return;
+      n++;
       actual.push(a);
       fc.model.push(m);
-      fc.persistence1d.push(withInterval(p1[k] ?? Number.NaN, q1));
-      fc.persistence7d.push(withInterval(p7[k] ?? Number.NaN, q7));
-      fc.slp.push(withInterval(slp[k] ?? Number.NaN, qSlp));
+      fc.persistence1d.push(withInterval(v1, q1));
+      fc.persistence7d.push(withInterval(v7, q7));
+      fc.slp.push(withInterval(vs, qSlp));
       foldAbs += Math.abs(m.p50 - a);
       if (a >= m.p10 && a <= m.p90) foldInside++;
+      if (m.replaced !== undefined) foldReplaced++;
+      {
+        const point: BacktestPoint = {
+          fold: f + 1,
+          originMs: r.originMs,
+          targetMs: r.targetMs,
+          actual: a,
+          model: { p10: m.p10, p50: m.p50, p90: m.p90 },
+          persistence1d: v1,
+          persistence7d: v7,
+          replaced: m.replaced !== undefined,
+        };
+        if (options.slp !== undefined) point.slp = vs;
+        points.push(point);
+      }
     });
     const meta = model.metadata.training;
+    const foldExogenous = [...model.metadata.exogenous];
     model.dispose();
+    replacedTotal += foldReplaced;
+    expectedTotal += pointsExpected;
     const report: FoldReport = {
       fold: f + 1,
       firstOrigin: new Date(trainUntil).toISOString(),
       lastOrigin: new Date(foldOrigins[foldOrigins.length - 1] ?? trainUntil).toISOString(),
       origins: foldOrigins.length,
-      n: keep.length,
+      n,
       trainingSamples: meta.samples + meta.validationSamples,
       trainingSeconds: seconds,
       bestEpoch: meta.bestEpoch,
-      modelMae: keep.length > 0 ? foldAbs / keep.length : Number.NaN,
-      modelCoverage: keep.length > 0 ? foldInside / keep.length : Number.NaN,
+      modelMae: n > 0 ? foldAbs / n : Number.NaN,
+      modelCoverage: n > 0 ? foldInside / n : Number.NaN,
+      pointsExpected,
+      pointsScored: n,
+      replaced: foldReplaced,
+      exogenous: foldExogenous,
     };
     foldReports.push(report);
     log(
@@ -276,6 +442,7 @@ export async function runBacktest(series: LoadSeries, options: BacktestOptions):
     models.persistence7d.mae,
     models.slp?.mae ?? Number.POSITIVE_INFINITY,
   );
+  const breakdown = errorBreakdown(points);
   return {
     series: summarise(series, exogenous),
     horizon: formatHorizon(options.horizon),
@@ -286,5 +453,14 @@ export async function runBacktest(series: LoadSeries, options: BacktestOptions):
     models,
     improvementVsBestBaselinePct: 100 * (1 - models.model.mae / baselineMae),
     foldReports,
+    pointsExpected: expectedTotal,
+    pointsScored: actual.length,
+    replaced: replacedTotal,
+    inputDecisions: decisions,
+    modelsTrained,
+    staleTarget,
+    errorByHour: breakdown.byHour,
+    errorByDayType: breakdown.byDayType,
+    ...(options.keepPoints === true ? { points } : {}),
   };
 }
