@@ -15,7 +15,14 @@ import {
   runBacktest,
   useTfBackend,
 } from '@gridwerk/forecast/domain';
-import { type CliCommand, type CliIo, EXIT_OK, UsageError, parseFlags } from './cli-command';
+import {
+  type CliCommand,
+  type CliIo,
+  EXIT_INCOMPLETE_BACKTEST,
+  EXIT_OK,
+  UsageError,
+  parseFlags,
+} from './cli-command';
 import { loadForecastCliConfig } from './cli.config';
 import { directoryFlag, type FlagTable, helpText, integerFlag } from '@gridwerk/shared/util-config';
 import {
@@ -233,6 +240,17 @@ function formatTable(report: BacktestReport): string {
     ...lines.slice(1).map(fmt),
     '',
     `improvement vs best baseline (MAE): ${report.improvementVsBestBaselinePct.toFixed(1)} %`,
+    `scored ${report.pointsScored} of ${report.pointsExpected} test points (${report.foldReports.map((f) => `fold ${f.fold}: ${f.pointsScored}/${f.pointsExpected}`).join(', ')}), ${report.replaced} forecasts replaced by the baseline`,
+    ...(report.staleTarget ? ['series flagged: the target flatlines (stale) in the training window'] : []),
+    ...(report.inputDecisions.length === 0
+      ? ['input decisions: none']
+      : [
+          'input decisions:',
+          ...report.inputDecisions.map(
+            (d) =>
+              `  ${d.stage} ${d.kind}${d.column === undefined ? '' : ` ${d.column}`} (${d.count}): ${d.detail}`,
+          ),
+        ]),
   ].join('\n');
 }
 
@@ -279,12 +297,29 @@ export async function runBacktestCommand(cmd: BacktestCommand, io: CliIo): Promi
     log: (m) => io.err(m),
   });
   if (cmd.json) {
-    const { foldReports: _folds, series, ...rest } = report;
+    const { series, points: _points, ...rest } = report;
     io.out(JSON.stringify({ series: { ...series, duplicates: r.duplicates, offGrid: r.offGrid }, ...rest }));
   } else {
     io.out(formatTable(report));
   }
-  return EXIT_OK;
+  return backtestExitCode(report, io);
+}
+
+/** A backtest that could score less than MIN_SCORED_SHARE of its test points fails, saying why. */
+export const MIN_SCORED_SHARE = 0.95;
+
+export function backtestExitCode(report: BacktestReport, io: CliIo): number {
+  const share = report.pointsExpected > 0 ? report.pointsScored / report.pointsExpected : 0;
+  if (share >= MIN_SCORED_SHARE) return EXIT_OK;
+  const worst = report.foldReports
+    .filter((f) => f.pointsScored < f.pointsExpected)
+    .map((f) => `fold ${f.fold} ${f.pointsScored}/${f.pointsExpected}`)
+    .join(', ');
+  io.err(
+    `error: BACKTEST.INCOMPLETE: only ${report.pointsScored} of ${report.pointsExpected} test points (${(100 * share).toFixed(1)} %) could be scored, below ${100 * MIN_SCORED_SHARE} %` +
+      `${worst === '' ? '' : ` (${worst})`}: targets lacked the target's lag values (gaps in the load history)`,
+  );
+  return EXIT_INCOMPLETE_BACKTEST;
 }
 
 export const backtestCommand: CliCommand = {
