@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import {
   type BacktestReport,
   type FeatureSelection,
@@ -12,6 +12,7 @@ import {
   parseFeatureSelection,
   parseHorizon,
   parseIsoTimestamp,
+  renderBacktestHtml,
   runBacktest,
   useTfBackend,
 } from '@gridwerk/forecast/domain';
@@ -53,6 +54,8 @@ export interface BacktestCommand {
   backend: TfBackendName;
   slp?: { profile: BdewProfileId; profilesDir?: string };
   json: boolean;
+  /** Write the self-contained HTML report here. */
+  reportPath?: string;
 }
 
 const FLAGS = {
@@ -106,6 +109,11 @@ const FLAGS = {
     help: 'BDEW profiles in their published layout (h25.csv, ...); default: the\nbuilt-in approximation',
   },
   json: { kind: 'boolean', help: 'print exactly one JSON object on stdout' },
+  report: {
+    kind: 'value',
+    arg: 'FILE.html',
+    help: 'also write one self-contained HTML report (charts per fold, error by hour\nand day type, baselines, input decisions)',
+  },
   help: { kind: 'boolean', help: 'show this help' },
 } as const satisfies FlagTable;
 
@@ -113,7 +121,8 @@ const USAGE = helpText({
   usage: 'Usage: npm run forecast -- backtest --csv FILE --target NAME [options]',
   description: 'Rolling-origin backtest of the quantile model against persistence baselines on a CSV series.',
   flags: FLAGS,
-  footer: 'Exit codes: 0 ok, 2 usage or input error, 1 unexpected error.',
+  footer:
+    'Exit codes: 0 ok, 2 usage or input error, 3 less than 95 % of the test points scored, 1 unexpected error.',
 });
 
 function positiveInt(flag: string, value: string | true | undefined, fallback: number, min = 1): number {
@@ -161,6 +170,8 @@ export function parseBacktestCommand(
     f['max-epochs'] === undefined ? undefined : positiveInt('max-epochs', f['max-epochs'], 60);
   const slpProfile = stringFlag(f['slp']);
   const profilesDir = stringFlag(f['profiles-dir']);
+  const reportPath = stringFlag(f['report']);
+  if (f['report'] === true) throw new UsageError('--report needs a file name');
   if (slpProfile !== undefined && !(PROFILE_IDS as readonly string[]).includes(slpProfile)) {
     throw new UsageError(`--slp must be one of ${PROFILE_IDS.join(', ')}, got "${slpProfile}"`);
   }
@@ -188,6 +199,7 @@ export function parseBacktestCommand(
           },
         }),
     json: f['json'] === true,
+    ...(reportPath === undefined ? {} : { reportPath }),
   };
 }
 
@@ -294,8 +306,15 @@ export async function runBacktestCommand(cmd: BacktestCommand, io: CliIo): Promi
             ),
           },
         }),
+    ...(cmd.reportPath === undefined ? {} : { keepPoints: true }),
     log: (m) => io.err(m),
   });
+  if (cmd.reportPath !== undefined) {
+    // ECharts is inlined: the report must open without network access.
+    const echarts = readFileSync(require.resolve('echarts/dist/echarts.min.js'), 'utf8');
+    writeFileSync(cmd.reportPath, renderBacktestHtml(report, echarts));
+    io.err(`report written to ${cmd.reportPath}`);
+  }
   if (cmd.json) {
     const { series, points: _points, ...rest } = report;
     io.out(JSON.stringify({ series: { ...series, duplicates: r.duplicates, offGrid: r.offGrid }, ...rest }));

@@ -9,7 +9,7 @@ import {
   slpForecast,
 } from './baselines';
 import { ForecastError } from './errors';
-import { type FeatureConfig, type FeatureRow, newFeatureCounters } from './features';
+import { type FeatureConfig, type FeatureCounters, type FeatureRow, newFeatureCounters } from './features';
 import {
   type ForecastPoint,
   buildRows,
@@ -164,6 +164,25 @@ function withInterval(point: number, q: ResidualQuantiles): QuantileForecast {
   return { p10: point + q.q10, p50: point, p90: point + q.q90 };
 }
 
+/** The same (origin, target) pairs built with another model's feature config (one build per origin). */
+function rebuildRows(
+  series: LoadSeries,
+  cfg: FeatureConfig,
+  rows: readonly FeatureRow[],
+  counters: FeatureCounters,
+): FeatureRow[] {
+  const out: FeatureRow[] = [];
+  const byOrigin = new Map<number, Set<number>>();
+  for (const r of rows) {
+    const set = byOrigin.get(r.originMs) ?? new Set<number>();
+    set.add(r.targetMs);
+    byOrigin.set(r.originMs, set);
+  }
+  for (const [o, targets] of byOrigin)
+    out.push(...buildRows(series, cfg, [o], undefined, counters).rows.filter((r) => targets.has(r.targetMs)));
+  return out;
+}
+
 function defaultTestFrom(series: LoadSeries): number {
   const l = localDate(endMs(series) - 27 * DAY_MS);
   return startOfLocalDayUtc(l.year, l.month, l.day);
@@ -298,6 +317,7 @@ export async function runBacktest(series: LoadSeries, options: BacktestOptions):
     const counters = newFeatureCounters();
     const mainCfg = modelFeatureConfig(model);
     for (const o of foldOrigins) {
+      const built = new Map<string, Map<number, FeatureRow>>();
       for (const t of horizonTargets(options.horizon, o, step)) {
         const a = valueAt(series, t);
         if (Number.isNaN(a)) continue;
@@ -314,9 +334,15 @@ export async function runBacktest(series: LoadSeries, options: BacktestOptions):
         const key = columns.join('\u0000');
         const g = groups.get(key) ?? { columns, rows: [], actual: [] };
         groups.set(key, g);
-        const groupCfg: FeatureConfig = { ...mainCfg, exogenous: columns };
-        const row = buildRows(series, groupCfg, [o], undefined, counters);
-        const r = row.rows.find((x) => x.targetMs === t);
+        let byTarget = built.get(key);
+        if (byTarget === undefined) {
+          const groupCfg: FeatureConfig = { ...mainCfg, exogenous: columns };
+          byTarget = new Map(
+            buildRows(series, groupCfg, [o], undefined, counters).rows.map((r) => [r.targetMs, r]),
+          );
+          built.set(key, byTarget);
+        }
+        const r = byTarget.get(t);
         if (r === undefined) continue;
         g.rows.push(r);
         g.actual.push(a);
@@ -344,16 +370,7 @@ export async function runBacktest(series: LoadSeries, options: BacktestOptions):
         );
       }
       // Rows of a variant are rebuilt with the variant's own column policy.
-      const rows =
-        m === model
-          ? g.rows
-          : g.rows
-              .map((r) =>
-                buildRows(series, modelFeatureConfig(m), [r.originMs], undefined, counters).rows.find(
-                  (x) => x.targetMs === r.targetMs,
-                ),
-              )
-              .filter((r): r is FeatureRow => r !== undefined);
+      const rows = m === model ? g.rows : rebuildRows(series, modelFeatureConfig(m), g.rows, counters);
       const actualByTarget = new Map(
         g.rows.map((r, i) => [`${r.originMs}/${r.targetMs}`, g.actual[i] ?? Number.NaN]),
       );

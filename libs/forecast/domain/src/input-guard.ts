@@ -70,6 +70,27 @@ export interface InputPolicy {
   decisions: InputDecision[];
 }
 
+/** Share of the training window the feature scaler sees (the model's validation tail is the last 25 %). */
+const SCALER_SHARE = 0.75;
+
+function spread(values: readonly number[]): { dominantShare: number; std: number; mean: number } {
+  if (values.length === 0) return { dominantShare: 1, std: 0, mean: 0 };
+  const counts = new Map<number, number>();
+  let sum = 0;
+  for (const v of values) {
+    counts.set(v, (counts.get(v) ?? 0) + 1);
+    sum += v;
+  }
+  const mean = sum / values.length;
+  let sq = 0;
+  for (const v of values) sq += (v - mean) ** 2;
+  return {
+    dominantShare: Math.max(...counts.values()) / values.length,
+    std: Math.sqrt(sq / values.length),
+    mean,
+  };
+}
+
 function median(sorted: readonly number[]): number {
   if (sorted.length === 0) return Number.NaN;
   const m = Math.floor(sorted.length / 2);
@@ -148,25 +169,24 @@ export function fitInputPolicy(
       });
       continue;
     }
-    const counts = new Map<number, number>();
-    let sum = 0;
-    for (const v of present) {
-      counts.set(v, (counts.get(v) ?? 0) + 1);
-      sum += v;
+    // Judged on the part of the window the feature scaler is fitted on (the model's training rows, before
+    // its validation tail): a column that starts to vary only in the tail would still be scaled by ~1/0.
+    const scalerPart: number[] = [];
+    if (col !== undefined) {
+      const end = i0 + Math.round(SCALER_SHARE * rows);
+      for (let i = i0; i < end; i++) {
+        const v = col[i] ?? Number.NaN;
+        if (Number.isFinite(v)) scalerPart.push(v);
+      }
     }
-    const dominant = Math.max(...counts.values());
-    const mean = sum / present.length;
-    let sq = 0;
-    for (const v of present) sq += (v - mean) ** 2;
-    const std = Math.sqrt(sq / present.length);
-    const dominantShare = dominant / present.length;
+    const { dominantShare, std, mean } = spread(scalerPart.length > 0 ? scalerPart : present);
     if (dominantShare >= NEAR_CONSTANT_SHARE || std <= 1e-9 * (1 + Math.abs(mean))) {
       decisions.push({
         stage: 'fit',
         kind: 'drop-near-constant',
         column: c,
         count: present.length,
-        detail: `one value in ${(100 * dominantShare).toFixed(1)} % of the training rows (std ${std.toPrecision(3)}): column dropped for this fit`,
+        detail: `one value in ${(100 * dominantShare).toFixed(1)} % of the rows the scaler is fitted on (std ${std.toPrecision(3)}): column dropped for this fit`,
       });
       continue;
     }
