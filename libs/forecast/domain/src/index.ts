@@ -13,3 +13,4 @@ export * from './input-guard';
 export * from './forecast';
 export * from './backtest';
 export * from './report-html';
+export * from './weather/mosmix';
