@@ -178,6 +178,7 @@ export interface QualityResult {
   pointsScored: number;
   scoredShare: number;
   replaced: number;
+  outsideEnvelopeUnflagged: number;
   staleTarget: boolean;
   inputDecisions: BacktestReport['inputDecisions'];
   trainingSecondsPerFit: number;
@@ -222,6 +223,7 @@ export async function runQualityCase(
     pointsScored: report.pointsScored,
     scoredShare: report.pointsExpected > 0 ? report.pointsScored / report.pointsExpected : 0,
     replaced: report.replaced,
+    outsideEnvelopeUnflagged: report.outsideEnvelopeUnflagged,
     staleTarget: report.staleTarget,
     inputDecisions: report.inputDecisions,
     trainingSecondsPerFit:
@@ -306,8 +308,7 @@ export async function runQualityBench(
       Object.keys(weatherGainPct).length > 0 && Object.values(weatherGainPct).every((g) => g >= 15),
     coverageWithin78To82: series.every((s) => s.coverage >= 0.78 && s.coverage <= 0.82),
     everySeriesScoresAtLeast95Pct: series.every((s) => s.scoredShare >= 0.95),
-    // Replaced forecasts are flagged by construction (ForecastPoint.replaced); none may stay unguarded.
-    noForecastOutsideEnvelopeUnflagged: true,
+    noForecastOutsideEnvelopeUnflagged: series.every((s) => s.outsideEnvelopeUnflagged === 0),
   };
   const fits = series.map((s) => s.trainingSecondsPerFit);
   return {

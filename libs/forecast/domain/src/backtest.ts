@@ -131,6 +131,8 @@ export interface BacktestReport {
   pointsScored: number;
   /** Forecasts replaced by the fallback baseline (outside the envelope), all flagged. */
   replaced: number;
+  /** Scored forecasts outside their model's envelope that were NOT replaced and flagged (must be 0). */
+  outsideEnvelopeUnflagged: number;
   /** Every decision of the input and output guard over all folds (counts summed). */
   inputDecisions: InputDecision[];
   modelsTrained: TrainedModelInfo[];
@@ -246,6 +248,7 @@ export async function runBacktest(series: LoadSeries, options: BacktestOptions):
   let staleTarget = false;
   let replacedTotal = 0;
   let expectedTotal = 0;
+  let outsideUnflagged = 0;
 
   for (let f = 0; f < nFolds; f++) {
     const foldOrigins = origins.slice(
@@ -375,9 +378,17 @@ export async function runBacktest(series: LoadSeries, options: BacktestOptions):
         g.rows.map((r, i) => [`${r.originMs}/${r.targetMs}`, g.actual[i] ?? Number.NaN]),
       );
       const pred = predictGuarded(m, series, rows, decisions);
+      const envelope = m.metadata.inputs?.envelope;
       rows.forEach((r, i) => {
         const p = pred[i];
         if (p === undefined) return;
+        // Audit of the guard: a forecast the model kept must lie inside its envelope.
+        if (
+          p.replaced === undefined &&
+          envelope !== undefined &&
+          [p.p10, p.p50, p.p90].some((v) => !(v >= envelope.lower && v <= envelope.upper))
+        )
+          outsideUnflagged++;
         testRows.push(r);
         testActual.push(actualByTarget.get(`${r.originMs}/${r.targetMs}`) ?? Number.NaN);
         predictedAll.push(p);
@@ -473,6 +484,7 @@ export async function runBacktest(series: LoadSeries, options: BacktestOptions):
     pointsExpected: expectedTotal,
     pointsScored: actual.length,
     replaced: replacedTotal,
+    outsideEnvelopeUnflagged: outsideUnflagged,
     inputDecisions: decisions,
     modelsTrained,
     staleTarget,

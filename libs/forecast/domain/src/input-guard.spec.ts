@@ -30,6 +30,7 @@ function expectWholeTestPeriodScored(r: BacktestReport): void {
     expect(f.pointsScored / f.pointsExpected).toBeGreaterThanOrEqual(0.95);
   }
   expect(r.pointsScored).toBe(r.n);
+  expect(r.outsideEnvelopeUnflagged).toBe(0);
   expect(r.pointsScored / r.pointsExpected).toBeGreaterThanOrEqual(0.95);
 }
 
