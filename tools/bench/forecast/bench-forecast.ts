@@ -1,5 +1,9 @@
 /**
  * `npm run bench:forecast`: prints ONE JSON object.
+ *  (q) quality (issue #20): day-ahead backtests (4 folds over 28 days) of simulated stations with PV and heat
+ *      pumps, with and without weather, and the broken-column cases (forecast-quality.ts); targets: MAE below
+ *      both persistence baselines, weather gain ≥ 15 % on PV-heavy stations, P10–P90 coverage 78–82 %,
+ *      ≥ 95 % of the test points scored, nothing outside the envelope unflagged. One HTML report is written.
  *  (a) train: one feeder with a year of 15-minute history (35,040 points) through the train use case —
  *      rolling-origin backtest (4 folds) + final training + storing the artefact; target < 120 s.
  *  (b) run: 500 feeders, day-ahead, through the run use case — one query per view for 22 days of history,
@@ -26,6 +30,10 @@ import { refreshFixtureRollups, syntheticFeederLoadWh, writeFeederLoad } from '.
 import { brokerAddress, loadInfraConfig } from '../../infra/infra-config';
 import { infraDown, infraUp } from '../../infra/infra';
 import { mib, PeakMemory } from '../lib/peak-memory';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { renderBacktestHtml } from '@gridwerk/forecast/domain';
+import { runQualityBench } from './forecast-quality';
 
 const DAY = 86_400_000;
 
@@ -35,6 +43,24 @@ const FLAGS = {
     kind: 'value',
     arg: 'N',
     help: 'days of 15-minute history the one series is trained on (default 365, at least 60)',
+  },
+  'quality-only': { kind: 'boolean', help: 'only the quality backtests (no database, no broker)' },
+  'skip-quality': { kind: 'boolean', help: 'only the training and run timings' },
+  'quality-days': {
+    kind: 'value',
+    arg: 'N',
+    help: 'days per simulated series, the last 28 are tested (default 112, at least 60)',
+  },
+  'max-epochs': {
+    kind: 'value',
+    arg: 'N',
+    help: 'cap on training epochs in the quality backtests (default: none)',
+  },
+  only: { kind: 'value', arg: 'TEXT', help: 'quality cases whose name contains TEXT' },
+  report: {
+    kind: 'value',
+    arg: 'FILE',
+    help: 'HTML report of the PV-heavy station with weather (default tmp/forecast-report.html)',
   },
   help: { kind: 'boolean', short: 'h', help: 'this help' },
 } as const;
@@ -47,11 +73,54 @@ const HELP = benchHelp(
 const ISSUE = Date.parse('2025-06-18T08:00:00Z'); // 10:00 Europe/Berlin (CEST)
 
 async function main(): Promise<void> {
-  const { nSeries, trainDays } = parseBenchFlags(FLAGS, HELP, (f) => ({
+  const opts = parseBenchFlags(FLAGS, HELP, (f) => ({
     nSeries: integerFlag('series', f.series, { min: 1, max: 100_000, fallback: 500 }),
     trainDays: integerFlag('train-days', f['train-days'], { min: 60, max: 3_660, fallback: 365 }),
+    qualityOnly: f['quality-only'] === true,
+    skipQuality: f['skip-quality'] === true,
+    qualityDays: integerFlag('quality-days', f['quality-days'], { min: 60, max: 730, fallback: 112 }),
+    maxEpochs:
+      f['max-epochs'] === undefined
+        ? undefined
+        : integerFlag('max-epochs', f['max-epochs'], { min: 1, fallback: 60 }),
+    only: f.only,
+    report: f.report ?? 'tmp/forecast-report.html',
   }));
+  const { nSeries, trainDays } = opts;
   const progress = (m: string) => process.stderr.write(`${m}\n`);
+  let quality: Awaited<ReturnType<typeof runQualityBench>> | undefined;
+  if (!opts.skipQuality) {
+    await useTfBackend('wasm');
+    const echarts = readFileSync(require.resolve('echarts/dist/echarts.min.js'), 'utf8');
+    const t0 = Date.now();
+    let reportWritten = false;
+    quality = await runQualityBench(
+      {
+        startIso: '2025-01-13T00:00:00+01:00',
+        days: opts.qualityDays,
+        testDays: 28,
+        folds: 4,
+        ...(opts.maxEpochs === undefined ? {} : { maxEpochs: opts.maxEpochs }),
+        ...(opts.only === undefined ? {} : { only: opts.only }),
+      },
+      progress,
+      (name, report) => {
+        // The PV-heavy station with weather; with --only, the first case run.
+        if (reportWritten || (name !== 'pv-heavy/weather' && opts.only === undefined)) return;
+        reportWritten = true;
+        mkdirSync(path.dirname(opts.report), { recursive: true });
+        writeFileSync(opts.report, renderBacktestHtml(report, echarts));
+        progress(`quality: HTML report of ${name} written to ${opts.report}`);
+      },
+    );
+    progress(`quality: ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  }
+  if (opts.qualityOnly) {
+    process.stdout.write(
+      `${JSON.stringify({ quality, report: opts.report, targetsMet: quality?.targetsMet ?? false })}\n`,
+    );
+    return;
+  }
   const cfg = loadInfraConfig();
   const up = await infraUp(progress, cfg);
   const t = await createIngestTestDb('forecast_bench');
@@ -142,6 +211,8 @@ async function main(): Promise<void> {
 
     process.stdout.write(
       `${JSON.stringify({
+        ...(quality === undefined ? {} : { quality, report: opts.report }),
+        targetsMet: quality?.targetsMet ?? null,
         train: {
           points: trainDays * 96,
           seconds: Math.round(trainSeconds * 10) / 10,

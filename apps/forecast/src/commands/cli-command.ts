@@ -23,6 +23,8 @@ export { EXIT_OK, EXIT_USAGE, UsageError } from '@gridwerk/shared/util-config';
 export const EXIT_UNEXPECTED = EXIT_FAILURE;
 /** The job ran, but some series could not be trained or forecast (they are named in the log). */
 export const EXIT_SOME_SERIES_FAILED = EXIT_PARTIAL;
+/** The backtest ran, but scored less than 95 % of its test points (the reason is printed). */
+export const EXIT_INCOMPLETE_BACKTEST = EXIT_PARTIAL;
 
 export type FlagValues = Record<string, string | true>;
 

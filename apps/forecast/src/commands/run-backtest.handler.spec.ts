@@ -2,7 +2,8 @@ import os from 'node:os';
 import { main } from '../cli';
 import { UsageError, parseFlags } from './cli-command';
 import { builtInProfiles } from '@gridwerk/shared/util-load-profiles';
-import { parseBacktestCommand, slpProfileFunction } from './run-backtest.handler';
+import { type BacktestReport } from '@gridwerk/forecast/domain';
+import { backtestExitCode, parseBacktestCommand, slpProfileFunction } from './run-backtest.handler';
 
 describe('forecast CLI', () => {
   it('parses backtest flags into a typed command', () => {
@@ -73,6 +74,28 @@ describe('forecast CLI', () => {
     );
     expect(() => parseBacktestCommand(['--csv', 'a', '--target', 'x', '--backend', 'gpu'], 'wasm')).toThrow(
       /--backend/,
+    );
+  });
+
+  it('exits 3 with the reason when less than 95 % of the test points were scored, 0 otherwise', () => {
+    const fold = (f: number, expected: number, scored: number) => ({
+      fold: f,
+      pointsExpected: expected,
+      pointsScored: scored,
+    });
+    const report = (folds: ReturnType<typeof fold>[]) =>
+      ({
+        foldReports: folds,
+        pointsExpected: folds.reduce((s, f) => s + f.pointsExpected, 0),
+        pointsScored: folds.reduce((s, f) => s + f.pointsScored, 0),
+      }) as unknown as BacktestReport;
+    const err: string[] = [];
+    const io = { out: () => undefined, err: (t: string) => err.push(t) };
+    expect(backtestExitCode(report([fold(1, 96, 96), fold(2, 96, 92)]), io)).toBe(0);
+    expect(err).toEqual([]);
+    expect(backtestExitCode(report([fold(1, 96, 96), fold(2, 96, 24)]), io)).toBe(3);
+    expect(err.join('\n')).toMatch(
+      /BACKTEST.INCOMPLETE: only 120 of 192 test points \(62.5 %\).*fold 2 24\/96/,
     );
   });
 

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import {
   type BacktestReport,
   type FeatureSelection,
@@ -12,10 +12,18 @@ import {
   parseFeatureSelection,
   parseHorizon,
   parseIsoTimestamp,
+  renderBacktestHtml,
   runBacktest,
   useTfBackend,
 } from '@gridwerk/forecast/domain';
-import { type CliCommand, type CliIo, EXIT_OK, UsageError, parseFlags } from './cli-command';
+import {
+  type CliCommand,
+  type CliIo,
+  EXIT_INCOMPLETE_BACKTEST,
+  EXIT_OK,
+  UsageError,
+  parseFlags,
+} from './cli-command';
 import { loadForecastCliConfig } from './cli.config';
 import { directoryFlag, type FlagTable, helpText, integerFlag } from '@gridwerk/shared/util-config';
 import {
@@ -46,6 +54,8 @@ export interface BacktestCommand {
   backend: TfBackendName;
   slp?: { profile: BdewProfileId; profilesDir?: string };
   json: boolean;
+  /** Write the self-contained HTML report here. */
+  reportPath?: string;
 }
 
 const FLAGS = {
@@ -99,6 +109,11 @@ const FLAGS = {
     help: 'BDEW profiles in their published layout (h25.csv, ...); default: the\nbuilt-in approximation',
   },
   json: { kind: 'boolean', help: 'print exactly one JSON object on stdout' },
+  report: {
+    kind: 'value',
+    arg: 'FILE.html',
+    help: 'also write one self-contained HTML report (charts per fold, error by hour\nand day type, baselines, input decisions)',
+  },
   help: { kind: 'boolean', help: 'show this help' },
 } as const satisfies FlagTable;
 
@@ -106,7 +121,8 @@ const USAGE = helpText({
   usage: 'Usage: npm run forecast -- backtest --csv FILE --target NAME [options]',
   description: 'Rolling-origin backtest of the quantile model against persistence baselines on a CSV series.',
   flags: FLAGS,
-  footer: 'Exit codes: 0 ok, 2 usage or input error, 1 unexpected error.',
+  footer:
+    'Exit codes: 0 ok, 2 usage or input error, 3 less than 95 % of the test points scored, 1 unexpected error.',
 });
 
 function positiveInt(flag: string, value: string | true | undefined, fallback: number, min = 1): number {
@@ -154,6 +170,8 @@ export function parseBacktestCommand(
     f['max-epochs'] === undefined ? undefined : positiveInt('max-epochs', f['max-epochs'], 60);
   const slpProfile = stringFlag(f['slp']);
   const profilesDir = stringFlag(f['profiles-dir']);
+  const reportPath = stringFlag(f['report']);
+  if (f['report'] === true) throw new UsageError('--report needs a file name');
   if (slpProfile !== undefined && !(PROFILE_IDS as readonly string[]).includes(slpProfile)) {
     throw new UsageError(`--slp must be one of ${PROFILE_IDS.join(', ')}, got "${slpProfile}"`);
   }
@@ -181,6 +199,7 @@ export function parseBacktestCommand(
           },
         }),
     json: f['json'] === true,
+    ...(reportPath === undefined ? {} : { reportPath }),
   };
 }
 
@@ -233,6 +252,17 @@ function formatTable(report: BacktestReport): string {
     ...lines.slice(1).map(fmt),
     '',
     `improvement vs best baseline (MAE): ${report.improvementVsBestBaselinePct.toFixed(1)} %`,
+    `scored ${report.pointsScored} of ${report.pointsExpected} test points (${report.foldReports.map((f) => `fold ${f.fold}: ${f.pointsScored}/${f.pointsExpected}`).join(', ')}), ${report.replaced} forecasts replaced by the baseline`,
+    ...(report.staleTarget ? ['series flagged: the target flatlines (stale) in the training window'] : []),
+    ...(report.inputDecisions.length === 0
+      ? ['input decisions: none']
+      : [
+          'input decisions:',
+          ...report.inputDecisions.map(
+            (d) =>
+              `  ${d.stage} ${d.kind}${d.column === undefined ? '' : ` ${d.column}`} (${d.count}): ${d.detail}`,
+          ),
+        ]),
   ].join('\n');
 }
 
@@ -276,15 +306,39 @@ export async function runBacktestCommand(cmd: BacktestCommand, io: CliIo): Promi
             ),
           },
         }),
+    ...(cmd.reportPath === undefined ? {} : { keepPoints: true }),
     log: (m) => io.err(m),
   });
+  if (cmd.reportPath !== undefined) {
+    // ECharts is inlined: the report must open without network access.
+    const echarts = readFileSync(require.resolve('echarts/dist/echarts.min.js'), 'utf8');
+    writeFileSync(cmd.reportPath, renderBacktestHtml(report, echarts));
+    io.err(`report written to ${cmd.reportPath}`);
+  }
   if (cmd.json) {
-    const { foldReports: _folds, series, ...rest } = report;
+    const { series, points: _points, ...rest } = report;
     io.out(JSON.stringify({ series: { ...series, duplicates: r.duplicates, offGrid: r.offGrid }, ...rest }));
   } else {
     io.out(formatTable(report));
   }
-  return EXIT_OK;
+  return backtestExitCode(report, io);
+}
+
+/** A backtest that could score less than MIN_SCORED_SHARE of its test points fails, saying why. */
+export const MIN_SCORED_SHARE = 0.95;
+
+export function backtestExitCode(report: BacktestReport, io: CliIo): number {
+  const share = report.pointsExpected > 0 ? report.pointsScored / report.pointsExpected : 0;
+  if (share >= MIN_SCORED_SHARE) return EXIT_OK;
+  const worst = report.foldReports
+    .filter((f) => f.pointsScored < f.pointsExpected)
+    .map((f) => `fold ${f.fold} ${f.pointsScored}/${f.pointsExpected}`)
+    .join(', ');
+  io.err(
+    `error: BACKTEST.INCOMPLETE: only ${report.pointsScored} of ${report.pointsExpected} test points (${(100 * share).toFixed(1)} %) could be scored, below ${100 * MIN_SCORED_SHARE} %` +
+      `${worst === '' ? '' : ` (${worst})`}: targets lacked the target's lag values (gaps in the load history)`,
+  );
+  return EXIT_INCOMPLETE_BACKTEST;
 }
 
 export const backtestCommand: CliCommand = {

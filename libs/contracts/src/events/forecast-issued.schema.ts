@@ -12,6 +12,11 @@ export const FORECAST_SERIES_KINDS = [
 ] as const;
 export const FORECAST_HORIZONS = ['intraday', 'day-ahead'] as const;
 export const FORECAST_STEP_MINUTES = [1, 15, 60] as const;
+/**
+ * Why a point is a fallback instead of the model's own forecast: `envelope` = the model's forecast left
+ * the series' plausible envelope; `inputs-missing` = an input the model needs (e.g. weather) was missing.
+ */
+export const FORECAST_REPLACED_REASONS = ['envelope', 'inputs-missing'] as const;
 
 /** One step `[targetStart, targetStart + step)`; energy may be negative (net feed-in from PV). */
 export const ForecastPointSchema = Type.Object(
@@ -20,6 +25,13 @@ export const ForecastPointSchema = Type.Object(
     p10Wh: Type.Integer({ description: '10 % quantile of energy in the step, Wh' }),
     p50Wh: Type.Integer({ description: 'Median energy in the step, Wh' }),
     p90Wh: Type.Integer({ description: '90 % quantile of energy in the step, Wh' }),
+    replaced: Type.Optional(
+      StringEnum(FORECAST_REPLACED_REASONS, {
+        description:
+          'Present when the point is the fallback baseline (best persistence with its band), not the model: ' +
+          'envelope = the model left the plausible envelope of the series, inputs-missing = an input it needs was missing',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

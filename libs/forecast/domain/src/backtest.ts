@@ -9,12 +9,22 @@ import {
   slpForecast,
 } from './baselines';
 import { ForecastError } from './errors';
-import { type FeatureConfig } from './features';
-import { buildRows, defaultTrainingOriginEveryMs, trainForecaster } from './forecast';
-import { type Horizon, formatHorizon, horizonOrigins } from './horizons';
+import { type FeatureConfig, type FeatureCounters, type FeatureRow, newFeatureCounters } from './features';
+import {
+  type ForecastPoint,
+  buildRows,
+  counterDecisions,
+  defaultTrainingOriginEveryMs,
+  modelFeatureConfig,
+  predictGuarded,
+  trainForecaster,
+} from './forecast';
+import { type Horizon, formatHorizon, horizonOrigins, horizonTargets } from './horizons';
+import { type InputDecision, countDecision, unavailableColumns } from './input-guard';
 import { type ForecastMetrics, type QuantileForecast, computeMetrics } from './metrics';
-import { type TrainOptions } from './model';
-import { type LoadSeries, endMs } from './series';
+import { type QuantileModel, type TrainOptions } from './model';
+import { type ErrorBreakdown, errorBreakdown } from './report-html';
+import { type LoadSeries, endMs, valueAt } from './series';
 
 const HOUR_MS = 3_600_000;
 
@@ -39,6 +49,8 @@ export interface BacktestOptions {
   train?: TrainOptions;
   /** Standard-load-profile baseline; omitted = no SLP row. */
   slp?: SlpBaseline;
+  /** Keep every scored point in the report (for charts). */
+  keepPoints?: boolean;
   log?: (message: string) => void;
 }
 
@@ -72,6 +84,35 @@ export interface FoldReport {
   modelMae: number;
   /** Share of this fold's targets inside the model's P10–P90 interval. */
   modelCoverage: number;
+  /** Targets of the fold's origins whose actual value exists: what should be scored. */
+  pointsExpected: number;
+  /** Targets actually scored (equals n). */
+  pointsScored: number;
+  /** Forecasts replaced by the fallback baseline because they left the envelope. */
+  replaced: number;
+  /** Exogenous columns of the fold's main model (after the input guard). */
+  exogenous: string[];
+}
+
+/** A model trained in the backtest: the fold's main model, or its variant without missing columns. */
+export interface TrainedModelInfo {
+  fold: number;
+  exogenous: string[];
+  variant: boolean;
+  trainingSeconds: number;
+}
+
+/** Points of one fold for charts: per target, the actual, the model's band and the baselines' P50. */
+export interface BacktestPoint {
+  fold: number;
+  originMs: number;
+  targetMs: number;
+  actual: number;
+  model: QuantileForecast;
+  persistence1d: number;
+  persistence7d: number;
+  slp?: number;
+  replaced: boolean;
 }
 
 export interface BacktestReport {
@@ -86,6 +127,23 @@ export interface BacktestReport {
   /** 100 · (1 − MAE(model) / min MAE over the baselines present). */
   improvementVsBestBaselinePct: number;
   foldReports: FoldReport[];
+  pointsExpected: number;
+  pointsScored: number;
+  /** Forecasts replaced by the fallback baseline (outside the envelope), all flagged. */
+  replaced: number;
+  /** Scored forecasts outside their model's envelope that were NOT replaced and flagged (must be 0). */
+  outsideEnvelopeUnflagged: number;
+  /** Every decision of the input and output guard over all folds (counts summed). */
+  inputDecisions: InputDecision[];
+  modelsTrained: TrainedModelInfo[];
+  /** The target flatlined somewhere before a fold's training cut (the series is flagged). */
+  staleTarget: boolean;
+  /** MAE of the model and the persistence baselines per local hour of the target. */
+  errorByHour: ErrorBreakdown['byHour'];
+  /** The same per day type (workday, Saturday, Sunday or holiday). */
+  errorByDayType: ErrorBreakdown['byDayType'];
+  /** Every scored point, for reports; only with `keepPoints`. */
+  points?: BacktestPoint[];
 }
 
 function summarise(series: LoadSeries, exogenous: readonly string[]): SeriesSummary {
@@ -106,6 +164,25 @@ function summarise(series: LoadSeries, exogenous: readonly string[]): SeriesSumm
 
 function withInterval(point: number, q: ResidualQuantiles): QuantileForecast {
   return { p10: point + q.q10, p50: point, p90: point + q.q90 };
+}
+
+/** The same (origin, target) pairs built with another model's feature config (one build per origin). */
+function rebuildRows(
+  series: LoadSeries,
+  cfg: FeatureConfig,
+  rows: readonly FeatureRow[],
+  counters: FeatureCounters,
+): FeatureRow[] {
+  const out: FeatureRow[] = [];
+  const byOrigin = new Map<number, Set<number>>();
+  for (const r of rows) {
+    const set = byOrigin.get(r.originMs) ?? new Set<number>();
+    set.add(r.targetMs);
+    byOrigin.set(r.originMs, set);
+  }
+  for (const [o, targets] of byOrigin)
+    out.push(...buildRows(series, cfg, [o], undefined, counters).rows.filter((r) => targets.has(r.targetMs)));
+  return out;
 }
 
 function defaultTestFrom(series: LoadSeries): number {
@@ -165,6 +242,13 @@ export async function runBacktest(series: LoadSeries, options: BacktestOptions):
   };
   const foldReports: FoldReport[] = [];
   let trainingSeconds = 0;
+  const decisions: InputDecision[] = [];
+  const modelsTrained: TrainedModelInfo[] = [];
+  const points: BacktestPoint[] = [];
+  let staleTarget = false;
+  let replacedTotal = 0;
+  let expectedTotal = 0;
+  let outsideUnflagged = 0;
 
   for (let f = 0; f < nFolds; f++) {
     const foldOrigins = origins.slice(
@@ -174,15 +258,31 @@ export async function runBacktest(series: LoadSeries, options: BacktestOptions):
     const trainUntil = foldOrigins[0];
     if (trainUntil === undefined) continue;
     log(`fold ${f + 1}/${nFolds}: training on data known at ${new Date(trainUntil).toISOString()}`);
-    const t0 = Date.now();
-    const model = await trainForecaster(series, cfg, {
+    const trainOpts = {
       ...options.train,
       untilMs: trainUntil,
       originEveryMs: trainingOriginEveryMs,
       ...(options.maxTrainingSamples === undefined ? {} : { maxTrainingSamples: options.maxTrainingSamples }),
-    });
+    };
+    const t0 = Date.now();
+    const model = await trainForecaster(series, cfg, trainOpts);
     const seconds = (Date.now() - t0) / 1000;
     trainingSeconds += seconds;
+    modelsTrained.push({
+      fold: f + 1,
+      exogenous: [...model.metadata.exogenous],
+      variant: false,
+      trainingSeconds: seconds,
+    });
+    for (const d of model.metadata.inputs?.decisions ?? []) {
+      countDecision(
+        decisions,
+        { stage: d.stage, kind: d.kind, ...(d.column === undefined ? {} : { column: d.column }) },
+        d.count,
+        d.detail,
+      );
+      if (d.kind === 'stale-target') staleTarget = true;
+    }
 
     // Baseline intervals and the SLP scale are fitted on the training window only.
     const train = buildRows(
@@ -213,51 +313,145 @@ export async function runBacktest(series: LoadSeries, options: BacktestOptions):
       );
     }
 
-    const test = buildRows(series, cfg, foldOrigins);
-    const keep: number[] = [];
-    const p1: number[] = [];
-    const p7: number[] = [];
-    const slp: number[] = [];
-    test.rows.forEach((r, i) => {
-      const a = test.actual[i] ?? Number.NaN;
+    // Every target of the fold with an actual is expected to be scored. Targets where a column of the
+    // main model is missing go to a variant trained (same cut) without the missing columns.
+    const groups = new Map<string, { columns: string[]; rows: FeatureRow[]; actual: number[] }>();
+    let pointsExpected = 0;
+    const counters = newFeatureCounters();
+    const mainCfg = modelFeatureConfig(model);
+    for (const o of foldOrigins) {
+      const built = new Map<string, Map<number, FeatureRow>>();
+      for (const t of horizonTargets(options.horizon, o, step)) {
+        const a = valueAt(series, t);
+        if (Number.isNaN(a)) continue;
+        pointsExpected++;
+        const missing = unavailableColumns(series, mainCfg.exogenous, t);
+        const columns = mainCfg.exogenous.filter((c) => !missing.includes(c));
+        for (const column of missing)
+          countDecision(
+            decisions,
+            { stage: 'predict', kind: 'fallback-without', column },
+            1,
+            `${column} missing at the target: forecast by the fold's variant trained without it`,
+          );
+        const key = columns.join('\u0000');
+        const g = groups.get(key) ?? { columns, rows: [], actual: [] };
+        groups.set(key, g);
+        let byTarget = built.get(key);
+        if (byTarget === undefined) {
+          const groupCfg: FeatureConfig = { ...mainCfg, exogenous: columns };
+          byTarget = new Map(
+            buildRows(series, groupCfg, [o], undefined, counters).rows.map((r) => [r.targetMs, r]),
+          );
+          built.set(key, byTarget);
+        }
+        const r = byTarget.get(t);
+        if (r === undefined) continue;
+        g.rows.push(r);
+        g.actual.push(a);
+      }
+    }
+    const mainKey = mainCfg.exogenous.join('\u0000');
+    const testRows: FeatureRow[] = [];
+    const testActual: number[] = [];
+    const predictedAll: ForecastPoint[] = [];
+    for (const [key, g] of groups) {
+      let m: QuantileModel = model;
+      if (key !== mainKey) {
+        const tv = Date.now();
+        m = await trainForecaster(series, { ...cfg, exogenous: g.columns }, trainOpts);
+        const sv = (Date.now() - tv) / 1000;
+        trainingSeconds += sv;
+        modelsTrained.push({
+          fold: f + 1,
+          exogenous: [...m.metadata.exogenous],
+          variant: true,
+          trainingSeconds: sv,
+        });
+        log(
+          `fold ${f + 1}/${nFolds}: variant without ${mainCfg.exogenous.filter((c) => !g.columns.includes(c)).join(', ')} for ${g.rows.length} targets`,
+        );
+      }
+      // Rows of a variant are rebuilt with the variant's own column policy.
+      const rows = m === model ? g.rows : rebuildRows(series, modelFeatureConfig(m), g.rows, counters);
+      const actualByTarget = new Map(
+        g.rows.map((r, i) => [`${r.originMs}/${r.targetMs}`, g.actual[i] ?? Number.NaN]),
+      );
+      const pred = predictGuarded(m, series, rows, decisions);
+      const envelope = m.metadata.inputs?.envelope;
+      rows.forEach((r, i) => {
+        const p = pred[i];
+        if (p === undefined) return;
+        // Audit of the guard: a forecast the model kept must lie inside its envelope.
+        if (
+          p.replaced === undefined &&
+          envelope !== undefined &&
+          [p.p10, p.p50, p.p90].some((v) => !(v >= envelope.lower && v <= envelope.upper))
+        )
+          outsideUnflagged++;
+        testRows.push(r);
+        testActual.push(actualByTarget.get(`${r.originMs}/${r.targetMs}`) ?? Number.NaN);
+        predictedAll.push(p);
+      });
+      if (m !== model) m.dispose();
+    }
+    counterDecisions(counters, 'predict', decisions);
+
+    let foldAbs = 0;
+    let foldInside = 0;
+    let n = 0;
+    let foldReplaced = 0;
+    testRows.forEach((r, k) => {
+      const a = testActual[k] ?? Number.NaN;
+      const m = predictedAll[k];
       const v1 = persistence1d(series, r.originMs, r.targetMs);
       const v7 = persistence7d(series, r.originMs, r.targetMs);
       const vs = options.slp === undefined ? 0 : slpForecast(options.slp.profile, slpAnnual, r.targetMs);
-      if ([a, v1, v7, vs].some((v) => Number.isNaN(v))) return;
-      keep.push(i);
-      p1.push(v1);
-      p7.push(v7);
-      slp.push(vs);
-    });
-    const rows = keep.map((i) => test.rows[i]).filter((r) => r !== undefined);
-    const predicted = model.predict(rows);
-    let foldAbs = 0;
-    let foldInside = 0;
-    keep.forEach((i, k) => {
-      const a = test.actual[i] ?? Number.NaN;
-      const m = predicted[k];
-      if (m === undefined) return;
+      if (m === undefined || [a, v1, v7, vs].some((v) => Number.isNaN(v))) return;
+      n++;
       actual.push(a);
       fc.model.push(m);
-      fc.persistence1d.push(withInterval(p1[k] ?? Number.NaN, q1));
-      fc.persistence7d.push(withInterval(p7[k] ?? Number.NaN, q7));
-      fc.slp.push(withInterval(slp[k] ?? Number.NaN, qSlp));
+      fc.persistence1d.push(withInterval(v1, q1));
+      fc.persistence7d.push(withInterval(v7, q7));
+      fc.slp.push(withInterval(vs, qSlp));
       foldAbs += Math.abs(m.p50 - a);
       if (a >= m.p10 && a <= m.p90) foldInside++;
+      if (m.replaced !== undefined) foldReplaced++;
+      {
+        const point: BacktestPoint = {
+          fold: f + 1,
+          originMs: r.originMs,
+          targetMs: r.targetMs,
+          actual: a,
+          model: { p10: m.p10, p50: m.p50, p90: m.p90 },
+          persistence1d: v1,
+          persistence7d: v7,
+          replaced: m.replaced !== undefined,
+        };
+        if (options.slp !== undefined) point.slp = vs;
+        points.push(point);
+      }
     });
     const meta = model.metadata.training;
+    const foldExogenous = [...model.metadata.exogenous];
     model.dispose();
+    replacedTotal += foldReplaced;
+    expectedTotal += pointsExpected;
     const report: FoldReport = {
       fold: f + 1,
       firstOrigin: new Date(trainUntil).toISOString(),
       lastOrigin: new Date(foldOrigins[foldOrigins.length - 1] ?? trainUntil).toISOString(),
       origins: foldOrigins.length,
-      n: keep.length,
+      n,
       trainingSamples: meta.samples + meta.validationSamples,
       trainingSeconds: seconds,
       bestEpoch: meta.bestEpoch,
-      modelMae: keep.length > 0 ? foldAbs / keep.length : Number.NaN,
-      modelCoverage: keep.length > 0 ? foldInside / keep.length : Number.NaN,
+      modelMae: n > 0 ? foldAbs / n : Number.NaN,
+      modelCoverage: n > 0 ? foldInside / n : Number.NaN,
+      pointsExpected,
+      pointsScored: n,
+      replaced: foldReplaced,
+      exogenous: foldExogenous,
     };
     foldReports.push(report);
     log(
@@ -276,6 +470,7 @@ export async function runBacktest(series: LoadSeries, options: BacktestOptions):
     models.persistence7d.mae,
     models.slp?.mae ?? Number.POSITIVE_INFINITY,
   );
+  const breakdown = errorBreakdown(points);
   return {
     series: summarise(series, exogenous),
     horizon: formatHorizon(options.horizon),
@@ -286,5 +481,15 @@ export async function runBacktest(series: LoadSeries, options: BacktestOptions):
     models,
     improvementVsBestBaselinePct: 100 * (1 - models.model.mae / baselineMae),
     foldReports,
+    pointsExpected: expectedTotal,
+    pointsScored: actual.length,
+    replaced: replacedTotal,
+    outsideEnvelopeUnflagged: outsideUnflagged,
+    inputDecisions: decisions,
+    modelsTrained,
+    staleTarget,
+    errorByHour: breakdown.byHour,
+    errorByDayType: breakdown.byDayType,
+    ...(options.keepPoints === true ? { points } : {}),
   };
 }

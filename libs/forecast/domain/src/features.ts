@@ -3,6 +3,7 @@ import { type Horizon } from './horizons';
 import { sameLocalTimeDaysBefore } from './local-time';
 import { type LoadSeries, exogenousAt, isKnownAt, valueAt } from './series';
 import { type GeoLocation, LEIPZIG, solarElevationSin } from './solar';
+import { type ColumnPolicy } from './input-guard';
 
 /*
  * Leakage rule, enforced in one place (`knownValue`): a target value enters the features of a forecast
@@ -17,6 +18,22 @@ export interface FeatureConfig {
   exogenous: readonly string[];
   /** Location for the solar-elevation feature; default Leipzig. */
   location?: GeoLocation;
+  /**
+   * Per exogenous column, the training window's range and median (see input-guard): values are clipped
+   * into the range, and a value still missing after the 1/7-day imputation takes the median. Without a
+   * policy, a missing value skips the sample (the behaviour of artefacts trained before the guard).
+   */
+  columns?: Readonly<Record<string, ColumnPolicy>>;
+}
+
+/** How often feature building imputed or clipped an exogenous value, per column. */
+export interface FeatureCounters {
+  imputed: Record<string, number>;
+  clipped: Record<string, number>;
+}
+
+export function newFeatureCounters(): FeatureCounters {
+  return { imputed: {}, clipped: {} };
 }
 
 /** Features of one (origin, target) pair, unscaled, plus the seasonal-naive base the model predicts on top of. */
@@ -95,6 +112,26 @@ function exoImputed(series: LoadSeries, column: string, timeMs: number): number 
   return Number.isNaN(v1) ? exogenousAt(series, column, sameLocalTimeDaysBefore(timeMs, 7)) : v1;
 }
 
+function exoGuarded(
+  series: LoadSeries,
+  column: string,
+  timeMs: number,
+  policy: ColumnPolicy | undefined,
+  counters: FeatureCounters | undefined,
+): number {
+  let v = exoImputed(series, column, timeMs);
+  if (policy === undefined) return v;
+  if (Number.isNaN(v)) {
+    v = policy.fill;
+    if (counters !== undefined) counters.imputed[column] = (counters.imputed[column] ?? 0) + 1;
+  }
+  if (v < policy.min || v > policy.max) {
+    v = Math.min(policy.max, Math.max(policy.min, v));
+    if (counters !== undefined) counters.clipped[column] = (counters.clipped[column] ?? 0) + 1;
+  }
+  return v;
+}
+
 function holidayAt(timeMs: number): number {
   const l = localDate(timeMs);
   return isPublicHoliday(l.year, l.month, l.day) ? 1 : 0;
@@ -109,6 +146,7 @@ export function buildFeatureRow(
   originMs: number,
   targetMs: number,
   cfg: FeatureConfig,
+  counters?: FeatureCounters,
 ): FeatureRow | undefined {
   const lag7Time = sameLocalTimeDaysBefore(targetMs, 7);
   const lag7 = imputedKnownValue(series, lag7Time, originMs);
@@ -154,8 +192,9 @@ export function buildFeatureRow(
     holidayAt(lag7Time),
   ];
   for (const c of cfg.exogenous) {
-    const x = exoImputed(series, c, targetMs);
-    const x7 = exoImputed(series, c, lag7Time);
+    const policy = cfg.columns?.[c];
+    const x = exoGuarded(series, c, targetMs, policy, counters);
+    const x7 = exoGuarded(series, c, lag7Time, policy, counters);
     if (Number.isNaN(x) || Number.isNaN(x7)) return undefined;
     f.push(x, x - x7);
   }

@@ -9,5 +9,8 @@ export * from './baselines';
 export * from './metrics';
 export * from './backend';
 export * from './model';
+export * from './input-guard';
 export * from './forecast';
 export * from './backtest';
+export * from './report-html';
+export * from './weather/mosmix';

@@ -22,6 +22,10 @@ export interface ForecastMetrics {
   pinball: number;
   coverage: number;
   n: number;
+  /** Pinball loss of each quantile on its own. */
+  pinballByQuantile: { p10: number; p50: number; p90: number };
+  /** Reliability table: for each nominal quantile, the observed share of actuals below the forecast. */
+  reliability: { quantile: number; observed: number }[];
 }
 
 export function pinballLoss(actual: number, forecast: number, tau: number): number {
@@ -39,6 +43,12 @@ export function computeMetrics(
   let bias = 0;
   let pin = 0;
   let covered = 0;
+  let pin10 = 0;
+  let pin50 = 0;
+  let pin90 = 0;
+  let below10 = 0;
+  let below50 = 0;
+  let below90 = 0;
   let min = Number.POSITIVE_INFINITY;
   let max = Number.NEGATIVE_INFINITY;
   actual.forEach((a, i) => {
@@ -49,7 +59,16 @@ export function computeMetrics(
     abs += Math.abs(e);
     sq += e * e;
     bias += e;
-    pin += (pinballLoss(a, f.p10, 0.1) + pinballLoss(a, f.p50, 0.5) + pinballLoss(a, f.p90, 0.9)) / 3;
+    const l10 = pinballLoss(a, f.p10, 0.1);
+    const l50 = pinballLoss(a, f.p50, 0.5);
+    const l90 = pinballLoss(a, f.p90, 0.9);
+    pin += (l10 + l50 + l90) / 3;
+    pin10 += l10;
+    pin50 += l50;
+    pin90 += l90;
+    if (a < f.p10) below10++;
+    if (a < f.p50) below50++;
+    if (a < f.p90) below90++;
     if (a >= f.p10 && a <= f.p90) covered++;
     if (a < min) min = a;
     if (a > max) max = a;
@@ -63,6 +82,8 @@ export function computeMetrics(
       pinball: Number.NaN,
       coverage: Number.NaN,
       n: 0,
+      pinballByQuantile: { p10: Number.NaN, p50: Number.NaN, p90: Number.NaN },
+      reliability: [0.1, 0.5, 0.9].map((quantile) => ({ quantile, observed: Number.NaN })),
     };
   const mae = abs / n;
   const range = max - min;
@@ -74,5 +95,11 @@ export function computeMetrics(
     pinball: pin / n,
     coverage: covered / n,
     n,
+    pinballByQuantile: { p10: pin10 / n, p50: pin50 / n, p90: pin90 / n },
+    reliability: [
+      { quantile: 0.1, observed: below10 / n },
+      { quantile: 0.5, observed: below50 / n },
+      { quantile: 0.9, observed: below90 / n },
+    ],
   };
 }

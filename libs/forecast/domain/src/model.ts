@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ForecastError } from './errors';
 import { type FeatureRow, type FeatureScaler, applyScaler, fitScaler } from './features';
 import { type Horizon } from './horizons';
+import { type ColumnPolicy, type Envelope, type InputDecision, type StaleRange } from './input-guard';
 import { type QuantileForecast, pinballLoss } from './metrics';
 
 /*
@@ -52,6 +53,20 @@ export interface TrainingReport {
   seconds: number;
 }
 
+/** What the input guard decided for a fit (see input-guard), stored with the model. */
+export interface ModelInputs {
+  /** Exogenous columns asked for; `exogenous` holds the ones kept. */
+  requested: string[];
+  columns: Record<string, ColumnPolicy>;
+  envelope: Envelope;
+  staleRanges: StaleRange[];
+  /** Training targets left out because they lay in a flat stretch. */
+  staleExcluded: number;
+  decisions: InputDecision[];
+  /** Baseline replacing a forecast the guard rejects, with its training residual band. */
+  fallback: { baseline: 'persistence1d' | 'persistence7d'; q10: number; q90: number };
+}
+
 export interface ModelMetadata {
   trainedAt: string;
   horizon: Horizon;
@@ -67,6 +82,8 @@ export interface ModelMetadata {
   seed: number;
   training: TrainingReport;
   metrics?: Record<string, number>;
+  /** Absent in artefacts trained before the input guard. */
+  inputs?: ModelInputs;
 }
 
 export interface ModelArtefact extends ModelMetadata {
@@ -273,6 +290,7 @@ export interface TrainInput {
   stepMs: number;
   features: string[];
   exogenous: string[];
+  inputs?: ModelInputs;
 }
 
 /** Trains the quantile MLP with Adam, seeded shuffling, early stopping and interval calibration. */
@@ -420,5 +438,6 @@ export async function trainQuantileModel(
     hiddenUnits: hidden,
     seed,
     training,
+    ...(input.inputs === undefined ? {} : { inputs: input.inputs }),
   });
 }

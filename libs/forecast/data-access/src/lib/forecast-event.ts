@@ -20,7 +20,8 @@ export function forecastEventId(seriesId: string, horizon: ForecastHorizonName, 
 
 /**
  * Domain forecast (series unit = Wh per step) → contract points: integer Wh, quantiles kept ordered
- * (rounding is monotone, so p10 ≤ p50 ≤ p90 survives), non-finite points dropped.
+ * (rounding is monotone, so p10 ≤ p50 ≤ p90 survives), non-finite points dropped; a point the guard
+ * replaced by the fallback baseline keeps its `replaced` reason.
  */
 export function toContractPoints(points: readonly DomainForecastPoint[]): ForecastPoint[] {
   return points
@@ -38,6 +39,7 @@ export function toContractPoints(points: readonly DomainForecastPoint[]): Foreca
         p10Wh: Math.min(Math.round(p.p10), p50Wh),
         p50Wh,
         p90Wh: Math.max(Math.round(p.p90), p50Wh),
+        ...(p.replaced === undefined ? {} : { replaced: p.replaced }),
       };
     });
 }

@@ -56,16 +56,17 @@ export class ForecastIssueRepository {
       );
       const fresh = new Set(runs.rows.map((r) => `${r.series_id}|${r.horizon}|${r.issue_time.getTime()}`));
       const todo = issues.filter((i) => fresh.has(`${i.seriesId}|${i.horizon}|${Date.parse(i.issueTime)}`));
-      const cols: [string[], string[], string[], string[], string[], string[], string[], string[]] = [
-        [],
-        [],
-        [],
-        [],
-        [],
-        [],
-        [],
-        [],
-      ];
+      const cols: [
+        string[],
+        string[],
+        string[],
+        string[],
+        string[],
+        string[],
+        string[],
+        string[],
+        (string | null)[],
+      ] = [[], [], [], [], [], [], [], [], []];
       for (const i of todo) {
         for (const p of i.points) {
           cols[0].push(i.seriesId);
@@ -76,12 +77,13 @@ export class ForecastIssueRepository {
           cols[5].push(String(p.p50Wh));
           cols[6].push(String(p.p90Wh));
           cols[7].push(i.modelVersion);
+          cols[8].push(p.replaced ?? null);
         }
       }
       if (cols[0].length > 0) {
         await client.query(
-          `INSERT INTO forecast_value (series_id, horizon, issue_time, target_start, p10_wh, p50_wh, p90_wh, model_version)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::bigint[], $6::bigint[], $7::bigint[], $8::text[])`,
+          `INSERT INTO forecast_value (series_id, horizon, issue_time, target_start, p10_wh, p50_wh, p90_wh, model_version, replaced)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::bigint[], $6::bigint[], $7::bigint[], $8::text[], $9::text[])`,
           cols,
         );
       }
@@ -108,8 +110,9 @@ export class ForecastIssueRepository {
       p10_wh: string;
       p50_wh: string;
       p90_wh: string;
+      replaced: ForecastPoint['replaced'] | null;
     }>(
-      `SELECT DISTINCT ON (target_start) target_start, issue_time, p10_wh, p50_wh, p90_wh FROM forecast_value
+      `SELECT DISTINCT ON (target_start) target_start, issue_time, p10_wh, p50_wh, p90_wh, replaced FROM forecast_value
         WHERE series_id = $1 AND horizon = $2 AND target_start >= $3 AND target_start < $4
         ORDER BY target_start, issue_time DESC`,
       [seriesId, horizon, new Date(fromMs), new Date(toMs)],
@@ -120,6 +123,7 @@ export class ForecastIssueRepository {
       p10Wh: Number(r.p10_wh),
       p50Wh: Number(r.p50_wh),
       p90Wh: Number(r.p90_wh),
+      ...(r.replaced === null || r.replaced === undefined ? {} : { replaced: r.replaced }),
     }));
   }
 }

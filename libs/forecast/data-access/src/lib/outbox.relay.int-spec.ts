@@ -12,7 +12,10 @@ let pool: Pool;
 
 beforeAll(async () => {
   db = await createTestDatabase('forecast_outbox');
-  expect(await runForecastMigrations(db.url)).toEqual(['ForecastTables1731000000000']);
+  expect(await runForecastMigrations(db.url)).toEqual([
+    'ForecastTables1731000000000',
+    'ForecastReplaced1765000000000',
+  ]);
   expect(await runForecastMigrations(db.url)).toEqual([]);
   pool = createForecastPool(db.url);
 });
@@ -26,7 +29,14 @@ function issue(seriesId: string, issueTime: string): ForecastIssue {
   const ref = parseSeriesId(seriesId);
   const t = Date.parse(issueTime) + 3_600_000;
   const points = toContractPoints(
-    [0, 1, 2, 3].map((k) => ({ targetMs: t + k * 900_000, p10: 10 * k, p50: 10 * k + 5, p90: 10 * k + 9 })),
+    [0, 1, 2, 3].map((k) => ({
+      targetMs: t + k * 900_000,
+      p10: 10 * k,
+      p50: 10 * k + 5,
+      p90: 10 * k + 9,
+      // The guard's fallback points keep their reason through the event, the table and the read model.
+      ...(k === 0 ? { replaced: 'envelope' as const } : {}),
+    })),
   );
   const event = buildForecastIssuedEvent(ref, 'intraday', issueTime, 'v1', points, Date.parse(issueTime));
   return { seriesId: ref.id, horizon: 'intraday', issueTime, modelVersion: 'v1', points, event };
@@ -95,5 +105,7 @@ describe('forecast issues and the outbox relay', () => {
       ['2025-03-20T10:30:00Z', '2025-03-20T09:15:00Z'],
       ['2025-03-20T10:45:00Z', '2025-03-20T09:15:00Z'],
     ]);
+    // The first point of each issue is replaced: 10:00 (09:00 issue) and 10:15 (09:15 issue).
+    expect(pts.map((p) => p.replaced ?? null)).toEqual(['envelope', 'envelope', null, null]);
   });
 });

@@ -1,6 +1,7 @@
 import { ForecastTables1731000000000 } from './1731000000000-forecast-tables.migration';
+import { ForecastReplaced1765000000000 } from './1765000000000-forecast-replaced.migration';
 
 /** The forecast service's migrations, in order. Explicit, never synchronize. */
-export const FORECAST_MIGRATIONS = [ForecastTables1731000000000];
+export const FORECAST_MIGRATIONS = [ForecastTables1731000000000, ForecastReplaced1765000000000];
 
-export { ForecastTables1731000000000 };
+export { ForecastTables1731000000000, ForecastReplaced1765000000000 };

@@ -36,6 +36,8 @@ export interface ForecastsView {
     p90Wh: number;
     issueTime: string;
     actualWh: number | null;
+    /** Present when the point is the fallback baseline, not the model's forecast (see the contract). */
+    replaced?: 'envelope' | 'inputs-missing';
   }[];
 }
 

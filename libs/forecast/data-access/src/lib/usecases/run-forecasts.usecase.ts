@@ -3,7 +3,7 @@ import { toUtcInstant } from '@gridwerk/contracts';
 import {
   type LoadSeries,
   type QuantileModel,
-  forecastAt,
+  forecastGuarded,
   isForecastError,
   loadQuantileModel,
 } from '@gridwerk/forecast/domain';
@@ -133,7 +133,22 @@ export class RunForecastsUseCase {
         if (series === undefined)
           throw new ForecastJobError('SERIES.NO_DATA', `custom series ${ref.id} needs its data from --csv`);
         const model = await this.modelFor(stored);
-        const points = toContractPoints(forecastAt(model, series, cmd.issueTimeMs));
+        const guarded = forecastGuarded(model, series, cmd.issueTimeMs);
+        const points = toContractPoints(guarded.points);
+        if (guarded.decisions.length > 0 || guarded.staleTarget) {
+          // Counted per decision kind (and column) in the log; the replaced points carry their reason.
+          this.log.warn('forecast guard acted', {
+            seriesId: ref.id,
+            issueTime,
+            staleTarget: guarded.staleTarget,
+            decisions: guarded.decisions.map((d) => ({
+              kind: d.kind,
+              column: d.column ?? null,
+              count: d.count,
+              detail: d.detail,
+            })),
+          });
+        }
         if (points.length === 0) {
           throw new ForecastJobError(
             'RUN.NO_FORECAST',
