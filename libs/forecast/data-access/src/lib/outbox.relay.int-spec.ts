@@ -12,7 +12,10 @@ let pool: Pool;
 
 beforeAll(async () => {
   db = await createTestDatabase('forecast_outbox');
-  expect(await runForecastMigrations(db.url)).toEqual(['ForecastTables1731000000000']);
+  expect(await runForecastMigrations(db.url)).toEqual([
+    'ForecastTables1731000000000',
+    'SecondarySubstationSeries1765000000000',
+  ]);
   expect(await runForecastMigrations(db.url)).toEqual([]);
   pool = createForecastPool(db.url);
 });
