@@ -277,24 +277,30 @@ async function main(argv: string[]): Promise<number> {
   const runScript = (env: NodeJS.ProcessEnv) => (name: string, script: string, args: string[]) =>
     start(name, script, args, env, false);
 
-  /** Waits until ingest has stored the history up to `instant` (its last quarter hour) and is quiet. */
+  /**
+   * Waits until ingest has stored the history up to `instant`: the readings of its last quarter hour from
+   * every metering point (Kafka partitions are consumed at different paces, so the newest interval of one
+   * meter says nothing about the others).
+   */
   const waitStored = async (databaseUrl: string, instant: string): Promise<void> => {
     const db = new Client({ connectionString: databaseUrl });
     await db.connect();
     try {
       const last = new Date(Date.parse(instant) - QUARTER_MS);
-      const deadline = Date.now() + 15 * 60_000;
-      let previous = '';
+      const deadline = Date.now() + 20 * 60_000;
       for (;;) {
-        const r = await db.query<{ n: string; latest: Date | null }>(
-          'SELECT count(*)::text AS n, max(interval_start) AS latest FROM meter_reading',
+        const r = await db.query<{ points: string; reported: string }>(
+          `SELECT (SELECT count(*) FROM meter_point)::text AS points,
+                  (SELECT count(DISTINCT meter_point_id) FROM meter_reading WHERE interval_start = $1)::text AS reported`,
+          [last],
         );
         const row = r.rows[0];
-        if (row?.latest && row.latest >= last && row.n === previous) return;
-        previous = row?.n ?? '';
+        if (row && Number(row.reported) > 0 && Number(row.reported) >= Number(row.points)) return;
         if (Date.now() > deadline)
-          throw new ServiceFailed(`ingest did not store the history up to ${instant} within 15 min`);
-        await new Promise((res) => setTimeout(res, 2_000));
+          throw new ServiceFailed(
+            `ingest did not store the history up to ${instant} within 20 min (${row?.reported ?? 0} of ${row?.points ?? '?'} metering points)`,
+          );
+        await new Promise((res) => setTimeout(res, 3_000));
       }
     } finally {
       await db.end();
