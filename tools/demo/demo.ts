@@ -28,7 +28,7 @@ import {
  * `npm run demo`: the control room on a simulated Leipzig grid. It starts the real Kafka broker, the EVM
  * node, Keycloak and PostgreSQL databases (tools/infra), then ingest and grid-api (which serves the
  * dashboard), writes the grid's topology (ONS-0001 and its battery sized for the days shown: story-station.ts),
- * backfills 60 days of history, trains the forecast models of every feeder and station, starts the dispatch
+ * backfills 63 days of history, trains the forecast models of every feeder and station, starts the dispatch
  * service, replays the last 24 hours fast (the batteries on their local rule) and then goes on in real time:
  * the simulator service, whose batteries obey dispatch's commands, and the forecast jobs on their schedule. It prints the dashboard's URL and the demo users. Ctrl-C stops everything it started.
  * One energy-sharing community of the simulated grid (EG-0001) is settled from the replayed day on: the
@@ -40,7 +40,7 @@ const DEMO_FLAGS = {
   'history-days': {
     kind: 'value',
     arg: 'N',
-    help: 'days of history backfilled before the replay (default 60, at least 1; the forecast\nmodels need 56)',
+    help: 'days of history backfilled before the replay (default 63, at least 1; the forecast\nmodels need about 58: a 28-day backtest after 28 days of history from the first origin)',
   },
   'replay-rate': {
     kind: 'value',
@@ -115,7 +115,7 @@ export function parseDemoArgs(argv: string[]): DemoOptions | 'help' {
     );
   return {
     meters: integerFlag('meters', flags.meters, { min: 1, max: 20_000, fallback: 300 }),
-    historyDays: integerFlag('history-days', flags['history-days'], { min: 1, max: 400, fallback: 60 }),
+    historyDays: integerFlag('history-days', flags['history-days'], { min: 1, max: 400, fallback: 63 }),
     replayRate: numberFlag('replay-rate', flags['replay-rate'], { above: 0, max: 1440, fallback: 30 }),
     faults: faults === 'none' ? undefined : faults,
     port: integerFlag('port', flags.port, { min: 1, max: 65_535, fallback: 3004 }),
