@@ -32,3 +32,5 @@ export type {
   ThermalStep,
   TransformerThermalParameters,
 } from './transformer-thermal';
+export { plannedLimits } from './planned-limits';
+export type { PlannedLimit } from './planned-limits';
