@@ -4,7 +4,7 @@ describe('npm run demo flags', () => {
   it('has defaults that start the control room demo', () => {
     expect(parseDemoArgs([])).toEqual({
       meters: 300,
-      historyDays: 14,
+      historyDays: 63,
       replayRate: 30,
       faults: 'duplicate=0.002,malformed=0.001',
       port: 3004,

@@ -10,6 +10,10 @@ import { brokerAddress, loadInfraConfig } from '../infra/infra-config';
 import { infraDown, infraUp } from '../infra/infra';
 import { keycloakCredentialsFile, keycloakIssuer } from '../infra/keycloak';
 import { berlinOffsetMinutes } from '@gridwerk/shared/util-calendar';
+import { resolveProfiles, topologyToJson } from '@gridwerk/simulator/domain';
+import { DEMO_SEED, demoTopology } from './demo-grid';
+import { ForecastSchedule, trainForecastModels } from './loop';
+import { STORY_STATION } from './story-station';
 import {
   EXIT_USAGE,
   type FlagTable,
@@ -23,9 +27,10 @@ import {
 /**
  * `npm run demo`: the control room on a simulated Leipzig grid. It starts the real Kafka broker, the EVM
  * node, Keycloak and PostgreSQL databases (tools/infra), then ingest and grid-api (which serves the
- * dashboard), writes the grid's topology, backfills some days of history, replays the last 24 hours fast
- * (with one undersized secondary substation, so its loading alarm fires in the evening peak) and then goes
- * on in real time. It prints the dashboard's URL and the demo users. Ctrl-C stops everything it started.
+ * dashboard), writes the grid's topology (ONS-0001 and its battery sized for the days shown: story-station.ts),
+ * backfills 63 days of history, trains the forecast models of every feeder and station, starts the dispatch
+ * service, replays the last 24 hours fast (the batteries on their local rule) and then goes on in real time:
+ * the simulator service, whose batteries obey dispatch's commands, and the forecast jobs on their schedule. It prints the dashboard's URL and the demo users. Ctrl-C stops everything it started.
  * One energy-sharing community of the simulated grid (EG-0001) is settled from the replayed day on: the
  * settlement service closes each quarter hour, commits its batch on the local EVM node, and the demo
  * prints every batch with its transaction hash.
@@ -35,7 +40,7 @@ const DEMO_FLAGS = {
   'history-days': {
     kind: 'value',
     arg: 'N',
-    help: 'days of history backfilled before the replay (default 14, at least 1)',
+    help: 'days of history backfilled before the replay (default 63, at least 1; the forecast\nmodels need about 58: a 28-day backtest after 28 days of history from the first origin)',
   },
   'replay-rate': {
     kind: 'value',
@@ -45,7 +50,7 @@ const DEMO_FLAGS = {
   faults: {
     kind: 'value',
     arg: 'SPEC',
-    help: 'fault injection of the replay and the live run\n(default duplicate=0.002,malformed=0.001; "none" for none)',
+    help: 'fault injection of the replay\n(default duplicate=0.002,malformed=0.001; "none" for none)',
   },
   port: { kind: 'value', arg: 'N', help: 'grid-api and dashboard port (default 3004)' },
   'ingest-port': { kind: 'value', arg: 'N', help: 'ingest service port (default 3001)' },
@@ -84,6 +89,8 @@ const berlin = new Intl.DateTimeFormat('de-DE', {
   timeStyle: 'short',
 });
 const QUARTER_MS = 15 * 60_000;
+/** The day-ahead forecast's issue time, Europe/Berlin (the forecast jobs' FORECAST_DAY_AHEAD_ISSUE_AT default). */
+const DAY_AHEAD_ISSUE_MINUTE = 10 * 60;
 const DAY_MS = 24 * 3_600_000;
 
 export interface DemoOptions {
@@ -108,7 +115,7 @@ export function parseDemoArgs(argv: string[]): DemoOptions | 'help' {
     );
   return {
     meters: integerFlag('meters', flags.meters, { min: 1, max: 20_000, fallback: 300 }),
-    historyDays: integerFlag('history-days', flags['history-days'], { min: 1, max: 400, fallback: 14 }),
+    historyDays: integerFlag('history-days', flags['history-days'], { min: 1, max: 400, fallback: 63 }),
     replayRate: numberFlag('replay-rate', flags['replay-rate'], { above: 0, max: 1440, fallback: 30 }),
     faults: faults === 'none' ? undefined : faults,
     port: integerFlag('port', flags.port, { min: 1, max: 65_535, fallback: 3004 }),
@@ -266,6 +273,40 @@ async function main(argv: string[]): Promise<number> {
       );
   };
 
+  /** A ts-node script of the repo as a (non-critical) child, for the forecast jobs. */
+  const runScript = (env: NodeJS.ProcessEnv) => (name: string, script: string, args: string[]) =>
+    start(name, script, args, env, false);
+
+  /**
+   * Waits until ingest has stored the history up to `instant`: the readings of its last quarter hour from
+   * every metering point (Kafka partitions are consumed at different paces, so the newest interval of one
+   * meter says nothing about the others).
+   */
+  const waitStored = async (databaseUrl: string, instant: string): Promise<void> => {
+    const db = new Client({ connectionString: databaseUrl });
+    await db.connect();
+    try {
+      const last = new Date(Date.parse(instant) - QUARTER_MS);
+      const deadline = Date.now() + 20 * 60_000;
+      for (;;) {
+        const r = await db.query<{ points: string; reported: string }>(
+          `SELECT (SELECT count(*) FROM meter_point)::text AS points,
+                  (SELECT count(DISTINCT meter_point_id) FROM meter_reading WHERE interval_start = $1)::text AS reported`,
+          [last],
+        );
+        const row = r.rows[0];
+        if (row && Number(row.reported) > 0 && Number(row.reported) >= Number(row.points)) return;
+        if (Date.now() > deadline)
+          throw new ServiceFailed(
+            `ingest did not store the history up to ${instant} within 20 min (${row?.reported ?? 0} of ${row?.points ?? '?'} metering points)`,
+          );
+        await new Promise((res) => setTimeout(res, 3_000));
+      }
+    } finally {
+      await db.end();
+    }
+  };
+
   const startup = async () => {
     up = await infraUp((m) => say(c.dim(`[infra] ${m}`)), cfg, { keycloak: true });
     say(
@@ -300,15 +341,25 @@ async function main(argv: string[]): Promise<number> {
     say(`${c.green('✔')} ingest healthy at http://127.0.0.1:${opts.ingestPort}/health`);
 
     const t = demoTimeline(Date.now(), opts.historyDays);
-    const common = [
-      '--meters',
-      String(opts.meters),
-      '--seed',
-      '7',
-      '--undersized-stations',
-      '1',
-      '--no-progress',
-    ];
+    // the grid with ONS-0001 sized for the days the demo shows, handed to every simulator run
+    const { topology, sizing } = demoTopology({
+      meters: opts.meters,
+      replayStartMs: Date.parse(t.replayStart),
+      profiles: resolveProfiles(profilesDir),
+    });
+    const topologyFile = path.join(logDir, 'topology.json');
+    fs.writeFileSync(topologyFile, topologyToJson(topology, 2));
+    say(
+      `${c.green('✔')} ${STORY_STATION} sized for the days shown: ${sizing.ratedKva} kVA transformer (${Math.round(sizing.ratingW / 1000)} kW), ` +
+        `battery ${Math.round(sizing.battery.usableCapacityWh / 1000)} kWh usable / ${Math.round(sizing.battery.maxDischargeW / 1000)} kW; without it: ` +
+        sizing.days
+          .map(
+            (d) =>
+              `${d.day} peak ${Math.round(d.peakW / 1000)} kW, ${Math.round(d.energyAboveWh / 1000)} kWh above`,
+          )
+          .join('; '),
+    );
+    const common = ['--topology', topologyFile, '--seed', String(DEMO_SEED), '--no-progress'];
     if (profilesDir) common.push('--profiles-dir', profilesDir);
     say(
       c.dim(
@@ -330,6 +381,10 @@ async function main(argv: string[]): Promise<number> {
       env,
     );
     say(`${c.green('✔')} topology written and history produced`);
+    await waitStored(cfg.databaseUrl, t.replayStart);
+    say(c.dim(`training the forecast models of every feeder and station on the history (both horizons) ...`));
+    await trainForecastModels(runScript(env), t.replayStart.replace(/\.\d+Z$/, 'Z'), (m) => say(c.dim(m)));
+    say(`${c.green('✔')} forecast models trained`);
 
     const settlement = await startSettlement(env, t.replayStart);
 
@@ -346,9 +401,21 @@ async function main(argv: string[]): Promise<number> {
       true,
     );
     await waitHealthy(api, `http://127.0.0.1:${opts.port}/health`, 120_000);
+
+    // battery dispatch: plans on the published forecasts, commands the simulator service's batteries
+    const dispatchPort = await freePort();
+    const dispatch = start(
+      'dispatch',
+      'apps/dispatch/src/main.ts',
+      [],
+      { ...env, HTTP_PORT: String(dispatchPort) },
+      true,
+    );
+    await waitHealthy(dispatch, `http://127.0.0.1:${dispatchPort}/health`, 120_000);
+    say(`${c.green('✔')} dispatch healthy at http://127.0.0.1:${dispatchPort}/health (MPC every 15 min)`);
     const db = new Client({ connectionString: cfg.databaseUrl });
     await db.connect();
-    return { db, env, common, t, settlement };
+    return { db, env, common, t, settlement, topologyFile, profilesDir };
   };
 
   /**
@@ -414,16 +481,7 @@ async function main(argv: string[]): Promise<number> {
       fs.writeFileSync(saved, JSON.stringify({ address, chainId: cfg.evmChainId }));
     }
     cli('migrate', ['migrate'], chain);
-    const topology = tsNode('apps/simulator/src/cli.ts', [
-      '--meters',
-      String(opts.meters),
-      '--seed',
-      '7',
-      '--undersized-stations',
-      '1',
-      '--print-topology',
-    ]);
-    const topo = JSON.parse(topology.stdout) as {
+    const topo = JSON.parse(fs.readFileSync(path.join(logDir, 'topology.json'), 'utf8')) as {
       meteringPoints: { meterPointId: string; communityId: string | null; pvPeakW: number | null }[];
       communities: { communityId: string; name: string }[];
     };
@@ -537,7 +595,11 @@ async function main(argv: string[]): Promise<number> {
     ),
   );
   say(
-    c.dim('  ONS-0001 is undersized: expect its loading alarm in the evening peak. Logs: .gridwerk/demo/\n'),
+    c.dim(
+      '  ONS-0001 has outgrown its transformer: the replay shows its evening peak above the rating (its battery\n' +
+        '  on the local rule); live, the forecast raises TRANSFORMER.PREDICTED_OVERLOAD ahead of the peak and\n' +
+        '  dispatch plans the battery to hold the station under its rating (Battery dispatch page). Logs: .gridwerk/demo/\n',
+    ),
   );
   if (opts.open) spawn('xdg-open', [url], { stdio: 'ignore', detached: true }).on('error', () => undefined);
 
@@ -569,14 +631,43 @@ async function main(argv: string[]): Promise<number> {
       return;
     }
     phase = 'live';
+    void startLive();
+  });
+
+  /**
+   * Live: the simulator service in real time from where the replay ended (no gap), whose batteries obey
+   * dispatch's commands, and the forecast jobs on their schedule.
+   */
+  let schedule: ForecastSchedule | undefined;
+  const startLive = async (): Promise<void> => {
+    const simPort = await freePort();
     start(
       'simulator-live',
-      'apps/simulator/src/cli.ts',
-      [...common, '--mode', 'realtime', '--start', replayEnd, '--days', '3650', ...faults],
-      serviceEnv,
+      'apps/simulator/src/main.ts',
+      [],
+      {
+        ...serviceEnv,
+        HTTP_PORT: String(simPort),
+        SIM_SEED: String(DEMO_SEED),
+        SIM_METERS: String(opts.meters),
+        SIM_MODE: 'realtime',
+        SIM_START: replayEnd,
+        SIM_DAYS: '3650',
+        SIM_TOPOLOGY_FILE: ready.topologyFile,
+        SIM_CONSUMER_GROUP: `gridwerk-simulator-demo-${Date.parse(replayEnd)}`,
+        ...(ready.profilesDir ? { BDEW_PROFILES_DIR: ready.profilesDir } : {}),
+      },
       true,
     );
-  });
+    schedule = new ForecastSchedule(runScript(serviceEnv), DAY_AHEAD_ISSUE_MINUTE, (horizon, code, issued) =>
+      say(
+        code === 0 || code === 3
+          ? `${c.green('✔')} ${horizon} forecasts issued for ${issued} series${code === 3 ? c.yellow(' (some series without a model)') : ''}`
+          : c.yellow(`forecast run --horizon ${horizon} exited with code ${code} (log in .gridwerk/demo/)`),
+      ),
+    );
+    schedule.start();
+  };
 
   const { settlement } = ready;
   let lastBatch = new Date(0);
@@ -661,6 +752,7 @@ async function main(argv: string[]): Promise<number> {
     exitCode = 1;
   }
   clearInterval(tick);
+  schedule?.stop();
   await db.end().catch(() => undefined);
   await stopAll();
   return exitCode;

@@ -1,6 +1,14 @@
 import { Controller, Inject, Logger } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
-import { deadLetterReasonFor, EventTypes, parseEvent, Topics } from '@gridwerk/contracts';
+import {
+  BatteryCommand,
+  BatteryCommandV2,
+  deadLetterReasonFor,
+  EventTypes,
+  parseEvent,
+  Topics,
+  ValidationResult,
+} from '@gridwerk/contracts';
 import { DeadLetterPublisher, RawKafkaMessage } from '@gridwerk/shared/data-access-kafka';
 import { SIMULATOR_CONFIG, SimulationService } from './simulation.service';
 import type { SimulatorServiceConfig } from './config/simulator.config';
@@ -18,7 +26,19 @@ export class BatteryCommandsKafkaController {
 
   @EventPattern(Topics.batteryCommands)
   async onCommand(@Payload() msg: RawKafkaMessage): Promise<void> {
-    const parsed = parseEvent(msg.value ?? Buffer.alloc(0), EventTypes.batteryCommand);
+    await this.handle(msg, parseEvent(msg.value ?? Buffer.alloc(0), EventTypes.batteryCommand));
+  }
+
+  /** v2: a setpoint or a station-flow limit with SoC reserve per quarter hour. */
+  @EventPattern(Topics.batteryCommandsV2)
+  async onCommandV2(@Payload() msg: RawKafkaMessage): Promise<void> {
+    await this.handle(msg, parseEvent(msg.value ?? Buffer.alloc(0), EventTypes.batteryCommandV2));
+  }
+
+  private async handle(
+    msg: RawKafkaMessage,
+    parsed: ValidationResult<{ data: BatteryCommand | BatteryCommandV2 }>,
+  ): Promise<void> {
     if (!parsed.ok) {
       await this.deadLetters.publish(msg, this.config.consumerGroup, deadLetterReasonFor(parsed.problems));
       return;

@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { HELP, parseFaults, parseStart, SIMULATOR_FLAGS } from './cli';
 import { runSimulatorCli as cli } from './testing/run-cli';
 
@@ -69,5 +72,34 @@ describe('simulator CLI', () => {
     expect(topo.meteringPoints).toHaveLength(120);
     expect(topo.substations.length).toBeGreaterThan(0);
     expect(topo.meteringPoints.every((m) => /^DE[0-9A-Z]{31}$/.test(m.meterPointId))).toBe(true);
+  });
+
+  it('simulates a topology given in a file (--topology), such as the demo sizes its story station in', () => {
+    const printed = JSON.parse(cli(['--print-topology', '--meters', '60', '--seed', '4']).stdout) as {
+      secondarySubstations: { secondarySubstationId: string; ratedKva: number }[];
+      meteringPoints: unknown[];
+    };
+    const first = printed.secondarySubstations[0];
+    if (!first) throw new Error('no secondary substation');
+    first.ratedKva = 125; // not one the generator picks
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sim-topology-'));
+    const file = path.join(dir, 'topology.json');
+    fs.writeFileSync(file, JSON.stringify(printed));
+    try {
+      const r = cli(['--topology', file, '--print-topology']);
+      expect(r.status).toBe(0);
+      expect(JSON.parse(r.stdout)).toEqual(printed);
+      const both = cli(['--topology', file, '--meters', '60', '--print-topology']);
+      expect([both.status, both.stderr]).toEqual([
+        2,
+        'error: --topology takes the grid from its file: leave out --meters and --undersized-stations (--help for usage)\n',
+      ]);
+      fs.writeFileSync(file, '{"feeders": []}');
+      const bad = cli(['--topology', file, '--print-topology']);
+      expect(bad.status).toBe(2);
+      expect(bad.stderr).toMatch(/--topology: .* is not a topology .*no array "substations"/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

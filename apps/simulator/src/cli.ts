@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import fs from 'node:fs';
 import { Logger } from '@nestjs/common';
 import { createKafkaClient, kafkaClientConfig } from '@gridwerk/shared/data-access-kafka';
 import { Topics } from '@gridwerk/contracts';
@@ -68,6 +69,11 @@ export const SIMULATOR_FLAGS = {
     kind: 'value',
     arg: 'N',
     help: 'rate the first N secondary substations one transformer size below their winter\nevening peak, so that their loading alarms fire (default 0; the demo uses 1)',
+  },
+  topology: {
+    kind: 'value',
+    arg: 'FILE',
+    help: 'simulate this topology (JSON as printed by --print-topology) instead of the generated\none; --meters and --undersized-stations do not apply',
   },
   'print-topology': { kind: 'boolean', help: 'print the generated topology as JSON and exit' },
   'write-topology': {
@@ -154,6 +160,32 @@ function defaultStart(mode: SimulationMode): string {
   return now.toISOString();
 }
 
+/** A topology file as --print-topology writes it; a file that is not one is a usage error naming the flag. */
+function readTopologyFile(file: string): GridTopology {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new UsageError(`--topology: cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const t = parsed as Partial<Record<keyof GridTopology, unknown>>;
+  for (const key of [
+    'substations',
+    'feeders',
+    'secondarySubstations',
+    'meteringPoints',
+    'batteries',
+    'communities',
+  ] as const)
+    if (!Array.isArray(t[key]))
+      throw new UsageError(
+        `--topology: ${file} is not a topology (as --print-topology writes): no array "${key}"`,
+      );
+  if ((t.meteringPoints as unknown[]).length === 0)
+    throw new UsageError(`--topology: ${file} has no metering points`);
+  return parsed as GridTopology;
+}
+
 async function main(argv: string[]): Promise<number> {
   const { flags: values } = parseCommandLine(argv, SIMULATOR_FLAGS);
   if (values.help) {
@@ -184,14 +216,20 @@ async function main(argv: string[]): Promise<number> {
     min: 0,
     fallback: 0,
   });
+  const given = values.topology === undefined ? undefined : readTopologyFile(values.topology);
+  if (given && (values.meters !== undefined || values['undersized-stations'] !== undefined))
+    throw new UsageError(
+      '--topology takes the grid from its file: leave out --meters and --undersized-stations',
+    );
   const sim = createGridSimulation({
     seed,
-    meters,
+    meters: given ? given.meteringPoints.length : meters,
     start,
     days,
     resolutionMinutes: resolution,
     profiles,
     undersizedStations,
+    ...(given ? { topology: given } : {}),
   });
   if (values['print-topology']) {
     process.stdout.write(`${topologyToJson(sim.topology, 2)}\n`);

@@ -3,7 +3,7 @@ import { Kafka } from 'kafkajs';
 import { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { TopologyRepository } from '@gridwerk/shared/data-access-topology';
-import { BatteryCommand as BatteryCommandData, Topics } from '@gridwerk/contracts';
+import { BatteryCommand as BatteryCommandData, BatteryCommandV2, Topics } from '@gridwerk/contracts';
 import { KAFKA_CLIENT } from '@gridwerk/shared/data-access-kafka';
 import { HealthRegistry, MetricsService } from '@gridwerk/shared/feature-ops';
 import { readFileSync } from 'node:fs';
@@ -94,13 +94,19 @@ export class SimulationService implements OnApplicationBootstrap, OnApplicationS
     );
   }
 
-  /** A validated command from grid.battery.commands.v1; returns false for an unknown asset. */
-  applyCommand(cmd: BatteryCommandData): boolean {
+  /** A validated command from grid.battery.commands.v1 or .v2; returns false for an unknown asset. */
+  applyCommand(cmd: BatteryCommandData | BatteryCommandV2): boolean {
     const sim = this.sim;
     if (!sim || !sim.topology.batteries.some((b) => b.assetId === cmd.assetId)) return false;
     sim.applyBatteryCommand(cmd.assetId, {
       mode: cmd.mode,
       ...(cmd.setpointW !== undefined ? { setpointW: cmd.setpointW } : {}),
+      ...('stationLimitW' in cmd && cmd.stationLimitW !== undefined
+        ? { stationLimitW: cmd.stationLimitW }
+        : {}),
+      ...('socReservePct' in cmd && cmd.socReservePct !== undefined
+        ? { socReservePct: cmd.socReservePct }
+        : {}),
       validFrom: cmd.validFrom,
       validUntil: cmd.validUntil,
       issuedAt: cmd.issuedAt,

@@ -15,6 +15,10 @@ const PARTIES: Readonly<Record<TopicName, { producedBy: string; consumedBy: stri
   [Topics.meterReadings]: { producedBy: 'meters (simulator in dev)', consumedBy: 'ingest, settlement' },
   [Topics.batteryTelemetry]: { producedBy: 'storage units (simulator in dev)', consumedBy: 'ingest' },
   [Topics.batteryCommands]: { producedBy: 'dispatch', consumedBy: 'storage units' },
+  [Topics.batteryCommandsV2]: {
+    producedBy: 'dispatch',
+    consumedBy: 'storage units (simulator in dev), grid-api',
+  },
   [Topics.forecasts]: { producedBy: 'forecast', consumedBy: 'grid-api, dispatch' },
   [Topics.settlementTransactions]: { producedBy: 'settlement', consumedBy: 'billing systems' },
   [Topics.settlementBatches]: { producedBy: 'settlement', consumedBy: 'billing systems, grid-api' },

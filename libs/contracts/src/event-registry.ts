@@ -8,6 +8,12 @@ import {
   BatteryCommandSchema,
 } from './events/battery-command.schema';
 import {
+  BatteryCommandV2,
+  BatteryCommandV2Event,
+  BatteryCommandV2EventSchema,
+  BatteryCommandV2Schema,
+} from './events/battery-command-v2.schema';
+import {
   BatteryTelemetry,
   BatteryTelemetryEvent,
   BatteryTelemetryEventSchema,
@@ -50,6 +56,7 @@ export interface EventDataMap {
   'de.gridwerk.meter.reading.v1': MeterReading;
   'de.gridwerk.battery.telemetry.v1': BatteryTelemetry;
   'de.gridwerk.battery.command.v1': BatteryCommand;
+  'de.gridwerk.battery.command.v2': BatteryCommandV2;
   'de.gridwerk.forecast.issued.v1': ForecastIssued;
   'de.gridwerk.settlement.transaction.v1': SettlementTransaction;
   'de.gridwerk.settlement.batch.v1': SettlementBatch;
@@ -64,6 +71,7 @@ export interface EventMap {
   'de.gridwerk.meter.reading.v1': MeterReadingEvent;
   'de.gridwerk.battery.telemetry.v1': BatteryTelemetryEvent;
   'de.gridwerk.battery.command.v1': BatteryCommandEvent;
+  'de.gridwerk.battery.command.v2': BatteryCommandV2Event;
   'de.gridwerk.forecast.issued.v1': ForecastIssuedEvent;
   'de.gridwerk.settlement.transaction.v1': SettlementTransactionEvent;
   'de.gridwerk.settlement.batch.v1': SettlementBatchEvent;
@@ -131,6 +139,13 @@ export const EVENT_TYPES: Readonly<Record<EventType, EventTypeSpec>> = {
     Topics.batteryCommands,
     'assetId',
   ),
+  [EventTypes.batteryCommandV2]: spec(
+    EventTypes.batteryCommandV2,
+    BatteryCommandV2Schema,
+    BatteryCommandV2EventSchema,
+    Topics.batteryCommandsV2,
+    'assetId',
+  ),
   [EventTypes.forecastIssued]: spec(
     EventTypes.forecastIssued,
     ForecastIssuedSchema,
@@ -167,6 +182,7 @@ export const TOPIC_EVENT_TYPE: Readonly<Record<TopicName, EventType>> = {
   [Topics.meterReadings]: EventTypes.meterReading,
   [Topics.batteryTelemetry]: EventTypes.batteryTelemetry,
   [Topics.batteryCommands]: EventTypes.batteryCommand,
+  [Topics.batteryCommandsV2]: EventTypes.batteryCommandV2,
   [Topics.forecasts]: EventTypes.forecastIssued,
   [Topics.settlementTransactions]: EventTypes.settlementTransaction,
   [Topics.settlementBatches]: EventTypes.settlementBatch,

@@ -6,6 +6,7 @@ export const EventTypes = {
   meterReading: 'de.gridwerk.meter.reading.v1',
   batteryTelemetry: 'de.gridwerk.battery.telemetry.v1',
   batteryCommand: 'de.gridwerk.battery.command.v1',
+  batteryCommandV2: 'de.gridwerk.battery.command.v2',
   forecastIssued: 'de.gridwerk.forecast.issued.v1',
   settlementTransaction: 'de.gridwerk.settlement.transaction.v1',
   settlementBatch: 'de.gridwerk.settlement.batch.v1',

@@ -57,6 +57,7 @@ export type { AnyCloudEvent, CreateEventOptions } from './envelope';
 export * from './events/meter-reading.schema';
 export * from './events/battery-telemetry.schema';
 export * from './events/battery-command.schema';
+export * from './events/battery-command-v2.schema';
 export * from './events/forecast-issued.schema';
 export * from './events/settlement-transaction.schema';
 export * from './events/settlement-batch.schema';

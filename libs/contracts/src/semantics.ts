@@ -24,6 +24,8 @@ export const SemanticCodes = {
   batchCountMismatch: 'batch.count-mismatch',
   commandSetpointMissing: 'command.setpoint-missing',
   commandSetpointUnexpected: 'command.setpoint-unexpected',
+  commandLimitMissing: 'command.limit-missing',
+  commandLimitUnexpected: 'command.limit-unexpected',
   transactionSelfTrade: 'transaction.self-trade',
   transactionCounterpartyMismatch: 'transaction.counterparty-mismatch',
   transactionAdjustsMissing: 'transaction.adjusts-missing',
@@ -126,6 +128,45 @@ function batteryCommand(d: Fields): ValidationProblem[] {
       code: SemanticCodes.commandSetpointUnexpected,
       message: `setpointW must be absent when mode is ${mode}`,
     });
+  }
+  return problems;
+}
+
+/** v2: `setpointW` exactly with mode setpoint; `stationLimitW` and `socReservePct` exactly with mode limit. */
+function batteryCommandV2(d: Fields): ValidationProblem[] {
+  const problems = checkInterval(d, 'validFrom', 'validUntil', undefined, undefined);
+  const mode = str(d, 'mode');
+  if (mode === undefined) return problems;
+  if (mode === 'setpoint' && d['setpointW'] === undefined) {
+    problems.push({
+      path: '/setpointW',
+      code: SemanticCodes.commandSetpointMissing,
+      message: 'setpointW (watts) is required when mode is setpoint',
+    });
+  } else if (mode !== 'setpoint' && d['setpointW'] !== undefined) {
+    problems.push({
+      path: '/setpointW',
+      code: SemanticCodes.commandSetpointUnexpected,
+      message: `setpointW must be absent when mode is ${mode}`,
+    });
+  }
+  for (const [field, what] of [
+    ['stationLimitW', 'the station-flow limit (watts)'],
+    ['socReservePct', 'the SoC reserve (% of usable)'],
+  ] as const) {
+    if (mode === 'limit' && d[field] === undefined) {
+      problems.push({
+        path: `/${field}`,
+        code: SemanticCodes.commandLimitMissing,
+        message: `${field}, ${what}, is required when mode is limit`,
+      });
+    } else if (mode !== 'limit' && d[field] !== undefined) {
+      problems.push({
+        path: `/${field}`,
+        code: SemanticCodes.commandLimitUnexpected,
+        message: `${field} must be absent when mode is ${mode}`,
+      });
+    }
   }
   return problems;
 }
@@ -239,6 +280,7 @@ const RULES: Readonly<Record<EventType, (data: Fields) => ValidationProblem[]>> 
   [EventTypes.meterReading]: meterReading,
   [EventTypes.batteryTelemetry]: () => [],
   [EventTypes.batteryCommand]: batteryCommand,
+  [EventTypes.batteryCommandV2]: batteryCommandV2,
   [EventTypes.forecastIssued]: forecastIssued,
   [EventTypes.settlementTransaction]: settlementTransaction,
   [EventTypes.settlementBatch]: settlementBatch,

@@ -34,6 +34,11 @@ describe('topics', () => {
       retentionMs: 7 * DAY_MS,
     });
     expect(topicSpec(Topics.batteryCommands)).toMatchObject({ partitions: 3, retentionMs: DAY_MS });
+    expect(topicSpec(Topics.batteryCommandsV2)).toMatchObject({
+      key: 'assetId',
+      partitions: 3,
+      retentionMs: DAY_MS,
+    });
     expect(topicSpec(Topics.forecasts)).toMatchObject({
       key: 'seriesId',
       partitions: 3,

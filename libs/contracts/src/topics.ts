@@ -10,6 +10,7 @@ export const Topics = {
   meterReadings: 'grid.meter.readings.v1',
   batteryTelemetry: 'grid.battery.telemetry.v1',
   batteryCommands: 'grid.battery.commands.v1',
+  batteryCommandsV2: 'grid.battery.commands.v2',
   forecasts: 'grid.forecasts.v1',
   settlementTransactions: 'grid.settlement.transactions.v1',
   settlementBatches: 'grid.settlement.batches.v1',
@@ -85,6 +86,16 @@ export const TOPIC_SPECS: readonly TopicSpec[] = [
     cleanupPolicy: 'delete',
     description: 'Dispatch commands (setpoint, auto, idle) to battery storage units.',
     eventType: EventTypes.batteryCommand,
+  },
+  {
+    name: Topics.batteryCommandsV2,
+    key: 'assetId',
+    partitions: 3,
+    retentionMs: 1 * DAY_MS,
+    cleanupPolicy: 'delete',
+    description:
+      'Dispatch commands v2 (setpoint, station-flow limit with SoC reserve, auto, idle) to battery storage units.',
+    eventType: EventTypes.batteryCommandV2,
   },
   {
     name: Topics.forecasts,

@@ -246,6 +246,54 @@ describe('other event rejections', () => {
     ]);
   });
 
+  it('v2 commands: a limit needs stationLimitW and socReservePct, a setpoint neither', () => {
+    const c = EventTypes.batteryCommandV2;
+    expect(validateEvent(c, exampleEvents.batteryCommandV2()).ok).toBe(true);
+    expect(
+      validateEvent(
+        c,
+        withData(c, {
+          mode: 'setpoint',
+          setpointW: -5_000,
+          stationLimitW: undefined,
+          socReservePct: undefined,
+        }),
+      ).ok,
+    ).toBe(true);
+    expect(
+      pathsAndCodes(validateEvent(c, withData(c, { stationLimitW: undefined, setpointW: 1_000 }))).sort(),
+    ).toEqual(
+      ['/data/setpointW command.setpoint-unexpected', '/data/stationLimitW command.limit-missing'].sort(),
+    );
+    expect(pathsAndCodes(validateEvent(c, withData(c, { socReservePct: undefined })))).toEqual([
+      '/data/socReservePct command.limit-missing',
+    ]);
+    expect(pathsAndCodes(validateEvent(c, withData(c, { mode: 'setpoint' }))).sort()).toEqual(
+      [
+        '/data/setpointW command.setpoint-missing',
+        '/data/socReservePct command.limit-unexpected',
+        '/data/stationLimitW command.limit-unexpected',
+      ].sort(),
+    );
+    expect(
+      pathsAndCodes(validateEvent(c, withData(c, { socReservePct: 101, stationLimitW: 1.5 }))).sort(),
+    ).toEqual(['/data/socReservePct schema.maximum', '/data/stationLimitW schema.integer'].sort());
+    // a v1 consumer cannot follow a limit: the v1 schema refuses the mode and the fields
+    const v1 = validateEventData(EventTypes.batteryCommand, exampleEvents.batteryCommandV2().data);
+    expect(v1.ok).toBe(false);
+  });
+
+  it('telemetry: control is additive, one of the four values', () => {
+    const t = EventTypes.batteryTelemetry;
+    expect(validateEvent(t, exampleEvents.batteryTelemetry()).ok).toBe(true);
+    for (const control of ['planned-setpoint', 'planned-limit', 'local-rule', 'idle'] as const) {
+      expect(validateEvent(t, withData(t, { control })).ok).toBe(true);
+    }
+    expect(pathsAndCodes(validateEvent(t, withData(t, { control: 'manual' })))).toEqual([
+      '/data/control schema.enum',
+    ]);
+  });
+
   it('rejects crossing quantiles, misaligned and non-increasing forecast points', () => {
     const f = EventTypes.forecastIssued;
     const points = [

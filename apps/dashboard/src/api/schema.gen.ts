@@ -1074,7 +1074,7 @@ export interface operations {
       };
       header?: never;
       path: {
-        /** @description feeder or substation id (forecast series feeder:<id>, substation:<id>) */
+        /** @description feeder, substation or secondary substation id (forecast series feeder:<id>, substation:<id>, secondary-substation:<id>) */
         nodeId: string;
       };
       cookie?: never;

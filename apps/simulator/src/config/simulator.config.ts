@@ -50,7 +50,7 @@ export const simulatorServiceSpec = {
   days: cfg.int('SIM_DAYS', 'how many days to run before stopping', { min: 1, max: 36_500, default: 3650 }),
   consumerGroup: cfg.string(
     'SIM_CONSUMER_GROUP',
-    'consumer group for grid.battery.commands.v1',
+    'consumer group for grid.battery.commands.v1 and .v2',
     'gridwerk-simulator',
   ),
 };

@@ -18,3 +18,19 @@ export {
 } from './threshold-rule';
 export type { ThresholdRuleBattery, ThresholdRuleSettings } from './threshold-rule';
 export { injectInfeasibility } from './fault-injection';
+export {
+  ONAN_DISTRIBUTION_TRANSFORMER,
+  ThermalModelError,
+  relativeAgeingRate,
+  simulateTransformerThermal,
+  steadyThermalState,
+} from './transformer-thermal';
+export type {
+  ThermalResult,
+  ThermalSample,
+  ThermalState,
+  ThermalStep,
+  TransformerThermalParameters,
+} from './transformer-thermal';
+export { plannedLimits } from './planned-limits';
+export type { PlannedLimit } from './planned-limits';

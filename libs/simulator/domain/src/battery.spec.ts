@@ -106,7 +106,7 @@ describe('fleet battery', () => {
       thresholds,
       command: { mode: 'idle', validFrom: T0, validUntil: T0 + 900_000 },
     });
-    expect(idle).toEqual({ powerW: 0, mode: 'idle' });
+    expect(idle).toEqual({ powerW: 0, mode: 'idle', control: 'idle' });
     // a huge setpoint is clipped to the power limit
     const clipped = stepBattery(spec, s, {
       intervalStartMs: T0,
@@ -119,6 +119,96 @@ describe('fleet battery', () => {
       command: { mode: 'setpoint', setpointW: 1e9, validFrom: T0, validUntil: T0 + 900_000 },
     });
     expect(clipped.powerW).toBe(80_000);
+  });
+
+  it('limit mode holds the station flow at the limit minute by minute, keeps the SoC reserve, recharges below it', () => {
+    const s = initialBatteryState(spec, 20); // 50 % of 160 kWh
+    const limit = {
+      mode: 'limit' as const,
+      stationLimitW: 300_000,
+      socReservePct: 40,
+      validFrom: T0,
+      validUntil: T0 + 900_000,
+    };
+    // a noisy quarter hour measured per minute: the unit follows each minute's excess over the limit
+    const loads = [310_000, 350_000, 295_000, 420_000, 300_000];
+    const out = loads.map((load, k) =>
+      stepBattery(spec, s, {
+        intervalStartMs: T0 + k * 60_000,
+        minutes: 1,
+        localSurplusW: 0,
+        localLoadW: load,
+        localMinuteOfDay: 18 * 60,
+        ambientC: 5,
+        thresholds,
+        command: limit,
+      }),
+    );
+    // the flow with the battery (load − power): at the limit while it discharges, below it when it recharges
+    expect(out.map((r) => r.powerW)).toEqual([10_000, 50_000, -5_000, 80_000, 0]);
+    expect(out.every((r) => r.control === 'planned-limit' && r.mode === 'remote')).toBe(true);
+    expect(loads[3] - out[3].powerW).toBe(340_000); // beyond the power limit the flow exceeds the limit
+    // the reserve: from 41 % of usable, only 1 % (1.6 kWh) may go, then it stops
+    s.storedWh = 0.41 * s.usableCapacityWh;
+    const q = stepBattery(spec, s, {
+      intervalStartMs: T0,
+      minutes: 15,
+      localSurplusW: 0,
+      localLoadW: 380_000,
+      localMinuteOfDay: 18 * 60,
+      ambientC: 5,
+      thresholds,
+      command: limit,
+    });
+    expect(q.powerW).toBeGreaterThan(0);
+    expect(Math.abs(s.storedWh - 0.4 * s.usableCapacityWh)).toBeLessThan(1);
+    const r = stepBattery(spec, s, {
+      intervalStartMs: T0 + 900_000 - 60_000,
+      minutes: 1,
+      localSurplusW: 0,
+      localLoadW: 380_000,
+      localMinuteOfDay: 18 * 60,
+      ambientC: 5,
+      thresholds,
+      command: limit,
+    });
+    // what integer-W rounding left above the reserve (< 1 Wh), no more
+    expect(r.powerW).toBeLessThan(60);
+    expect(s.storedWh).toBeGreaterThanOrEqual(0.4 * s.usableCapacityWh - 1e-9);
+    // outside the window: the local rule again (reported as such)
+    const after = stepBattery(spec, s, {
+      intervalStartMs: T0 + 900_000,
+      minutes: 15,
+      localSurplusW: 0,
+      localLoadW: 250_000,
+      localMinuteOfDay: 18 * 60,
+      ambientC: 5,
+      thresholds,
+      command: limit,
+    });
+    expect(after.control).toBe('local-rule');
+    expect(after.mode).toBe('auto');
+  });
+
+  it('reports the control in effect: planned setpoint, idle, local rule', () => {
+    const s = initialBatteryState(spec, 20);
+    const at = (command?: Parameters<typeof stepBattery>[2]['command']) =>
+      stepBattery(spec, s, {
+        intervalStartMs: T0,
+        minutes: 15,
+        localSurplusW: 0,
+        localLoadW: 100_000,
+        localMinuteOfDay: 600,
+        ambientC: 5,
+        thresholds,
+        ...(command ? { command } : {}),
+      }).control;
+    expect(at({ mode: 'setpoint', setpointW: 1_000, validFrom: T0, validUntil: T0 + 900_000 })).toBe(
+      'planned-setpoint',
+    );
+    expect(at({ mode: 'idle', validFrom: T0, validUntil: T0 + 900_000 })).toBe('idle');
+    expect(at({ mode: 'auto', validFrom: T0, validUntil: T0 + 900_000 })).toBe('local-rule');
+    expect(at()).toBe('local-rule');
   });
 
   it('of several valid commands the latest issued rules; expired ones are dropped', () => {

@@ -5,9 +5,13 @@ const { abs, exp, floor, max, min, round, sqrt } = Math;
 
 /** External command (from dispatch); overrides the local policy while valid. */
 export interface BatteryCommand {
-  mode: 'setpoint' | 'auto' | 'idle';
+  mode: 'setpoint' | 'limit' | 'auto' | 'idle';
   /** For 'setpoint': requested power in W, + = discharge, - = charge. */
   setpointW?: number;
+  /** For 'limit': the station flow (import through the transformer, W) the unit holds on its own measurement. */
+  stationLimitW?: number;
+  /** For 'limit': state of charge (% of usable) the unit does not discharge below (kept for later steps). */
+  socReservePct?: number;
   /** ISO instant or epoch ms, inclusive. */
   validFrom: string | number;
   /** ISO instant or epoch ms, exclusive. */
@@ -82,6 +86,9 @@ export const SOH_FADE_PCT_PER_EFC = 0.01;
 
 export type BatteryMode = 'auto' | 'remote' | 'idle';
 
+/** Which control is in effect (telemetry `control`, grid.battery.telemetry.v1). */
+export type BatteryControl = 'planned-setpoint' | 'planned-limit' | 'local-rule' | 'idle';
+
 export interface BatteryState {
   /** Energy stored, Wh (fractional; reported SoC is derived). */
   storedWh: number;
@@ -116,6 +123,7 @@ export interface BatteryStepResult {
   /** AC power over the interval, integer W, + = discharge. */
   powerW: number;
   mode: BatteryMode;
+  control: BatteryControl;
 }
 
 /** Thermal model: steady-state rise per kW of throughput and the time constant of the pack. */
@@ -157,7 +165,11 @@ export function stateOfChargePct(_spec: FleetBattery, state: BatteryState): numb
  * Losses are split symmetrically: charging stores P·dt·sqrt(eta), discharging draws P·dt/sqrt(eta) from
  * the cells, so a full cycle returns eta of what went in.
  * Policy 'auto': the local threshold rule ({@link LocalRuleThresholds}) on the station's measured load.
- * An active command overrides it: 'setpoint' (mode 'remote'), 'idle', or 'auto' (explicitly the policy).
+ * An active command overrides it: 'setpoint' (mode 'remote'), 'limit' (mode 'remote': the unit holds the
+ * station flow at `stationLimitW` on its own measurement, in the manner of OpenEMS's peak-shaving controller:
+ * it discharges what the station's load exceeds the limit by, never below `socReservePct`, and recharges with
+ * the headroom below it; the simulation's step — a minute at PT1M — is the controller's cycle), 'idle', or
+ * 'auto' (explicitly the policy).
  * The state of health fades by {@link SOH_FADE_PCT_PER_EFC} per equivalent full cycle (AC throughput over
  * twice the nominal capacity), and the usable capacity with it.
  * The requested power is clipped to the power limits and to what the SoC window allows in this interval,
@@ -175,18 +187,29 @@ export function stepBattery(
 
   let requestW: number;
   let mode: BatteryMode;
+  let control: BatteryControl;
+  // the lowest energy a discharge may leave: the SoC window, or a limit command's reserve above it
+  let floorWh = minWh;
   const cmd = input.command;
+  const loadW = input.localLoadW - input.localSurplusW;
   if (isCommandActive(cmd, input.intervalStartMs) && cmd.mode !== 'auto') {
     if (cmd.mode === 'idle') {
       requestW = 0;
       mode = 'idle';
+      control = 'idle';
+    } else if (cmd.mode === 'limit') {
+      requestW = loadW - (cmd.stationLimitW ?? loadW);
+      floorWh = max(minWh, min(maxWh, (state.usableCapacityWh * (cmd.socReservePct ?? 0)) / 100));
+      mode = 'remote';
+      control = 'planned-limit';
     } else {
       requestW = cmd.setpointW ?? 0;
       mode = 'remote';
+      control = 'planned-setpoint';
     }
   } else {
     mode = 'auto';
-    const loadW = input.localLoadW - input.localSurplusW;
+    control = 'local-rule';
     const th = input.thresholds;
     if (loadW > th.peakShavingW) requestW = loadW - th.peakShavingW;
     else if (loadW < th.rechargeW) requestW = loadW - th.rechargeW;
@@ -197,7 +220,7 @@ export function stepBattery(
   let p = max(-spec.maxChargeW, min(spec.maxDischargeW, requestW));
   // energy limits for this interval
   if (p > 0) {
-    const maxP = ((state.storedWh - minWh) * sqrtEta) / hours;
+    const maxP = (max(0, state.storedWh - floorWh) * sqrtEta) / hours;
     p = max(0, min(p, maxP));
   } else if (p < 0) {
     const maxC = (maxWh - state.storedWh) / sqrtEta / hours;
@@ -225,5 +248,5 @@ export function stepBattery(
   const target = input.ambientC + (KELVIN_PER_KW * abs(powerW)) / 1000;
   state.temperatureC += (target - state.temperatureC) * (1 - exp(-input.minutes / THERMAL_TAU_MIN));
   state.mode = mode;
-  return { powerW, mode };
+  return { powerW, mode, control };
 }

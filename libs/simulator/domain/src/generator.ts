@@ -10,6 +10,7 @@ import {
 import {
   BatteryCommand,
   BatteryCommandSchedule,
+  BatteryControl,
   BatteryState,
   initialBatteryState,
   LocalRuleThresholds,
@@ -55,6 +56,8 @@ export interface BatteryTelemetryData {
   stateOfHealthPct: number;
   temperatureC: number;
   mode: 'auto' | 'remote' | 'idle';
+  /** Control in effect over the interval: planned-setpoint, planned-limit, local-rule or idle. */
+  control: BatteryControl;
   /** BMS limits now, W (lower near the SoC window's ends and when the pack is hot). */
   maxChargeW: number;
   maxDischargeW: number;
@@ -503,7 +506,7 @@ class GridSimulationImpl implements GridSimulation {
       const net = stationNet[this.batteryStation[b]] * toW;
       const schedule = this.commands.get(spec.assetId);
       schedule?.prune(startMs);
-      const { powerW, mode } = stepBattery(spec, state, {
+      const { powerW, mode, control } = stepBattery(spec, state, {
         intervalStartMs: startMs,
         minutes: res,
         localSurplusW: net < 0 ? -net : 0,
@@ -524,6 +527,7 @@ class GridSimulationImpl implements GridSimulation {
         stateOfHealthPct: round(state.stateOfHealthPct * 100) / 100,
         temperatureC: round(state.temperatureC * 10) / 10,
         mode,
+        control,
         maxChargeW: floor(spec.maxChargeW * derate),
         maxDischargeW: floor(spec.maxDischargeW * derate),
       };

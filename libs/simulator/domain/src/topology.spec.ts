@@ -107,7 +107,8 @@ describe('undersized stations', () => {
       .reduce((s, mp) => s + mp.annualConsumptionWh, 0);
     const peakKw = (annualWh / 1000 / 8760) * WINTER_PEAK_FACTOR;
     expect(first?.ratedKva).toBeLessThan(peakKw);
-    const nextSize = TRANSFORMER_KVA[TRANSFORMER_KVA.indexOf(first?.ratedKva ?? 100) + 1] ?? Infinity;
+    const sizes: readonly number[] = TRANSFORMER_KVA;
+    const nextSize = sizes[sizes.indexOf(first?.ratedKva ?? 100) + 1] ?? Infinity;
     expect(nextSize).toBeGreaterThanOrEqual(peakKw);
     expect(first?.ratedKva).toBeLessThan(normal.secondarySubstations[0]?.ratedKva ?? 0);
     expect(rest).toEqual(normal.secondarySubstations.slice(1));

@@ -39,7 +39,12 @@ export interface SecondarySubstation {
   secondarySubstationId: string;
   feederId: string;
   name: string;
-  ratedKva: TransformerKva;
+  /**
+   * Rated power of the transformer, kVA: the generator picks one of TRANSFORMER_KVA; a topology given to the
+   * simulator (e.g. the demo's, whose story station is sized for the days it shows) may carry any other
+   * preferred size.
+   */
+  ratedKva: number;
 }
 
 export interface MeteringPoint {

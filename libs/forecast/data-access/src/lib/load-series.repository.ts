@@ -3,18 +3,22 @@ import { type LoadSeries, STEP_15_MIN_MS } from '@gridwerk/forecast/domain';
 import { type SeriesRef, seriesRef } from './series-id';
 
 /**
- * Read-only access to the load the ingest service publishes: the views `load_15m_feeder` and
- * `load_15m_substation` (node_id, bucket_start, net_wh, …), Wh per quarter hour, net = import − export.
+ * Read-only access to the load the ingest service publishes: the views `load_15m_feeder`,
+ * `load_15m_substation` and `load_15m_secondary_substation` (node_id, bucket_start, net_wh, …), Wh per
+ * quarter hour, net = import − export.
  * These views are the contract between ingest and forecast; forecast never reads ingest's tables.
  * `grid` is the sum over all substations per quarter hour.
  */
 export class LoadSeriesRepository {
   constructor(private readonly db: Pool) {}
 
-  /** Feeders and substations with data in [fromMs, toMs), plus `grid` when any substation has data. */
+  /**
+   * Feeders, substations and secondary substations with data in [fromMs, toMs), plus `grid` when any
+   * substation has data.
+   */
   async listSeries(fromMs: number, toMs: number): Promise<SeriesRef[]> {
     const params = [new Date(fromMs), new Date(toMs)];
-    const [feeders, substations] = await Promise.all([
+    const [feeders, substations, stations] = await Promise.all([
       this.db.query<{ node_id: string }>(
         'SELECT DISTINCT node_id FROM load_15m_feeder WHERE bucket_start >= $1 AND bucket_start < $2 ORDER BY node_id',
         params,
@@ -23,10 +27,15 @@ export class LoadSeriesRepository {
         'SELECT DISTINCT node_id FROM load_15m_substation WHERE bucket_start >= $1 AND bucket_start < $2 ORDER BY node_id',
         params,
       ),
+      this.db.query<{ node_id: string }>(
+        'SELECT DISTINCT node_id FROM load_15m_secondary_substation WHERE bucket_start >= $1 AND bucket_start < $2 ORDER BY node_id',
+        params,
+      ),
     ]);
     return [
       ...feeders.rows.map((r) => seriesRef('feeder', r.node_id)),
       ...substations.rows.map((r) => seriesRef('substation', r.node_id)),
+      ...stations.rows.map((r) => seriesRef('secondary-substation', r.node_id)),
       ...(substations.rows.length > 0 ? [seriesRef('grid', 'grid')] : []),
     ];
   }
@@ -40,7 +49,11 @@ export class LoadSeriesRepository {
     const start = Math.ceil(fromMs / STEP_15_MIN_MS) * STEP_15_MIN_MS;
     const length = Math.max(0, Math.ceil((toMs - start) / STEP_15_MIN_MS));
     const out = new Map<string, LoadSeries>();
-    const byNode = { feeder: new Map<string, Float64Array>(), substation: new Map<string, Float64Array>() };
+    const byNode = {
+      feeder: new Map<string, Float64Array>(),
+      substation: new Map<string, Float64Array>(),
+      'secondary-substation': new Map<string, Float64Array>(),
+    };
     for (const ref of refs) {
       if (ref.kind === 'custom') continue;
       const values = new Float64Array(length).fill(Number.NaN);
@@ -52,7 +65,8 @@ export class LoadSeriesRepository {
         values,
         exogenous: {},
       });
-      if (ref.kind === 'feeder' || ref.kind === 'substation') byNode[ref.kind].set(ref.nodeId, values);
+      if (ref.kind === 'feeder' || ref.kind === 'substation' || ref.kind === 'secondary-substation')
+        byNode[ref.kind].set(ref.nodeId, values);
     }
     const params = (ids: string[]) => [ids, new Date(start), new Date(start + length * STEP_15_MIN_MS)];
     const fill = (rows: unknown[][], pick: (nodeId: string) => Float64Array | undefined) => {
@@ -63,13 +77,13 @@ export class LoadSeriesRepository {
       }
     };
     const jobs: Promise<void>[] = [];
-    for (const kind of ['feeder', 'substation'] as const) {
+    for (const kind of ['feeder', 'substation', 'secondary-substation'] as const) {
       const nodes = byNode[kind];
       if (nodes.size === 0) continue;
       jobs.push(
         this.db
           .query<unknown[]>({
-            text: `SELECT node_id, extract(epoch FROM bucket_start)::float8, net_wh::float8 FROM load_15m_${kind}
+            text: `SELECT node_id, extract(epoch FROM bucket_start)::float8, net_wh::float8 FROM load_15m_${kind.replace('-', '_')}
                     WHERE node_id = ANY($1::text[]) AND bucket_start >= $2 AND bucket_start < $3`,
             values: params([...nodes.keys()]),
             rowMode: 'array',

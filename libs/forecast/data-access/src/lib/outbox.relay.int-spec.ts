@@ -15,6 +15,7 @@ beforeAll(async () => {
   expect(await runForecastMigrations(db.url)).toEqual([
     'ForecastTables1731000000000',
     'ForecastReplaced1765000000000',
+    'SecondarySubstationSeries1765000000100',
   ]);
   expect(await runForecastMigrations(db.url)).toEqual([]);
   pool = createForecastPool(db.url);

@@ -4,7 +4,7 @@ import { parseSeriesId } from './series-id';
 import { parseGetForecastsQuery } from './usecases/get-forecasts.usecase';
 
 describe('series ids', () => {
-  it('parses feeder, substation, grid and custom ids', () => {
+  it('parses feeder, substation, secondary substation, grid and custom ids', () => {
     expect(parseSeriesId('feeder:UW-01-F03')).toEqual({
       id: 'feeder:UW-01-F03',
       kind: 'feeder',
@@ -15,6 +15,11 @@ describe('series ids', () => {
       kind: 'substation',
       nodeId: 'UW-01',
     });
+    expect(parseSeriesId('secondary-substation:ONS-0001')).toEqual({
+      id: 'secondary-substation:ONS-0001',
+      kind: 'secondary-substation',
+      nodeId: 'ONS-0001',
+    });
     expect(parseSeriesId(' grid ')).toEqual({ id: 'grid', kind: 'grid', nodeId: 'grid' });
     expect(parseSeriesId('custom:school_7')).toMatchObject({ kind: 'custom', nodeId: 'school_7' });
   });
@@ -23,6 +28,7 @@ describe('series ids', () => {
     for (const bad of [
       'feeder:',
       'pole:1',
+      'secondary-substation:',
       'feeder:a b',
       'grid:1',
       `feeder:${'x'.repeat(101)}`,

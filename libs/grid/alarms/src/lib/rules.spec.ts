@@ -177,7 +177,8 @@ describe('AlarmRules', () => {
           input(0, {
             forecasts: [
               {
-                feederId: 'F1',
+                nodeKind: 'feeder',
+                nodeId: 'F1',
                 stepMinutes: 15,
                 modelVersion: 'm1',
                 issueTime: iso(-60),
@@ -208,7 +209,8 @@ describe('AlarmRules', () => {
           input(0, {
             forecasts: [
               {
-                feederId: 'F1',
+                nodeKind: 'feeder',
+                nodeId: 'F1',
                 stepMinutes: 15,
                 modelVersion: 'm',
                 issueTime: iso(0),
@@ -221,6 +223,56 @@ describe('AlarmRules', () => {
         'F1',
       ),
     ).toBeUndefined();
+  });
+
+  it('predicted overload of a secondary substation: P90 above its transformer rating, ahead of the peak', () => {
+    const rules = new AlarmRules(DEFAULT_THRESHOLDS);
+    // S3 = 250 kVA * 0.95 = 237.5 kW; its feeder F2 has the same rating, S1 (400 kVA) is 380 kW
+    const at = (nodeId: string, p90Kw: number, offsetMin: number, now = 0) =>
+      rules.evaluate(
+        topology,
+        input(now, {
+          forecasts: [
+            {
+              nodeKind: 'secondary-substation',
+              nodeId,
+              stepMinutes: 15,
+              modelVersion: 'm2',
+              issueTime: iso(now - 15),
+              points: [
+                { targetStart: iso(offsetMin), p90Wh: Math.round((p90Kw * 1000) / 4) },
+                { targetStart: iso(30), p90Wh: 10_000 },
+              ],
+            },
+          ],
+        }),
+      );
+    const conds = at('S3', 250, 3 * 60);
+    expect(find(conds, AlarmCodes.transformerPredictedOverload, 'S3')).toMatchObject({
+      active: true,
+      nodeKind: 'transformer',
+      severity: 'warning',
+      value: 250,
+      threshold: 237.5,
+      unit: 'kW',
+      observedAt: iso(-15),
+    });
+    expect(find(conds, AlarmCodes.transformerPredictedOverload, 'S3')?.message).toContain('250 kVA');
+    // a station's forecast is judged against its own transformer, not its feeder's sum
+    expect(find(conds, AlarmCodes.predictedOverload, 'F2')).toBeUndefined();
+    expect(find(at('S1', 250, 3 * 60), AlarmCodes.transformerPredictedOverload, 'S1')?.active).toBe(false);
+    expect(find(at('S3', 230, 3 * 60), AlarmCodes.transformerPredictedOverload, 'S3')?.active).toBe(false);
+    // the peak 23 h ahead is seen, 25 h ahead not yet
+    expect(find(at('S3', 300, 23 * 60), AlarmCodes.transformerPredictedOverload, 'S3')?.active).toBe(true);
+    expect(find(at('S3', 300, 25 * 60), AlarmCodes.transformerPredictedOverload, 'S3')?.active).toBe(false);
+    // an unknown station is not judged
+    expect(at('S9', 1000, 60)).toEqual([]);
+    // a per-node rating override wins over the transformer's kVA
+    rules.setThresholds(DEFAULT_THRESHOLDS, new Map([['S3', { ratingKw: 300 }]]));
+    expect(find(at('S3', 250, 3 * 60), AlarmCodes.transformerPredictedOverload, 'S3')).toMatchObject({
+      active: false,
+      threshold: 300,
+    });
   });
 
   it('with reconcile: an overload raises once, clears after acknowledgement, a new one gets a new id', () => {

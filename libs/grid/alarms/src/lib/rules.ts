@@ -12,6 +12,7 @@ export const AlarmCodes = {
   batteryLowSoh: 'BATTERY.LOW_SOH',
   batteryFault: 'BATTERY.FAULT',
   predictedOverload: 'FEEDER.PREDICTED_OVERLOAD',
+  transformerPredictedOverload: 'TRANSFORMER.PREDICTED_OVERLOAD',
 } as const;
 export type AlarmCode = (typeof AlarmCodes)[keyof typeof AlarmCodes];
 
@@ -37,9 +38,13 @@ export interface BatterySample {
   readonly observedAt: string;
 }
 
+/** What a forecast series is of: a feeder (`feeder:<id>`) or a secondary substation (`secondary-substation:<id>`). */
+export type ForecastNodeKind = 'feeder' | 'secondary-substation';
+
 export interface ForecastSample {
-  /** Feeder id (forecast series `feeder:<id>`). */
-  readonly feederId: string;
+  readonly nodeKind: ForecastNodeKind;
+  /** Feeder or secondary substation id. */
+  readonly nodeId: string;
   readonly stepMinutes: number;
   readonly modelVersion: string;
   readonly issueTime: string;
@@ -259,16 +264,22 @@ export class AlarmRules {
     return out;
   }
 
-  /** The P90 forecast of a feeder above its rating within the horizon: the proactive alarm. */
+  /**
+   * The P90 forecast of a feeder (Σ rated kVA of its stations) or of a secondary substation (its
+   * transformer's rated kVA) above its rating within the horizon: the proactive alarm, raised before the
+   * overload happens.
+   */
   private predicted(topology: RulesTopology, input: EvaluationInput): Condition[] {
     const now = Date.parse(input.now);
     const ratedKvaByFeeder = new Map<string, number>();
     for (const s of topology.secondarySubstations)
       ratedKvaByFeeder.set(s.feederId, (ratedKvaByFeeder.get(s.feederId) ?? 0) + s.ratedKva);
+    const ratedKvaByStation = new Map(topology.secondarySubstations.map((s) => [s.id, s.ratedKva]));
     const out: Condition[] = [];
     for (const f of input.forecasts) {
-      const t = this.thresholdsFor(f.feederId);
-      const kva = ratedKvaByFeeder.get(f.feederId);
+      const feeder = f.nodeKind === 'feeder';
+      const t = this.thresholdsFor(f.nodeId);
+      const kva = (feeder ? ratedKvaByFeeder : ratedKvaByStation).get(f.nodeId);
       const ratingKw = t.ratingKw ?? (kva !== undefined ? kva * t.powerFactor : undefined);
       if (ratingKw === undefined) continue;
       const limitKw = (ratingKw * t.predictedOverloadPct) / 100;
@@ -287,12 +298,12 @@ export class AlarmRules {
       if (peakKw === -Infinity) continue; // the forecast does not cover the horizon: no judgement
       const active = peakKw > limitKw;
       out.push({
-        code: AlarmCodes.predictedOverload,
-        nodeId: f.feederId,
-        nodeKind: 'feeder',
+        code: feeder ? AlarmCodes.predictedOverload : AlarmCodes.transformerPredictedOverload,
+        nodeId: f.nodeId,
+        nodeKind: feeder ? 'feeder' : 'transformer',
         active,
         severity: 'warning',
-        message: `P90 forecast ${round1(peakKw)} kW at ${peakAt} vs rating ${round1(limitKw)} kW (model ${f.modelVersion}, issued ${f.issueTime})`,
+        message: `P90 forecast ${round1(peakKw)} kW at ${peakAt} vs rating ${round1(limitKw)} kW${feeder || kva === undefined ? '' : ` (${kva} kVA)`} (model ${f.modelVersion}, issued ${f.issueTime})`,
         value: round1(peakKw),
         threshold: round1(limitKw),
         unit: 'kW',

@@ -17,6 +17,7 @@ import {
   transition,
   USER_ACTIONS,
   validateOverrides,
+  type ForecastNodeKind,
 } from '@gridwerk/grid/alarms';
 import {
   AlarmRepository,
@@ -350,7 +351,7 @@ export class AlarmEvaluator {
     this.rules.setThresholds(this.thresholds.profile, this.thresholds.nodeOverrides);
     const clock = this.live.load.clockMs(wallNow);
     const horizonMs = 48 * 3600_000;
-    const fc = await this.facts.feederForecastsFrom(
+    const fc = await this.facts.overloadForecastsFrom(
       this.pool,
       new Date(clock - 3600_000),
       new Date(clock + horizonMs),
@@ -373,7 +374,7 @@ export class AlarmEvaluator {
         observedAt: b.time,
       })),
       forecasts: [...bySeries.entries()].map(([seriesId, pts]) => ({
-        feederId: seriesId.slice('feeder:'.length),
+        ...forecastNode(seriesId),
         stepMinutes: pts[0]?.stepMinutes ?? 15,
         modelVersion: pts.at(-1)?.modelVersion ?? '',
         issueTime: pts.reduce((t, p) => (p.issueTime > t ? p.issueTime : t), ''),
@@ -386,6 +387,15 @@ export class AlarmEvaluator {
     await this.alarms.applyEngineChanges(changes, previous);
     return changes;
   }
+}
+
+/** The node of a forecast series the predicted-overload rules judge (see overloadForecastsFrom). */
+export function forecastNode(seriesId: string): { nodeKind: ForecastNodeKind; nodeId: string } {
+  const colon = seriesId.indexOf(':');
+  const kind = seriesId.slice(0, colon);
+  if (kind !== 'feeder' && kind !== 'secondary-substation')
+    throw new Error(`not a feeder or secondary substation forecast series: ${seriesId}`);
+  return { nodeKind: kind, nodeId: seriesId.slice(colon + 1) };
 }
 
 export { ApiError };

@@ -193,8 +193,11 @@ export class FactsRepository {
     }));
   }
 
-  /** P90 of the latest forecasts per feeder series from `from` on (the predicted-overload rule's input). */
-  async feederForecastsFrom(
+  /**
+   * The latest forecasts per feeder (`feeder:<id>`) and secondary substation (`secondary-substation:<id>`)
+   * series from `from` on: the predicted-overload rules' input.
+   */
+  async overloadForecastsFrom(
     db: Queryable,
     from: Date,
     to: Date,
@@ -211,7 +214,7 @@ export class FactsRepository {
     }>(
       db,
       `SELECT DISTINCT ON (series_id, target_start) series_id, target_start, step_minutes, issue_time, model_version, p10_wh, p50_wh, p90_wh
-         FROM grid_forecast_point WHERE series_id LIKE 'feeder:%' AND target_start >= $1 AND target_start < $2
+         FROM grid_forecast_point WHERE (series_id LIKE 'feeder:%' OR series_id LIKE 'secondary-substation:%') AND target_start >= $1 AND target_start < $2
         ORDER BY series_id, target_start, issue_time DESC`,
       [from, to],
     );

@@ -155,15 +155,9 @@ export class LoadQueries {
   }
 
   /** Actual energy per 15 minutes (for forecast vs actual). */
-  async actual15m(
-    db: Queryable,
-    level: Exclude<LoadLevel, 'secondary_substation'>,
-    nodeId: string,
-    from: Date,
-    to: Date,
-    limit: number,
-  ) {
-    if (level !== 'feeder' && level !== 'substation') throw new RangeError(`unknown level ${String(level)}`);
+  async actual15m(db: Queryable, level: LoadLevel, nodeId: string, from: Date, to: Date, limit: number) {
+    if (level !== 'feeder' && level !== 'substation' && level !== 'secondary_substation')
+      throw new RangeError(`unknown level ${String(level)}`);
     const r = await rows<{ t: Date; net_wh: string }>(
       db,
       `SELECT bucket_start AS t, net_wh::text AS net_wh FROM load_15m_${level}

@@ -218,8 +218,20 @@ describe('grid read model (real PostgreSQL)', () => {
     expect(pts).toHaveLength(f.points.length);
     expect(pts.every((p) => p.modelVersion === 'v2')).toBe(true);
     expect(
-      (await facts.feederForecastsFrom(pool, from, new Date(from.getTime() + 30 * 86_400_000))).length,
+      (await facts.overloadForecastsFrom(pool, from, new Date(from.getTime() + 30 * 86_400_000))).length,
     ).toBe(f.points.length);
+    // a secondary substation's forecast is the transformer rule's input; a primary substation's is not
+    await facts.upsertForecast(pool, { ...f, seriesId: 'secondary-substation:ONS-1' });
+    await facts.upsertForecast(pool, { ...f, seriesId: 'substation:UW-1' });
+    const overload = await facts.overloadForecastsFrom(
+      pool,
+      from,
+      new Date(from.getTime() + 30 * 86_400_000),
+    );
+    expect([...new Set(overload.map((p) => p.seriesId))].sort()).toEqual([
+      'feeder:F1',
+      'secondary-substation:ONS-1',
+    ]);
 
     const b = exampleEventData('de.gridwerk.settlement.batch.v1');
     await facts.insertBatches(pool, [b, b]);

@@ -1,7 +1,12 @@
 import { ForecastTables1731000000000 } from './1731000000000-forecast-tables.migration';
 import { ForecastReplaced1765000000000 } from './1765000000000-forecast-replaced.migration';
+import { SecondarySubstationSeries1765000000100 } from './1765000000100-secondary-substation-series.migration';
 
 /** The forecast service's migrations, in order. Explicit, never synchronize. */
-export const FORECAST_MIGRATIONS = [ForecastTables1731000000000, ForecastReplaced1765000000000];
+export const FORECAST_MIGRATIONS = [
+  ForecastTables1731000000000,
+  ForecastReplaced1765000000000,
+  SecondarySubstationSeries1765000000100,
+];
 
-export { ForecastTables1731000000000, ForecastReplaced1765000000000 };
+export { ForecastTables1731000000000, ForecastReplaced1765000000000, SecondarySubstationSeries1765000000100 };

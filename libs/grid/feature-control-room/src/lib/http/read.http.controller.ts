@@ -133,7 +133,8 @@ export class ReadHttpController {
   @ApiOperation({ summary: 'P10/P50/P90 forecast (latest issue per step) against the metered actual' })
   @ApiParam({
     name: 'nodeId',
-    description: 'feeder or substation id (forecast series feeder:<id>, substation:<id>)',
+    description:
+      'feeder, substation or secondary substation id (forecast series feeder:<id>, substation:<id>, secondary-substation:<id>)',
   })
   @ApiQuery({ name: 'from', required: false })
   @ApiQuery({ name: 'to', required: false })
@@ -147,8 +148,6 @@ export class ReadHttpController {
     @Query('horizon') h?: string,
   ): Promise<ForecastDto> {
     const { nodeId, kind } = await this.visibleNode(user, rawId);
-    if (kind === 'secondary_substation')
-      throw notFound('FORECAST.NO_SERIES', 'forecasts exist for feeders and substations');
     const horizon = h ?? 'day-ahead';
     if (horizon !== 'intraday' && horizon !== 'day-ahead')
       throw badRequest('horizon must be intraday or day-ahead');
@@ -160,7 +159,7 @@ export class ReadHttpController {
       2 * DAY,
       now,
     );
-    const seriesId = `${kind}:${nodeId}`;
+    const seriesId = kind === 'secondary_substation' ? `secondary-substation:${nodeId}` : `${kind}:${nodeId}`;
     const points = await this.facts.forecast(this.pool, seriesId, horizon, from, to, this.config.maxPoints);
     const actual = new Map(
       (await this.loads.actual15m(this.loadPool, kind, nodeId, from, to, this.config.maxPoints * 4)).map(

@@ -1,0 +1,92 @@
+import { plannedLimits } from './planned-limits';
+import { DEFAULT_PARAMETERS, DispatchPlan, DispatchProblem, SitePlanStep, STEP_MS } from './types';
+
+const battery = (assetId: string) => ({
+  assetId,
+  secondarySubstationId: 'ONS-1',
+  nominalCapacityWh: 100_000,
+  usableCapacityWh: 100_000,
+  stateOfHealthPct: 100,
+  stateOfChargePct: 80,
+  ratedChargeW: 50_000,
+  ratedDischargeW: 50_000,
+  ratedRoundTripEfficiency: 0.9,
+  minSocPct: 10,
+  maxSocPct: 95,
+});
+
+function problem(ids: string[]): DispatchProblem {
+  return {
+    scopeId: 'F-1',
+    startMs: 0,
+    steps: 4,
+    sites: [],
+    batteries: ids.map(battery),
+    pricesCtPerKWh: [0, 0, 0, 0],
+    dimming: [],
+    parameters: DEFAULT_PARAMETERS,
+  };
+}
+
+const site = (plannedW: number[]): SitePlanStep[] =>
+  plannedW.map((p, t) => ({
+    intervalStartMs: t * STEP_MS,
+    loadP50W: p,
+    loadP90W: p,
+    loadP10W: p,
+    plannedW: p,
+    ratingW: 200_000,
+    binding: 'idle',
+  }));
+
+function plan(batteries: DispatchPlan['batteries'], plannedW: number[]): DispatchPlan {
+  return {
+    scopeId: 'F-1',
+    startMs: 0,
+    steps: plannedW.length,
+    status: 'optimal',
+    objectiveCt: 0,
+    costBreakdownCt: {
+      overRating: 0,
+      reserveShortfall: 0,
+      reverseFlow: 0,
+      peak: 0,
+      energy: 0,
+      degradation: 0,
+      highCRate: 0,
+      terminalValue: 0,
+    },
+    batteries,
+    sites: { 'ONS-1': site(plannedW) },
+    degradationCtPerKWh: {},
+  };
+}
+
+const steps = (sp: number[], soc: number[]) =>
+  sp.map((setpointW, t) => ({ intervalStartMs: t * STEP_MS, setpointW, socPct: soc[t] }));
+
+describe('plannedLimits', () => {
+  it('limits the station to the planned peak level ahead and reserves what the plan draws later', () => {
+    // recharge, then an evening peak shaved to 180 kW over two steps, then idle
+    const p = plan(
+      { B1: steps([-20_000, 30_000, 40_000, 0], [85, 55, 15, 15]) },
+      [120_000, 180_000, 180_000, 150_000],
+    );
+    const limits = plannedLimits(problem(['B1']), p)['B1'];
+    expect(limits.map((l) => l.stationLimitW)).toEqual([180_000, 180_000, 180_000, 150_000]);
+    // after step 0 the plan still draws 85 − 15 = 70 points, after step 1 40, then nothing
+    expect(limits.map((l) => l.socReservePct)).toEqual([80, 50, 10, 10]);
+    expect(limits[2].intervalStartMs).toBe(2 * STEP_MS);
+  });
+
+  it('with two units behind one station, each holds the limit plus what the other is planned to give', () => {
+    const p = plan(
+      { B1: steps([10_000, 0], [50, 50]), B2: steps([25_000, 0], [40, 40]) },
+      [190_000, 100_000],
+    );
+    const limits = plannedLimits(problem(['B1', 'B2']), p);
+    expect(limits['B1'][0].stationLimitW).toBe(190_000 + 25_000);
+    expect(limits['B2'][0].stationLimitW).toBe(190_000 + 10_000);
+    expect(limits['B1'][1].stationLimitW).toBe(100_000);
+  });
+});

@@ -1,0 +1,157 @@
+import type { ChildProcess } from 'node:child_process';
+import { addDays, berlinOffsetMinutes, localDate } from '@gridwerk/shared/util-calendar';
+
+/**
+ * The intelligent loop of the demo: the forecast models trained at start-up, the forecast jobs on their
+ * schedule (as the CronJobs of apps/forecast/README.md run them) and what runs them. The dispatch service
+ * and the simulator service (whose batteries obey its commands) are started by demo.ts.
+ */
+
+/** Starts a ts-node script of the repo as a child (demo.ts's `start`) and gives its process. */
+export type ScriptRunner = (name: string, script: string, args: string[]) => { proc: ChildProcess };
+
+const QUARTER_MS = 15 * 60_000;
+
+/** Runs a forecast CLI job to its end; calls `onLog` with each JSON log line it writes on stderr. */
+export function forecastJob(
+  run: ScriptRunner,
+  name: string,
+  args: string[],
+  onLog: (line: Record<string, unknown>) => void = () => undefined,
+): Promise<number | null> {
+  const { proc } = run(name, 'apps/forecast/src/cli.ts', args);
+  let buf = '';
+  proc.stderr?.on('data', (chunk: Buffer) => {
+    buf += chunk.toString('utf8');
+    let nl;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, nl);
+      buf = buf.slice(nl + 1);
+      if (!line.startsWith('{')) continue;
+      try {
+        onLog(JSON.parse(line) as Record<string, unknown>);
+      } catch {
+        // not a log line
+      }
+    }
+  });
+  return new Promise((resolve) => proc.once('exit', (code) => resolve(code)));
+}
+
+/**
+ * Trains the models of every feeder, substation and secondary substation (and the grid) for both
+ * horizons on the history up to `untilIso`, reporting each series as it is done. A rerun on the same
+ * history finds the stored versions and changes nothing (the second start is faster). Exit code 3 (some
+ * series without enough history) is not fatal: their nodes just show no band.
+ */
+export async function trainForecastModels(
+  run: ScriptRunner,
+  untilIso: string,
+  progress: (message: string) => void,
+): Promise<void> {
+  for (const horizon of ['day-ahead', 'intraday'] as const) {
+    let done = 0;
+    const started = Date.now();
+    const code = await forecastJob(
+      run,
+      `forecast-train-${horizon}`,
+      ['train', '--all', '--horizon', horizon, '--until', untilIso],
+      (log) => {
+        const series = log['seriesId'];
+        if (typeof series !== 'string' || typeof log['msg'] !== 'string') return;
+        if (!/trained|promoted|unchanged|failed|exists/i.test(log['msg'])) return;
+        done += 1;
+        progress(`  ${horizon}: ${done} models — ${series}: ${log['msg']}`);
+      },
+    );
+    if (code !== 0 && code !== 3)
+      throw new Error(`forecast train --horizon ${horizon} exited with code ${code}`);
+    progress(`  ${horizon}: ${done} series in ${Math.round((Date.now() - started) / 1000)} s`);
+  }
+}
+
+/** The instant of a Berlin wall-clock time (`minuteOfDay` on a local date; the offset of that instant). */
+function berlinWallTime(year: number, month: number, day: number, minuteOfDay: number): number {
+  const asUtc = Date.UTC(year, month - 1, day) + minuteOfDay * 60_000;
+  const guess = asUtc - berlinOffsetMinutes(asUtc - 60 * 60_000) * 60_000;
+  return asUtc - berlinOffsetMinutes(guess) * 60_000;
+}
+
+/** The next instant (ms) after `nowMs` at `minuteOfDay` Europe/Berlin. */
+export function nextLocalTime(nowMs: number, minuteOfDay: number): number {
+  const l = localDate(nowMs);
+  for (let d = 0; ; d++) {
+    const day = addDays(l.year, l.month, l.day, d);
+    const t = berlinWallTime(day.year, day.month, day.day, minuteOfDay);
+    if (t > nowMs) return t;
+  }
+}
+
+/** The next intraday run: a minute after the next quarter hour (the rollups of the quarter are in). */
+export function nextIntradayRun(nowMs: number): number {
+  const t = Math.floor(nowMs / QUARTER_MS) * QUARTER_MS + 60_000;
+  return t > nowMs ? t : t + QUARTER_MS;
+}
+
+/**
+ * The forecast jobs on their schedule: intraday every 15 minutes, day-ahead daily at its issue time
+ * (`dayAheadMinute`, Europe/Berlin). Runs never overlap per horizon (concurrencyPolicy: Forbid).
+ */
+export class ForecastSchedule {
+  private timers = new Set<NodeJS.Timeout>();
+  private running = new Set<string>();
+  private stopped = false;
+
+  constructor(
+    private readonly run: ScriptRunner,
+    private readonly dayAheadMinute: number,
+    private readonly report: (horizon: string, code: number | null, issued: number) => void,
+  ) {}
+
+  /** Issues both horizons now, then keeps the schedule. */
+  start(): void {
+    void this.issue('day-ahead');
+    void this.issue('intraday');
+    this.every(nextIntradayRun, 'intraday');
+    this.every((now) => nextLocalTime(now, this.dayAheadMinute), 'day-ahead');
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+  }
+
+  private every(next: (nowMs: number) => number, horizon: 'intraday' | 'day-ahead'): void {
+    const at = next(Date.now());
+    const timer = setTimeout(
+      () => {
+        this.timers.delete(timer);
+        if (this.stopped) return;
+        void this.issue(horizon);
+        this.every(next, horizon);
+      },
+      Math.max(0, at - Date.now()),
+    );
+    this.timers.add(timer);
+  }
+
+  private async issue(horizon: 'intraday' | 'day-ahead'): Promise<void> {
+    if (this.running.has(horizon) || this.stopped) return;
+    this.running.add(horizon);
+    let issued = 0;
+    try {
+      const code = await forecastJob(
+        this.run,
+        `forecast-run-${horizon}`,
+        ['run', '--all', '--horizon', horizon],
+        (log) => {
+          if (log['msg'] === 'forecast issued') issued += 1;
+        },
+      );
+      this.report(horizon, code, issued);
+    } finally {
+      this.running.delete(horizon);
+    }
+  }
+}
