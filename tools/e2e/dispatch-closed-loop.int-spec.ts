@@ -122,6 +122,43 @@ describe('battery dispatch, closed loop', () => {
     expect(metrics).toMatch(/gridwerk_dispatch_solve_seconds_count\{[^}]*feeder="UW-01-F03"[^}]*\} 40\n/);
   });
 
+  it('limit mode: v2 limit commands with SoC reserves, the units report planned-limit, the station stays under its rating', async () => {
+    loop = await DispatchLoop.create('limit', NOON, { commandMode: 'limit' });
+    const l = loop;
+    const rating = ratingW(160);
+    await l.startDispatch();
+    const first = await l.awaitCommands(NOON);
+    expect(first.filter((c) => c.mode === 'limit')).toHaveLength(4);
+    const controls: (string | undefined)[] = [];
+    const powers: number[] = [];
+    for (let k = 0; k < 40; k++) {
+      const s = await l.step();
+      const t = Date.parse(s.step.intervalStart);
+      const ruling = l.received
+        .map((r) => r.command)
+        .filter((c) => c.assetId === BATTERY && Date.parse(c.validFrom) <= t && Date.parse(c.validUntil) > t)
+        .sort((a, b) => Date.parse(b.issuedAt) - Date.parse(a.issuedAt))[0];
+      expect(ruling?.mode).toBe('limit');
+      expect(ruling?.setpointW).toBeUndefined();
+      expect(ruling?.stationLimitW).toBeLessThanOrEqual(rating);
+      expect(ruling?.socReservePct).toBeGreaterThanOrEqual(10);
+      const bat = s.telemetry.get(BATTERY);
+      controls.push(bat?.control);
+      powers.push(bat?.powerW ?? NaN);
+      if (k < 39) await l.cycle();
+    }
+    expect(new Set(controls)).toEqual(new Set(['planned-limit']));
+    // it charged before the peak and discharged in it, on its own measurement
+    expect(powers.some((p) => p < -10_000)).toBe(true);
+    expect(powers.some((p) => p > 10_000)).toBe(true);
+    const flows = l.steps.slice(1).map((s) => s.flowW.get(STATION) ?? NaN);
+    expect(flows.filter((w) => w > rating)).toEqual([]);
+    expect(l.received.every((r) => r.command.reason.length > 10)).toBe(true);
+    expectNoStaleCommands(l.received);
+    const metrics = await l.metrics();
+    expect(metrics).toMatch(/gridwerk_dispatch_commands_sent_total\{mode="limit",service="dispatch"\} 160/);
+  });
+
   it('a solver failure (injected infeasible model) hands every battery to the local rule, and the plan recovers', async () => {
     const start = Date.parse('2026-01-14T15:00:00Z');
     loop = await DispatchLoop.create('solver', start, { injectInfeasibleBeforeMs: start + 3 * QH });

@@ -3,7 +3,13 @@ import { DynamicModule, INestApplication, Module } from '@nestjs/common';
 import { Consumer, Producer } from 'kafkajs';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { BatteryCommand, createEvent, EventTypes, ForecastIssued, parseEvent } from '@gridwerk/contracts';
+import {
+  BatteryCommandV2 as BatteryCommand,
+  createEvent,
+  EventTypes,
+  ForecastIssued,
+  parseEvent,
+} from '@gridwerk/contracts';
 import { DISPATCH_MIGRATIONS, NoPriceSource } from '@gridwerk/dispatch/data-access';
 import { DEFAULT_PARAMETERS } from '@gridwerk/dispatch/domain';
 import {
@@ -98,7 +104,7 @@ export class DispatchLoop {
     readonly label: string,
     readonly db: TestDatabase,
     readonly pg: Client,
-    readonly topics: { telemetry: string; forecasts: string; commands: string },
+    readonly topics: { telemetry: string; forecasts: string; commands: string; commandsV2: string },
     readonly topology: GridTopology,
     readonly sim: GridSimulation,
     private readonly producer: Producer,
@@ -146,6 +152,7 @@ export class DispatchLoop {
       telemetry: uniqueName(`test.dispatch.${label}.telemetry`),
       forecasts: uniqueName(`test.dispatch.${label}.forecasts`),
       commands: uniqueName(`test.dispatch.${label}.commands`),
+      commandsV2: uniqueName(`test.dispatch.${label}.commands-v2`),
     };
     for (const t of Object.values(topics)) await createTopic(admin, t, 3);
     await admin.disconnect();
@@ -184,10 +191,17 @@ export class DispatchLoop {
   /** The units: every command received is handed to its battery, as the simulator service does. */
   private async subscribeUnits(): Promise<void> {
     await this.consumer.connect();
-    await this.consumer.subscribe({ topic: this.topics.commands, fromBeginning: true });
+    await this.consumer.subscribe({
+      topics: [this.topics.commands, this.topics.commandsV2],
+      fromBeginning: true,
+    });
     await this.consumer.run({
-      eachMessage: async ({ message }) => {
-        const parsed = parseEvent(message.value ?? Buffer.alloc(0), EventTypes.batteryCommand);
+      eachMessage: async ({ topic, message }) => {
+        const value = message.value ?? Buffer.alloc(0);
+        const parsed =
+          topic === this.topics.commandsV2
+            ? parseEvent(value, EventTypes.batteryCommandV2)
+            : parseEvent(value, EventTypes.batteryCommand);
         if (!parsed.ok)
           throw new Error(`dispatch sent an invalid command: ${JSON.stringify(parsed.problems)}`);
         const c = parsed.value.data;
@@ -195,6 +209,12 @@ export class DispatchLoop {
         this.sim.applyBatteryCommand(c.assetId, {
           mode: c.mode,
           ...(c.setpointW !== undefined ? { setpointW: c.setpointW } : {}),
+          ...('stationLimitW' in c && c.stationLimitW !== undefined
+            ? { stationLimitW: c.stationLimitW }
+            : {}),
+          ...('socReservePct' in c && c.socReservePct !== undefined
+            ? { socReservePct: c.socReservePct }
+            : {}),
           validFrom: c.validFrom,
           validUntil: c.validUntil,
           issuedAt: c.issuedAt,

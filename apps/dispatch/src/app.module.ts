@@ -34,7 +34,12 @@ export function dispatchServiceOptions(c: DispatchConfig, clock?: Clock): Dispat
     cycleMinutes: c.cycleMinutes,
     cycleDelayMs: c.cycleDelaySeconds * 1000,
     priceSource: priceSourceOf(c),
-    topics: { telemetry: c.telemetryTopic, forecasts: c.forecastsTopic, commands: c.commandsTopic },
+    topics: {
+      telemetry: c.telemetryTopic,
+      forecasts: c.forecastsTopic,
+      commands: c.commandsTopic,
+      commandsV2: c.commandsV2Topic,
+    },
     consumerGroup: c.consumerGroup,
     leaderLockKey: BigInt(c.leaderLockKey),
     leaderRetryMs: c.leaderRetrySeconds * 1000,

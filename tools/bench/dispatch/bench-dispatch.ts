@@ -7,8 +7,12 @@ import {
   DispatchParameters,
   DispatchProblem,
   degradationCtPerKWh,
+  ONAN_DISTRIBUTION_TRANSFORMER,
   planDispatch,
+  plannedLimits,
   QuantileSeries,
+  simulateTransformerThermal,
+  steadyThermalState,
   STEP_MS,
 } from '@gridwerk/dispatch/domain';
 import { addDays, dayType, localDate, startOfLocalDayUtc } from '@gridwerk/shared/util-calendar';
@@ -49,6 +53,16 @@ const FLAGS = {
     arg: 'KIND',
     help: 'what the MPC plans on: history (default; same-day-type mean + intraday update); diagnostics: backtest (the same P50, P10/P90 calibrated on 28 days of history), perfect (the realised load), next-quarter (the realised load for the next quarter hour only), after-next (the realised load for all but the next quarter hour)',
   },
+  'dispatch-mode': {
+    kind: 'value',
+    arg: 'MODE',
+    help: "the command mode the targets judge (the dispatch service's DISPATCH_COMMAND_MODE): limit (default) or setpoint; both are always run and reported",
+  },
+  cases: {
+    kind: 'value',
+    arg: 'N',
+    help: 'how many of the cases to run: 1 = the --seed/--winter/--summer days only; 3 (default) adds two more seeds on weekend days',
+  },
   'sunk-peak': {
     kind: 'boolean',
     help: 'the MPC prices only load above the peak each station already carried today (diagnostic, off by default: measured worse)',
@@ -58,16 +72,30 @@ const FLAGS = {
 
 const HELP = benchHelp(
   'Usage: npm run bench:dispatch -- [options]',
-  'Battery dispatch on simulated winter and summer days: four plans per feeder (no batteries, the threshold rule, forecast-driven MPC, perfect foresight) through the simulator’s battery physics, the share of the perfect-foresight peak reduction the MPC reaches, and the solve time of 50 batteries x 96 steps.',
+  'Battery dispatch on simulated winter and summer days: five plans per feeder (no batteries, the threshold rule, forecast-driven MPC with setpoints, the same MPC with station-flow limits, perfect foresight) through the simulator’s battery physics; per station the energy above the rating, minutes over it, the peak and the IEC 60076-7 hot spot, ageing rate and loss of life; targets against perfect foresight; the solve time of 50 batteries x 96 steps.',
   FLAGS,
 );
 
 const QH = STEP_MS;
 const PF = 0.95;
-const PLANS = ['none', 'threshold', 'mpc', 'perfectForesight'] as const;
+const PLANS = ['none', 'threshold', 'mpc', 'limit', 'perfectForesight'] as const;
 type Plan = (typeof PLANS)[number];
-const SHARE_TARGET = 0.85;
-const SOLVE_P95_TARGET_MS = 2_000;
+const DISPATCH_MODES = ['limit', 'setpoint'] as const;
+type DispatchCommandMode = (typeof DISPATCH_MODES)[number];
+/** The plan that runs a command mode: setpoints are the `mpc` plan, limits the `limit` plan. */
+const PLAN_OF_MODE: Record<DispatchCommandMode, Plan> = { setpoint: 'mpc', limit: 'limit' };
+const TARGETS = {
+  energyAboveRatingShare: 0.97,
+  lossOfLifeShare: 0.9,
+  cyclesRatio: 1.15,
+  solveP95Ms: 1_000,
+};
+const SOLVE_P95_TARGET_MS = TARGETS.solveP95Ms;
+/** The cases beyond the first: two more seeds, on weekend days (Saturday / Sunday), winter and summer. */
+const MORE_CASES: readonly { seed: string; winter: string; summer: string }[] = [
+  { seed: 'dresden', winter: '2026-01-17', summer: '2026-07-19' },
+  { seed: 'chemnitz', winter: '2026-12-06', summer: '2026-08-15' },
+];
 
 const FORECASTS = ['history', 'backtest', 'perfect', 'next-quarter', 'after-next'] as const;
 
@@ -80,6 +108,8 @@ interface Options {
   profilesDir: string | undefined;
   forecast: (typeof FORECASTS)[number];
   sunkPeak: boolean;
+  dispatchMode: DispatchCommandMode;
+  cases: number;
 }
 
 function dayFlag(name: string, raw: string | undefined, fallback: string): string {
@@ -271,6 +301,10 @@ interface StationResult {
   peakLoadingPct: number;
   minutesOverRating: number;
   energyAboveRatingKWh: number;
+  /** IEC 60076-7, ONAN distribution defaults: the day's highest hot spot, mean relative ageing rate, loss of life. */
+  maxHotSpotC: number;
+  meanAgeingRate: number;
+  lossOfLifeHours: number;
 }
 
 interface RunResult {
@@ -329,7 +363,8 @@ async function runPlan(
   for (let t = 0; t < 96; t++) {
     const startMs = dayStartMs + t * QH;
     let setpoints: Map<string, number> | undefined;
-    if (plan === 'mpc') {
+    let limits: Map<string, { stationLimitW: number; socReservePct: number }> | undefined;
+    if (plan === 'mpc' || plan === 'limit') {
       const sites = feeder.stations.map((s) => {
         const f = forecast.get(s.id) as StationForecast;
         const real = load.get(s.id) as Float64Array;
@@ -367,11 +402,17 @@ async function runPlan(
           ...(sunkPeak && t > 0 ? { realisedPeakKW: realisedW / 1000 } : {}),
         };
       });
-      const out = await planDispatch(problemAt(t, sites, 96), solver, { timeLimitS: 30 });
+      const problem = problemAt(t, sites, 96);
+      const out = await planDispatch(problem, solver, { timeLimitS: 30 });
       result.solveMs.push(out.solveMs);
-      if (out.ok)
+      if (!out.ok)
+        result.failedSolves += 1; // the units run their local rule in that quarter hour
+      else if (plan === 'mpc')
         setpoints = new Map(Object.entries(out.plan.batteries).map(([id, s]) => [id, s[0]?.setpointW ?? 0]));
-      else result.failedSolves += 1; // the units run their local rule in that quarter hour
+      else
+        limits = new Map(
+          Object.entries(plannedLimits(problem, out.plan)).flatMap(([id, l]) => (l[0] ? [[id, l[0]]] : [])),
+        );
     } else if (open) {
       setpoints = new Map([...open].map(([id, s]) => [id, s[t] ?? 0]));
     }
@@ -380,6 +421,7 @@ async function runPlan(
       const station = (load.get(b.secondarySubstationId) as Float64Array)[dayOffset + t];
       const site = feeder.stations.find((s) => s.id === b.secondarySubstationId);
       const sp = setpoints?.get(b.assetId);
+      const limit = limits?.get(b.assetId);
       const { powerW } = stepBattery(b, state, {
         intervalStartMs: startMs,
         minutes: 15,
@@ -397,7 +439,17 @@ async function runPlan(
                 validUntil: startMs + QH,
               },
             }
-          : {}),
+          : limit !== undefined
+            ? {
+                command: {
+                  mode: 'limit' as const,
+                  stationLimitW: limit.stationLimitW,
+                  socReservePct: limit.socReservePct,
+                  validFrom: startMs,
+                  validUntil: startMs + QH,
+                },
+              }
+            : {}),
       });
       (flows.get(b.secondarySubstationId) as Float64Array)[t] -= powerW;
       result.throughputWh.set(b.assetId, (result.throughputWh.get(b.assetId) ?? 0) + Math.abs(powerW) / 4);
@@ -406,8 +458,24 @@ async function runPlan(
   return result;
 }
 
-function stationResult(flow: Float64Array, ratedKva: number): StationResult {
+function stationResult(flow: Float64Array, ratedKva: number, dayStartMs: number): StationResult {
   const ratingW = ratedKva * PF * 1000;
+  // what the transformer feels: K = |flow| / rating (active power at the rating's power factor), the simulator's ambient
+  const ratedW = ratedKva * 1000;
+  const thermalSteps = Array.from(flow, (w, t) => ({
+    loadFactor: Math.abs(w) / PF / ratedW,
+    ambientC: ambientTemperatureC(dayStartMs + t * QH),
+    minutes: 15,
+  }));
+  const thermal = simulateTransformerThermal(
+    ONAN_DISTRIBUTION_TRANSFORMER,
+    thermalSteps,
+    steadyThermalState(
+      ONAN_DISTRIBUTION_TRANSFORMER,
+      thermalSteps[0]?.loadFactor ?? 0,
+      thermalSteps[0]?.ambientC ?? 10,
+    ),
+  );
   let peak = 0;
   let minutes = 0;
   let above = 0;
@@ -423,6 +491,9 @@ function stationResult(flow: Float64Array, ratedKva: number): StationResult {
     peakLoadingPct: round((peak / ratingW) * 100, 1),
     minutesOverRating: minutes,
     energyAboveRatingKWh: round(above / 1000, 2),
+    maxHotSpotC: round(thermal.maxHotSpotC, 1),
+    meanAgeingRate: round(thermal.meanAgeingRate, 4),
+    lossOfLifeHours: round(thermal.lossOfLifeHours, 4),
   };
 }
 
@@ -463,7 +534,11 @@ async function season(o: Options, topology: GridTopology, day: string, solver: H
     ]),
   );
   const out = [];
-  const reduction: Record<Plan, number> = { none: 0, threshold: 0, mpc: 0, perfectForesight: 0 };
+  const zero = (): Record<Plan, number> => ({ none: 0, threshold: 0, mpc: 0, limit: 0, perfectForesight: 0 });
+  const reduction = zero();
+  const energyAboveKWh = zero();
+  const lossOfLifeH = zero();
+  const cycles = zero();
   let solveCount = 0;
   let failedSolves = 0;
   for (const feeder of feeders) {
@@ -486,8 +561,12 @@ async function season(o: Options, topology: GridTopology, day: string, solver: H
     for (const s of feeder.stations) {
       const row = { ratedKva: s.ratedKva } as { ratedKva: number } & Record<Plan, StationResult>;
       for (const plan of PLANS)
-        row[plan] = stationResult(runs[plan].flows.get(s.id) as Float64Array, s.ratedKva);
-      for (const plan of PLANS) reduction[plan] += row.none.peakKW - row[plan].peakKW;
+        row[plan] = stationResult(runs[plan].flows.get(s.id) as Float64Array, s.ratedKva, dayStart);
+      for (const plan of PLANS) {
+        reduction[plan] += row.none.peakKW - row[plan].peakKW;
+        energyAboveKWh[plan] += row[plan].energyAboveRatingKWh;
+        lossOfLifeH[plan] += row[plan].lossOfLifeHours;
+      }
       stations[s.id] = row;
     }
     for (const b of feeder.batteries) {
@@ -495,6 +574,7 @@ async function season(o: Options, topology: GridTopology, day: string, solver: H
       const price = degradationCtPerKWh(batteryInput(b, initialBatteryState(b, 10)), parameters);
       for (const plan of PLANS) {
         const through = runs[plan].throughputWh.get(b.assetId) ?? 0;
+        cycles[plan] += through / (2 * b.nominalCapacityWh);
         row[plan] = {
           cycles: round(through / (2 * b.nominalCapacityWh), 3),
           degradationCostCt: Math.round((through / 1000) * price),
@@ -502,22 +582,80 @@ async function season(o: Options, topology: GridTopology, day: string, solver: H
       }
       batteries[b.assetId] = row;
     }
-    solveCount += runs.mpc.solveMs.length;
-    failedSolves += runs.mpc.failedSolves;
+    solveCount += runs.mpc.solveMs.length + runs.limit.solveMs.length;
+    failedSolves += runs.mpc.failedSolves + runs.limit.failedSolves;
     out.push({ feederId: feeder.feederId, stations, batteries });
   }
   const share = reduction.perfectForesight > 0 ? reduction.mpc / reduction.perfectForesight : NaN;
+  const per = (r: Record<Plan, number>, digits: number) =>
+    Object.fromEntries(PLANS.map((p) => [p, round(r[p], digits)])) as Record<Plan, number>;
   return {
     day,
+    dayType: dayTypeAt(dayStart),
     feeders: out,
+    totals: {
+      energyAboveRatingKWh: per(energyAboveKWh, 2),
+      lossOfLifeHours: per(lossOfLifeH, 4),
+      cycles: per(cycles, 3),
+    },
+    targets: targetsFor(o.dispatchMode, energyAboveKWh, lossOfLifeH, cycles),
     peakReductionKW: {
       threshold: round(reduction.threshold, 1),
       mpc: round(reduction.mpc, 1),
+      limit: round(reduction.limit, 1),
       perfectForesight: round(reduction.perfectForesight, 1),
     },
     shareOfPerfectForesightPeakReduction: round(share, 3),
+    shareOfPerfectForesightPeakReductionLimit: round(
+      reduction.perfectForesight > 0 ? reduction.limit / reduction.perfectForesight : NaN,
+      3,
+    ),
     mpcSolves: solveCount,
     mpcFailedSolves: failedSolves,
+  };
+}
+
+/**
+ * The targets of one day, summed over its stations, for the configured command mode's plan: the share of
+ * perfect foresight's removal of energy above the rating and of its loss-of-life reduction (a day on which
+ * perfect foresight removes nothing meets the target when the plan leaves no more than it), and the cycles
+ * against perfect foresight's.
+ */
+function targetsFor(
+  mode: DispatchCommandMode,
+  energyAboveKWh: Record<Plan, number>,
+  lossOfLifeH: Record<Plan, number>,
+  cycles: Record<Plan, number>,
+) {
+  const plan = PLAN_OF_MODE[mode];
+  const shareOf = (r: Record<Plan, number>, tolerance: number) => {
+    const reference = r.none - r.perfectForesight;
+    if (reference <= tolerance) return { share: null, met: r[plan] <= r.perfectForesight + tolerance };
+    return { share: (r.none - r[plan]) / reference, met: false };
+  };
+  const energy = shareOf(energyAboveKWh, 0.01);
+  const life = shareOf(lossOfLifeH, 1e-4);
+  const energyShare = energy.share === null ? null : round(energy.share, 3);
+  const lifeShare = life.share === null ? null : round(life.share, 3);
+  const ratio = cycles.perfectForesight > 0 ? cycles[plan] / cycles.perfectForesight : null;
+  return {
+    mode,
+    plan,
+    energyAboveRatingRemovedShare: {
+      value: energyShare,
+      target: TARGETS.energyAboveRatingShare,
+      met: energy.share === null ? energy.met : energy.share >= TARGETS.energyAboveRatingShare,
+    },
+    lossOfLifeReductionShare: {
+      value: lifeShare,
+      target: TARGETS.lossOfLifeShare,
+      met: life.share === null ? life.met : life.share >= TARGETS.lossOfLifeShare,
+    },
+    cyclesRatio: {
+      value: ratio === null ? null : round(ratio, 3),
+      target: TARGETS.cyclesRatio,
+      met: ratio === null ? cycles[plan] === 0 : ratio <= TARGETS.cyclesRatio,
+    },
   };
 }
 
@@ -589,6 +727,12 @@ async function main(): Promise<void> {
     summer: dayFlag('summer', f.summer, '2026-07-15'),
     sunkPeak: f['sunk-peak'] === true,
     forecast: choiceFlag('forecast', f.forecast, FORECASTS, 'history'),
+    dispatchMode: choiceFlag('dispatch-mode', f['dispatch-mode'], DISPATCH_MODES, 'limit'),
+    cases: integerFlag('cases', f.cases, {
+      min: 1,
+      max: 1 + MORE_CASES.length,
+      fallback: 1 + MORE_CASES.length,
+    }),
     solveSamples: integerFlag('solve-samples', f['solve-samples'], { min: 1, max: 1000, fallback: 20 }),
     profilesDir:
       directoryFlag('profiles-dir', f['profiles-dir']) ??
@@ -597,38 +741,60 @@ async function main(): Promise<void> {
   const started = Date.now();
   const solver = new HighsLpSolver({ timeLimitS: 60 });
   try {
-    const topology = gridFor(o);
-    process.stderr.write(`[bench:dispatch] ${topology.batteries.length} batteries; winter ${o.winter} ...\n`);
-    const winter = await season(o, topology, o.winter, solver);
-    process.stderr.write(`[bench:dispatch] summer ${o.summer} ...\n`);
-    const summer = await season(o, topology, o.summer, solver);
+    const caseList = [{ seed: o.seed, winter: o.winter, summer: o.summer }, ...MORE_CASES].slice(0, o.cases);
+    const cases = [];
+    let batteries = 0;
+    for (const c of caseList) {
+      const co: Options = { ...o, ...c };
+      const topology = gridFor(co);
+      batteries = Math.max(batteries, topology.batteries.length);
+      process.stderr.write(
+        `[bench:dispatch] ${c.seed}: ${topology.batteries.length} batteries; winter ${c.winter} ...\n`,
+      );
+      const winter = await season(co, topology, c.winter, solver);
+      process.stderr.write(`[bench:dispatch] ${c.seed}: summer ${c.summer} ...\n`);
+      const summer = await season(co, topology, c.summer, solver);
+      const sum = (k: 'mpc' | 'perfectForesight') => winter.peakReductionKW[k] + summer.peakReductionKW[k];
+      const overall = sum('perfectForesight') > 0 ? sum('mpc') / sum('perfectForesight') : NaN;
+      cases.push({
+        seed: c.seed,
+        batteries: topology.batteries.length,
+        winter,
+        summer,
+        shareOfPerfectForesightPeakReduction: {
+          winter: winter.shareOfPerfectForesightPeakReduction,
+          summer: summer.shareOfPerfectForesightPeakReduction,
+          overall: round(overall, 3),
+        },
+      });
+    }
     process.stderr.write(`[bench:dispatch] solve time, 50 batteries x 96 steps ...\n`);
     const solve = await solveTime(o, solver);
-    const sum = (k: 'mpc' | 'perfectForesight') => winter.peakReductionKW[k] + summer.peakReductionKW[k];
-    const overall = sum('perfectForesight') > 0 ? sum('mpc') / sum('perfectForesight') : NaN;
+    const days = cases.flatMap((c) => [c.winter, c.summer]);
+    const allMet = (k: 'energyAboveRatingRemovedShare' | 'lossOfLifeReductionShare' | 'cyclesRatio') =>
+      days.every((d) => d.targets[k].met);
     const result = {
       benchmark: 'dispatch',
       config: {
         meters: o.meters,
-        seed: o.seed,
-        batteries: topology.batteries.length,
+        batteries,
         profiles: o.profilesDir ? 'bdew' : 'built-in',
         mode: 'grid-serving',
+        dispatchCommandMode: o.dispatchMode,
         forecast: o.forecast,
         sunkPeak: o.sunkPeak,
         horizonSteps: 96,
         replanEveryMinutes: 15,
+        transformerThermalModel: 'IEC 60076-7, ONAN distribution defaults (libs/dispatch/domain README)',
       },
-      winter,
-      summer,
-      shareOfPerfectForesightPeakReduction: {
-        winter: winter.shareOfPerfectForesightPeakReduction,
-        summer: summer.shareOfPerfectForesightPeakReduction,
-        overall: round(overall, 3),
-        target: SHARE_TARGET,
-        met: overall >= SHARE_TARGET,
-      },
+      cases,
       solveTime: solve,
+      targetsMet: {
+        energyAboveRatingRemovedShare: allMet('energyAboveRatingRemovedShare'),
+        lossOfLifeReductionShare: allMet('lossOfLifeReductionShare'),
+        cyclesRatio: allMet('cyclesRatio'),
+        solveP95: solve.met,
+      },
       durationS: round((Date.now() - started) / 1000, 1),
     };
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

@@ -27,6 +27,13 @@ describe('dispatch config', () => {
     expect(s.parameters.powerFactor).toBeCloseTo(0.95);
     expect(s.minHorizonSteps).toBe(96);
     expect(s.injectInfeasibleBeforeMs).toBeUndefined();
+    // the better mode of bench:dispatch: station-flow limits (grid.battery.commands.v2)
+    expect(s.commandMode).toBe('limit');
+    expect(c.commandsV2Topic).toBe('grid.battery.commands.v2');
+    expect(
+      plannerSettingsOf(loadDispatchConfig({ ...base, DISPATCH_COMMAND_MODE: 'setpoint' })).commandMode,
+    ).toBe('setpoint');
+    expect(problems({ DISPATCH_COMMAND_MODE: 'power' }).join('\n')).toMatch(/DISPATCH_COMMAND_MODE/);
   });
 
   it('names every bad variable at once', () => {

@@ -27,6 +27,12 @@ export const dispatchConfigSpec = {
     'MPC horizon in quarter hours (at least 96; the whole next day once forecasts and prices reach it)',
     { min: 96, max: 384, default: 96 },
   ),
+  commandMode: cfg.oneOf(
+    'DISPATCH_COMMAND_MODE',
+    'setpoint (a power setpoint per quarter hour, grid.battery.commands.v1) or limit (a station-flow limit and SoC reserve the unit holds on its own measurement, v2)',
+    ['setpoint', 'limit'] as const,
+    'limit',
+  ),
   commandSteps: cfg.int(
     'DISPATCH_COMMAND_STEPS',
     'quarter hours each cycle sends setpoints for (the later ones bridge a late or missed cycle)',
@@ -108,7 +114,16 @@ export const dispatchConfigSpec = {
     Topics.batteryTelemetry,
   ),
   forecastsTopic: cfg.string('DISPATCH_FORECASTS_TOPIC', 'topic of forecasts', Topics.forecasts),
-  commandsTopic: cfg.string('DISPATCH_COMMANDS_TOPIC', 'topic the commands go to', Topics.batteryCommands),
+  commandsTopic: cfg.string(
+    'DISPATCH_COMMANDS_TOPIC',
+    'topic the setpoint-mode commands go to (v1)',
+    Topics.batteryCommands,
+  ),
+  commandsV2Topic: cfg.string(
+    'DISPATCH_COMMANDS_V2_TOPIC',
+    'topic the limit-mode commands go to (v2)',
+    Topics.batteryCommandsV2,
+  ),
   leaderLockKey: cfg.int(
     'DISPATCH_LEADER_LOCK_KEY',
     'PostgreSQL advisory lock key: replicas with the same key elect one active planner',
@@ -181,6 +196,7 @@ export function plannerSettingsOf(c: DispatchConfig): PlannerSettings {
     },
     minHorizonSteps: c.horizonSteps,
     commandSteps: c.commandSteps,
+    commandMode: c.commandMode,
     telemetryMaxAgeMs: c.telemetryMaxAgeSeconds * 1000,
     forecastMaxAgeMs: c.forecastMaxAgeHours * 3_600_000,
     solveTimeLimitS: c.solveTimeLimitSeconds,

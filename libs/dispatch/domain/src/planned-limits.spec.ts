@@ -66,14 +66,14 @@ const steps = (sp: number[], soc: number[]) =>
   sp.map((setpointW, t) => ({ intervalStartMs: t * STEP_MS, setpointW, socPct: soc[t] }));
 
 describe('plannedLimits', () => {
-  it('limits the station to the planned peak level ahead and reserves what the plan draws later', () => {
+  it('holds the planned station flow and reserves what the plan draws later', () => {
     // recharge, then an evening peak shaved to 180 kW over two steps, then idle
     const p = plan(
       { B1: steps([-20_000, 30_000, 40_000, 0], [85, 55, 15, 15]) },
       [120_000, 180_000, 180_000, 150_000],
     );
     const limits = plannedLimits(problem(['B1']), p)['B1'];
-    expect(limits.map((l) => l.stationLimitW)).toEqual([180_000, 180_000, 180_000, 150_000]);
+    expect(limits.map((l) => l.stationLimitW)).toEqual([120_000, 180_000, 180_000, 150_000]);
     // after step 0 the plan still draws 85 − 15 = 70 points, after step 1 40, then nothing
     expect(limits.map((l) => l.socReservePct)).toEqual([80, 50, 10, 10]);
     expect(limits[2].intervalStartMs).toBe(2 * STEP_MS);

@@ -13,17 +13,25 @@ export interface PlannedLimit {
  * Turns a plan into limit-mode commands, in the manner of OpenEMS's peak shaving under a planned level: the
  * LP plans the energy, the unit's local controller handles the noise within the quarter hour.
  *
- * - `stationLimitW`: the highest flow the plan lets the station carry from this step to the end of the
- *   horizon (its planned peak level, at least the flow planned for this step). Under it the unit recharges
- *   with the headroom; over it it discharges the excess, whatever the forecast said.
+ * - `stationLimitW`: the station flow the plan expects for this step with the batteries (its P50 flow after
+ *   the planned setpoints). The unit holds it on its own measurement: when the load is higher than forecast
+ *   it discharges more than planned, when lower it discharges less (or charges more). Measured on
+ *   `bench:dispatch` against two alternatives that hold the plan's peak level ahead instead (recharging with
+ *   all the headroom below it): those kept the flow at the level for hours before the peak and aged the
+ *   transformer more (summer loss-of-life share 0.49 vs 0.96) and cycled the batteries more (1.37× vs 1.01×
+ *   perfect foresight's).
  * - `socReservePct`: what the plan still draws from the battery after this step before its lowest planned
  *   SoC (the energy held for the later part of the peak), on top of the SoC window's minimum, so that noise
- *   now does not spend what the plan needs later.
+ *   now does not spend what the plan needs later. Measured: without it (or with half of it) the limit mode
+ *   spent the energy early and removed less energy above the rating in summer (0.93 / 0.94 of perfect
+ *   foresight's vs 0.99).
  *
- * Assumes one unit per secondary substation acting on the station's flow; with several, the limit is held by
- * each on its share of the flow the plan gives it (the station's limit minus the others' planned power).
+ * With several units behind one station each holds the limit plus what the others are planned to give.
  */
-export function plannedLimits(problem: DispatchProblem, plan: DispatchPlan): Record<string, PlannedLimit[]> {
+export function plannedLimits(
+  problem: Pick<DispatchProblem, 'batteries'>,
+  plan: DispatchPlan,
+): Record<string, PlannedLimit[]> {
   const out: Record<string, PlannedLimit[]> = {};
   for (const b of problem.batteries) {
     const site = plan.sites[b.secondarySubstationId];
@@ -33,23 +41,20 @@ export function plannedLimits(problem: DispatchProblem, plan: DispatchPlan): Rec
       (o) => o.secondarySubstationId === b.secondarySubstationId && o.assetId !== b.assetId,
     );
     const n = Math.min(site.length, steps.length);
-    // planned peak level from each step to the end of the horizon (a suffix maximum)
-    const level = new Array<number>(n);
+    // the lowest SoC the plan reaches from each step on (a suffix minimum)
     const lowestSoc = new Array<number>(n);
-    let runLevel = Number.NEGATIVE_INFINITY;
     let runSoc = Number.POSITIVE_INFINITY;
     for (let t = n - 1; t >= 0; t--) {
-      runLevel = Math.max(runLevel, site[t].plannedW);
       runSoc = Math.min(runSoc, steps[t].socPct);
-      level[t] = runLevel;
       lowestSoc[t] = runSoc;
     }
     out[b.assetId] = steps.slice(0, n).map((s, t) => {
       const othersW = others.reduce((sum, o) => sum + (plan.batteries[o.assetId]?.[t]?.setpointW ?? 0), 0);
       const drawnLaterPct = Math.max(0, s.socPct - lowestSoc[t]);
+      const limitW = site[t].plannedW;
       return {
         intervalStartMs: s.intervalStartMs,
-        stationLimitW: Math.round(level[t] + othersW),
+        stationLimitW: Math.round(limitW + othersW),
         socReservePct: Math.round(Math.min(b.maxSocPct, b.minSocPct + drawnLaterPct) * 10) / 10,
       };
     });

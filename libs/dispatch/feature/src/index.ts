@@ -10,7 +10,7 @@ export {
   planCommands,
   siteSeriesId,
 } from './lib/planning-inputs';
-export type { BatteryDefaults } from './lib/planning-inputs';
+export type { BatteryDefaults, CommandMode } from './lib/planning-inputs';
 export { SteppedClock, systemClock } from './lib/clock';
 export type { Clock } from './lib/clock';
 export { DISPATCH_OPTIONS } from './lib/dispatch-service.options';

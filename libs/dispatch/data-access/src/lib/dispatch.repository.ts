@@ -1,5 +1,9 @@
 import type { Pool } from 'pg';
-import type { BatteryCommand, BatteryTelemetry, ForecastIssued } from '@gridwerk/contracts';
+import type {
+  BatteryCommandV2 as BatteryCommand,
+  BatteryTelemetry,
+  ForecastIssued,
+} from '@gridwerk/contracts';
 import { withTransaction } from '@gridwerk/shared/data-access-database';
 
 /** A feeder's secondary substations with their batteries, as the planner needs them. */
@@ -166,9 +170,11 @@ export class DispatchRepository {
       );
       if (plan.commands.length === 0) return [];
       const res = await c.query<{ command_id: string }>(
-        `INSERT INTO dispatch_command (command_id, asset_id, plan_id, issued_at, valid_from, valid_until, mode, setpoint_w, reason)
+        `INSERT INTO dispatch_command (command_id, asset_id, plan_id, issued_at, valid_from, valid_until, mode, setpoint_w, reason,
+                                       station_limit_w, soc_reserve_pct)
          SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[],
-                              $6::timestamptz[], $7::text[], $8::integer[], $9::text[])
+                              $6::timestamptz[], $7::text[], $8::integer[], $9::text[], $10::integer[],
+                              $11::double precision[])
          ON CONFLICT (command_id) DO NOTHING
          RETURNING command_id`,
         [
@@ -181,6 +187,8 @@ export class DispatchRepository {
           plan.commands.map((x) => x.mode),
           plan.commands.map((x) => x.setpointW ?? null),
           plan.commands.map((x) => x.reason),
+          plan.commands.map((x) => x.stationLimitW ?? null),
+          plan.commands.map((x) => x.socReservePct ?? null),
         ],
       );
       const fresh = new Set(res.rows.map((r) => r.command_id));
@@ -272,7 +280,8 @@ function planOf(r: PlanRow): StoredPlan {
   };
 }
 
-const COMMAND_COLUMNS = 'command_id, asset_id, issued_at, valid_from, valid_until, mode, setpoint_w, reason';
+const COMMAND_COLUMNS =
+  'command_id, asset_id, issued_at, valid_from, valid_until, mode, setpoint_w, reason, station_limit_w, soc_reserve_pct';
 interface CommandRow {
   command_id: string;
   asset_id: string;
@@ -282,6 +291,8 @@ interface CommandRow {
   mode: BatteryCommand['mode'];
   setpoint_w: number | null;
   reason: string;
+  station_limit_w: number | null;
+  soc_reserve_pct: number | null;
 }
 function commandOf(r: CommandRow): BatteryCommand {
   return {
@@ -292,6 +303,8 @@ function commandOf(r: CommandRow): BatteryCommand {
     validUntil: r.valid_until.toISOString(),
     mode: r.mode,
     ...(r.setpoint_w === null ? {} : { setpointW: r.setpoint_w }),
+    ...(r.station_limit_w === null ? {} : { stationLimitW: r.station_limit_w }),
+    ...(r.soc_reserve_pct === null ? {} : { socReservePct: r.soc_reserve_pct }),
     reason: r.reason,
   };
 }

@@ -1,7 +1,12 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Pool } from 'pg';
 import { DataSource } from 'typeorm';
-import { BatteryCommand, createEvent, EventTypes } from '@gridwerk/contracts';
+import {
+  BatteryCommand as BatteryCommandV1,
+  BatteryCommandV2 as BatteryCommand,
+  createEvent,
+  EventTypes,
+} from '@gridwerk/contracts';
 import { STEP_MS } from '@gridwerk/dispatch/domain';
 import { AdvisoryLeaderLock, DispatchRepository, HighsLpSolver } from '@gridwerk/dispatch/data-access';
 import { KafkaProducer } from '@gridwerk/shared/data-access-kafka';
@@ -270,19 +275,27 @@ export class DispatchCycleService implements OnApplicationBootstrap, OnApplicati
     this.m.planAge.set(t === undefined ? -1 : Math.max(0, (this.clock.now() - t) / 1000));
   }
 
+  /**
+   * Setpoint mode sends grid.battery.commands.v1 (what every unit understands); limit mode sends every
+   * command of the cycle, its fallbacks included, as v2 to the v2 topic.
+   */
   private async publish(commands: readonly BatteryCommand[]): Promise<void> {
     if (commands.length === 0) return;
+    const v2 = this.options.planner.commandMode === 'limit';
+    const options = (c: BatteryCommand) => ({
+      source: `/gridwerk/${this.options.service}`,
+      subject: c.assetId,
+      id: c.commandId,
+      time: new Date(this.clock.now()),
+    });
     await this.producer.send(
-      this.options.topics.commands,
+      v2 ? this.options.topics.commandsV2 : this.options.topics.commands,
       commands.map((c) => ({
         key: c.assetId,
         value: JSON.stringify(
-          createEvent(EventTypes.batteryCommand, c, {
-            source: `/gridwerk/${this.options.service}`,
-            subject: c.assetId,
-            id: c.commandId,
-            time: new Date(this.clock.now()),
-          }),
+          v2
+            ? createEvent(EventTypes.batteryCommandV2, c, options(c))
+            : createEvent(EventTypes.batteryCommand, asV1(c), options(c)),
         ),
       })),
     );
@@ -298,4 +311,11 @@ export class DispatchCycleService implements OnApplicationBootstrap, OnApplicati
     await this.solver?.close();
     await this.pool?.end();
   }
+}
+
+/** A setpoint, auto or idle command as v1 (a limit has no v1 form: limit mode publishes v2). */
+function asV1(c: BatteryCommand): BatteryCommandV1 {
+  if (c.mode === 'limit') throw new Error(`command ${c.commandId}: a limit command has no v1 form`);
+  const { stationLimitW: _limit, socReservePct: _reserve, mode, ...rest } = c;
+  return { ...rest, mode };
 }

@@ -1,4 +1,4 @@
-import type { BatteryCommand, BatteryTelemetry } from '@gridwerk/contracts';
+import type { BatteryCommandV2 as BatteryCommand, BatteryTelemetry } from '@gridwerk/contracts';
 import {
   BatteryInput,
   DimmingSignal,
@@ -21,6 +21,7 @@ import {
   planCommands,
   siteSeriesId,
 } from './planning-inputs';
+import type { CommandMode } from './planning-inputs';
 
 export interface PlannerSettings {
   parameters: DispatchParameters;
@@ -29,6 +30,8 @@ export interface PlannerSettings {
   minHorizonSteps: number;
   /** Quarter hours each cycle sends commands for (the first bridges a late next cycle). */
   commandSteps: number;
+  /** Setpoints (grid.battery.commands.v1) or station-flow limits with SoC reserves (v2). Default setpoint. */
+  commandMode?: CommandMode;
   /** A battery whose latest telemetry is older than this is planned without: local rule. */
   telemetryMaxAgeMs: number;
   /** A forecast must cover the cycle's first quarter hours and be issued within this age. */
@@ -213,7 +216,15 @@ export class DispatchPlanner {
       if (outcome.ok) {
         status = 'optimal';
         objectiveCt = outcome.plan.objectiveCt;
-        const built = planCommands(outcome.plan, planned, s.parameters, cycleStartMs, s.commandSteps, planId);
+        const built = planCommands(
+          outcome.plan,
+          planned,
+          s.parameters,
+          cycleStartMs,
+          s.commandSteps,
+          planId,
+          s.commandMode ?? 'setpoint',
+        );
         this.observer.limitViolations(built.limitViolations);
         commands.push(...built.commands);
         reason = `optimal over ${steps} quarter hours (${s.parameters.mode}${market && priceProblem ? `, prices unavailable: ${priceProblem}` : ''})`;

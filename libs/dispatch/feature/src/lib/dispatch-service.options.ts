@@ -16,7 +16,7 @@ export interface DispatchServiceOptions {
   /** How long after the cycle's quarter hour it runs (the last quarter's telemetry arrives first). */
   cycleDelayMs: number;
   priceSource: PriceSource;
-  topics: { telemetry: string; forecasts: string; commands: string };
+  topics: { telemetry: string; forecasts: string; commands: string; commandsV2: string };
   consumerGroup: string;
   leaderLockKey: bigint;
   leaderRetryMs: number;

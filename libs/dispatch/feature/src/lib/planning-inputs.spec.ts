@@ -112,6 +112,54 @@ describe('planning inputs', () => {
     expect(commands[0].commandId).toBe('dispatch/BAT-1/2026-01-14T09:00:00.000Z/2026-01-14T09:00:00.000Z');
   });
 
+  it('in limit mode turns a plan into station-flow limits with SoC reserves (v2), no setpoints', () => {
+    const battery = batteryInputOf(
+      {
+        assetId: 'BAT-1',
+        secondarySubstationId: 'ONS-1',
+        nominalCapacityWh: 200_000,
+        maxChargeW: 50_000,
+        maxDischargeW: 50_000,
+      },
+      {
+        assetId: 'BAT-1',
+        time: '2026-01-14T09:00:00.000Z',
+        stateOfChargePct: 60,
+        powerW: 0,
+        usableCapacityWh: 160_000,
+        stateOfHealthPct: 80,
+        temperatureC: 20,
+        mode: 'auto',
+      },
+      { roundTripEfficiency: 0.9, minSocPct: 10, maxSocPct: 95 },
+    );
+    const step = (t: number, plannedW: number) => ({
+      intervalStartMs: T0 + t * QH,
+      loadP50W: plannedW,
+      loadP90W: plannedW,
+      loadP10W: plannedW,
+      plannedW,
+      ratingW: 152_000,
+      binding: 'over-rating',
+    });
+    const plan = {
+      batteries: {
+        'BAT-1': [
+          { intervalStartMs: T0, setpointW: 20_000, socPct: 45 },
+          { intervalStartMs: T0 + QH, setpointW: 30_000, socPct: 25 },
+          { intervalStartMs: T0 + 2 * QH, setpointW: 0, socPct: 25 },
+        ],
+      },
+      sites: { 'ONS-1': [step(0, 150_000), step(1, 152_000), step(2, 120_000)] },
+    } as unknown as DispatchPlan;
+    const { commands } = planCommands(plan, [battery], DEFAULT_PARAMETERS, T0, 2, 'F/1', 'limit');
+    expect(commands.map((c) => [c.mode, c.stationLimitW, c.socReservePct, c.setpointW])).toEqual([
+      ['limit', 150_000, 30, undefined],
+      ['limit', 152_000, 10, undefined],
+    ]);
+    expect(commands[0].reason).toMatch(/^plan F\/1: over-rating: .*; hold 150 kW, keep 30 %/);
+  });
+
   it('hands batteries to the local rule with mode auto and the reason', () => {
     const cmds = fallbackCommands(['BAT-1', 'BAT-2'], T0, 2, 'no forecast');
     expect(cmds).toHaveLength(4);

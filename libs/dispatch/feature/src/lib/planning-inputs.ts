@@ -1,10 +1,11 @@
-import type { BatteryCommand, BatteryTelemetry } from '@gridwerk/contracts';
+import type { BatteryCommandV2 as BatteryCommand, BatteryTelemetry } from '@gridwerk/contracts';
 import { addDays, localDate, startOfLocalDayUtc } from '@gridwerk/shared/util-calendar';
 import {
   BatteryInput,
   DispatchParameters,
   DispatchPlan,
   effectiveLimits,
+  plannedLimits,
   QuantileSeries,
   STEP_MS,
 } from '@gridwerk/dispatch/domain';
@@ -96,8 +97,11 @@ export function commandId(assetId: string, validFromMs: number, cycleStartMs: nu
   return `dispatch/${assetId}/${new Date(validFromMs).toISOString()}/${new Date(cycleStartMs).toISOString()}`;
 }
 
+/** How the plan commands the units: a power setpoint, or a station-flow limit with an SoC reserve (v2). */
+export type CommandMode = 'setpoint' | 'limit';
+
 /**
- * Setpoint commands for the first `steps` quarter hours of a plan, each valid for its quarter hour, with
+ * Setpoint (or, with `commandMode` `limit`, station-flow limit) commands for the first `steps` quarter hours of a plan, each valid for its quarter hour, with
  * the reason taken from the plan. Every setpoint is checked again against the battery's limits now
  * (`limitViolations` counts the ones that had to be clamped: a plan must never need it).
  */
@@ -108,9 +112,11 @@ export function planCommands(
   cycleStartMs: number,
   steps: number,
   planId: string,
+  commandMode: CommandMode = 'setpoint',
 ): { commands: BatteryCommand[]; limitViolations: number } {
   const commands: BatteryCommand[] = [];
   let limitViolations = 0;
+  const limits = commandMode === 'limit' ? plannedLimits({ batteries }, plan) : {};
   for (const b of batteries) {
     const l = effectiveLimits(b, parameters.maxCRate);
     const maxC = Math.floor(l.maxChargeKW * 1000);
@@ -125,16 +131,30 @@ export function planCommands(
       const why = st
         ? `${st.binding}: P50 ${kw(st.loadP50W)} kW (P90 ${kw(st.loadP90W)}) → ${kw(st.plannedW)} kW of ${kw(st.ratingW)} kW rating`
         : 'plan';
-      commands.push({
+      const limit = limits[b.assetId]?.[k];
+      const base = {
         commandId: commandId(b.assetId, s.intervalStartMs, cycleStartMs),
         assetId: b.assetId,
         issuedAt: new Date(cycleStartMs).toISOString(),
         validFrom: new Date(s.intervalStartMs).toISOString(),
         validUntil: new Date(s.intervalStartMs + STEP_MS).toISOString(),
-        mode: 'setpoint',
-        setpointW: clamped,
-        reason: `plan ${planId}: ${why}; SoC → ${s.socPct} %`,
-      });
+      };
+      commands.push(
+        limit
+          ? {
+              ...base,
+              mode: 'limit',
+              stationLimitW: limit.stationLimitW,
+              socReservePct: limit.socReservePct,
+              reason: `plan ${planId}: ${why}; hold ${kw(limit.stationLimitW)} kW, keep ${limit.socReservePct} % (planned ${kw(clamped)} kW, SoC → ${s.socPct} %)`,
+            }
+          : {
+              ...base,
+              mode: 'setpoint',
+              setpointW: clamped,
+              reason: `plan ${planId}: ${why}; SoC → ${s.socPct} %`,
+            },
+      );
     }
   }
   return { commands, limitViolations };
