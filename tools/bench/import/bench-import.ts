@@ -164,7 +164,6 @@ async function main(): Promise<void> {
             seconds: round(importSeconds),
             rowsPerSecond: Math.round(importRowsPerSecond),
             rollupSeconds: round(result.rollupMs / 1000),
-            writeAndValidateSeconds: round(importSeconds - result.rollupMs / 1000),
             batches: result.batches,
           },
           rawCopy: { seconds: round(rawSeconds), rowsPerSecond: Math.round(rawRowsPerSecond) },

@@ -63,7 +63,7 @@ export interface ImportResult {
   batches: number;
   versionedBatches: number;
   durationMs: number;
-  /** Time spent on the rollups of the imported windows. */
+  /** Time spent on the rollups of the imported windows (overlapping the next batch's commit). */
   rollupMs: number;
 }
 
@@ -161,31 +161,58 @@ export async function importReadings(pool: Pool, cmd: ImportReadingsCommand): Pr
   let rows: MeterReadingRow[] = [];
   let rejectText = '';
   let pending = { lines: 0, rejected: 0, byteOffset: state.byteOffset, lastLine: state.lines };
-  const flush = async (): Promise<void> => {
-    if (pending.lines === 0) return;
-    const rejectBytes = state.rejectBytes + (rejectText === '' ? 0 : await rejects.append(rejectText));
+  // Three stages overlap: reading and validating the next batch, committing this one, and the rollups of
+  // the one before (each stage keeps the file's order). At most one batch waits for its commit, so memory
+  // stays at two batches. A failure of either lane is thrown at the next flush or at the end.
+  let writing: Promise<void> = Promise.resolve();
+  let rollingUp: Promise<void> = Promise.resolve();
+  let rollupBefore: Promise<void> = Promise.resolve(); // the lane up to the previous batch's rollup
+  const watched = (p: Promise<void>): Promise<void> => {
+    p.catch(() => undefined); // observed here, thrown where the lane is awaited
+    return p;
+  };
+  type Batch = {
+    rows: MeterReadingRow[];
+    rejectText: string;
+    rejected: number;
+    byteOffset: number;
+    lastLine: number;
+  };
+  const commit = async (b: Batch): Promise<void> => {
+    const rejectBytes = state.rejectBytes + (b.rejectText === '' ? 0 : await rejects.append(b.rejectText));
     const next: ImportCheckpoint = {
       ...state,
-      byteOffset: pending.byteOffset,
-      lines: pending.lastLine,
-      stored: state.stored + rows.length,
-      rejected: state.rejected + pending.rejected,
+      byteOffset: b.byteOffset,
+      lines: b.lastLine,
+      stored: state.stored + b.rows.length,
+      rejected: state.rejected + b.rejected,
       rejectBytes,
     };
-    const path = await store.commitBatch(rows, next);
+    const path = await store.commitBatch(b.rows, next);
     batches += 1;
     if (path === 'versioned') versionedBatches += 1;
-    const span = spanOfReadings(rows);
-    if (span) {
-      const r0 = performance.now();
-      await refreshRollupWindow(pool, new Date(span.from), new Date(span.to));
-      rollupMs += performance.now() - r0;
-    }
     state = next;
+    const span = spanOfReadings(b.rows);
+    rollupBefore = rollingUp;
+    if (span)
+      rollingUp = watched(
+        rollingUp.then(async () => {
+          const r0 = performance.now();
+          await refreshRollupWindow(pool, new Date(span.from), new Date(span.to));
+          rollupMs += performance.now() - r0;
+        }),
+      );
+    progress(false);
+  };
+  const flush = async (): Promise<void> => {
+    if (pending.lines === 0) return;
+    const batch: Batch = { rows, rejectText, ...pending };
     rows = [];
     rejectText = '';
-    pending = { lines: 0, rejected: 0, byteOffset: state.byteOffset, lastLine: state.lines };
-    progress(false);
+    pending = { lines: 0, rejected: 0, byteOffset: pending.byteOffset, lastLine: pending.lastLine };
+    await writing; // batch n-1 committed: batch n starts committing while n-1 is rolled up
+    await rollupBefore; // ... and the rollup of n-2 is done: at most one window behind
+    writing = watched(commit(batch));
   };
 
   try {
@@ -223,12 +250,15 @@ export async function importReadings(pool: Pool, cmd: ImportReadingsCommand): Pr
       }
     }
     await flush();
+    await writing;
+    await rollingUp;
     // hours a crashed run committed but did not roll up, and anything the service left pending
     const r0 = performance.now();
     await refreshRollups(pool, { settleMs: 0 });
     rollupMs += performance.now() - r0;
     await store.complete(importId);
   } finally {
+    await Promise.allSettled([writing, rollingUp]);
     await rejects.close();
   }
   progress(true);
