@@ -1,5 +1,6 @@
 export {
   INGEST_MIGRATIONS,
+  IngestImportCheckpoint1730000000600,
   IngestLoadRollups1730000000200,
   IngestRawSeries1730000000100,
   IngestReadingVersions1730000000300,
@@ -16,7 +17,14 @@ export type {
 export { LoadQueries } from './lib/load.queries';
 export { ReadingHistoryQueries } from './lib/reading-history.queries';
 export type { ReadingVersion } from './lib/reading-history.queries';
-export { rebuildLoadRollups, refreshRollups } from './lib/load-rollup.maintenance';
+export {
+  contiguousHourRuns,
+  rebuildLoadRollups,
+  refreshRollups,
+  refreshRollupWindow,
+} from './lib/load-rollup.maintenance';
+export { ReadingImportStore, spanOfReadings } from './lib/reading-import.store';
+export type { ImportBatchPath, ImportCheckpoint } from './lib/reading-import.store';
 export type { RefreshOptions, RefreshResult } from './lib/load-rollup.maintenance';
 export { BUCKET_WIDTHS, ROLLUP_LEVELS, rollupRelation } from './lib/load-rollup.sql';
 export { dropExpiredPartitions, ensurePartitions } from './lib/partitions';

@@ -5,9 +5,7 @@ import {
   DELETE_INVALIDATIONS_SQL,
   PICK_INVALIDATED_HOURS_SQL,
   REFRESH_LOCK_SQL,
-  DELETE_ROLLUP_HOURS_SQL,
   DELETE_ROLLUP_RANGE_SQL,
-  REBUILD_ROLLUP_HOURS_SQL,
   REBUILD_ROLLUP_RANGE_SQL,
 } from './load-rollup.sql';
 import { detectStorageMode } from './storage-mode';
@@ -55,6 +53,23 @@ export async function rebuildLoadRollups(
 }
 
 /**
+ * The rollups of a window just written in bulk (an import's batch), brought up to date once for the whole
+ * window. TimescaleDB: refresh_continuous_aggregate over [from, to) (widened to whole hours) on each
+ * continuous aggregate, lowest level first, one call per level for the window. Native: refreshRollups,
+ * which recomputes the hours the writes invalidated as contiguous runs, one statement per run.
+ */
+export async function refreshRollupWindow(pool: Pool, from: Date, to: Date): Promise<RefreshResult> {
+  if ((await detectStorageMode(pool)) !== 'timescaledb') return refreshRollups(pool, { settleMs: 0 });
+  const lo = new Date(Math.floor(from.getTime() / HOUR_MS) * HOUR_MS);
+  const hi = new Date(Math.max(Math.ceil(to.getTime() / HOUR_MS) * HOUR_MS, lo.getTime() + HOUR_MS));
+  for (const { view } of CAGG_REFRESH_ORDER)
+    await retryWhileRefreshing(() =>
+      pool.query(`CALL refresh_continuous_aggregate('${view}', $1::timestamptz, $2::timestamptz)`, [lo, hi]),
+    );
+  return { hours: (hi.getTime() - lo.getTime()) / HOUR_MS, buckets: 0 };
+}
+
+/**
  * TimescaleDB refuses a refresh of a continuous aggregate while another one runs on it (55P03), e.g. the
  * `ingest_refresh_rollups` job: wait for it (back-off up to 2 s, for at most `maxWaitMs`).
  */
@@ -69,6 +84,23 @@ export async function retryWhileRefreshing<T>(fn: () => Promise<T>, maxWaitMs = 
       await new Promise((r) => setTimeout(r, delay));
     }
   }
+}
+
+/** Sorted whole hours -> maximal runs [from, to) of consecutive hours. */
+export function contiguousHourRuns(hours: readonly Date[]): [Date, Date][] {
+  const runs: [Date, Date][] = [];
+  let lo = -1;
+  let hi = -1;
+  for (const h of [...hours].map((d) => d.getTime()).sort((a, b) => a - b)) {
+    if (h === hi) hi += HOUR_MS;
+    else if (h > hi) {
+      if (lo >= 0) runs.push([new Date(lo), new Date(hi)]);
+      lo = h;
+      hi = h + HOUR_MS;
+    }
+  }
+  if (lo >= 0) runs.push([new Date(lo), new Date(hi)]);
+  return runs;
 }
 
 export interface RefreshResult {
@@ -88,7 +120,10 @@ export interface RefreshResult {
  * (the `ingest_refresh_rollups` job refreshes the continuous aggregates level by level, every minute).
  */
 export interface RefreshOptions {
-  /** Hours recomputed per transaction (default 24). */
+  /**
+   * Hours claimed per transaction (default 168, a week). They are recomputed per contiguous run, one
+   * set-based statement per run, so a backfill costs a few statements per week, not one per hour.
+   */
   maxHoursPerTransaction?: number;
   /** An hour written to within this many ms waits for the next refresh (default 0: refresh at once). */
   settleMs?: number;
@@ -98,7 +133,7 @@ export interface RefreshOptions {
 
 export async function refreshRollups(pool: Pool, opts: RefreshOptions | number = {}): Promise<RefreshResult> {
   const o = typeof opts === 'number' ? { maxHoursPerTransaction: opts } : opts;
-  const maxHoursPerTransaction = o.maxHoursPerTransaction ?? 24;
+  const maxHoursPerTransaction = o.maxHoursPerTransaction ?? 168;
   if ((await detectStorageMode(pool)) === 'timescaledb') return { hours: 0, buckets: 0 };
   const total: RefreshResult = { hours: 0, buckets: 0 };
   for (;;) {
@@ -114,12 +149,13 @@ export async function refreshRollups(pool: Pool, opts: RefreshOptions | number =
             o.maxStalenessMs ?? 30_000,
           ])
         ).rows.map((r) => r.hour_start);
-        if (picked.length > 0) {
-          await client.query(DELETE_ROLLUP_HOURS_SQL, [picked]);
-          const ins = await client.query(REBUILD_ROLLUP_HOURS_SQL, [picked]);
-          await client.query(DELETE_INVALIDATIONS_SQL, [picked]);
+        for (const [lo, hi] of contiguousHourRuns(picked)) {
+          // bounds are plan-time constants per run: the planner prunes to the run's daily partitions
+          await client.query(DELETE_ROLLUP_RANGE_SQL, [lo, hi]);
+          const ins = await client.query(REBUILD_ROLLUP_RANGE_SQL, [lo, hi]);
           total.buckets += ins.rowCount ?? 0;
         }
+        if (picked.length > 0) await client.query(DELETE_INVALIDATIONS_SQL, [picked]);
         return picked;
       },
       'REPEATABLE READ',

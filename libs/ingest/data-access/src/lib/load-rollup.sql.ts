@@ -100,9 +100,6 @@ HAVING max(invalidated_at) < now() - make_interval(secs => $2::double precision 
     OR min(invalidated_at) < now() - make_interval(secs => $3::double precision / 1000)
  ORDER BY hour_start
  LIMIT $1`;
-export const DELETE_ROLLUP_HOURS_SQL = `
-DELETE FROM rollup_load r USING unnest($1::timestamptz[]) AS hr(hour_start)
- WHERE r.bucket_start >= hr.hour_start AND r.bucket_start < hr.hour_start + INTERVAL '1 hour'`;
 /**
  * Same snapshot as the recomputation: removes exactly the invalidations it has seen. One committed
  * after the snapshot began stays, and its hour is recomputed by the next refresh.
@@ -111,13 +108,10 @@ export const DELETE_INVALIDATIONS_SQL = `DELETE FROM rollup_invalidation WHERE h
 
 /**
  * Native mode: recomputes every rollup bucket in [$1, $2) from the raw rows (both bounds must be whole
- * hours, so 15-minute and 1-hour buckets are covered completely). For the migration's backfill and for
- * readings that arrived before their meter was in the topology.
+ * hours, so 15-minute and 1-hour buckets are covered completely). For the refresher (one statement per
+ * contiguous run of invalidated hours), the migration's backfill and readings that arrived before their
+ * meter was in the topology.
  */
-export const REBUILD_ROLLUP_HOURS_SQL = rebuildRollupSql(`
-          FROM unnest($1::timestamptz[]) AS hr(hour_start)
-          JOIN meter_reading r ON r.interval_start >= hr.hour_start AND r.interval_start < hr.hour_start + INTERVAL '1 hour'`);
-
 export const DELETE_ROLLUP_RANGE_SQL = `DELETE FROM rollup_load WHERE bucket_start >= $1 AND bucket_start < $2`;
 export const REBUILD_ROLLUP_RANGE_SQL = rebuildRollupSql(`
           FROM meter_reading r

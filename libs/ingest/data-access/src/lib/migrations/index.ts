@@ -4,6 +4,7 @@ import { IngestLoadRollups1730000000200 } from './1730000000200-ingest-load-roll
 import { IngestReadingVersions1730000000300 } from './1730000000300-ingest-reading-versions.migration';
 import { IngestTimescaleLifecycle1730000000400 } from './1730000000400-ingest-timescale-lifecycle.migration';
 import { IngestRecompressWeeks1730000000500 } from './1730000000500-ingest-recompress-weeks.migration';
+import { IngestImportCheckpoint1730000000600 } from './1730000000600-ingest-import-checkpoint.migration';
 import { IngestLazyReadingVersions1730000000700 } from './1730000000700-ingest-lazy-reading-versions.migration';
 
 /**
@@ -17,10 +18,12 @@ export const INGEST_MIGRATIONS = [
   IngestReadingVersions1730000000300,
   IngestTimescaleLifecycle1730000000400,
   IngestRecompressWeeks1730000000500,
+  IngestImportCheckpoint1730000000600,
   IngestLazyReadingVersions1730000000700,
 ];
 
 export {
+  IngestImportCheckpoint1730000000600,
   IngestLazyReadingVersions1730000000700,
   IngestLoadRollups1730000000200,
   IngestRawSeries1730000000100,

@@ -126,6 +126,7 @@ describe('ingest migrations (in the storage mode the server offers)', () => {
       'IngestReadingVersions1730000000300',
       'IngestTimescaleLifecycle1730000000400',
       'IngestRecompressWeeks1730000000500',
+      'IngestImportCheckpoint1730000000600',
       'IngestLazyReadingVersions1730000000700',
     ]);
     expect(await relations(t)).toEqual(before);
