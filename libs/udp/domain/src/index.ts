@@ -7,3 +7,4 @@ export * from './lib/observation-source';
 export * from './lib/privacy';
 export * from './lib/query-options';
 export * from './lib/sensorthings';
+export * from './lib/mqtt-topics';
