@@ -121,7 +121,7 @@ export class PgObservationSource implements ObservationSource {
   ) {}
 
   private groupSelect(g: DatastreamSource[], q: ObservationPageQuery, p: Params): string {
-    const first = g[0] as DatastreamSource;
+    const first = g[0];
     const ids = p.add(
       g.map((d) => d.datastreamId),
       'text[]',
@@ -182,7 +182,7 @@ export class PgObservationSource implements ObservationSource {
     for (const d of datastreams) out.set(d.datastreamId, { rows: [], ...(q.count ? { count: 0 } : {}) });
     try {
       for (const g of groups(datastreams)) {
-        const first = g[0] as DatastreamSource;
+        const first = g[0];
         const p = new Params();
         const ids = p.add(
           g.map((d) => d.datastreamId),

@@ -43,8 +43,8 @@ export function parseWkt(wkt: string): Geometry {
 function pointInRing([x, y]: Position, ring: readonly Position[]): boolean {
   let inside = false;
   for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
-    const [xi, yi] = ring[i] as Position;
-    const [xj, yj] = ring[j] as Position;
+    const [xi, yi] = ring[i];
+    const [xj, yj] = ring[j];
     if (yi > y !== yj > y && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) inside = !inside;
   }
   return inside;
@@ -75,7 +75,7 @@ export function geometryDistance(a: Geometry, b: Geometry): number {
   if (other.type === 'Polygon' && pointInRing(p.coordinates, line)) return 0;
   let best = Infinity;
   for (let i = 1; i < line.length; i++)
-    best = Math.min(best, segmentDistance(p.coordinates, line[i - 1] as Position, line[i] as Position));
+    best = Math.min(best, segmentDistance(p.coordinates, line[i - 1], line[i]));
   return best;
 }
 
@@ -83,8 +83,8 @@ export function geometryLength(g: Geometry): number {
   if (g.type !== 'LineString') return 0;
   let sum = 0;
   for (let i = 1; i < g.coordinates.length; i++) {
-    const [x0, y0] = g.coordinates[i - 1] as Position;
-    const [x1, y1] = g.coordinates[i] as Position;
+    const [x0, y0] = g.coordinates[i - 1];
+    const [x1, y1] = g.coordinates[i];
     sum += Math.hypot(x1 - x0, y1 - y0);
   }
   return sum;
@@ -118,7 +118,7 @@ export function spatialRelation(rel: string, a: Geometry, b: Geometry): boolean 
   const inside = pointInRing(p.coordinates, ring);
   let onEdge = false;
   for (let i = 1; i < ring.length; i++)
-    if (segmentDistance(p.coordinates, ring[i - 1] as Position, ring[i] as Position) < 1e-12) onEdge = true;
+    if (segmentDistance(p.coordinates, ring[i - 1], ring[i]) < 1e-12) onEdge = true;
   switch (rel) {
     case 'st_intersects':
       return inside || onEdge;

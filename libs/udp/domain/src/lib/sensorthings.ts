@@ -84,7 +84,7 @@ export class SensorThingsService {
       if (!m || m[1] === undefined) break;
       const name = m[1];
       const id = m[2] !== undefined ? m[2].replace(/''/g, "'") : m[3];
-      const next = await this.step(target, name, id);
+      const next = this.step(target, name, id);
       if (next === undefined) break;
       target = next;
     }
@@ -115,16 +115,12 @@ export class SensorThingsService {
       throw new StaError('UDP.BAD_PATH', `${target.set} has no property "${prop}"`);
     const value = full[prop];
     if (rest.length === 2)
-      return { status: 200, text: typeof value === 'object' ? JSON.stringify(value) : String(value) };
+      return { status: 200, text: typeof value === 'string' ? value : JSON.stringify(value) };
     return { status: 200, json: { [prop]: value } };
   }
 
   /** One path segment: an entity set, a navigation property, or an id into the current collection. */
-  private async step(
-    t: Target | undefined,
-    name: string,
-    id: string | undefined,
-  ): Promise<Target | undefined> {
+  private step(t: Target | undefined, name: string, id: string | undefined): Target | undefined {
     const c = this.catalog();
     let next: Target | undefined;
     if (t === undefined) {
@@ -138,7 +134,7 @@ export class SensorThingsService {
       if (t.k !== 'entity') return undefined;
       const nav = NAVIGATION[t.set][name];
       if (nav === undefined) return undefined;
-      next = await this.navigate(t.set, t.id, name, nav.set, nav.many);
+      next = this.navigate(t.set, t.id, name, nav.set, nav.many);
     }
     if (id === undefined) return next;
     if (next.k === 'entity') return undefined;
@@ -152,13 +148,7 @@ export class SensorThingsService {
     return { k: 'entity', set: next.set, id };
   }
 
-  private async navigate(
-    from: EntitySet,
-    id: string,
-    nav: string,
-    to: EntitySet,
-    many: boolean,
-  ): Promise<Target> {
+  private navigate(from: EntitySet, id: string, nav: string, to: EntitySet, many: boolean): Target {
     const c = this.catalog();
     if (from === 'Observations') {
       const parsed = parseObservationId(id);
@@ -183,7 +173,7 @@ export class SensorThingsService {
       if (one === undefined) throw new StaError('UDP.NOT_FOUND', `${from}('${id}') has no ${nav}`);
       return { k: 'entity', set: to, id: one };
     }
-    return { k: 'collection', set: to as Exclude<EntitySet, 'Observations'>, ids };
+    return { k: 'collection', set: to, ids };
   }
 
   selfLink(v: StaVersion, set: EntitySet, id: string): string {
@@ -271,10 +261,8 @@ export class SensorThingsService {
       if (nav !== undefined) {
         if (nav.many || nav.set === 'Observations')
           throw badQuery(`$filter cannot follow the to-many navigation ${head}`);
-        const target = this.catalog().sets[nav.set as Exclude<EntitySet, 'Observations'>].get(
-          row.links[head]?.[0] ?? '',
-        );
-        return target ? this.rowResolver(nav.set as Exclude<EntitySet, 'Observations'>, target)(tail) : null;
+        const target = this.catalog().sets[nav.set].get(row.links[head]?.[0] ?? '');
+        return target ? this.rowResolver(nav.set, target)(tail) : null;
       }
       if (!(head in row.props)) return undefined;
       return toValue(descend(row.props[head], tail));
@@ -418,7 +406,7 @@ export class SensorThingsService {
             )
           : undefined;
         for (let i = 0; i < rows.length; i++) {
-          const target = out[i] as Record<string, unknown>;
+          const target = out[i];
           const dss = (perRow[i] ?? []).filter((d): d is DatastreamSource => d !== undefined);
           const page = pages
             ? (() => {
@@ -434,9 +422,9 @@ export class SensorThingsService {
         }
         continue;
       }
-      const targetSet = nav.set as Exclude<EntitySet, 'Observations'>;
+      const targetSet = nav.set;
       for (let i = 0; i < rows.length; i++) {
-        const target = out[i] as Record<string, unknown>;
+        const target = out[i];
         const ids = rows[i]?.links[e.nav] ?? [];
         if (!nav.many) {
           const row = this.catalog().sets[targetSet].get(ids[0] ?? '');
@@ -478,9 +466,7 @@ export class SensorThingsService {
         const row = ds
           ? this.catalog().sets[set].get(e.nav === 'Datastream' ? ds.datastreamId : ds.featureOfInterestId)
           : undefined;
-        (out[i] as Record<string, unknown>)[e.nav] = row
-          ? (await this.formatRows(v, set, [row], e.options))[0]
-          : null;
+        out[i][e.nav] = row ? (await this.formatRows(v, set, [row], e.options))[0] : null;
       }
     }
     return out;
