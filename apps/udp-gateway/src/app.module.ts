@@ -41,12 +41,13 @@ class GatewayLifecycle implements OnModuleInit, OnApplicationShutdown {
           url: this.config.databaseUrl,
           applicationName: 'gridwerk-udp-gateway-migrate',
           migrations: UDP_MIGRATIONS,
-          migrationsTableName: 'udp_migrations',
           poolMax: 1,
         }),
       );
       await ds.initialize();
       try {
+        // one connection (poolMax 1): replicas starting together migrate one after the other
+        await ds.query('SELECT pg_advisory_lock(74711422)');
         await ds.runMigrations({ transaction: 'each' });
       } finally {
         await ds.destroy();
