@@ -5,9 +5,15 @@ const tree = (stations: Record<string, number>): PrivacyNode[] => {
   const seen = new Set<string>();
   for (const [id, meters] of Object.entries(stations)) {
     const [uw, f] = id.split('/');
-    if (uw && !seen.has(uw)) (nodes.push({ id: uw, parentId: null, ownMeters: 0 }), seen.add(uw));
+    if (uw && !seen.has(uw)) {
+      nodes.push({ id: uw, parentId: null, ownMeters: 0 });
+      seen.add(uw);
+    }
     const feeder = `${uw}/${f}`;
-    if (!seen.has(feeder)) (nodes.push({ id: feeder, parentId: uw ?? null, ownMeters: 0 }), seen.add(feeder));
+    if (!seen.has(feeder)) {
+      nodes.push({ id: feeder, parentId: uw ?? null, ownMeters: 0 });
+      seen.add(feeder);
+    }
     nodes.push({ id, parentId: feeder, ownMeters: meters });
   }
   return nodes;
