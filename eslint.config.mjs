@@ -42,7 +42,7 @@ const typeRules = [
     ],
   },
 ];
-const scopes = ['simulator', 'ingest', 'forecast', 'settlement', 'grid-api', 'dashboard', 'dispatch'];
+const scopes = ['simulator', 'ingest', 'forecast', 'settlement', 'grid-api', 'dashboard', 'dispatch', 'udp'];
 const scopeRules = [
   { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
   ...scopes.map((s) => ({

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { freePort } from '../e2e/free-port';
+import { startUdpGatewayDemo } from './udp-gateway';
 import { evmNodeRpcUrl } from '../infra/evm-node';
 import { brokerAddress, loadInfraConfig } from '../infra/infra-config';
 import { infraDown, infraUp } from '../infra/infra';
@@ -600,6 +601,9 @@ async function main(argv: string[]): Promise<number> {
         '  on the local rule); live, the forecast raises TRANSFORMER.PREDICTED_OVERLOAD ahead of the peak and\n' +
         '  dispatch plans the battery to hold the station under its rating (Battery dispatch page). Logs: .gridwerk/demo/\n',
     ),
+  );
+  await startUdpGatewayDemo({ start, waitHealthy, env: serviceEnv, say }).catch((e: unknown) =>
+    say(c.dim(`  udp-gateway not started: ${String(e)}`)),
   );
   if (opts.open) spawn('xdg-open', [url], { stdio: 'ignore', detached: true }).on('error', () => undefined);
 

@@ -11,6 +11,7 @@ import {
   REPO_ROOT,
   RuntimeDir,
 } from '../build/runtime-dir';
+import { ensureMqttBroker } from './mqtt-broker';
 import { ServiceProcess } from './service-process';
 
 /**
@@ -22,7 +23,9 @@ import { ServiceProcess } from './service-process';
 jest.setTimeout(240_000);
 
 const SERVICES = ['ingest', 'forecast', 'simulator', 'settlement', 'grid-api', 'dispatch'] as const;
-type App = (typeof SERVICES)[number];
+/** Every app with a runtime directory: the Kafka services and the udp-gateway (no Kafka, MQTT). */
+const APPS = [...SERVICES, 'udp-gateway'] as const;
+type App = (typeof APPS)[number];
 const runtimes = new Map<App, RuntimeDir>();
 let db: TestDatabase;
 
@@ -73,7 +76,7 @@ let chainEnv: Record<string, string> = {};
 
 beforeAll(async () => {
   db = await createTestDatabase('runtime');
-  for (const app of SERVICES) runtimes.set(app, assembleRuntime(app));
+  for (const app of APPS) runtimes.set(app, assembleRuntime(app));
   const evm = {
     EVM_RPC_URL: process.env['EVM_RPC_URL'] ?? 'http://127.0.0.1:8545',
     SETTLEMENT_DEV_SIGNER: 'true',
@@ -96,7 +99,7 @@ afterAll(async () => {
 });
 
 describe('the runtime directory of each app', () => {
-  it.each(SERVICES)('%s: only production dependencies, no TypeScript tooling, under 250 MB', (app) => {
+  it.each(APPS)('%s: only production dependencies, no TypeScript tooling, under 250 MB', (app) => {
     const r = runtime(app);
     const installed = installedPackages(r.nodeModules);
     expect(installed.size).toBeGreaterThan(10);
@@ -425,7 +428,7 @@ describe('the CLIs from their runtime directories', () => {
     const help = await runNode(dir, ['dist/apps/ingest/migrate.js', '--help']);
     expect([help.code, help.stdout]).toEqual([
       0,
-      expect.stringMatching(/^Usage: migrate <ingest\|dispatch>/),
+      expect.stringMatching(/^Usage: migrate <ingest\|dispatch\|udp-gateway>/),
     ]);
     const ok = await runNode(dir, ['dist/apps/ingest/migrate.js', 'ingest'], { DATABASE_URL: db.url });
     expect(ok.code).toBe(0);
@@ -451,5 +454,57 @@ describe('the CLIs from their runtime directories', () => {
     } finally {
       await dispatchDb.drop();
     }
+  });
+});
+
+describe('udp-gateway from its runtime directory', () => {
+  it('migrates through its Job entry, starts with plain node, answers SensorThings and /health with the broker', async () => {
+    const udpDb = await createTestDatabase('runtime_udp');
+    const broker = await ensureMqttBroker();
+    const port = 4390 + (Number(process.env['KAFKA_PORT'] ?? 9092) % 100);
+    const svc = new ServiceProcess(
+      'udp-gateway',
+      port,
+      {
+        DATABASE_URL: udpDb.url,
+        UDP_MQTT_URL: broker.url,
+        UDP_MQTT_CLIENT_ID: `runtime-udp-${Date.now()}`,
+        UDP_RUN_MIGRATIONS: 'false',
+        LOG_LEVEL: 'info',
+      },
+      [],
+      runtime('udp-gateway').dir,
+    );
+    try {
+      // the gateway reads ingest's topology and rollups: ingest's schema first, then its own Job
+      const ingest = await runNode(runtime('ingest').dir, ['dist/apps/ingest/migrate.js', 'ingest'], {
+        DATABASE_URL: udpDb.url,
+      });
+      expect(ingest.code).toBe(0);
+      const dir = runtime('udp-gateway').dir;
+      const ok = await runNode(dir, ['dist/apps/udp-gateway/migrate.js', 'udp-gateway'], {
+        DATABASE_URL: udpDb.url,
+      });
+      expect([ok.code, ok.stderr]).toEqual([0, expect.stringMatching(/UdpTables1734000000000/)]);
+      await svc.start();
+      const health = JSON.parse((await svc.health()).body) as unknown;
+      expect(health).toMatchObject({
+        status: 'ok',
+        info: { database: { status: 'up' }, mqtt: { status: 'up' } },
+      });
+      const root = await fetch(`http://127.0.0.1:${port}/v1.1`);
+      expect(root.status).toBe(200);
+      expect(((await root.json()) as { value: unknown[] }).value).toHaveLength(8);
+    } finally {
+      await svc.stop();
+      await broker.stop();
+      await udpDb.drop();
+    }
+    const lines = svc
+      .logs()
+      .split('\n')
+      .filter((l) => l.trim().length > 0);
+    for (const line of lines) expect(() => JSON.parse(line) as unknown).not.toThrow();
+    expect(lines.some((l) => (JSON.parse(l) as { msg?: string }).msg === 'udp-gateway started')).toBe(true);
   });
 });

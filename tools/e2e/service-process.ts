@@ -10,7 +10,8 @@ export class ServiceProcess {
   private output = '';
 
   constructor(
-    readonly app: 'ingest' | 'simulator' | 'forecast' | 'settlement' | 'grid-api' | 'dispatch',
+    readonly app:
+      'ingest' | 'simulator' | 'forecast' | 'settlement' | 'grid-api' | 'dispatch' | 'udp-gateway',
     readonly port: number,
     private readonly env: Record<string, string>,
     /** Extra node flags, e.g. ['--cpu-prof'] when profiling a benchmark. */

@@ -100,7 +100,11 @@ function envSourceOf(args: readonly string[]): EnvSource | undefined {
       label: 'the settlement CLI (apps/settlement/src/config/cli.config.ts)',
     };
   }
-  if (entry === 'dist/apps/ingest/migrate.js' || entry === 'dist/apps/dispatch/migrate.js')
+  if (
+    entry === 'dist/apps/ingest/migrate.js' ||
+    entry === 'dist/apps/dispatch/migrate.js' ||
+    entry === 'dist/apps/udp-gateway/migrate.js'
+  )
     return { vars: mergeVars(varsOfSpec(migrateConfigSpec)), label: 'tools/k8s/migrate.ts' };
   return undefined;
 }
@@ -171,7 +175,7 @@ describe('k8s manifests (raw files)', () => {
         .filter((m) => kindOf(m) === 'Deployment')
         .map(nameOf)
         .sort(),
-    ).toEqual(['dispatch', 'forecast', 'grid-api', 'ingest', 'settlement', 'simulator']);
+    ).toEqual(['dispatch', 'forecast', 'grid-api', 'ingest', 'settlement', 'simulator', 'udp-gateway']);
     expect(checkDeployments(objects)).toEqual([]);
     expect(checkPodTemplates(objects)).toEqual([]);
     expect(checkServices(objects)).toEqual([]);
@@ -218,7 +222,15 @@ describe('k8s manifests (raw files)', () => {
     }
     expect(containers).toBeGreaterThanOrEqual(10);
     // the services added since (control room, settlement) follow the same build
-    for (const app of ['ingest', 'forecast', 'simulator', 'settlement', 'grid-api', 'dispatch'])
+    for (const app of [
+      'ingest',
+      'forecast',
+      'simulator',
+      'settlement',
+      'grid-api',
+      'dispatch',
+      'udp-gateway',
+    ])
       expect([...ENTRIES.keys()]).toContain(`dist/apps/${app}/main.js`);
   });
 
@@ -347,6 +359,7 @@ describe('k8s manifests (raw files)', () => {
       );
     expect(get(data('gridwerk-ingest'), 'INGEST_RUN_MIGRATIONS')).toBe('false');
     expect(get(data('gridwerk-forecast'), 'FORECAST_RUN_MIGRATIONS')).toBe('false');
+    expect(get(data('gridwerk-udp-gateway'), 'UDP_RUN_MIGRATIONS')).toBe('false');
   });
 
   it('runs the migrations of ingest, forecast and settlement as Jobs outside the base', () => {
@@ -356,6 +369,7 @@ describe('k8s manifests (raw files)', () => {
       'forecast-migrate',
       'ingest-migrate',
       'settlement-migrate',
+      'udp-gateway-migrate',
     ]);
     for (const j of jobs) expect(j.file.startsWith('k8s/migrations/')).toBe(true);
     const args = (name: string) =>
@@ -364,6 +378,7 @@ describe('k8s manifests (raw files)', () => {
     expect(ENTRIES.get('dist/apps/ingest/migrate.js')?.source).toBe('tools/k8s/migrate.ts');
     expect(args('dispatch-migrate')).toEqual(['dist/apps/dispatch/migrate.js', 'dispatch']);
     expect(ENTRIES.get('dist/apps/dispatch/migrate.js')?.source).toBe('tools/k8s/migrate.ts');
+    expect(args('udp-gateway-migrate')).toEqual(['dist/apps/udp-gateway/migrate.js', 'udp-gateway']);
     expect(args('forecast-migrate')).toEqual([FORECAST_CLI, 'migrate']);
     expect(CLI.subcommands.has('migrate')).toBe(true);
     expect(args('settlement-migrate')).toEqual(['dist/apps/settlement/cli.js', 'migrate']);

@@ -6,6 +6,7 @@
  *
  *   node dist/apps/ingest/migrate.js ingest          (the image; built by `nx run ingest:build`)
  *   node dist/apps/dispatch/migrate.js dispatch      (built by `nx run dispatch:build`)
+ *   node dist/apps/udp-gateway/migrate.js udp-gateway (built by `nx run udp-gateway:build`)
  *   ts-node --transpile-only -r tsconfig-paths/register tools/k8s/migrate.ts ingest
  *
  * Exit codes: 0 applied (or nothing pending), 2 usage or configuration error, 1 migration failed.
@@ -13,6 +14,7 @@
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { DISPATCH_MIGRATIONS } from '@gridwerk/dispatch/data-access';
 import { INGEST_MIGRATIONS } from '@gridwerk/ingest/data-access';
+import { UDP_MIGRATIONS } from '@gridwerk/udp/data-access';
 import {
   databaseConfigSpec,
   postgresDataSourceOptions,
@@ -36,6 +38,7 @@ export const migrateConfigSpec = { ...databaseConfigSpec };
 export const MIGRATIONS: Readonly<Record<string, NonNullable<DataSourceOptions['migrations']>>> = {
   ingest: INGEST_MIGRATIONS,
   dispatch: DISPATCH_MIGRATIONS,
+  'udp-gateway': UDP_MIGRATIONS,
 };
 
 const FLAGS = { help: { kind: 'boolean', short: 'h', help: 'this help' } } as const;

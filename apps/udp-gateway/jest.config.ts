@@ -1,0 +1,5 @@
+export default {
+  displayName: 'udp-gateway',
+  preset: '../../jest.preset.js',
+  rootDir: '.',
+};

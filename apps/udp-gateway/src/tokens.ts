@@ -1,0 +1,2 @@
+export const UDP_CONFIG = Symbol('UDP_CONFIG');
+export const UDP_LOGGER = Symbol('UDP_LOGGER');

@@ -1,0 +1,5 @@
+export default {
+  displayName: 'udp-data-access',
+  preset: '../../../jest.preset.js',
+  rootDir: '.',
+};

@@ -1,0 +1,5 @@
+export default {
+  displayName: 'udp-domain',
+  preset: '../../../jest.preset.js',
+  rootDir: '.',
+};
