@@ -179,6 +179,10 @@ function externalsPlugin(
     name: 'externals',
     setup(b) {
       b.onResolve({ filter: /^[^./]/ }, (args) => {
+        // `require('process/')` (readable-stream, bundled with mqtt) asks for the npm shim of a Node core
+        // module, which the runtime does not install: the core module is what it stands in for
+        if (args.path.endsWith('/') && isBuiltin(args.path.slice(0, -1)))
+          return { path: args.path.slice(0, -1), external: true };
         if (args.path.startsWith('node:') || isBuiltin(args.path)) return { path: args.path, external: true };
         if (args.path.startsWith('@gridwerk/')) return undefined; // path aliases: esbuild resolves them
         const pkg = packageOf(args.path);
@@ -258,9 +262,19 @@ export async function buildApp(opts: BuildOptions): Promise<void> {
       fs.copyFileSync(path.join(ROOT, 'node_modules', pkg, asset), path.join(outdir, path.basename(asset)));
     }
   }
-  for (const pkg of [...external]) for (const implied of IMPLIED[pkg] ?? []) external.add(implied);
+  // What the bundles still require after tree shaking: a package resolved only through an unused import of
+  // a lib's index (the migrate entry imports every service's migrations from their libs' indexes) is not
+  // a dependency of this runtime and must not be installed into it.
+  const required = new Set<string>();
+  for (const out of Object.values(result.metafile.outputs))
+    for (const imp of out.imports)
+      if (imp.external && !imp.path.startsWith('node:') && !isBuiltin(imp.path)) {
+        const pkg = packageOf(imp.path);
+        if (external.has(pkg)) required.add(pkg);
+      }
+  for (const pkg of [...required]) for (const implied of IMPLIED[pkg] ?? []) required.add(implied);
   const dependencies: Record<string, string> = {};
-  for (const name of [...external].sort()) {
+  for (const name of [...required].sort()) {
     const range = rootPkg.dependencies[name];
     if (range !== undefined) dependencies[name] = range;
   }
