@@ -347,7 +347,7 @@ describe('forecast jobs (CLI, PostgreSQL, Kafka)', () => {
       await count('SELECT count(*) AS n FROM forecast_model WHERE series_id = $1', [`feeder:${shortFeeder}`]),
     ).toBe(0);
 
-    // ...and `run --all` (every feeder and substation in the views) names its missing model, also with exit code 3,
+    // ...and `run --all` (every feeder, secondary substation and substation in the views) names its missing model, also with exit code 3,
     // while the feeders issued by the first test stay untouched.
     const run = await runForecastCli(['run', '--all', '--issue-time', ISSUE_ISO, '--json'], env);
     expect(run.code).toBe(3);
@@ -362,7 +362,9 @@ describe('forecast jobs (CLI, PostgreSQL, Kafka)', () => {
       [seriesIds[0], 'already-issued'],
       [seriesIds[1], 'already-issued'],
       [`feeder:${shortFeeder}`, 'failed'],
-      // every substation in the views too (the fixtures' feeders each hang off one), none with a model
+      // every secondary substation and substation in the views too (the fixtures' feeders each have one
+      // of each), none with a model
+      ...[...feeders, shortFeeder].map((f) => [`secondary-substation:${f}-ONS`, 'failed']),
       ...[...feeders, shortFeeder].map((f) => [`substation:${f}-UW`, 'failed']),
     ]);
   }, 60_000);
