@@ -173,8 +173,8 @@ async function main(): Promise<void> {
               : {}),
           },
           [
-            // as deployed (k8s/ sets NODE_OPTIONS the same way): a larger young generation halves GC time at this rate
-            `--max-semi-space-size=${process.env['BENCH_SEMI_SPACE_MB'] ?? '64'}`,
+            // as deployed (k8s/base/ingest.yaml sets NODE_OPTIONS the same way); BENCH_SEMI_SPACE_MB to compare
+            `--max-semi-space-size=${process.env['BENCH_SEMI_SPACE_MB'] ?? '16'}`,
             ...(process.env['BENCH_PROFILE_DIR']
               ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_PROFILE_DIR']}`]
               : []),

@@ -44,7 +44,7 @@ export const ingestConfigSpec = {
   fetchMaxBytes: cfg.int(
     'INGEST_FETCH_MAX_BYTES',
     'most bytes one fetch of a consumer thread may bring (a partition at most 8 MiB of it); what the thread holds in memory before parsing',
-    { min: 1_048_576, max: 268_435_456, default: 16 * 1_048_576 },
+    { min: 1_048_576, max: 268_435_456, default: 8 * 1_048_576 },
   ),
   partitionsConcurrently: cfg.int(
     'INGEST_PARTITIONS_CONCURRENTLY',

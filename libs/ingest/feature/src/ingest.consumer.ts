@@ -13,7 +13,7 @@ export interface IngestConsumerOptions {
   /** How long the broker may wait to fill a fetch (batching by time). */
   maxWaitMs: number;
   /**
-   * Most bytes of one fetch (default 16 MiB; a partition at most 8 MiB of it). The raw response and the
+   * Most bytes of one fetch (default 8 MiB; a partition at most 8 MiB of it). The raw response and the
    * messages decoded from it are held until the batch is written, so this bounds a thread's memory.
    */
   fetchMaxBytes?: number;
@@ -249,8 +249,8 @@ export class IngestConsumer {
       allowAutoTopicCreation: false,
       maxWaitTimeInMs: this.opts.maxWaitMs,
       minBytes: 64 * 1024,
-      maxBytes: this.opts.fetchMaxBytes ?? 16 * 1024 * 1024,
-      maxBytesPerPartition: Math.min(8 * 1024 * 1024, this.opts.fetchMaxBytes ?? 16 * 1024 * 1024),
+      maxBytes: this.opts.fetchMaxBytes ?? 8 * 1024 * 1024,
+      maxBytesPerPartition: Math.min(8 * 1024 * 1024, this.opts.fetchMaxBytes ?? 8 * 1024 * 1024),
       sessionTimeout,
       heartbeatInterval: Math.min(this.opts.heartbeatIntervalMs ?? 3_000, Math.floor(sessionTimeout / 3)),
     });
