@@ -28,19 +28,17 @@ export function rollupRelation(width: BucketWidth, level: RollupLevel): string {
 // TimescaleDB's time_bucket for these widths (whole quarter hours / hours of UTC).
 const ORIGIN = `TIMESTAMPTZ '2000-01-01 00:00:00+00'`;
 
-function levelsOf(alias: string): string {
-  return `CROSS JOIN LATERAL (VALUES
-      ('secondary_substation', ${alias}.secondary_substation_id),
-      ('feeder', ${alias}.feeder_id),
-      ('substation', ${alias}.substation_id)
-    ) AS l(level, node_id)`;
-}
-
 /**
  * Rollup rows recomputed from the readings that `readingsFrom` (a FROM ... [WHERE ...] over
- * meter_reading r) selects. Two stages instead of count(DISTINCT) over every reading: first one row per
- * meter and quarter hour (PT1M readings summed) and one per meter and hour, then plain sums and counts per
- * node, so meters_reporting is count(*) and everything aggregates by hashing, not sorting.
+ * meter_reading r) selects. Stages, each a hash aggregate over fewer rows than the one before:
+ * 1. one row per meter and quarter hour (PT1M readings summed), and from it one per meter and hour;
+ * 2. one row per secondary substation and bucket: sums, and meters_reporting as count(*) (a meter counts
+ *    once per bucket, since stage 1 made it one row);
+ * 3. feeders and substations from the stations' rows (a meter sits behind exactly one station, so their
+ *    meters_reporting is the sum of the stations'). Only stage 1 touches every reading, and the topology
+ *    join and the fan-out to three levels run over the stations' few rows.
+ * Readings of meters missing from the topology (or of a station without a feeder) are left out at every
+ * level, as before; rebuildLoadRollups recomputes a window once the topology knows them.
  */
 function rebuildRollupSql(readingsFrom: string): string {
   return `
@@ -49,32 +47,43 @@ WITH per_quarter AS (
          sum(r.import_wh)::bigint AS import_wh, sum(r.export_wh)::bigint AS export_wh
   ${readingsFrom}
    GROUP BY 1, 2
-), quarters AS (
-  SELECT q.meter_point_id, q.bucket_start, q.import_wh, q.export_wh,
-         mp.secondary_substation_id, ss.feeder_id, f.substation_id
+), per_hour AS (
+  SELECT q.meter_point_id, date_bin(INTERVAL '1 hour', q.bucket_start, ${ORIGIN}) AS bucket_start,
+         sum(q.import_wh)::bigint AS import_wh, sum(q.export_wh)::bigint AS export_wh
+    FROM per_quarter q
+   GROUP BY 1, 2
+), per_station AS (
+  SELECT '15m' AS bucket_width, mp.secondary_substation_id, q.bucket_start,
+         sum(q.import_wh)::bigint AS import_wh, sum(q.export_wh)::bigint AS export_wh, count(*) AS meters
     FROM per_quarter q
     JOIN meter_point mp ON mp.id = q.meter_point_id
-    JOIN secondary_substation ss ON ss.id = mp.secondary_substation_id
-    JOIN feeder f ON f.id = ss.feeder_id
-), hours AS (
-  SELECT q.meter_point_id, date_bin(INTERVAL '1 hour', q.bucket_start, ${ORIGIN}) AS bucket_start,
-         sum(q.import_wh)::bigint AS import_wh, sum(q.export_wh)::bigint AS export_wh,
-         q.secondary_substation_id, q.feeder_id, q.substation_id
-    FROM quarters q
-   GROUP BY 1, 2, 5, 6, 7
-), per_meter AS (
-  SELECT '15m' AS bucket_width, bucket_start, import_wh, export_wh, secondary_substation_id, feeder_id, substation_id
-    FROM quarters
+   GROUP BY 2, 3
   UNION ALL
-  SELECT '1h', bucket_start, import_wh, export_wh, secondary_substation_id, feeder_id, substation_id
-    FROM hours
+  SELECT '1h', mp.secondary_substation_id, h.bucket_start, sum(h.import_wh)::bigint, sum(h.export_wh)::bigint,
+         count(*)
+    FROM per_hour h
+    JOIN meter_point mp ON mp.id = h.meter_point_id
+   GROUP BY 2, 3
 )
 INSERT INTO rollup_load (level, bucket_width, node_id, bucket_start, import_wh, export_wh, meters_reporting)
-SELECT l.level, m.bucket_width, l.node_id, m.bucket_start, sum(m.import_wh), sum(m.export_wh), count(*)
-  FROM per_meter m
-  ${levelsOf('m')}
- GROUP BY l.level, m.bucket_width, l.node_id, m.bucket_start`;
+SELECT l.level, s.bucket_width, l.node_id, s.bucket_start, sum(s.import_wh), sum(s.export_wh), sum(s.meters)
+  FROM per_station s
+  JOIN secondary_substation ss ON ss.id = s.secondary_substation_id
+  JOIN feeder f ON f.id = ss.feeder_id
+  CROSS JOIN LATERAL (VALUES
+      ('secondary_substation', s.secondary_substation_id),
+      ('feeder', ss.feeder_id),
+      ('substation', f.substation_id)
+    ) AS l(level, node_id)
+ GROUP BY l.level, s.bucket_width, l.node_id, s.bucket_start`;
 }
+
+/**
+ * Memory for the rollup recomputation's hash aggregates (SET LOCAL in its transaction). The default 4 MB
+ * made a window of 100,000 readings sort on disk; 64 MB keeps a week of 500 meters in memory. One
+ * refresher runs at a time (advisory lock), so this is spent once per server, not per connection.
+ */
+export const ROLLUP_WORK_MEM_SQL = `SET LOCAL work_mem = '64MB'`;
 
 /**
  * Native mode, same transaction as the insert: the hours this batch touched need their rollups
