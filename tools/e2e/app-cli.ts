@@ -11,7 +11,7 @@ export interface CliResult {
 
 /** An app's CLI (`apps/<app>/src/cli.ts`) as a real process, as `npm run <app> -- <args>` runs it. */
 export function runAppCli(
-  app: 'forecast' | 'ingest' | 'settlement',
+  app: 'forecast' | 'ingest' | 'settlement' | 'simulator',
   args: readonly string[],
   env: Record<string, string>,
   timeoutMs = 120_000,

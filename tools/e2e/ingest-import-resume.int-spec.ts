@@ -199,4 +199,77 @@ describe('npm run ingest -- import: SIGKILL midway, then resume', () => {
     expect(JSON.parse(again.stdout)).toMatchObject({ alreadyComplete: true, stored: expected.readings });
     expect(await count(t, 'SELECT count(*) AS n FROM meter_reading_version')).toBe(expected.readings);
   });
+
+  it("imports the simulator's own output (--out): every reading once, every malformed one rejected", async () => {
+    const out = path.join(dir, 'simulated');
+    const start = new Date(Math.floor(Date.now() / DAY) * DAY - 10 * DAY).toISOString();
+    const sim = await runAppCli(
+      'simulator',
+      [
+        '--meters',
+        '60',
+        '--days',
+        '2',
+        '--start',
+        start,
+        '--seed',
+        '7',
+        '--faults',
+        'malformed=0.01,duplicate=0.01',
+        '--out',
+        out,
+        '--json',
+        '--no-progress',
+      ],
+      {},
+    );
+    expect([sim.code, sim.stderr]).toEqual([0, '']);
+    const summary = JSON.parse(sim.stdout) as {
+      readingsGenerated: number;
+      faults: { malformed: number; duplicated: number };
+      files: { topic: string; file: string; messages: number }[];
+    };
+    const readings = summary.files.find((f) => f.topic === 'grid.meter.readings.v1');
+    expect(readings?.messages).toBe(summary.readingsGenerated + summary.faults.duplicated);
+    expect(summary.faults.malformed).toBeGreaterThan(0);
+    expect(summary.faults.duplicated).toBeGreaterThan(0);
+    const file = readings?.file ?? '';
+    expect(fs.readFileSync(file, 'utf8').split('\n').length - 1).toBe(readings?.messages);
+
+    const sims = await createIngestTestDb('ingest_import_simulated');
+    try {
+      // the simulator's topology for the same seed, so that the rollups cover its meters
+      const topo = await runAppCli(
+        'simulator',
+        ['--meters', '60', '--seed', '7', '--write-topology', '--topology-only'],
+        { DATABASE_URL: sims.db.url },
+      );
+      expect(topo.code).toBe(0);
+      const run = await runAppCli(
+        'ingest',
+        ['import', '--file', file, '--format', 'cloudevents', '--json', '--no-progress'],
+        { DATABASE_URL: sims.db.url },
+      );
+      expect([run.code, run.stderr]).toEqual([0, '']);
+      const result = JSON.parse(run.stdout) as Record<string, number>;
+      expect(result).toMatchObject({
+        lines: readings?.messages,
+        rejected: summary.faults.malformed,
+        stored: (readings?.messages ?? 0) - summary.faults.malformed,
+      });
+      // a duplicate is stored once: one reading per generated, well-formed reading
+      expect(await count(sims, 'SELECT count(*) AS n FROM meter_reading')).toBe(
+        summary.readingsGenerated - summary.faults.malformed,
+      );
+      const v = await verifyRollups(sims.pool, {
+        from: new Date(start),
+        to: new Date(Date.parse(start) + 2 * DAY),
+        limit: 5,
+      });
+      expect([v.differing, v.pendingHours]).toEqual([0, 0]);
+      expect(v.levels.every((l) => l.expectedBuckets > 0)).toBe(true);
+    } finally {
+      await sims.close();
+    }
+  });
 });

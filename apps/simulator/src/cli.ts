@@ -35,6 +35,7 @@ import {
 } from '@gridwerk/simulator/domain';
 import {
   EventSink,
+  FileEventSink,
   KafkaEventSink,
   ParallelKafkaEventSink,
   SimulationMode,
@@ -81,6 +82,11 @@ export const SIMULATOR_FLAGS = {
     help: 'write the topology (substations, feeders, secondary substations, meter points,\nbatteries, communities) into the database at DATABASE_URL before streaming',
   },
   'topology-only': { kind: 'boolean', help: 'with --write-topology: write it and exit (no Kafka needed)' },
+  out: {
+    kind: 'value',
+    arg: 'DIR',
+    help: 'write the events to DIR/<topic>.ndjson instead of Kafka (backfill mode): history that\n`npm run ingest -- import --format cloudevents --file DIR/grid.meter.readings.v1.ndjson` loads',
+  },
   json: { kind: 'boolean', help: 'print the run summary as one JSON object on stdout' },
   'no-progress': { kind: 'boolean', help: 'no progress line on stderr' },
   help: { kind: 'boolean', short: 'h', help: 'this help' },
@@ -95,6 +101,14 @@ Usage: npm run simulator -- [options]`,
   footer: `Environment: KAFKA_BROKERS (127.0.0.1:9092), KAFKA_SSL, KAFKA_SASL_*, BDEW_PROFILES_DIR, DATABASE_URL.
 Exit codes: 0 done, 2 bad flags or config (the message names the flag), 1 failure (e.g. broker unreachable).`,
 });
+
+/** The Kafka sink of a mode: backfill is bound by kafkajs' encoding, so it is spread over worker threads. */
+function kafkaSink(mode: SimulationMode, config: ReturnType<typeof loadSimulatorEnv>['kafka']): EventSink {
+  const kafka = createKafkaClient(config, new Logger('kafkajs'));
+  return mode === 'backfill'
+    ? new ParallelKafkaEventSink(kafka, kafkaClientConfig(config))
+    : new KafkaEventSink(kafka);
+}
 
 /** Writes the topology tables (creating them through their migration if needed); idempotent. */
 async function writeTopology(databaseUrl: string, topology: GridTopology): Promise<TopologyCounts> {
@@ -242,12 +256,10 @@ async function main(argv: string[]): Promise<number> {
   } else if (values['topology-only']) {
     throw new UsageError('--topology-only needs --write-topology');
   }
-  const kafka = createKafkaClient(env.kafka, new Logger('kafkajs'));
-  // Backfill is bound by kafkajs' encoding: spread it over worker threads.
-  const sink: EventSink =
-    mode === 'backfill'
-      ? new ParallelKafkaEventSink(kafka, kafkaClientConfig(env.kafka))
-      : new KafkaEventSink(kafka);
+  if (values.out !== undefined && mode !== 'backfill')
+    throw new UsageError(`--out writes files as fast as it can: use it with --mode backfill, not ${mode}`);
+  const files = values.out === undefined ? undefined : new FileEventSink(values.out);
+  const sink: EventSink = files ?? kafkaSink(mode, env.kafka);
   await sink.connect([Topics.meterReadings, Topics.batteryTelemetry]);
   const abort = new AbortController();
   const onSignal = (): void => abort.abort();
@@ -271,6 +283,15 @@ async function main(argv: string[]): Promise<number> {
       resolutionMinutes: resolution,
       ...result,
       eventsPerSecond: Math.round(result.eventsPerSecond),
+      ...(files
+        ? {
+            files: Object.entries(files.written()).map(([topic, messages]) => ({
+              topic,
+              file: files.fileOf(topic),
+              messages,
+            })),
+          }
+        : {}),
     };
     if (values.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
     else

@@ -1,4 +1,5 @@
 export { encodeReading, encodeStep, encodeTelemetry, SIMULATOR_SOURCE } from './event-encoder';
+export { FileEventSink } from './file-sink';
 export { KafkaEventSink } from './kafka-sink';
 export { ParallelKafkaEventSink } from './parallel-kafka-sink';
 export type { EventSink } from './kafka-sink';
