@@ -39,7 +39,8 @@ CREATE TEMP TABLE IF NOT EXISTS ingest_stage_touched (
 ) ON COMMIT DELETE ROWS`;
 const READING_COLUMNS = `meter_point_id, interval_start, interval_end, resolution, import_wh, export_wh,
   register_import_wh, register_export_wh, quality, event_id`;
-const COPY_READING_DIRECT = `COPY meter_reading (${READING_COLUMNS}) FROM STDIN`;
+/** COPY of readings straight into meter_reading (first versions), in readingCopyChunks' columns. */
+export const COPY_READING_DIRECT = `COPY meter_reading (${READING_COLUMNS}) FROM STDIN`;
 /** After a direct COPY met a duplicate, this many batches go the staging way (a replay tends to continue). */
 const STAGED_AFTER_CONFLICT = 20;
 const COPY_READING = `COPY ingest_stage_reading (meter_point_id, interval_start, interval_end, resolution, import_wh, export_wh,
@@ -109,7 +110,7 @@ const TELEMETRY_VALUES = (t: TelemetryRow): CopyValue[] => [
  * encoded straight into a chunk buffer: building one string per chunk and letting the stream convert it
  * cost three times as much (flattening a 2,000-part string, then a second pass to encode it).
  */
-function* readingCopyChunks(rows: readonly ReadingRow[], rowsPerChunk = 2000): Generator<Buffer> {
+export function* readingCopyChunks(rows: readonly ReadingRow[], rowsPerChunk = 2000): Generator<Buffer> {
   const iso = (v: string | Date): string => (typeof v === 'string' ? v : v.toISOString());
   let buf = Buffer.allocUnsafe(rowsPerChunk * 256);
   for (let i = 0; i < rows.length; i += rowsPerChunk) {
@@ -133,7 +134,7 @@ function* readingCopyChunks(rows: readonly ReadingRow[], rowsPerChunk = 2000): G
 }
 
 /** Distinct UTC hours (ISO strings) of the readings' interval starts. */
-function hoursOf(rows: readonly ReadingRow[]): string[] {
+export function hoursOf(rows: readonly ReadingRow[]): string[] {
   // Validated instants end in Z, so 'YYYY-MM-DDTHH' names the UTC hour without parsing a date per row;
   // rows arrive in runs of one interval, so most rows only compare their prefix with the previous one.
   const hours = new Set<string>();

@@ -2,14 +2,11 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Pool, PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { copyTextValue } from './copy-text';
 import { INVALIDATE_GIVEN_HOURS_SQL } from './load-rollup.sql';
-import { MeterReadingWriter } from './meter-reading.writer';
+import { COPY_READING_DIRECT, hoursOf, MeterReadingWriter, readingCopyChunks } from './meter-reading.writer';
 import { ensurePartitions } from './partitions';
 import { detectStorageMode } from './storage-mode';
 import type { ReadingRow, StorageMode } from './types';
-
-const HOUR_MS = 3_600_000;
 
 /** Progress of one imported file, as committed with the readings it covers (`ingest_import_checkpoint`). */
 export interface ImportCheckpoint {
@@ -47,36 +44,29 @@ interface CheckpointRow {
   completed_at: Date | null;
 }
 
-const READING_COLUMNS = `meter_point_id, interval_start, interval_end, resolution, import_wh, export_wh,
-  register_import_wh, register_export_wh, quality, event_id`;
-
 const SAVE_CHECKPOINT_SQL = `
 UPDATE ingest_import_checkpoint
    SET byte_offset = $2, lines = $3, stored = $4, rejected = $5, reject_bytes = $6, updated_at = now()
  WHERE import_id = $1`;
 
-function* copyText(rows: readonly ReadingRow[], rowsPerChunk = 5000): Generator<string> {
-  const iso = (v: string | Date): string => (typeof v === 'string' ? v : v.toISOString());
-  for (let i = 0; i < rows.length; i += rowsPerChunk) {
-    let chunk = '';
-    const end = Math.min(rows.length, i + rowsPerChunk);
-    for (let j = i; j < end; j++) {
-      const r = rows[j];
-      chunk += `${copyTextValue(r.meterPointId)}\t${iso(r.intervalStart)}\t${iso(r.intervalEnd)}\t${r.resolution}\t${r.importWh}\t${r.exportWh}\t${r.registerImportWh}\t${r.registerExportWh}\t${r.quality}\t${copyTextValue(r.eventId)}\n`;
-    }
-    yield chunk;
-  }
-}
-
 /** [earliest interval start, latest interval end] of validated rows, as epoch ms. */
 export function spanOfReadings(rows: readonly ReadingRow[]): { from: number; to: number } | undefined {
   let from = Infinity;
   let to = -Infinity;
+  // rows come in runs of one interval: parse an instant only when it differs from the row before's
+  let lastStart: string | Date | undefined;
+  let lastEnd: string | Date | undefined;
   for (const r of rows) {
-    const s = new Date(r.intervalStart).getTime();
-    const e = new Date(r.intervalEnd).getTime();
-    if (s < from) from = s;
-    if (e > to) to = e;
+    if (r.intervalStart !== lastStart) {
+      lastStart = r.intervalStart;
+      const s = new Date(r.intervalStart).getTime();
+      if (s < from) from = s;
+    }
+    if (r.intervalEnd !== lastEnd) {
+      lastEnd = r.intervalEnd;
+      const e = new Date(r.intervalEnd).getTime();
+      if (e > to) to = e;
+    }
   }
   return from <= to ? { from, to } : undefined;
 }
@@ -153,10 +143,7 @@ export class ReadingImportStore {
     const copied = await this.inTransaction(async (client) => {
       if (rows.length > 0) {
         try {
-          await pipeline(
-            Readable.from(copyText(rows)),
-            client.query(copyFrom(`COPY meter_reading (${READING_COLUMNS}) FROM STDIN`)),
-          );
+          await pipeline(Readable.from(readingCopyChunks(rows)), client.query(copyFrom(COPY_READING_DIRECT)));
         } catch (err) {
           if (sqlState(err) !== '23505') throw err;
           return false;
@@ -209,19 +196,6 @@ export class ReadingImportStore {
       client.release(broken);
     }
   }
-}
-
-/** Distinct UTC hours (ISO) of the rows' interval starts. */
-function hoursOf(rows: readonly ReadingRow[]): string[] {
-  const hours = new Set<number>();
-  let last = NaN;
-  for (const r of rows) {
-    const h = Math.floor(new Date(r.intervalStart).getTime() / HOUR_MS);
-    if (h === last) continue;
-    last = h;
-    hours.add(h);
-  }
-  return [...hours].sort((a, b) => a - b).map((h) => new Date(h * HOUR_MS).toISOString());
 }
 
 function sqlState(err: unknown): string {
