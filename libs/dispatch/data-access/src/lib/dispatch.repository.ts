@@ -169,7 +169,7 @@ export class DispatchRepository {
       );
       for (const r of res.rows) {
         let m = out.get(r.node_id);
-        if (!m) out.set(r.node_id, (m = new Map()));
+        if (!m) out.set(r.node_id, (m = new Map<number, number>()));
         m.set(Number(r.t), Number(r.wh));
       }
     } catch (err) {
