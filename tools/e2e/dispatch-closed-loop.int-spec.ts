@@ -1,6 +1,6 @@
 import { Pool } from 'pg';
 import { DispatchPlanQueries } from '@gridwerk/grid/read-model';
-import { DispatchLoop, QH, ratingW, ReceivedCommand } from './dispatch-loop';
+import { DispatchLoop, QH, ratingW, ReceivedCommand, until } from './dispatch-loop';
 
 /**
  * Battery dispatch end to end on the real broker and PostgreSQL: forecasts and telemetry in, commands
@@ -60,6 +60,17 @@ describe('battery dispatch, closed loop', () => {
         powerW: bat?.powerW ?? NaN,
         socPct: bat?.stateOfChargePct ?? NaN,
       });
+      if (k === 19) {
+        // the forecast service's intraday issue for the next four hours: it takes its four hours of the
+        // plan, the day-ahead issue keeps the rest of the horizon (neither replaces the other)
+        const next = NOON + 20 * QH;
+        l.clock.advanceTo(next - 60_000);
+        await l.issueForecast(next - 60_000, 'intraday', 'e2e-intraday');
+        await until(async () => {
+          const r = await l.pg.query("SELECT 1 FROM dispatch_forecast WHERE horizon = 'intraday'");
+          return r.rows.length === 2;
+        }, 'the intraday issues stored by dispatch');
+      }
       if (k < 39) await l.cycle();
     }
     // with dispatch: under the rating in every quarter hour, meters and storage connection together
@@ -89,6 +100,28 @@ describe('battery dispatch, closed loop', () => {
     expect(plans.rows[0]?.reason).toMatch(/^optimal over 144 quarter hours \(grid-serving\)/);
     expect(plans.rows[0]?.explanation.sites?.[STATION]).toHaveLength(144);
     expect(plans.rows[39]?.reason).toMatch(/^optimal over 1\d\d quarter hours/);
+    // every plan says what it stands on: the published issues, span by span of the horizon
+    expect(plans.rows.every((p) => / on the published forecast$/.test(p.reason))).toBe(true);
+    type Span = { from: string; until: string; horizon?: string; modelVersion?: string };
+    const spansOf = (k: number) =>
+      (plans.rows[k]?.explanation as { forecasts?: Record<string, { source: string; spans: Span[] }> })
+        .forecasts?.[STATION];
+    expect(spansOf(0)?.source).toBe('published');
+    expect(spansOf(0)?.spans[0]).toMatchObject({
+      horizon: 'day-ahead',
+      modelVersion: 'e2e-forecast',
+      from: new Date(NOON).toISOString(),
+    });
+    const merged = spansOf(20);
+    expect(merged?.spans.slice(0, 2)).toEqual([
+      expect.objectContaining({
+        horizon: 'intraday',
+        modelVersion: 'e2e-intraday',
+        from: new Date(NOON + 20 * QH).toISOString(),
+        until: new Date(NOON + 36 * QH).toISOString(),
+      }),
+      expect.objectContaining({ horizon: 'day-ahead', from: new Date(NOON + 36 * QH).toISOString() }),
+    ]);
     const spec = l.topology.batteries.find((b) => b.assetId === BATTERY);
     for (const r of l.received) {
       expect(r.command.reason.length).toBeGreaterThan(10);

@@ -252,11 +252,17 @@ export class DispatchLoop {
    * The day-ahead forecast of each battery station, as the forecast service publishes it: a P50 within
    * ±3 % of what the meters will do, P10/P90 at ∓/±8 %.
    */
-  async issueForecast(issueMs: number): Promise<void> {
+  async issueForecast(
+    issueMs: number,
+    horizon: 'day-ahead' | 'intraday' = 'day-ahead',
+    modelVersion = 'e2e-forecast',
+  ): Promise<void> {
     const stations = new Set(this.topology.batteries.map((b) => b.secondarySubstationId));
     const messages = [...stations].map((st) => {
       const load = this.meterLoadW.get(st) ?? new Map<number, number>();
+      // intraday: the next four hours from the issue
       const points = [...load.entries()]
+        .filter(([t]) => horizon === 'day-ahead' || (t >= issueMs && t < issueMs + 16 * QH))
         .sort((a, b) => a[0] - b[0])
         .map(([t, w], k) => {
           const p50 = Math.round((w / 4) * (1 + 0.03 * Math.sin(k * 1.7)));
@@ -266,9 +272,9 @@ export class DispatchLoop {
       const data: ForecastIssued = {
         seriesId: siteSeriesId(st),
         seriesKind: 'secondary-substation',
-        horizon: 'day-ahead',
+        horizon,
         issueTime: new Date(issueMs).toISOString(),
-        modelVersion: 'e2e-forecast',
+        modelVersion,
         stepMinutes: 15,
         unit: 'Wh',
         points,

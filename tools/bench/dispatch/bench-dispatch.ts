@@ -7,6 +7,8 @@ import {
   DispatchParameters,
   DispatchProblem,
   degradationCtPerKWh,
+  ForecastIssueInput,
+  mergeForecastIssues,
   ONAN_DISTRIBUTION_TRANSFORMER,
   planDispatch,
   plannedLimits,
@@ -15,6 +17,17 @@ import {
   steadyThermalState,
   STEP_MS,
 } from '@gridwerk/dispatch/domain';
+import {
+  dayAheadHorizon,
+  dayAheadOriginFor,
+  forecastAt,
+  intradayHorizon,
+  LoadSeries,
+  QuantileModel,
+  STEP_15_MIN_MS,
+  trainForecaster,
+  useTfBackend,
+} from '@gridwerk/forecast/domain';
 import { addDays, dayType, localDate, startOfLocalDayUtc } from '@gridwerk/shared/util-calendar';
 import { choiceFlag, directoryFlag, integerFlag, UsageError } from '@gridwerk/shared/util-config';
 import {
@@ -51,7 +64,7 @@ const FLAGS = {
   forecast: {
     kind: 'value',
     arg: 'KIND',
-    help: 'what the MPC plans on: history (default; same-day-type mean + intraday update); diagnostics: backtest (the same P50, P10/P90 calibrated on 28 days of history), perfect (the realised load), next-quarter (the realised load for the next quarter hour only), after-next (the realised load for all but the next quarter hour)',
+    help: "what the MPC plans on: tfjs (default: the forecast service's TF.js quantile models, intraday PT4H every quarter hour + day-ahead at 10:00, trained on 63 days of simulated history, merged as the dispatch service merges them); diagnostics: history (same-day-type mean + intraday update), backtest (the same P50, P10/P90 calibrated on 28 days of history), perfect (the realised load), next-quarter (the realised load for the next quarter hour only), after-next (the realised load for all but the next quarter hour)",
   },
   'dispatch-mode': {
     kind: 'value',
@@ -97,7 +110,7 @@ const MORE_CASES: readonly { seed: string; winter: string; summer: string }[] = 
   { seed: 'chemnitz', winter: '2026-12-06', summer: '2026-08-15' },
 ];
 
-const FORECASTS = ['history', 'backtest', 'perfect', 'next-quarter', 'after-next'] as const;
+const FORECASTS = ['tfjs', 'history', 'backtest', 'perfect', 'next-quarter', 'after-next'] as const;
 
 interface Options {
   meters: number;
@@ -234,6 +247,63 @@ interface StationForecast {
   /** `--forecast backtest`: quantiles of the relative error (realised − forecast) / `errorScale` per lead. */
   q10?: Float64Array;
   q90?: Float64Array;
+  /** `--forecast tfjs`: the issues published by the time cycle `t` of the bench day starts. */
+  issuesAt?: (t: number) => ForecastIssueInput[];
+}
+
+/** History the TF.js models train on, days before the bench day (the demo backfills ≥ 60). */
+const TFJS_HISTORY_DAYS = 63;
+
+/**
+ * `--forecast tfjs`: what production plans on. The forecast service's two TF.js quantile models
+ * (`@gridwerk/forecast/domain`, the same `trainForecaster` and `forecastAt` its jobs run: calendar,
+ * lag and solar features, no weather) are trained per station on the simulated history known at the bench
+ * day's day-ahead issue (10:00 local the day before); then the day-ahead model is issued at 10:00 the day
+ * before and on the bench day, the intraday model (PT4H) at every quarter hour. Each cycle merges the
+ * issues out by then with the dispatch service's own `mergeForecastIssues`.
+ */
+async function tfjsForecast(
+  id: string,
+  loadW: Float64Array,
+  historyStart: number,
+  dayStart: number,
+  seed: string,
+): Promise<(t: number) => ForecastIssueInput[]> {
+  const series: LoadSeries = {
+    name: id,
+    startMs: historyStart,
+    stepMs: STEP_15_MIN_MS,
+    values: Float64Array.from(loadW, wh),
+    exogenous: {},
+  };
+  const daH = dayAheadHorizon();
+  const firstIssue = dayAheadOriginFor(daH, dayStart);
+  const secondIssue = dayAheadOriginFor(daH, dayStart + 30 * 3_600_000);
+  const seedNo = [...`${seed}/${id}`].reduce((a, c) => (a * 31 + c.charCodeAt(0)) >>> 0, 7) % 100_000;
+  const train = (h: ReturnType<typeof intradayHorizon> | typeof daH): Promise<QuantileModel> =>
+    trainForecaster(series, { horizon: h, exogenous: [] }, { seed: seedNo, untilMs: firstIssue });
+  const dayAhead = await train(daH);
+  const intraday = await train(intradayHorizon());
+  const issue = (model: QuantileModel, horizon: string, originMs: number): ForecastIssueInput => ({
+    horizon,
+    issueTimeMs: originMs,
+    modelVersion: `bench-${horizon}`,
+    points: forecastAt(model, series, originMs).map((p) => ({
+      targetStartMs: p.targetMs,
+      p10Wh: p.p10,
+      p50Wh: p.p50,
+      p90Wh: p.p90,
+    })),
+  });
+  const daFirst = issue(dayAhead, 'day-ahead', firstIssue);
+  const daSecond = issue(dayAhead, 'day-ahead', secondIssue);
+  dayAhead.dispose();
+  const intradayIssues = Array.from({ length: 96 }, (_, t) => issue(intraday, 'intraday', dayStart + t * QH));
+  intraday.dispose();
+  return (t) => {
+    const now = dayStart + t * QH;
+    return [daFirst, ...(now >= secondIssue ? [daSecond] : []), intradayIssues[t]];
+  };
 }
 
 /**
@@ -368,6 +438,13 @@ async function runPlan(
       const sites = feeder.stations.map((s) => {
         const f = forecast.get(s.id) as StationForecast;
         const real = load.get(s.id) as Float64Array;
+        if (f.issuesAt) {
+          return {
+            secondarySubstationId: s.id,
+            ratedKva: s.ratedKva,
+            forecast: mergeForecastIssues(f.issuesAt(t), startMs, 96).series,
+          };
+        }
         // intraday update: the error of the quarter just measured, fading over two hours
         const err = t > 0 ? real[dayOffset + t - 1] - f.p50[t - 1] : 0;
         const p10: number[] = [];
@@ -506,7 +583,7 @@ function percentile(xs: readonly number[], p: number): number {
 
 async function season(o: Options, topology: GridTopology, day: string, solver: HighsLpSolver) {
   // the backtest needs a few weeks: three earlier days of each day type before every day it scores
-  const historyDays = o.forecast === 'backtest' ? 28 : 14;
+  const historyDays = o.forecast === 'tfjs' ? TFJS_HISTORY_DAYS : o.forecast === 'backtest' ? 28 : 14;
   const historyStart = localDayStart(day, -historyDays);
   const dayStart = localDayStart(day);
   const loads = meterLoads(o, topology, historyStart, localDayStart(day, 2));
@@ -524,15 +601,15 @@ async function season(o: Options, topology: GridTopology, day: string, solver: H
       f.stations.push({ id: ons.secondarySubstationId, ratedKva: ons.ratedKva });
     f.batteries.push(b);
   }
-  const forecasts = new Map(
-    [...loads].map(([st, load]): [string, StationForecast] => [
-      st,
-      {
-        ...dayAheadForecast(load, historyStart, historyDays, 2),
-        ...(o.forecast === 'backtest' ? backtestQuantiles(load, historyStart, historyDays) : {}),
-      },
-    ]),
-  );
+  const forecasts = new Map<string, StationForecast>();
+  for (const [st, load] of loads)
+    forecasts.set(st, {
+      ...dayAheadForecast(load, historyStart, historyDays, 2),
+      ...(o.forecast === 'backtest' ? backtestQuantiles(load, historyStart, historyDays) : {}),
+      ...(o.forecast === 'tfjs'
+        ? { issuesAt: await tfjsForecast(st, load, historyStart, dayStart, o.seed) }
+        : {}),
+    });
   const out = [];
   const zero = (): Record<Plan, number> => ({ none: 0, threshold: 0, mpc: 0, limit: 0, perfectForesight: 0 });
   const reduction = zero();
@@ -726,7 +803,7 @@ async function main(): Promise<void> {
     winter: dayFlag('winter', f.winter, '2026-01-14'),
     summer: dayFlag('summer', f.summer, '2026-07-15'),
     sunkPeak: f['sunk-peak'] === true,
-    forecast: choiceFlag('forecast', f.forecast, FORECASTS, 'history'),
+    forecast: choiceFlag('forecast', f.forecast, FORECASTS, 'tfjs'),
     dispatchMode: choiceFlag('dispatch-mode', f['dispatch-mode'], DISPATCH_MODES, 'limit'),
     cases: integerFlag('cases', f.cases, {
       min: 1,
@@ -739,6 +816,7 @@ async function main(): Promise<void> {
       (fs.existsSync(defaultProfiles) ? defaultProfiles : undefined),
   }));
   const started = Date.now();
+  if (o.forecast === 'tfjs') await useTfBackend('wasm');
   const solver = new HighsLpSolver({ timeLimitS: 60 });
   try {
     const caseList = [{ seed: o.seed, winter: o.winter, summer: o.summer }, ...MORE_CASES].slice(0, o.cases);

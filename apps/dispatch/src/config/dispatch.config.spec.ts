@@ -29,6 +29,10 @@ describe('dispatch config', () => {
     expect(s.injectInfeasibleBeforeMs).toBeUndefined();
     // the better mode of bench:dispatch: station-flow limits (grid.battery.commands.v2)
     expect(s.commandMode).toBe('limit');
+    expect(s.historyFallback).toBe(true);
+    expect(
+      plannerSettingsOf(loadDispatchConfig({ ...base, DISPATCH_HISTORY_FALLBACK: 'false' })).historyFallback,
+    ).toBe(false);
     expect(c.commandsV2Topic).toBe('grid.battery.commands.v2');
     expect(
       plannerSettingsOf(loadDispatchConfig({ ...base, DISPATCH_COMMAND_MODE: 'setpoint' })).commandMode,

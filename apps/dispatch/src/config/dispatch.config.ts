@@ -134,6 +134,11 @@ export const dispatchConfigSpec = {
     'how often a standby replica tries to take the lead',
     { min: 1, max: 600, default: 10 },
   ),
+  historyFallback: cfg.bool(
+    'DISPATCH_HISTORY_FALLBACK',
+    'plan a station on the same day-type mean of its measured load (ingest’s load_15m_secondary_substation) when no published forecast covers its next quarter hours, instead of its local rule',
+    true,
+  ),
   runMigrations: cfg.bool(
     'DISPATCH_RUN_MIGRATIONS',
     'apply pending migrations at start-up (off when a Kubernetes Job runs them)',
@@ -199,6 +204,7 @@ export function plannerSettingsOf(c: DispatchConfig): PlannerSettings {
     commandMode: c.commandMode,
     telemetryMaxAgeMs: c.telemetryMaxAgeSeconds * 1000,
     forecastMaxAgeMs: c.forecastMaxAgeHours * 3_600_000,
+    historyFallback: c.historyFallback,
     solveTimeLimitS: c.solveTimeLimitSeconds,
     ...(c.faultInfeasibleUntilMs !== undefined ? { injectInfeasibleBeforeMs: c.faultInfeasibleUntilMs } : {}),
   };

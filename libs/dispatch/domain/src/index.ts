@@ -34,3 +34,5 @@ export type {
 } from './transformer-thermal';
 export { plannedLimits } from './planned-limits';
 export type { PlannedLimit } from './planned-limits';
+export { mergeForecastIssues } from './forecast-merge';
+export type { ForecastIssueInput, ForecastSourceSpan, MergedForecast } from './forecast-merge';

@@ -4,9 +4,10 @@ export {
   batteryInputOf,
   commandId,
   fallbackCommands,
-  forecastCoverageEnd,
-  forecastSeries,
+  historyForecast,
+  HISTORY_FORECAST_DAYS,
   horizonSteps,
+  mergeStoredForecasts,
   planCommands,
   siteSeriesId,
 } from './lib/planning-inputs';

@@ -109,19 +109,20 @@ export class DispatchRepository {
     return new Map(res.rows.map((r) => [r.asset_id, r.telemetry]));
   }
 
-  /** Keeps the latest issue per series. */
+  /** Keeps the latest issue per series and horizon (an intraday issue does not replace the day-ahead one). */
   async upsertForecast(f: ForecastIssued): Promise<void> {
     await this.pool.query(
       `INSERT INTO dispatch_forecast AS f (series_id, horizon, issue_time, model_version, points)
        VALUES ($1, $2, $3, $4, $5::jsonb)
-       ON CONFLICT (series_id) DO UPDATE SET horizon = excluded.horizon, issue_time = excluded.issue_time,
+       ON CONFLICT (series_id, horizon) DO UPDATE SET horizon = excluded.horizon, issue_time = excluded.issue_time,
          model_version = excluded.model_version, points = excluded.points, received_at = now()
        WHERE f.issue_time <= excluded.issue_time`,
       [f.seriesId, f.horizon, f.issueTime, f.modelVersion, JSON.stringify(f.points)],
     );
   }
 
-  async forecasts(seriesIds: readonly string[]): Promise<Map<string, StoredForecast>> {
+  /** The latest issue of each horizon per series. */
+  async forecasts(seriesIds: readonly string[]): Promise<Map<string, StoredForecast[]>> {
     const res = await this.pool.query<{
       series_id: string;
       horizon: string;
@@ -129,12 +130,13 @@ export class DispatchRepository {
       model_version: string;
       points: ForecastIssued['points'];
     }>(
-      'SELECT series_id, horizon, issue_time, model_version, points FROM dispatch_forecast WHERE series_id = ANY($1)',
+      'SELECT series_id, horizon, issue_time, model_version, points FROM dispatch_forecast WHERE series_id = ANY($1) ORDER BY series_id, horizon',
       [seriesIds],
     );
-    return new Map(
-      res.rows.map((r) => [
-        r.series_id,
+    const out = new Map<string, StoredForecast[]>();
+    for (const r of res.rows)
+      out.set(r.series_id, [
+        ...(out.get(r.series_id) ?? []),
         {
           seriesId: r.series_id,
           horizon: r.horizon,
@@ -142,8 +144,38 @@ export class DispatchRepository {
           modelVersion: r.model_version,
           points: r.points,
         },
-      ]),
-    );
+      ]);
+    return out;
+  }
+
+  /**
+   * Measured net energy (Wh) per quarter hour of secondary substations in [fromMs, untilMs), from the
+   * 15-minute rollup ingest publishes (`load_15m_secondary_substation`), for the history fallback forecast.
+   * Empty where the rollup is not in this database (dispatch deployed without ingest's schema).
+   */
+  async measuredLoad(
+    stationIds: readonly string[],
+    fromMs: number,
+    untilMs: number,
+  ): Promise<Map<string, Map<number, number>>> {
+    const out = new Map<string, Map<number, number>>();
+    if (stationIds.length === 0) return out;
+    try {
+      const res = await this.pool.query<{ node_id: string; t: number; wh: number }>(
+        `SELECT node_id, extract(epoch FROM bucket_start)::float8 * 1000 AS t, net_wh::float8 AS wh
+           FROM load_15m_secondary_substation
+          WHERE node_id = ANY($1) AND bucket_start >= $2 AND bucket_start < $3`,
+        [stationIds, new Date(fromMs), new Date(untilMs)],
+      );
+      for (const r of res.rows) {
+        let m = out.get(r.node_id);
+        if (!m) out.set(r.node_id, (m = new Map<number, number>()));
+        m.set(Number(r.t), Number(r.wh));
+      }
+    } catch (err) {
+      if ((err as { code?: string }).code !== '42P01') throw err; // undefined_table: no rollup here
+    }
+    return out;
   }
 
   /**

@@ -21,7 +21,7 @@ export interface InputCounters {
 
 /**
  * The planner's inputs from Kafka into dispatch's own tables: battery telemetry (newest per battery) and
- * the forecasts of secondary substations (latest issue per series). Every message is validated against
+ * the forecasts of secondary substations (latest issue per series and horizon). Every message is validated against
  * its contract; an invalid one is dead-lettered with its reason, never thrown at the consumer loop.
  * Offsets are committed after the rows are written, so a crash re-reads rather than loses.
  */
@@ -91,8 +91,10 @@ export class DispatchInputsKafkaController {
             const f = parsed.value.data;
             // the planner uses the stations' forecasts; feeders, substations and the grid are grid-api's
             if (f.seriesKind !== 'secondary-substation' || f.stepMinutes !== 15) continue;
-            const prev = latest.get(f.seriesId);
-            if (!prev || prev.issueTime <= f.issueTime) latest.set(f.seriesId, f);
+            // the latest issue per series and horizon: the planner merges intraday and day-ahead
+            const key = `${f.seriesId}/${f.horizon}`;
+            const prev = latest.get(key);
+            if (!prev || prev.issueTime <= f.issueTime) latest.set(key, f);
           }
           for (const f of latest.values()) await repo.upsertForecast(f);
           counters.forecasts(latest.size);

@@ -7,17 +7,24 @@ import {
   injectInfeasibility,
   LpSolver,
   planDispatch,
+  QuantileSeries,
   SiteInput,
   STEP_MS,
 } from '@gridwerk/dispatch/domain';
-import type { DispatchRepository, FeederTopology, PriceSource } from '@gridwerk/dispatch/data-access';
+import type {
+  DispatchRepository,
+  FeederTopology,
+  PriceSource,
+  StoredForecast,
+} from '@gridwerk/dispatch/data-access';
 import {
   BatteryDefaults,
   batteryInputOf,
   fallbackCommands,
-  forecastCoverageEnd,
-  forecastSeries,
+  historyForecast,
+  HISTORY_FORECAST_DAYS,
   horizonSteps,
+  mergeStoredForecasts,
   planCommands,
   siteSeriesId,
 } from './planning-inputs';
@@ -37,9 +44,19 @@ export interface PlannerSettings {
   /** A forecast must cover the cycle's first quarter hours and be issued within this age. */
   forecastMaxAgeMs: number;
   solveTimeLimitS: number;
+  /**
+   * When no published forecast covers a station's next quarter hours, plan on the history forecast (same
+   * day-type mean of the measured load, see `historyForecast`) instead of handing its batteries to the local
+   * rule. Default true.
+   */
+  historyFallback?: boolean;
   /** Drill: cycles starting before this instant solve an infeasible model (the solver-failure path). */
   injectInfeasibleBeforeMs?: number;
 }
+
+/** What a station's plan stands on: the published forecast issues, or the history fallback and why. */
+type ForecastSource =
+  { kind: 'published'; issues: StoredForecast[] } | { kind: 'history'; why: string; series: QuantileSeries };
 
 export interface CycleObserver {
   solved(feederId: string, seconds: number): void;
@@ -102,6 +119,32 @@ export class DispatchPlanner {
     const forecasts = await this.repo.forecasts(
       feeders.flatMap((f) => f.secondarySubstations.map((x) => siteSeriesId(x.secondarySubstationId))),
     );
+    // the measured load for the history forecast, read only when a station has no usable published one
+    const needHistory = feeders.flatMap((f) =>
+      f.secondarySubstations
+        .map((x) => x.secondarySubstationId)
+        .filter((id) => {
+          const issues = forecasts.get(siteSeriesId(id)) ?? [];
+          const fresh = issues.filter((x) => cycleStartMs - Date.parse(x.issueTime) <= s.forecastMaxAgeMs);
+          return (
+            fresh.length === 0 ||
+            mergeStoredForecasts(fresh, cycleStartMs, s.commandSteps).coverageEndMs <
+              cycleStartMs + s.commandSteps * STEP_MS
+          );
+        }),
+    );
+    const measured =
+      (s.historyFallback ?? true) && needHistory.length > 0
+        ? await this.repo.measuredLoad(
+            needHistory,
+            cycleStartMs - (HISTORY_FORECAST_DAYS + 2) * 96 * STEP_MS,
+            cycleStartMs,
+          )
+        : new Map<string, Map<number, number>>();
+    const historyOf = (id: string, steps = 96): QuantileSeries | undefined => {
+      const m = measured.get(id);
+      return m ? historyForecast(m, cycleStartMs, steps) : undefined;
+    };
     const market = s.parameters.mode === 'market';
     let prices = new Map<number, number>();
     let priceProblem: string | undefined;
@@ -114,7 +157,15 @@ export class DispatchPlanner {
     }
     const report: CycleReport = { cycleStartMs, feeders: [], sent: 0 };
     for (const feeder of feeders) {
-      const r = await this.planFeeder(feeder, states, forecasts, prices, priceProblem, cycleStartMs);
+      const r = await this.planFeeder(
+        feeder,
+        states,
+        forecasts,
+        prices,
+        priceProblem,
+        cycleStartMs,
+        historyOf,
+      );
       report.feeders.push(r.summary);
       report.sent += r.sent;
     }
@@ -128,6 +179,7 @@ export class DispatchPlanner {
     prices: Map<number, number>,
     priceProblem: string | undefined,
     cycleStartMs: number,
+    historyOf: (secondarySubstationId: string, steps?: number) => QuantileSeries | undefined,
   ) {
     const s = this.settings;
     const planId = `${feeder.feederId}/${new Date(cycleStartMs).toISOString()}`;
@@ -141,30 +193,52 @@ export class DispatchPlanner {
       else if (t.mode === 'fault' || t.mode === 'maintenance') fallback.set(b.assetId, `unit in ${t.mode}`);
       else usable.push(batteryInputOf(b, t, s.batteryDefaults));
     }
-    // sites need a forecast that covers the next quarter hours and is not stale
+    // sites need a forecast that covers the next quarter hours and is not stale: the published issues
+    // merged per quarter hour, else (history fallback) the same day-type mean of the measured load
     const sites: SiteInput[] = [];
+    const sources = new Map<string, ForecastSource>();
     let coverageEnd = Number.POSITIVE_INFINITY;
+    const longest = 4 * 96;
     for (const site of feeder.secondarySubstations) {
       const members = usable.filter((b) => b.secondarySubstationId === site.secondarySubstationId);
       if (members.length === 0) continue;
-      const f = forecasts.get(siteSeriesId(site.secondarySubstationId));
-      const end = f ? forecastCoverageEnd(f, cycleStartMs) : cycleStartMs;
-      const stale = f !== undefined && cycleStartMs - Date.parse(f.issueTime) > s.forecastMaxAgeMs;
-      if (!f || end < cycleStartMs + s.commandSteps * STEP_MS || stale) {
-        const why = !f
-          ? 'no forecast'
-          : stale
-            ? `forecast of ${f.issueTime} is stale`
-            : 'forecast does not cover the next quarter hours';
-        for (const b of members) fallback.set(b.assetId, why);
+      const issues = (forecasts.get(siteSeriesId(site.secondarySubstationId)) ?? []).filter(
+        (f) => cycleStartMs - Date.parse(f.issueTime) <= s.forecastMaxAgeMs,
+      );
+      const merged = issues.length > 0 ? mergeStoredForecasts(issues, cycleStartMs, longest) : undefined;
+      if (merged && merged.coverageEndMs >= cycleStartMs + s.commandSteps * STEP_MS) {
+        coverageEnd = Math.min(coverageEnd, merged.coverageEndMs);
+        sources.set(site.secondarySubstationId, { kind: 'published', issues });
+        sites.push({
+          secondarySubstationId: site.secondarySubstationId,
+          ratedKva: site.ratedKva,
+          forecast: { p10Wh: [], p50Wh: [], p90Wh: [] },
+        });
         continue;
       }
-      coverageEnd = Math.min(coverageEnd, end);
-      sites.push({
-        secondarySubstationId: site.secondarySubstationId,
-        ratedKva: site.ratedKva,
-        forecast: { p10Wh: [], p50Wh: [], p90Wh: [] },
-      });
+      const all = forecasts.get(siteSeriesId(site.secondarySubstationId)) ?? [];
+      const why =
+        all.length === 0
+          ? 'no forecast'
+          : issues.length === 0
+            ? `forecast of ${
+                all
+                  .map((f) => f.issueTime)
+                  .sort()
+                  .at(-1) ?? ''
+              } is stale`
+            : 'forecast does not cover the next quarter hours';
+      const history = (s.historyFallback ?? true) ? historyOf(site.secondarySubstationId) : undefined;
+      if (history) {
+        sources.set(site.secondarySubstationId, { kind: 'history', why, series: history });
+        sites.push({
+          secondarySubstationId: site.secondarySubstationId,
+          ratedKva: site.ratedKva,
+          forecast: history,
+        });
+        continue;
+      }
+      for (const b of members) fallback.set(b.assetId, why);
     }
     const planned = usable.filter((b) =>
       sites.some((x) => x.secondarySubstationId === b.secondarySubstationId),
@@ -183,9 +257,30 @@ export class DispatchPlanner {
       { length: steps },
       (_, t) => prices.get(cycleStartMs + t * STEP_MS) ?? median,
     );
+    const forecastSources: Record<string, unknown> = {};
     for (const site of sites) {
-      const f = forecasts.get(siteSeriesId(site.secondarySubstationId));
-      if (f) site.forecast = forecastSeries(f, cycleStartMs, steps);
+      const src = sources.get(site.secondarySubstationId);
+      if (src?.kind === 'published') {
+        const merged = mergeStoredForecasts(src.issues, cycleStartMs, steps);
+        site.forecast = merged.series;
+        forecastSources[site.secondarySubstationId] = {
+          source: 'published',
+          spans: merged.spans.map((x) => ({
+            from: new Date(x.fromMs).toISOString(),
+            until: new Date(x.untilMs).toISOString(),
+            ...(x.kind === 'filled'
+              ? { filled: 'same quarter hour a day earlier' }
+              : { horizon: x.horizon, issueTime: x.issueTime, modelVersion: x.modelVersion }),
+          })),
+        };
+      } else if (src?.kind === 'history') {
+        site.forecast = historyOf(site.secondarySubstationId, steps) ?? src.series;
+        forecastSources[site.secondarySubstationId] = {
+          source: 'history',
+          reason: src.why,
+          method: `same day-type mean of the measured load over ${HISTORY_FORECAST_DAYS} days`,
+        };
+      }
     }
 
     const commands: BatteryCommand[] = [];
@@ -227,7 +322,8 @@ export class DispatchPlanner {
         );
         this.observer.limitViolations(built.limitViolations);
         commands.push(...built.commands);
-        reason = `optimal over ${steps} quarter hours (${s.parameters.mode}${market && priceProblem ? `, prices unavailable: ${priceProblem}` : ''})`;
+        const kinds = [...new Set([...sources.values()].map((x) => x.kind))].sort().join(' + ');
+        reason = `optimal over ${steps} quarter hours (${s.parameters.mode}${market && priceProblem ? `, prices unavailable: ${priceProblem}` : ''}) on the ${kinds} forecast`;
         explanation = {
           mode: s.parameters.mode,
           model: outcome.model,
@@ -235,15 +331,7 @@ export class DispatchPlanner {
           degradationCtPerKWh: outcome.plan.degradationCtPerKWh,
           sites: outcome.plan.sites,
           batteries: outcome.plan.batteries,
-          forecasts: Object.fromEntries(
-            sites.map((x) => {
-              const f = forecasts.get(siteSeriesId(x.secondarySubstationId));
-              return [
-                x.secondarySubstationId,
-                f ? { issueTime: f.issueTime, modelVersion: f.modelVersion } : null,
-              ];
-            }),
-          ),
+          forecasts: forecastSources,
           fallback: Object.fromEntries(fallback),
         };
       } else {

@@ -3,9 +3,9 @@ import {
   batteryInputOf,
   commandId,
   fallbackCommands,
-  forecastCoverageEnd,
-  forecastSeries,
+  historyForecast,
   horizonSteps,
+  mergeStoredForecasts,
   planCommands,
 } from './planning-inputs';
 
@@ -34,10 +34,42 @@ describe('planning inputs', () => {
       modelVersion: 'm',
       points,
     };
-    expect(forecastCoverageEnd(f, T0)).toBe(T0 + 96 * QH);
-    expect(forecastCoverageEnd(f, T0 - QH)).toBe(T0 - QH);
-    const s = forecastSeries(f, T0, 100);
-    expect(s.p50Wh.slice(94, 100)).toEqual([188, 190, 0, 2, 4, 6]);
+    expect(mergeStoredForecasts([f], T0, 100).coverageEndMs).toBe(T0 + 96 * QH);
+    expect(mergeStoredForecasts([f], T0 - QH, 10).coverageEndMs).toBe(T0 - QH);
+    const m = mergeStoredForecasts([f], T0, 100);
+    expect(m.series.p50Wh.slice(94, 100)).toEqual([188, 190, 0, 2, 4, 6]);
+    expect(m.filledSteps).toBe(4);
+    // an intraday issue takes its four hours, the day-ahead issue keeps the rest
+    const intraday = {
+      ...f,
+      horizon: 'intraday',
+      issueTime: '2026-01-14T09:00:00.000Z',
+      points: points.slice(0, 16).map((p) => ({ ...p, p50Wh: p.p50Wh + 1000 })),
+    };
+    const both = mergeStoredForecasts([f, intraday], T0, 96);
+    expect(both.series.p50Wh[15]).toBe(1030);
+    expect(both.series.p50Wh[16]).toBe(32);
+    expect(both.spans.map((x) => x.horizon)).toEqual(['intraday', 'day-ahead']);
+  });
+
+  it('the history forecast: the same day-type mean of the measured load, with its spread as the band', () => {
+    // Wednesday 18 February 2026, 10:00; the working days of the two weeks before carry 100 + day index Wh,
+    // weekends 5 Wh: the mean of the ten working days, the weekends left out
+    const T = Date.parse('2026-02-18T09:00:00.000Z');
+    const measured = new Map<number, number>();
+    for (let d = 1; d <= 16; d++)
+      for (let q = 0; q < 96; q++) {
+        const at = T - d * 96 * QH + q * QH;
+        const wd = new Date(at + 3_600_000).getUTCDay();
+        measured.set(at, wd === 0 || wd === 6 ? 5 : 100 + d);
+      }
+    const f = historyForecast(measured, T, 8);
+    const days = [1, 2, 5, 6, 7, 8, 9, 12, 13, 14];
+    const mean = days.reduce((a, d) => a + 100 + d, 0) / days.length;
+    expect(f?.p50Wh[0]).toBe(Math.round(mean));
+    expect(f?.p90Wh[0]).toBeGreaterThan(f?.p50Wh[0] ?? 0);
+    expect(f?.p10Wh[0]).toBeLessThan(f?.p50Wh[0] ?? 0);
+    expect(historyForecast(new Map(), T, 8)).toBeUndefined();
   });
 
   it('takes limits from topology, BMS from telemetry, defaults for what neither has', () => {

@@ -1,10 +1,12 @@
 import type { BatteryCommandV2 as BatteryCommand, BatteryTelemetry } from '@gridwerk/contracts';
-import { addDays, localDate, startOfLocalDayUtc } from '@gridwerk/shared/util-calendar';
+import { addDays, dayType, localDate, startOfLocalDayUtc } from '@gridwerk/shared/util-calendar';
 import {
   BatteryInput,
   DispatchParameters,
   DispatchPlan,
   effectiveLimits,
+  MergedForecast,
+  mergeForecastIssues,
   plannedLimits,
   QuantileSeries,
   STEP_MS,
@@ -33,36 +35,76 @@ export function horizonSteps(cycleStartMs: number, minSteps: number, coverageEnd
   return coverageEndMs >= end ? Math.max(minSteps, wholeNextDay) : minSteps;
 }
 
-/** End (exclusive) of the quarter hours a forecast covers from `fromMs` without a gap. */
-export function forecastCoverageEnd(f: StoredForecast, fromMs: number): number {
-  const starts = new Set(f.points.map((p) => Date.parse(p.targetStart)));
-  let t = fromMs;
-  while (starts.has(t)) t += STEP_MS;
-  return t;
+/**
+ * The latest issue of each horizon of a station's forecast merged over the horizon (see
+ * `mergeForecastIssues`: the freshest issue per quarter hour, intraday where it reaches, day-ahead for the
+ * rest; quarter hours no issue covers from the same quarter hour a day earlier).
+ */
+export function mergeStoredForecasts(
+  issues: readonly StoredForecast[],
+  fromMs: number,
+  steps: number,
+): MergedForecast {
+  return mergeForecastIssues(
+    issues.map((f) => ({
+      horizon: f.horizon,
+      issueTimeMs: Date.parse(f.issueTime),
+      modelVersion: f.modelVersion,
+      points: f.points.map((p) => ({
+        targetStartMs: Date.parse(p.targetStart),
+        p10Wh: p.p10Wh,
+        p50Wh: p.p50Wh,
+        p90Wh: p.p90Wh,
+      })),
+    })),
+    fromMs,
+    steps,
+  );
 }
 
+/** Days of measured history the fallback forecast averages over (same BDEW day type). */
+export const HISTORY_FORECAST_DAYS = 14;
+
+const dayTypeAt = (ms: number): string => {
+  const l = localDate(ms);
+  return dayType(l.year, l.month, l.day);
+};
+
 /**
- * The forecast as arrays over the horizon. A step beyond the issue's end is filled from the same quarter
- * hour one day earlier (daily persistence of the forecast itself), else from the last value.
+ * The diagnostic / fallback forecast when no published forecast covers the next quarter hours: per
+ * quarter hour the mean of the measured station load at the same local time on the days of the same BDEW
+ * day type in the last {@link HISTORY_FORECAST_DAYS} days; P10/P90 = P50 ∓ 1.28 σ of those days (at least 3 %
+ * of |P50|). `measuredWh` maps quarter-hour starts (UTC ms) to the measured net energy (Wh). Undefined when
+ * some quarter hour of the horizon has no such day measured.
  */
-export function forecastSeries(f: StoredForecast, fromMs: number, steps: number): QuantileSeries {
-  const byStart = new Map(f.points.map((p) => [Date.parse(p.targetStart), p]));
+export function historyForecast(
+  measuredWh: ReadonlyMap<number, number>,
+  fromMs: number,
+  steps: number,
+): QuantileSeries | undefined {
   const p10: number[] = [];
   const p50: number[] = [];
   const p90: number[] = [];
   for (let t = 0; t < steps; t++) {
     const at = fromMs + t * STEP_MS;
-    let p = byStart.get(at);
-    for (let back = 1; p === undefined && back <= 7; back++) p = byStart.get(at - back * 96 * STEP_MS);
-    if (p === undefined) {
-      p10.push(p10.at(-1) ?? 0);
-      p50.push(p50.at(-1) ?? 0);
-      p90.push(p90.at(-1) ?? 0);
-      continue;
+    const type = dayTypeAt(at);
+    const xs: number[] = [];
+    const l = localDate(at);
+    for (let back = 1; back <= HISTORY_FORECAST_DAYS + 2; back++) {
+      const d = addDays(l.year, l.month, l.day, -back);
+      const ref = startOfLocalDayUtc(d.year, d.month, d.day) + l.minuteOfDay * 60_000;
+      // measured, and in the window before the cycle
+      if (ref >= fromMs || fromMs - ref > HISTORY_FORECAST_DAYS * 86_400_000) continue;
+      const v = measuredWh.get(ref);
+      if (v !== undefined && dayTypeAt(ref) === type) xs.push(v);
     }
-    p10.push(p.p10Wh);
-    p50.push(p.p50Wh);
-    p90.push(p.p90Wh);
+    if (xs.length === 0) return undefined;
+    const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+    const sd = xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1)) : 0;
+    const band = 1.2816 * Math.max(sd, 0.03 * Math.abs(mean));
+    p10.push(Math.round(mean - band));
+    p50.push(Math.round(mean));
+    p90.push(Math.round(mean + band));
   }
   return { p10Wh: p10, p50Wh: p50, p90Wh: p90 };
 }

@@ -3,7 +3,7 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
 /**
  * Dispatch-owned tables (the topology tables are shared and read only):
  * - `dispatch_battery_state`: latest telemetry per battery (survives a restart of the service);
- * - `dispatch_forecast`: latest forecast issue per series;
+ * - `dispatch_forecast`: latest forecast issue per series (per series and horizon since 1733000000003);
  * - `dispatch_plan`: every plan (or fallback decision) with why it was made, for the operators' view;
  * - `dispatch_command`: every command sent, keyed by its stable id (a restart never sends one twice).
  */
