@@ -19,7 +19,11 @@ let pool: Pool;
 beforeAll(async () => {
   db = await createTestDatabase('grid_read_model');
   const ran = await runGridApiMigrations(db.url);
-  expect(ran).toEqual(['GridTopology1730000000000', 'GridReadModel1732000000000']);
+  expect(ran).toEqual([
+    'GridTopology1730000000000',
+    'GridReadModel1732000000000',
+    'GridBatteryControl1732000000001',
+  ]);
   expect(await runGridApiMigrations(db.url)).toEqual([]);
   pool = new Pool({ connectionString: db.url, max: 6 });
 });
@@ -192,7 +196,47 @@ describe('grid read model (real PostgreSQL)', () => {
       observedAt: '2026-01-05T17:01:00.000Z',
     });
     expect(b?.lastCommand?.commandId).toBe(cmd.commandId);
+    expect(b?.lastCommand).toMatchObject({ stationLimitW: null, socReservePct: null });
     expect(await facts.batteries(pool, ['nope'])).toEqual([]);
+  });
+
+  it('keeps a v2 limit command and the control the battery reports', async () => {
+    const facts = new FactsRepository();
+    const t = exampleEventData('de.gridwerk.battery.telemetry.v1', {
+      assetId: 'BAT-2',
+      time: '2026-01-05T17:00:00Z',
+      control: 'planned-limit',
+    });
+    await facts.upsertTelemetry(pool, [t]);
+    const limit = exampleEventData('de.gridwerk.battery.command.v2', {
+      assetId: 'BAT-2',
+      issuedAt: '2026-01-05T16:59:00Z',
+      mode: 'limit',
+      stationLimitW: 136_000,
+      socReservePct: 35,
+    });
+    await facts.upsertCommands(pool, [limit]);
+    const [b] = await facts.batteries(pool, ['BAT-2']);
+    expect(b).toMatchObject({ assetId: 'BAT-2', control: 'planned-limit' });
+    expect(b?.lastCommand).toMatchObject({
+      commandId: limit.commandId,
+      mode: 'limit',
+      setpointW: null,
+      stationLimitW: 136_000,
+      socReservePct: 35,
+    });
+    // a later v1 setpoint replaces it, and carries no limit
+    const sp = exampleEventData('de.gridwerk.battery.command.v1', {
+      assetId: 'BAT-2',
+      issuedAt: '2026-01-05T17:14:00Z',
+    });
+    await facts.upsertCommands(pool, [sp]);
+    const [c] = await facts.batteries(pool, ['BAT-2']);
+    expect(c?.lastCommand).toMatchObject({
+      commandId: sp.commandId,
+      stationLimitW: null,
+      socReservePct: null,
+    });
   });
 
   it('keeps the latest forecast per target and settlement batches once', async () => {
@@ -273,6 +317,16 @@ describe('grid read model (real PostgreSQL)', () => {
     );
     await ds.initialize();
     try {
+      const columns = async (): Promise<number> =>
+        (
+          await ds.query(
+            `SELECT count(*)::int AS n FROM information_schema.columns
+              WHERE table_name = 'grid_battery_state' AND column_name IN ('control', 'command_station_limit_w', 'command_soc_reserve_pct')`,
+          )
+        )[0].n;
+      expect(await columns()).toBe(3);
+      await ds.undoLastMigration();
+      expect(await columns()).toBe(0);
       await ds.undoLastMigration();
       const t = await ds.query(`SELECT count(*)::int AS n FROM pg_tables WHERE tablename LIKE 'grid\\_%'`);
       expect(t[0].n).toBe(0);
