@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { DispatchPlansDto } from '../../api/types';
 import { useAppState, useServices, useT } from '../../app/context';
 import { DispatchPlanCard } from './DispatchPlanCard';
@@ -14,6 +14,7 @@ export function DispatchScreen() {
   const { api } = useServices();
   const nowMs = useAppState((s) => s.nowMs);
   const locale = useAppState((s) => s.locale);
+  const topology = useAppState((s) => s.topology);
   const [loaded, setLoaded] = useState<Loaded>({ status: 'loading' });
 
   useEffect(() => {
@@ -36,6 +37,20 @@ export function DispatchScreen() {
     };
   }, [api]);
 
+  const byStation = useMemo(() => {
+    const m = new Map<string, string[]>();
+    if (topology.status !== 'ready') return m;
+    for (const sub of topology.value.substations)
+      for (const f of sub.feeders)
+        for (const st of f.secondarySubstations)
+          m.set(
+            st.id,
+            st.batteries.map((b) => b.assetId),
+          );
+    return m;
+  }, [topology]);
+  const batteriesOf = useCallback((id: string) => byStation.get(id) ?? [], [byStation]);
+
   return (
     <section className="screen dispatch" data-testid="screen-dispatch">
       <h2>{t('dispatch.heading')}</h2>
@@ -46,7 +61,14 @@ export function DispatchScreen() {
       )}
       {loaded.status === 'ready' &&
         loaded.value.items.map((p) => (
-          <DispatchPlanCard key={p.feederId} plan={p} nowMs={nowMs} locale={locale} t={t} />
+          <DispatchPlanCard
+            key={p.feederId}
+            plan={p}
+            batteriesOf={batteriesOf}
+            nowMs={nowMs}
+            locale={locale}
+            t={t}
+          />
         ))}
     </section>
   );
