@@ -31,6 +31,7 @@ export const de = {
   'dispatch.binding.peak': 'Spitzenkappung',
   'dispatch.binding.arbitrage': 'Arbitrage',
   'dispatch.binding.idle': 'Ruhe',
+  'dispatch.command': 'Befehl in Kraft für {asset}: {command}',
   'dispatch.steps': 'Plan je Viertelstunde',
   'dispatch.col.time': 'Zeit',
   'dispatch.col.without': 'ohne Speicher (P50)',

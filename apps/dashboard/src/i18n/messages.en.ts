@@ -33,6 +33,7 @@ export const en: Record<MessageKey, string> = {
   'dispatch.binding.peak': 'peak shaving',
   'dispatch.binding.arbitrage': 'arbitrage',
   'dispatch.binding.idle': 'idle',
+  'dispatch.command': 'Command in force for {asset}: {command}',
   'dispatch.steps': 'Plan per quarter hour',
   'dispatch.col.time': 'Time',
   'dispatch.col.without': 'without batteries (P50)',

@@ -1,6 +1,7 @@
-import type { DispatchPlan } from '../../api/types';
+import type { BatteryCommandDto, DispatchPlan } from '../../api/types';
 import { formatAge, type Translate } from '../../i18n/i18n';
 import { formatBerlinDateTime, formatBerlinTime, type Locale } from '../../lib/berlin-time';
+import { describeCommand } from '../batteries/battery-view';
 import { PlanChart } from './PlanChart';
 import { costTerms, planSteps, summariseStations } from './plan-view';
 
@@ -12,6 +13,8 @@ export function DispatchPlanCard(props: {
   plan: DispatchPlan;
   /** Each station's batteries, from the topology. */
   batteriesOf: (stationId: string) => readonly string[];
+  /** A battery's command in force as grid-api last received it (v1 setpoint or v2 limit). */
+  commandOf: (assetId: string) => BatteryCommandDto | null;
   nowMs: number;
   locale: Locale;
   t: Translate;
@@ -91,6 +94,16 @@ export function DispatchPlanCard(props: {
             <summary>
               {t('dispatch.steps')}: {s.secondarySubstationId} ({t('dispatch.socChart')})
             </summary>
+            <ul className="muted small" data-testid="plan-commands">
+              {assets.map((a) => {
+                const c = props.commandOf(a);
+                return (
+                  <li key={a} data-asset={a} data-command-mode={c?.mode ?? ''}>
+                    {t('dispatch.command', { asset: a, command: c ? describeCommand(c, t) : '–' })}
+                  </li>
+                );
+              })}
+            </ul>
             <PlanChart stationId={s.secondarySubstationId} rows={rows} t={t} locale={locale} />
             <table className="table compact">
               <thead>
