@@ -17,15 +17,20 @@ export function StationBatteries(props: { stationId: string; batteries: Battery[
   const { t, stationId } = props;
   const { api } = useServices();
   const [day, setDay] = useState<StationAboveRatingDto | undefined>(undefined);
+  const [error, setError] = useState<string | undefined>(undefined);
 
   useEffect(() => {
     let cancelled = false;
     const load = () =>
       api.stationAboveRating(stationId).then(
         (v) => {
-          if (!cancelled) setDay(v);
+          if (cancelled) return;
+          setDay(v);
+          setError(undefined);
         },
-        () => undefined,
+        (err: unknown) => {
+          if (!cancelled) setError(err instanceof Error ? err.message : String(err));
+        },
       );
     void load();
     const timer = setInterval(() => void load(), REFRESH_MS);
@@ -39,7 +44,9 @@ export function StationBatteries(props: { stationId: string; batteries: Battery[
     <div className="station-batteries" data-testid="station-batteries">
       <div className="avoided" title={t('station.avoidedRule')} data-testid="station-avoided">
         <span className="muted">{t('station.avoided')}</span>{' '}
-        {day && day.quarterHours > 0 ? (
+        {error !== undefined ? (
+          <span className="error">{t('app.error', { message: error })}</span>
+        ) : day && day.quarterHours > 0 ? (
           <>
             <strong data-avoided-wh={day.avoidedWh}>
               {t('station.avoidedValue', { kwh: kwh(day.avoidedWh) })}
