@@ -211,7 +211,10 @@ beforeAll(async () => {
     GRID_API_ALERTS_TOPIC: topics.alerts,
     GRID_ALARM_EVAL_MS: '250',
   });
-  await Promise.all([ingest.start(), api.start()]);
+  // Both run from TypeScript through ts-node, ingest with its two consumer threads transpiled apiece: on the
+  // shared 2-core machine at a load average of 12-20, ingest first answered /health after 49 s and its
+  // consumer thread 0 was still starting at 60 s (measured 7 December), so they get 120 s, not 60 s.
+  await Promise.all([ingest.start(120_000), api.start(120_000)]);
   base = `http://127.0.0.1:${api.port}`;
   browser = await launchChromium();
   page = await browser.context.newPage();
