@@ -597,9 +597,10 @@ async function main(argv: string[]): Promise<number> {
   );
   say(
     c.dim(
-      '  ONS-0001 has outgrown its transformer: the replay shows its evening peak above the rating (its battery\n' +
-        '  on the local rule); live, the forecast raises TRANSFORMER.PREDICTED_OVERLOAD ahead of the peak and\n' +
-        '  dispatch plans the battery to hold the station under its rating (Battery dispatch page). Logs: .gridwerk/demo/\n',
+      '  ONS-0001 has outgrown its transformer: in the replay its battery, on the local rule, clips the evening\n' +
+        '  peak to a flat line under the rating; live, once its forecast model is promoted, the forecast raises\n' +
+        '  TRANSFORMER.PREDICTED_OVERLOAD ahead of the peak and dispatch plans the battery to hold the station under\n' +
+        '  its rating (Battery dispatch page; the station page shows its mode and the energy avoided). Logs: .gridwerk/demo/\n',
     ),
   );
   await startUdpGatewayDemo({ start, waitHealthy, env: serviceEnv, say }).catch((e: unknown) =>

@@ -87,6 +87,16 @@ export function nextLocalTime(nowMs: number, minuteOfDay: number): number {
   }
 }
 
+/**
+ * The issue time of the day-ahead forecast that covers the Berlin day of `nowMs`: the day before, at
+ * `minuteOfDay` Europe/Berlin (what the schedule would have issued had the demo run yesterday).
+ */
+export function dayAheadIssueCovering(nowMs: number, minuteOfDay: number): number {
+  const l = localDate(nowMs);
+  const y = addDays(l.year, l.month, l.day, -1);
+  return berlinWallTime(y.year, y.month, y.day, minuteOfDay);
+}
+
 /** The next intraday run: a minute after the next quarter hour (the rollups of the quarter are in). */
 export function nextIntradayRun(nowMs: number): number {
   const t = Math.floor(nowMs / QUARTER_MS) * QUARTER_MS + 60_000;
@@ -108,9 +118,16 @@ export class ForecastSchedule {
     private readonly report: (horizon: string, code: number | null, issued: number) => void,
   ) {}
 
-  /** Issues both horizons now, then keeps the schedule. */
+  /**
+   * Issues both horizons now, then keeps the schedule. First of all the day-ahead forecast that covers
+   * today (issued as of yesterday's issue time, on the history known then), so that every node shows
+   * today's band against the measured load from the start, not only from tomorrow on.
+   */
   start(): void {
-    void this.issue('day-ahead');
+    void (async () => {
+      await this.issue('day-ahead', dayAheadIssueCovering(Date.now(), this.dayAheadMinute));
+      await this.issue('day-ahead');
+    })();
     void this.issue('intraday');
     this.every(nextIntradayRun, 'intraday');
     this.every((now) => nextLocalTime(now, this.dayAheadMinute), 'day-ahead');
@@ -136,15 +153,16 @@ export class ForecastSchedule {
     this.timers.add(timer);
   }
 
-  private async issue(horizon: 'intraday' | 'day-ahead'): Promise<void> {
+  private async issue(horizon: 'intraday' | 'day-ahead', issueTimeMs?: number): Promise<void> {
     if (this.running.has(horizon) || this.stopped) return;
     this.running.add(horizon);
     let issued = 0;
     try {
+      const at = issueTimeMs === undefined ? [] : ['--issue-time', new Date(issueTimeMs).toISOString()];
       const code = await forecastJob(
         this.run,
-        `forecast-run-${horizon}`,
-        ['run', '--all', '--horizon', horizon],
+        `forecast-run-${horizon}${issueTimeMs === undefined ? '' : '-today'}`,
+        ['run', '--all', '--horizon', horizon, ...at],
         (log) => {
           if (log['msg'] === 'forecast issued') issued += 1;
         },

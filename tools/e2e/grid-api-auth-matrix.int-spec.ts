@@ -74,6 +74,11 @@ const ROUTES: Readonly<Record<string, RouteSpec>> = {
   'GET /api/v1/batteries': { roles: READERS },
   // dispatch plans from dispatch's view (empty here: no dispatch_plan_v1 in grid-api's test database)
   'GET /api/v1/dispatch/plans': { roles: READERS },
+  'GET /api/v1/dispatch/stations/{stationId}/above-rating': {
+    roles: READERS,
+    request: { path: '/api/v1/dispatch/stations/UNKNOWN-NODE/above-rating' },
+    ok: 404,
+  },
   'GET /api/v1/settlement/batches': { roles: ALL },
   'GET /api/v1/alarms': { roles: READERS },
   'GET /api/v1/alarms/flood': { roles: READERS },

@@ -123,16 +123,21 @@ export class ServiceProcess {
 
   async waitHealthy(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
+    let last = { status: 0, body: 'not asked yet' };
     while (Date.now() < deadline) {
       if (this.child?.exitCode !== null && this.child?.exitCode !== undefined)
         throw new Error(`${this.app} exited ${this.child.exitCode}:\n${this.output}`);
       const health = await this.health();
+      last = health;
       // any HTTP answer means the server listens; 200 means Kafka, database and app checks are up
       if (health.status !== 0) this.listeningAt ??= Date.now();
       if (health.status === 200) return;
       await new Promise((r) => setTimeout(r, 50));
     }
-    throw new Error(`${this.app} not healthy within ${timeoutMs} ms:\n${this.output}`);
+    // which check was still down (or that nothing listened yet) says where the start-up time went
+    throw new Error(
+      `${this.app} not healthy within ${timeoutMs} ms (${this.listeningAt === undefined ? 'never listened' : `listening after ${this.listeningAt - (this.startedAt ?? 0)} ms`}; last /health: ${last.status} ${last.body.slice(0, 500)}):\n${this.output}`,
+    );
   }
 
   /** kill -9: no shutdown hooks, no final commit. */

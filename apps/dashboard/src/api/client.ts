@@ -7,6 +7,7 @@ import type {
   ForecastDto,
   LoadDto,
   MeDto,
+  StationAboveRatingDto,
   TopologyDto,
 } from './types';
 
@@ -83,6 +84,8 @@ export function createApiClient(opts: ApiClientOptions) {
       request<ForecastDto>('GET', `/api/v1/nodes/${id(nodeId)}/forecast${q({ from, to })}`),
     batteries: () => request<BatteriesDto>('GET', '/api/v1/batteries'),
     dispatchPlans: () => request<DispatchPlansDto>('GET', '/api/v1/dispatch/plans'),
+    stationAboveRating: (stationId: string) =>
+      request<StationAboveRatingDto>('GET', `/api/v1/dispatch/stations/${id(stationId)}/above-rating`),
     alarms: (filter: { state?: string; nodeId?: string } = {}) =>
       request<AlarmListDto>('GET', `/api/v1/alarms${q(filter)}`),
     acknowledge: (alarmId: string, comment: string) =>

@@ -140,6 +140,23 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/dispatch/stations/{stationId}/above-rating': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Energy above a secondary substation's rating avoided by its batteries today (Europe/Berlin), from the dispatch plans in force: per quarter hour max(0, P50 without batteries − rating) − max(0, planned − rating), × ¼ h */
+    get: operations['DispatchHttpController_aboveRating'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/alarms': {
     parameters: {
       query?: never;
@@ -496,9 +513,16 @@ export interface components {
       commandId: string;
       /** Format: date-time */
       issuedAt: string;
-      /** @enum {string} */
-      mode: 'setpoint' | 'auto' | 'idle';
+      /**
+       * @description limit only from grid.battery.commands.v2
+       * @enum {string}
+       */
+      mode: 'setpoint' | 'limit' | 'auto' | 'idle';
       setpointW: number | null;
+      /** @description mode limit: the station-flow limit the battery holds on its own measurement, W */
+      stationLimitW: number | null;
+      /** @description mode limit: the SoC reserve kept, % */
+      socReservePct: number | null;
       /** Format: date-time */
       validFrom: string;
       /** Format: date-time */
@@ -524,6 +548,11 @@ export interface components {
       temperatureC: number | null;
       usableCapacityWh: number | null;
       mode: string | null;
+      /**
+       * @description control in effect at the last telemetry (null: not reported by the unit)
+       * @enum {string|null}
+       */
+      control: 'planned-setpoint' | 'planned-limit' | 'local-rule' | 'idle' | null;
       /** @enum {string} */
       availability: 'available' | 'unavailable' | 'stale' | 'unknown';
       lastCommand: components['schemas']['BatteryCommandDto'] | null;
@@ -638,6 +667,35 @@ export interface components {
       ageS: number | null;
       /** @description the newest plan of each feeder with batteries */
       items: components['schemas']['DispatchPlanDto'][];
+    };
+    StationAboveRatingDto: {
+      /**
+       * Format: date-time
+       * @description Instant of the data (UTC)
+       */
+      observedAt: string | null;
+      /** @description Age of the data at response time, seconds */
+      ageS: number | null;
+      secondarySubstationId: string;
+      feederId: string;
+      /**
+       * Format: date-time
+       * @description midnight Europe/Berlin of today
+       */
+      from: string;
+      /**
+       * Format: date-time
+       * @description now, exclusive
+       */
+      to: string;
+      /** @description quarter hours of today with a dispatch plan in force */
+      quarterHours: number;
+      /** @description energy above the rating the station would have seen without batteries (forecast P50), Wh */
+      withoutBatteriesWh: number;
+      /** @description energy above the rating still planned with the batteries, Wh */
+      plannedWh: number;
+      /** @description energy above the rating avoided today, Wh: per quarter hour, from the plan in force at it, max(0, P50 without batteries − rating) − max(0, planned − rating), × ¼ h */
+      avoidedWh: number;
     };
     ActorDto: {
       sub: string;
@@ -1232,6 +1290,54 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['DispatchPlansDto'];
+        };
+      };
+      /** @description no, invalid, expired or foreign bearer token (AUTH.TOKEN_MISSING, AUTH.TOKEN_INVALID, AUTH.TOKEN_EXPIRED, AUTH.SIGNATURE_INVALID, AUTH.ISSUER_MISMATCH, AUTH.AUDIENCE_MISMATCH) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description none of the caller's roles may call this route (AUTH.FORBIDDEN) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description rate limit exceeded (REQUEST.RATE_LIMITED); see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  DispatchHttpController_aboveRating: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        stationId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['StationAboveRatingDto'];
         };
       };
       /** @description no, invalid, expired or foreign bearer token (AUTH.TOKEN_MISSING, AUTH.TOKEN_INVALID, AUTH.TOKEN_EXPIRED, AUTH.SIGNATURE_INVALID, AUTH.ISSUER_MISMATCH, AUTH.AUDIENCE_MISMATCH) */

@@ -23,6 +23,7 @@ export type BatteriesDto = Schemas['BatteriesDto'];
 export type BatteryCommandDto = Schemas['BatteryCommandDto'];
 export type DispatchPlansDto = Schemas['DispatchPlansDto'];
 export type DispatchPlanDto = Schemas['DispatchPlanDto'];
+export type StationAboveRatingDto = Schemas['StationAboveRatingDto'];
 export type AlarmDto = Schemas['AlarmDto'];
 export type AlarmListDto = Schemas['AlarmListDto'];
 export type FloodDto = Schemas['FloodDto'];

@@ -123,6 +123,7 @@ export function reducer(s: AppState, a: Action): AppState {
         temperatureC: null,
         usableCapacityWh: null,
         mode: null,
+        control: null,
         availability: 'unknown',
         lastCommand: null,
       };

@@ -4,8 +4,13 @@ export { AuditRepository } from './lib/audit.repository';
 export type { AuditEntry, AuditEntryInput } from './lib/audit.repository';
 export { createGridApiPool, runGridApiMigrations } from './lib/db';
 export type { Queryable } from './lib/db';
-export { DispatchPlanQueries } from './lib/dispatch-plan.queries';
-export type { DispatchPlanRow, DispatchPlanStationStep } from './lib/dispatch-plan.queries';
+export { aboveRatingDay, DispatchPlanQueries, stationStepsInForce } from './lib/dispatch-plan.queries';
+export type {
+  AboveRatingDay,
+  DispatchPlanRow,
+  DispatchPlanStationStep,
+  StationStepInForce,
+} from './lib/dispatch-plan.queries';
 export { FactsRepository } from './lib/facts.repository';
 export type { BatteryStateRow, ForecastPointRow, SettlementBatchRow } from './lib/facts.repository';
 export {
@@ -17,7 +22,11 @@ export {
   RESOLUTION_LIMITS,
 } from './lib/load.queries';
 export type { LoadLevel, LoadPlan, LoadPoint, LoadResolution, LoadSeries } from './lib/load.queries';
-export { GRID_API_MIGRATIONS, GridReadModel1732000000000 } from './lib/migrations';
+export {
+  GRID_API_MIGRATIONS,
+  GridBatteryControl1732000000001,
+  GridReadModel1732000000000,
+} from './lib/migrations';
 export { OutboxRepository } from './lib/outbox.repository';
 export type { OutboxMessage, OutboxPublisher } from './lib/outbox.repository';
 export { DEFAULT_PROFILE_ID, SettingsRepository } from './lib/settings.repository';

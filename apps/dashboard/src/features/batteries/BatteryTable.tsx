@@ -2,6 +2,7 @@ import type { Battery } from '../../api/types';
 import { formatAge, type Translate } from '../../i18n/i18n';
 import { formatBerlinDateTime, type Locale } from '../../lib/berlin-time';
 import { STALE_AFTER_S } from '../../lib/loading';
+import { controlOf, describeCommand } from './battery-view';
 
 const AVAILABILITY = ['available', 'unavailable', 'stale', 'unknown'] as const;
 function availabilityKey(a: string): (typeof AVAILABILITY)[number] {
@@ -28,6 +29,7 @@ export function BatteryTable(props: {
           <th>{t('batteries.power')}</th>
           <th>{t('batteries.soh')}</th>
           <th>{t('batteries.availability')}</th>
+          <th>{t('batteries.control')}</th>
           <th>{t('batteries.lastCommand')}</th>
           <th>{t('batteries.age')}</th>
         </tr>
@@ -67,9 +69,14 @@ export function BatteryTable(props: {
               <td data-availability={b.availability}>
                 {t(`batteries.availability.${availabilityKey(b.availability)}`)}
               </td>
-              <td>
+              <td data-control={controlOf(b)}>
+                <span className={`badge control ${controlOf(b)}`}>
+                  {t(`batteries.control.${controlOf(b)}`)}
+                </span>
+              </td>
+              <td data-command-mode={b.lastCommand?.mode ?? ''} title={b.lastCommand?.reason ?? ''}>
                 {b.lastCommand
-                  ? `${b.lastCommand.mode}${b.lastCommand.setpointW !== null ? ` ${t('units.kw', { value: b.lastCommand.setpointW / 1000 })}` : ''} · ${formatBerlinDateTime(Date.parse(b.lastCommand.issuedAt), locale)}`
+                  ? `${describeCommand(b.lastCommand, t)} · ${formatBerlinDateTime(Date.parse(b.lastCommand.issuedAt), locale)}`
                   : '–'}
               </td>
               <td>

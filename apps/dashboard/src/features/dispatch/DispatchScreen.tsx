@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { DispatchPlansDto } from '../../api/types';
 import { useAppState, useServices, useT } from '../../app/context';
 import { DispatchPlanCard } from './DispatchPlanCard';
@@ -11,9 +11,11 @@ type Loaded =
 
 export function DispatchScreen() {
   const t = useT();
-  const { api } = useServices();
+  const { api, store } = useServices();
   const nowMs = useAppState((s) => s.nowMs);
   const locale = useAppState((s) => s.locale);
+  const topology = useAppState((s) => s.topology);
+  const batteries = useAppState((s) => s.batteries);
   const [loaded, setLoaded] = useState<Loaded>({ status: 'loading' });
 
   useEffect(() => {
@@ -28,13 +30,40 @@ export function DispatchScreen() {
             setLoaded({ status: 'error', message: err instanceof Error ? err.message : String(err) });
         },
       );
+    // the commands in force are not on the stream: re-read with the plans
+    const loadCommands = () =>
+      api.batteries().then(
+        (list) => {
+          if (!cancelled) store.dispatch({ type: 'batteries/loaded', batteries: list.items });
+        },
+        () => undefined,
+      );
     void load();
-    const timer = setInterval(() => void load(), REFRESH_MS);
+    void loadCommands();
+    const timer = setInterval(() => {
+      void load();
+      void loadCommands();
+    }, REFRESH_MS);
     return () => {
       cancelled = true;
       clearInterval(timer);
     };
-  }, [api]);
+  }, [api, store]);
+
+  const byStation = useMemo(() => {
+    const m = new Map<string, string[]>();
+    if (topology.status !== 'ready') return m;
+    for (const sub of topology.value.substations)
+      for (const f of sub.feeders)
+        for (const st of f.secondarySubstations)
+          m.set(
+            st.id,
+            st.batteries.map((b) => b.assetId),
+          );
+    return m;
+  }, [topology]);
+  const batteriesOf = useCallback((id: string) => byStation.get(id) ?? [], [byStation]);
+  const commandOf = useCallback((id: string) => batteries[id]?.lastCommand ?? null, [batteries]);
 
   return (
     <section className="screen dispatch" data-testid="screen-dispatch">
@@ -46,7 +75,15 @@ export function DispatchScreen() {
       )}
       {loaded.status === 'ready' &&
         loaded.value.items.map((p) => (
-          <DispatchPlanCard key={p.feederId} plan={p} nowMs={nowMs} locale={locale} t={t} />
+          <DispatchPlanCard
+            key={p.feederId}
+            plan={p}
+            batteriesOf={batteriesOf}
+            commandOf={commandOf}
+            nowMs={nowMs}
+            locale={locale}
+            t={t}
+          />
         ))}
     </section>
   );

@@ -1,5 +1,5 @@
 import type { DispatchPlan } from '../../api/types';
-import { type Binding, costTerms, summariseStations } from './plan-view';
+import { type Binding, costTerms, planSteps, summariseStations } from './plan-view';
 
 const step = (h: number, load: number, planned: number, binding: Binding) => ({
   intervalStart: new Date(Date.UTC(2026, 0, 14, 16, h * 15)).toISOString(),
@@ -31,7 +31,17 @@ const plan: DispatchPlan = {
       ],
     },
   ],
-  batteries: [],
+  batteries: [
+    {
+      assetId: 'BAT-0003',
+      setpoints: [0, 1, 2].map((h) => ({
+        intervalStart: new Date(Date.UTC(2026, 0, 14, 16, h * 15)).toISOString(),
+        setpointW: [0, 34_000, 9_000][h] ?? 0,
+        socPct: [80, 62.04, 57][h] ?? 0,
+      })),
+    },
+    { assetId: 'BAT-0009', setpoints: [] },
+  ],
   fallback: [],
   observedAt: '2026-01-14T16:00:20.000Z',
   ageS: 3,
@@ -57,5 +67,19 @@ describe('dispatch plan view', () => {
       { term: 'peak', ct: 1000 },
       { term: 'degradation', ct: 233 },
     ]);
+  });
+
+  it("lists every step of a station with its reason and its own batteries' setpoints and SoC", () => {
+    const rows = planSteps(plan, 'ONS-0003', ['BAT-0003']);
+    expect(rows.map((r) => [r.withoutKW, r.plannedKW, r.ratingKW, r.binding])).toEqual([
+      [150, 150, 152, 'idle'],
+      [182, 148, 152, 'over-rating'],
+      [160, 151, 152, 'peak'],
+    ]);
+    expect(rows[1]?.batteries).toEqual([{ assetId: 'BAT-0003', setpointKW: 34, socPct: 62 }]);
+    expect(rows[1]?.startMs).toBe(Date.UTC(2026, 0, 14, 16, 15));
+    // another station's battery is not this station's; an unknown station has no plan
+    expect(planSteps(plan, 'ONS-0003', ['BAT-0009'])[0]?.batteries).toEqual([]);
+    expect(planSteps(plan, 'ONS-0404', ['BAT-0003'])).toEqual([]);
   });
 });

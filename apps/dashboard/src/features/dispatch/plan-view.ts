@@ -52,3 +52,52 @@ export function costTerms(plan: DispatchPlan): { term: string; ct: number }[] {
     .map(([term, ct]) => ({ term, ct: Math.round(ct) }))
     .sort((a, b) => Math.abs(b.ct) - Math.abs(a.ct));
 }
+
+export interface PlanStepRow {
+  startMs: number;
+  /** The station's expected flow without the batteries (forecast P50) and with the plan, and its rating, kW. */
+  withoutKW: number;
+  plannedKW: number;
+  ratingKW: number;
+  /** Why the step is what it is. */
+  binding: Binding;
+  /** The station's batteries in this step: planned power (kW, + = discharge) and SoC at the step's end (%). */
+  batteries: { assetId: string; setpointKW: number; socPct: number }[];
+}
+
+/**
+ * A station's plan step by step over the whole horizon, with its batteries' setpoints and SoC trajectory.
+ * `batteryIds` are the station's batteries (from the topology); a battery the plan does not hold is left out.
+ */
+export function planSteps(
+  plan: DispatchPlan,
+  stationId: string,
+  batteryIds: readonly string[],
+): PlanStepRow[] {
+  const station = plan.stations.find((s) => s.secondarySubstationId === stationId);
+  if (!station) return [];
+  const ids = new Set(batteryIds);
+  const own = plan.batteries
+    .filter((b) => ids.has(b.assetId))
+    .sort((a, b) => a.assetId.localeCompare(b.assetId))
+    .map((b) => ({
+      assetId: b.assetId,
+      at: new Map(b.setpoints.map((s) => [Date.parse(s.intervalStart), s])),
+    }));
+  return station.steps.map((x) => {
+    const startMs = Date.parse(x.intervalStart);
+    return {
+      startMs,
+      withoutKW: kw(x.loadP50W),
+      plannedKW: kw(x.plannedW),
+      ratingKW: kw(x.ratingW),
+      binding: bindingOf(x.binding),
+      batteries: own.flatMap((b) => {
+        const s = b.at.get(startMs);
+        return s
+          ? [{ assetId: b.assetId, setpointKW: kw(s.setpointW), socPct: Math.round(s.socPct * 10) / 10 }]
+          : [];
+      }),
+    };
+  });
+}

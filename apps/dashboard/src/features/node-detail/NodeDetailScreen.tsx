@@ -6,8 +6,10 @@ import { formatAge } from '../../i18n/i18n';
 import { formatBerlinDateTime } from '../../lib/berlin-time';
 import { loadingPct, STALE_AFTER_S } from '../../lib/loading';
 import { AlarmSummary } from '../alarms/AlarmSummary';
+import { batteriesAt } from '../batteries/battery-view';
 import { findNode } from './find-node';
 import { LoadChart } from './LoadChart';
+import { StationBatteries } from './StationBatteries';
 import { chunkRange, mergeSeries, rangeFor, withLivePoint, type RangeKey, RANGE_DAYS } from './node-series';
 
 const RANGES: RangeKey[] = ['1d', '7d', '30d', '365d'];
@@ -31,6 +33,7 @@ export function NodeDetailScreen({ nodeId }: { nodeId: string }) {
   const streamed = useAppState((s) => s.live[nodeId]);
   const nowMs = useAppState((s) => s.nowMs);
   const alarmsById = useAppState((s) => s.alarms);
+  const batteriesById = useAppState((s) => s.batteries);
   const [range, setRange] = useState<RangeKey>('1d');
   const [loaded, setLoaded] = useState<Loaded>({ status: 'loading' });
 
@@ -89,6 +92,7 @@ export function NodeDetailScreen({ nodeId }: { nodeId: string }) {
   const ageS = live ? ageNowS(live, nowMs) : undefined;
   const stale = ageS !== undefined && ageS > STALE_AFTER_S;
   const kind = node?.kind ?? 'feeder';
+  const stationBatteries = useMemo(() => batteriesAt(batteriesById, nodeId), [batteriesById, nodeId]);
   const open = (id: string) => dispatch({ type: 'route', route: { screen: 'node', nodeId: id } });
 
   return (
@@ -124,6 +128,9 @@ export function NodeDetailScreen({ nodeId }: { nodeId: string }) {
           </div>
         )}
       </div>
+      {node?.kind === 'secondary-substation' && (
+        <StationBatteries stationId={nodeId} batteries={stationBatteries} t={t} />
+      )}
       <div className="range" role="group" aria-label={t('node.range')}>
         {RANGES.map((r) => (
           <button

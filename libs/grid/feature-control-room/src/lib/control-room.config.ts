@@ -39,7 +39,16 @@ export const controlRoomConfigSpec = {
     'battery telemetry consumed',
     Topics.batteryTelemetry,
   ),
-  commandsTopic: cfg.string('GRID_API_COMMANDS_TOPIC', 'battery commands consumed', Topics.batteryCommands),
+  commandsTopic: cfg.string(
+    'GRID_API_COMMANDS_TOPIC',
+    'battery commands (v1, setpoints) consumed',
+    Topics.batteryCommands,
+  ),
+  commandsV2Topic: cfg.string(
+    'GRID_API_COMMANDS_V2_TOPIC',
+    'battery commands (v2, setpoints or station-flow limits) consumed',
+    Topics.batteryCommandsV2,
+  ),
   forecastsTopic: cfg.string('GRID_API_FORECASTS_TOPIC', 'forecasts consumed', Topics.forecasts),
   batchesTopic: cfg.string('GRID_API_BATCHES_TOPIC', 'settlement batches consumed', Topics.settlementBatches),
   alertsTopic: cfg.string(

@@ -106,6 +106,7 @@ export function batteryStreamData(t: BatteryTelemetry, index: TopologyIndex): Re
     temperatureC: t.temperatureC,
     usableCapacityWh: t.usableCapacityWh,
     mode: t.mode,
+    control: t.control ?? null,
     observedAt: t.time,
   };
 }

@@ -111,3 +111,88 @@ function planOf(r: ViewRow): DispatchPlanRow {
     fallback: Object.entries(r.fallback ?? {}).map(([assetId, reason]) => ({ assetId, reason })),
   };
 }
+
+/** A station's quarter hour as the plan in force at it saw it: its first step. */
+export interface StationStepInForce {
+  readonly intervalStartMs: number;
+  readonly loadP50W: number;
+  readonly plannedW: number;
+  readonly ratingW: number;
+}
+
+export interface AboveRatingDay {
+  /** Quarter hours with a plan in force (a quarter hour without one counts nothing). */
+  readonly quarterHours: number;
+  /** Energy above the rating the station would have seen without the batteries (forecast P50), Wh. */
+  readonly withoutBatteriesWh: number;
+  /** Energy above the rating that was still planned with the batteries, Wh. */
+  readonly plannedWh: number;
+  /** What the batteries took off: the difference, Wh. */
+  readonly avoidedWh: number;
+}
+
+const QUARTER_HOUR_MS = 900_000;
+
+/**
+ * Energy above the rating avoided by the batteries, per quarter hour from the plan in force at it:
+ * `max(0, P50 without batteries − rating) − max(0, planned − rating)`, over ¼ h, rounded to whole Wh.
+ * Each quarter hour counts once (the step whose start it is).
+ */
+export function aboveRatingDay(steps: readonly StationStepInForce[]): AboveRatingDay {
+  const seen = new Set<number>();
+  let without = 0;
+  let planned = 0;
+  for (const s of steps) {
+    if (s.intervalStartMs % QUARTER_HOUR_MS !== 0 || seen.has(s.intervalStartMs)) continue;
+    seen.add(s.intervalStartMs);
+    without += Math.max(0, s.loadP50W - s.ratingW) / 4;
+    planned += Math.max(0, s.plannedW - s.ratingW) / 4;
+  }
+  const withoutBatteriesWh = Math.round(without);
+  const plannedWh = Math.round(planned);
+  return {
+    quarterHours: seen.size,
+    withoutBatteriesWh,
+    plannedWh,
+    avoidedWh: Math.max(0, withoutBatteriesWh - plannedWh),
+  };
+}
+
+/** The steps of one station from the plans of its feeder whose cycle started in `[from, to)`: each plan's first step. */
+export async function stationStepsInForce(
+  db: Queryable,
+  feederId: string,
+  stationId: string,
+  from: Date,
+  to: Date,
+): Promise<StationStepInForce[]> {
+  let found: { cycle_start: Date; steps: (StationStepInForce & Record<string, unknown>)[] | null }[];
+  try {
+    found = await rows(
+      db,
+      `SELECT DISTINCT ON (cycle_start) cycle_start, sites -> $2 AS steps
+         FROM dispatch_plan_v1
+        WHERE feeder_id = $1 AND cycle_start >= $3 AND cycle_start < $4 AND status = 'optimal'
+          AND sites IS NOT NULL AND jsonb_exists(sites, $2)
+        ORDER BY cycle_start, created_at DESC`,
+      [feederId, stationId, from, to],
+    );
+  } catch (err) {
+    if ((err as { code?: string }).code === '42P01') return [];
+    throw err;
+  }
+  return found.flatMap((r) => {
+    const startMs = r.cycle_start.getTime();
+    const first = (r.steps ?? []).find((s) => s.intervalStartMs === startMs);
+    return first
+      ? [
+          {
+            intervalStartMs: startMs,
+            loadP50W: Number(first.loadP50W),
+            plannedW: Number(first.plannedW),
+            ratingW: Number(first.ratingW),
+          },
+        ]
+      : [];
+  });
+}

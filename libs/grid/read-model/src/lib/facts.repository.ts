@@ -1,4 +1,10 @@
-import type { BatteryCommand, BatteryTelemetry, ForecastIssued, SettlementBatch } from '@gridwerk/contracts';
+import type {
+  BatteryCommand,
+  BatteryCommandV2,
+  BatteryTelemetry,
+  ForecastIssued,
+  SettlementBatch,
+} from '@gridwerk/contracts';
 import { iso, Queryable, rows } from './db';
 
 export interface BatteryStateRow {
@@ -10,11 +16,16 @@ export interface BatteryStateRow {
   readonly stateOfHealthPct: number | null;
   readonly temperatureC: number | null;
   readonly mode: string | null;
+  /** Control in effect at the last telemetry (planned-setpoint, planned-limit, local-rule, idle), if reported. */
+  readonly control: string | null;
   readonly lastCommand: {
     readonly commandId: string;
     readonly issuedAt: string;
     readonly mode: string;
     readonly setpointW: number | null;
+    /** Limit-mode commands (v2): the station-flow limit held and the SoC reserve kept. */
+    readonly stationLimitW: number | null;
+    readonly socReservePct: number | null;
     readonly validFrom: string;
     readonly validUntil: string;
     readonly reason: string;
@@ -56,14 +67,14 @@ export class FactsRepository {
   async upsertTelemetry(db: Queryable, items: readonly BatteryTelemetry[]): Promise<void> {
     if (items.length === 0) return;
     await db.query(
-      `INSERT INTO grid_battery_state AS s (asset_id, observed_at, soc_pct, power_w, usable_capacity_wh, soh_pct, temperature_c, mode)
-       SELECT DISTINCT ON (a) a, t, soc, p, cap, soh, temp, m
-         FROM unnest($1::text[], $2::timestamptz[], $3::real[], $4::integer[], $5::bigint[], $6::real[], $7::real[], $8::text[])
-              AS x(a, t, soc, p, cap, soh, temp, m)
+      `INSERT INTO grid_battery_state AS s (asset_id, observed_at, soc_pct, power_w, usable_capacity_wh, soh_pct, temperature_c, mode, control)
+       SELECT DISTINCT ON (a) a, t, soc, p, cap, soh, temp, m, c
+         FROM unnest($1::text[], $2::timestamptz[], $3::real[], $4::integer[], $5::bigint[], $6::real[], $7::real[], $8::text[], $9::text[])
+              AS x(a, t, soc, p, cap, soh, temp, m, c)
         ORDER BY a, t DESC
        ON CONFLICT (asset_id) DO UPDATE SET observed_at = excluded.observed_at, soc_pct = excluded.soc_pct,
          power_w = excluded.power_w, usable_capacity_wh = excluded.usable_capacity_wh, soh_pct = excluded.soh_pct,
-         temperature_c = excluded.temperature_c, mode = excluded.mode, updated_at = now()
+         temperature_c = excluded.temperature_c, mode = excluded.mode, control = excluded.control, updated_at = now()
        WHERE s.observed_at IS NULL OR s.observed_at < excluded.observed_at`,
       [
         items.map((i) => i.assetId),
@@ -74,23 +85,28 @@ export class FactsRepository {
         items.map((i) => i.stateOfHealthPct),
         items.map((i) => i.temperatureC),
         items.map((i) => i.mode),
+        items.map((i) => i.control ?? null),
       ],
     );
   }
 
-  async upsertCommands(db: Queryable, items: readonly BatteryCommand[]): Promise<void> {
+  /** v1 and v2 commands alike: a v1 command has no limit and no reserve. */
+  async upsertCommands(db: Queryable, items: readonly (BatteryCommand | BatteryCommandV2)[]): Promise<void> {
     if (items.length === 0) return;
     await db.query(
       `INSERT INTO grid_battery_state AS s (asset_id, command_id, command_issued_at, command_mode, command_setpoint_w,
-                                           command_valid_from, command_valid_until, command_reason)
-       SELECT DISTINCT ON (a) a, id, t, m, sp, vf, vu, r
-         FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::integer[], $6::timestamptz[], $7::timestamptz[], $8::text[])
-              AS x(a, id, t, m, sp, vf, vu, r)
+                                           command_valid_from, command_valid_until, command_reason,
+                                           command_station_limit_w, command_soc_reserve_pct)
+       SELECT DISTINCT ON (a) a, id, t, m, sp, vf, vu, r, lim, res
+         FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::integer[], $6::timestamptz[], $7::timestamptz[], $8::text[],
+                     $9::integer[], $10::real[])
+              AS x(a, id, t, m, sp, vf, vu, r, lim, res)
         ORDER BY a, t DESC
        ON CONFLICT (asset_id) DO UPDATE SET command_id = excluded.command_id, command_issued_at = excluded.command_issued_at,
          command_mode = excluded.command_mode, command_setpoint_w = excluded.command_setpoint_w,
          command_valid_from = excluded.command_valid_from, command_valid_until = excluded.command_valid_until,
-         command_reason = excluded.command_reason, updated_at = now()
+         command_reason = excluded.command_reason, command_station_limit_w = excluded.command_station_limit_w,
+         command_soc_reserve_pct = excluded.command_soc_reserve_pct, updated_at = now()
        WHERE s.command_issued_at IS NULL OR s.command_issued_at < excluded.command_issued_at`,
       [
         items.map((i) => i.assetId),
@@ -101,6 +117,8 @@ export class FactsRepository {
         items.map((i) => i.validFrom),
         items.map((i) => i.validUntil),
         items.map((i) => i.reason),
+        items.map((i) => ('stationLimitW' in i ? (i.stationLimitW ?? null) : null)),
+        items.map((i) => ('socReservePct' in i ? (i.socReservePct ?? null) : null)),
       ],
     );
   }
@@ -121,6 +139,7 @@ export class FactsRepository {
       stateOfHealthPct: num(x['soh_pct']),
       temperatureC: num(x['temperature_c']),
       mode: (x['mode'] as string | null) ?? null,
+      control: (x['control'] as string | null) ?? null,
       lastCommand:
         x['command_id'] === null
           ? null
@@ -129,6 +148,8 @@ export class FactsRepository {
               issuedAt: iso(x['command_issued_at'] as Date) ?? '',
               mode: String(x['command_mode']),
               setpointW: num(x['command_setpoint_w']),
+              stationLimitW: num(x['command_station_limit_w']),
+              socReservePct: num(x['command_soc_reserve_pct']),
               validFrom: iso(x['command_valid_from'] as Date) ?? '',
               validUntil: iso(x['command_valid_until'] as Date) ?? '',
               reason: String(x['command_reason']),

@@ -7,6 +7,7 @@ import { postgresDataSourceOptions } from '@gridwerk/shared/data-access-database
 import { AlarmRepository, ConcurrentChangeError } from './alarm.repository';
 import { AuditRepository } from './audit.repository';
 import { runGridApiMigrations } from './db';
+import { aboveRatingDay, DispatchPlanQueries, stationStepsInForce } from './dispatch-plan.queries';
 import { FactsRepository } from './facts.repository';
 import { GRID_API_MIGRATIONS } from './migrations';
 import { OutboxRepository } from './outbox.repository';
@@ -19,7 +20,11 @@ let pool: Pool;
 beforeAll(async () => {
   db = await createTestDatabase('grid_read_model');
   const ran = await runGridApiMigrations(db.url);
-  expect(ran).toEqual(['GridTopology1730000000000', 'GridReadModel1732000000000']);
+  expect(ran).toEqual([
+    'GridTopology1730000000000',
+    'GridReadModel1732000000000',
+    'GridBatteryControl1732000000001',
+  ]);
   expect(await runGridApiMigrations(db.url)).toEqual([]);
   pool = new Pool({ connectionString: db.url, max: 6 });
 });
@@ -192,7 +197,47 @@ describe('grid read model (real PostgreSQL)', () => {
       observedAt: '2026-01-05T17:01:00.000Z',
     });
     expect(b?.lastCommand?.commandId).toBe(cmd.commandId);
+    expect(b?.lastCommand).toMatchObject({ stationLimitW: null, socReservePct: null });
     expect(await facts.batteries(pool, ['nope'])).toEqual([]);
+  });
+
+  it('keeps a v2 limit command and the control the battery reports', async () => {
+    const facts = new FactsRepository();
+    const t = exampleEventData('de.gridwerk.battery.telemetry.v1', {
+      assetId: 'BAT-2',
+      time: '2026-01-05T17:00:00Z',
+      control: 'planned-limit',
+    });
+    await facts.upsertTelemetry(pool, [t]);
+    const limit = exampleEventData('de.gridwerk.battery.command.v2', {
+      assetId: 'BAT-2',
+      issuedAt: '2026-01-05T16:59:00Z',
+      mode: 'limit',
+      stationLimitW: 136_000,
+      socReservePct: 35,
+    });
+    await facts.upsertCommands(pool, [limit]);
+    const [b] = await facts.batteries(pool, ['BAT-2']);
+    expect(b).toMatchObject({ assetId: 'BAT-2', control: 'planned-limit' });
+    expect(b?.lastCommand).toMatchObject({
+      commandId: limit.commandId,
+      mode: 'limit',
+      setpointW: null,
+      stationLimitW: 136_000,
+      socReservePct: 35,
+    });
+    // a later v1 setpoint replaces it, and carries no limit
+    const sp = exampleEventData('de.gridwerk.battery.command.v1', {
+      assetId: 'BAT-2',
+      issuedAt: '2026-01-05T17:14:00Z',
+    });
+    await facts.upsertCommands(pool, [sp]);
+    const [c] = await facts.batteries(pool, ['BAT-2']);
+    expect(c?.lastCommand).toMatchObject({
+      commandId: sp.commandId,
+      stationLimitW: null,
+      socReservePct: null,
+    });
   });
 
   it('keeps the latest forecast per target and settlement batches once', async () => {
@@ -262,6 +307,68 @@ describe('grid read model (real PostgreSQL)', () => {
     expect(await s.perimeter(pool, 'u-1')).toBeUndefined();
   });
 
+  it('reads the steps in force of a station from the plans dispatch publishes (dispatch_plan_v1)', async () => {
+    expect(await stationStepsInForce(pool, 'F1', 'ONS-1', new Date(0), new Date(Date.UTC(2030, 0)))).toEqual(
+      [],
+    ); // no view (dispatch not deployed here): nothing, not an error
+    // a stand-in for dispatch's published view, with the columns of its contract
+    await pool.query(`CREATE TABLE stand_in_plan (plan_id text, feeder_id text, cycle_start timestamptz, created_at timestamptz,
+      status text, reason text, horizon_steps int, solve_ms int, objective_ct double precision, explanation jsonb)`);
+    await pool.query(`CREATE VIEW dispatch_plan_v1 AS SELECT plan_id, feeder_id, cycle_start, created_at, status, reason,
+      horizon_steps, solve_ms, objective_ct, explanation -> 'costBreakdownCt' AS cost_breakdown_ct, explanation -> 'sites' AS sites,
+      explanation -> 'batteries' AS batteries, explanation -> 'fallback' AS fallback FROM stand_in_plan`);
+    try {
+      const t0 = Date.UTC(2026, 0, 14, 16, 0);
+      const q = 900_000;
+      const step = (i: number, load: number, planned: number) => ({
+        intervalStartMs: t0 + i * q,
+        loadP50W: load,
+        loadP90W: load,
+        loadP10W: load,
+        plannedW: planned,
+        ratingW: 100_000,
+        binding: load > 100_000 ? 'over-rating' : 'idle',
+      });
+      const plan = async (cycle: number, createdS: number, status: string, sites: unknown) =>
+        pool.query(`INSERT INTO stand_in_plan VALUES ($1, 'F1', $2, $3, $4, 'test', 96, 5, 0, $5)`, [
+          `F1/${cycle}/${createdS}`,
+          new Date(t0 + cycle * q),
+          new Date(t0 + cycle * q + createdS * 1000),
+          status,
+          JSON.stringify(status === 'optimal' ? { sites, batteries: {}, fallback: {} } : { fallback: {} }),
+        ]);
+      // cycle 0 planned twice (the re-plan wins), cycle 1 once, cycle 2 fell back, cycle 3 has only another station
+      await plan(0, 5, 'optimal', { 'ONS-1': [step(0, 999_000, 999_000), step(1, 1, 1)] });
+      await plan(0, 40, 'optimal', { 'ONS-1': [step(0, 120_000, 100_000), step(1, 130_000, 100_000)] });
+      await plan(1, 5, 'optimal', { 'ONS-1': [step(1, 110_000, 104_000), step(2, 90_000, 90_000)] });
+      await plan(2, 5, 'fallback', null);
+      await plan(3, 5, 'optimal', { 'ONS-2': [step(3, 500_000, 100_000)] });
+      const steps = await stationStepsInForce(pool, 'F1', 'ONS-1', new Date(t0), new Date(t0 + 4 * q));
+      expect(steps.map((s) => [s.intervalStartMs - t0, s.loadP50W, s.plannedW])).toEqual([
+        [0, 120_000, 100_000],
+        [q, 110_000, 104_000],
+      ]);
+      // 20 kW over for ¼ h avoided entirely, then 10 kW over of which 4 kW stayed
+      expect(aboveRatingDay(steps)).toEqual({
+        quarterHours: 2,
+        withoutBatteriesWh: 7_500,
+        plannedWh: 1_000,
+        avoidedWh: 6_500,
+      });
+      // the window is half-open, and another feeder has none of these plans
+      expect(
+        await stationStepsInForce(pool, 'F1', 'ONS-1', new Date(t0 + q), new Date(t0 + 4 * q)),
+      ).toHaveLength(1);
+      expect(await stationStepsInForce(pool, 'F2', 'ONS-1', new Date(t0), new Date(t0 + 4 * q))).toEqual([]);
+      // the newest plan per feeder is still what the plans route reads
+      const [latest] = await new DispatchPlanQueries().latestPerFeeder(pool, ['F1']);
+      expect(latest?.stations.map((s) => s.secondarySubstationId)).toEqual(['ONS-2']);
+    } finally {
+      await pool.query('DROP VIEW dispatch_plan_v1');
+      await pool.query('DROP TABLE stand_in_plan');
+    }
+  });
+
   it('migrates down and up again', async () => {
     const ds = new DataSource(
       postgresDataSourceOptions({
@@ -273,6 +380,16 @@ describe('grid read model (real PostgreSQL)', () => {
     );
     await ds.initialize();
     try {
+      const columns = async (): Promise<number> =>
+        (
+          await ds.query(
+            `SELECT count(*)::int AS n FROM information_schema.columns
+              WHERE table_name = 'grid_battery_state' AND column_name IN ('control', 'command_station_limit_w', 'command_soc_reserve_pct')`,
+          )
+        )[0].n;
+      expect(await columns()).toBe(3);
+      await ds.undoLastMigration();
+      expect(await columns()).toBe(0);
       await ds.undoLastMigration();
       const t = await ds.query(`SELECT count(*)::int AS n FROM pg_tables WHERE tablename LIKE 'grid\\_%'`);
       expect(t[0].n).toBe(0);

@@ -121,6 +121,7 @@ export class ControlRoomRuntime implements OnModuleInit, OnApplicationBootstrap,
       [
         this.config.telemetryTopic,
         this.config.commandsTopic,
+        this.config.commandsV2Topic,
         this.config.forecastsTopic,
         this.config.batchesTopic,
       ],
@@ -267,6 +268,12 @@ export class ControlRoomRuntime implements OnModuleInit, OnApplicationBootstrap,
         await this.facts.upsertCommands(
           this.pool,
           (await this.parse(b, EventTypes.batteryCommand, group)).map((e) => e.data),
+        );
+        break;
+      case c.commandsV2Topic:
+        await this.facts.upsertCommands(
+          this.pool,
+          (await this.parse(b, EventTypes.batteryCommandV2, group)).map((e) => e.data),
         );
         break;
       case c.forecastsTopic:

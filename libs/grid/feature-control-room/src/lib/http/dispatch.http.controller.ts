@@ -1,12 +1,13 @@
-import { Controller, Get, Inject, Query, UseFilters } from '@nestjs/common';
+import { Controller, Get, Inject, Param, Query, UseFilters } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Pool } from 'pg';
-import { DispatchPlanQueries } from '@gridwerk/grid/read-model';
+import { aboveRatingDay, DispatchPlanQueries, stationStepsInForce } from '@gridwerk/grid/read-model';
 import { CurrentUser, Roles, type AuthUser } from '@gridwerk/shared/auth';
+import { localDate, startOfLocalDayUtc } from '@gridwerk/shared/util-calendar';
 import { DISPATCH_POOL } from '../control-room.config';
-import { ControlRoomErrorFilter } from '../errors';
+import { ControlRoomErrorFilter, notFound } from '../errors';
 import { PerimeterService, TopologyService } from '../services';
-import { DispatchPlansDto } from './dto';
+import { DispatchPlansDto, StationAboveRatingDto } from './dto';
 import { ageS, nodeIdParam } from './params';
 
 /**
@@ -53,5 +54,41 @@ export class DispatchHttpController {
       }));
     const newest = items.reduce<string | null>((t, p) => (!t || p.createdAt > t ? p.createdAt : t), null);
     return { items, observedAt: newest, ageS: ageS(newest, now) };
+  }
+
+  @Get('stations/:stationId/above-rating')
+  @Roles('viewer', 'operator', 'admin')
+  @ApiOperation({
+    summary:
+      "Energy above a secondary substation's rating avoided by its batteries today (Europe/Berlin), from the dispatch plans in force: per quarter hour max(0, P50 without batteries − rating) − max(0, planned − rating), × ¼ h",
+  })
+  @ApiOkResponse({ type: StationAboveRatingDto })
+  async aboveRating(
+    @CurrentUser() user: AuthUser,
+    @Param('stationId') raw: string,
+  ): Promise<StationAboveRatingDto> {
+    const stationId = nodeIdParam(raw, 'stationId');
+    const index = this.topology.index;
+    const feederId = index.live.feederOfStation.get(stationId);
+    const perimeter = await this.perimeters.perimeterOf(user);
+    if (feederId === undefined || !index.visible(stationId, perimeter))
+      throw notFound('NODE.NOT_FOUND', `no secondary substation ${stationId}`);
+    const now = Date.now();
+    const d = localDate(now);
+    const from = new Date(startOfLocalDayUtc(d.year, d.month, d.day));
+    const to = new Date(now);
+    const steps = await stationStepsInForce(this.pool, feederId, stationId, from, to);
+    const day = aboveRatingDay(steps);
+    const last = steps.at(-1);
+    const observedAt = last ? new Date(last.intervalStartMs).toISOString() : null;
+    return {
+      secondarySubstationId: stationId,
+      feederId,
+      from: from.toISOString(),
+      to: to.toISOString(),
+      ...day,
+      observedAt,
+      ageS: ageS(observedAt, now),
+    };
   }
 }

@@ -106,8 +106,20 @@ export class ForecastDto extends Aged {
 export class BatteryCommandDto {
   @ApiProperty() commandId!: string;
   @ApiProperty({ format: 'date-time' }) issuedAt!: string;
-  @ApiProperty({ enum: ['setpoint', 'auto', 'idle'] }) mode!: string;
+  @ApiProperty({
+    enum: ['setpoint', 'limit', 'auto', 'idle'],
+    description: 'limit only from grid.battery.commands.v2',
+  })
+  mode!: string;
   @ApiProperty({ nullable: true, type: Number }) setpointW!: number | null;
+  @ApiProperty({
+    nullable: true,
+    type: Number,
+    description: 'mode limit: the station-flow limit the battery holds on its own measurement, W',
+  })
+  stationLimitW!: number | null;
+  @ApiProperty({ nullable: true, type: Number, description: 'mode limit: the SoC reserve kept, %' })
+  socReservePct!: number | null;
   @ApiProperty({ format: 'date-time' }) validFrom!: string;
   @ApiProperty({ format: 'date-time' }) validUntil!: string;
   @ApiProperty() reason!: string;
@@ -125,6 +137,13 @@ export class BatteryDto extends Aged {
   @ApiProperty({ nullable: true, type: Number }) temperatureC!: number | null;
   @ApiProperty({ nullable: true, type: Number }) usableCapacityWh!: number | null;
   @ApiProperty({ nullable: true, type: String }) mode!: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    enum: ['planned-setpoint', 'planned-limit', 'local-rule', 'idle'],
+    description: 'control in effect at the last telemetry (null: not reported by the unit)',
+  })
+  control!: string | null;
   @ApiProperty({ enum: ['available', 'unavailable', 'stale', 'unknown'] }) availability!: string;
   @ApiProperty({ type: BatteryCommandDto, nullable: true }) lastCommand!: BatteryCommandDto | null;
 }
@@ -350,4 +369,23 @@ export class DispatchPlanDto extends Aged {
 export class DispatchPlansDto extends Aged {
   @ApiProperty({ type: [DispatchPlanDto], description: 'the newest plan of each feeder with batteries' })
   items!: DispatchPlanDto[];
+}
+
+export class StationAboveRatingDto extends Aged {
+  @ApiProperty() secondarySubstationId!: string;
+  @ApiProperty() feederId!: string;
+  @ApiProperty({ format: 'date-time', description: 'midnight Europe/Berlin of today' }) from!: string;
+  @ApiProperty({ format: 'date-time', description: 'now, exclusive' }) to!: string;
+  @ApiProperty({ description: 'quarter hours of today with a dispatch plan in force' }) quarterHours!: number;
+  @ApiProperty({
+    description: 'energy above the rating the station would have seen without batteries (forecast P50), Wh',
+  })
+  withoutBatteriesWh!: number;
+  @ApiProperty({ description: 'energy above the rating still planned with the batteries, Wh' })
+  plannedWh!: number;
+  @ApiProperty({
+    description:
+      'energy above the rating avoided today, Wh: per quarter hour, from the plan in force at it, max(0, P50 without batteries − rating) − max(0, planned − rating), × ¼ h',
+  })
+  avoidedWh!: number;
 }

@@ -243,6 +243,7 @@ export class ReadHttpController {
         temperatureC: fromLive ? live.temperatureC : (r?.temperatureC ?? null),
         usableCapacityWh: fromLive ? live.usableCapacityWh : (r?.usableCapacityWh ?? null),
         mode,
+        control: fromLive ? (live.control ?? null) : (r?.control ?? null),
         availability,
         lastCommand: r?.lastCommand
           ? { ...r.lastCommand, ageS: ageS(r.lastCommand.issuedAt, now) ?? 0 }
