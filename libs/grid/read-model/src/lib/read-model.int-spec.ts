@@ -19,7 +19,11 @@ let pool: Pool;
 beforeAll(async () => {
   db = await createTestDatabase('grid_read_model');
   const ran = await runGridApiMigrations(db.url);
-  expect(ran).toEqual(['GridTopology1730000000000', 'GridReadModel1732000000000']);
+  expect(ran).toEqual([
+    'GridTopology1730000000000',
+    'GridReadModel1732000000000',
+    'GridTopologyCoordinates1766000000000',
+  ]);
   expect(await runGridApiMigrations(db.url)).toEqual([]);
   pool = new Pool({ connectionString: db.url, max: 6 });
 });
@@ -273,6 +277,8 @@ describe('grid read model (real PostgreSQL)', () => {
     );
     await ds.initialize();
     try {
+      // the topology's coordinates (GridTopologyCoordinates1766000000000) came last, the read model before
+      await ds.undoLastMigration();
       await ds.undoLastMigration();
       const t = await ds.query(`SELECT count(*)::int AS n FROM pg_tables WHERE tablename LIKE 'grid\\_%'`);
       expect(t[0].n).toBe(0);

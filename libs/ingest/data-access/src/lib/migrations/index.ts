@@ -1,4 +1,7 @@
-import { GridTopology1730000000000 } from '@gridwerk/shared/data-access-topology';
+import {
+  GridTopology1730000000000,
+  GridTopologyCoordinates1766000000000,
+} from '@gridwerk/shared/data-access-topology';
 import { IngestRawSeries1730000000100 } from './1730000000100-ingest-raw-series.migration';
 import { IngestLoadRollups1730000000200 } from './1730000000200-ingest-load-rollups.migration';
 import { IngestReadingVersions1730000000300 } from './1730000000300-ingest-reading-versions.migration';
@@ -20,6 +23,7 @@ export const INGEST_MIGRATIONS = [
   IngestRecompressWeeks1730000000500,
   IngestImportCheckpoint1730000000600,
   IngestLazyReadingVersions1730000000700,
+  GridTopologyCoordinates1766000000000,
 ];
 
 export {

@@ -128,6 +128,7 @@ describe('ingest migrations (in the storage mode the server offers)', () => {
       'IngestRecompressWeeks1730000000500',
       'IngestImportCheckpoint1730000000600',
       'IngestLazyReadingVersions1730000000700',
+      'GridTopologyCoordinates1766000000000',
     ]);
     expect(await relations(t)).toEqual(before);
   });
