@@ -2,10 +2,11 @@ import type { Pool } from 'pg';
 import { withTransaction } from '@gridwerk/shared/data-access-database';
 import {
   Catalog,
+  isRollupKind,
   NodeLevel,
   observationEntity,
   observationTopics,
-  ObservationKind,
+  RollupKind,
 } from '@gridwerk/udp/domain';
 import { ROLLUP_VIEW } from './observation.source';
 
@@ -21,7 +22,7 @@ const LEVELS: readonly NodeLevel[] = ['secondarySubstation', 'feeder', 'substati
 const DETECT_LOCK = 74_711_421;
 
 function result(
-  kind: ObservationKind,
+  kind: RollupKind,
   factor: number,
   row: { import_wh: string; export_wh: string; net_wh: string },
 ): number {
@@ -48,12 +49,13 @@ export async function detectNewObservations(
   opts: { k: number; lookbackMs: number; now?: Date },
 ): Promise<number> {
   const since = new Date((opts.now ?? new Date()).getTime() - opts.lookbackMs);
-  const byNode = new Map<string, { kind: ObservationKind; factor: number; id: string }[]>();
-  for (const d of catalog.datastreams.values())
-    byNode.set(`${d.level}/${d.nodeId}`, [
-      ...(byNode.get(`${d.level}/${d.nodeId}`) ?? []),
-      { kind: d.kind, factor: d.factor, id: d.datastreamId },
-    ]);
+  // the live part covers the rollups (metered load); forecasts, telemetry and settlement are read on GET
+  const byNode = new Map<string, { kind: RollupKind; factor: number; id: string }[]>();
+  for (const d of catalog.datastreams.values()) {
+    if (!isRollupKind(d.kind)) continue;
+    const key = `${d.level}/${d.seriesKey}`;
+    byNode.set(key, [...(byNode.get(key) ?? []), { kind: d.kind, factor: d.factor, id: d.datastreamId }]);
+  }
   return withTransaction(pool, async (client) => {
     const lock = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [
       DETECT_LOCK,
