@@ -169,8 +169,9 @@ export class UdpGatewayAppModule implements NestModule {
                 pollMs: config.pollMs,
                 lookbackMs: config.lookbackMinutes * 60_000,
                 catalogRefreshMs: config.catalogRefreshSeconds * 1000,
-                relayBatchSize: 100,
+                relayBatchSize: 1000,
                 topicPrefix: config.mqttTopicPrefix,
+                listenUrl: config.databaseUrl,
               },
               {
                 onError: (what, err) =>

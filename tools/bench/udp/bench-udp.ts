@@ -121,7 +121,26 @@ async function main(): Promise<void> {
     const allMeters = opts.stations * opts.meters;
     await writer.writeReadings(quarterHourReadings(new Date(now - 9 * QH), 1, 0, allMeters, 'last'));
     await refreshRollupsNow(db.pool);
+    // planner statistics, as autovacuum keeps them in production: a freshly loaded table without them gets
+    // row estimates of 1 and a scan over every feeder's rows instead of the one asked for (EXPLAIN ANALYZE
+    // of a month page: 130 ms without, 20 ms with)
+    await db.pool.query('ANALYZE');
     await gateway.start(120_000);
+    // the start-up backlog (every quarter hour of the lookback announced once) drains first: the figures
+    // below are the steady state, the backlog's size and drain time are reported beside them
+    const backlogT0 = Date.now();
+    let backlog = 0;
+    for (;;) {
+      const r = await db.pool.query<{ announced: string; pending: string }>(
+        'SELECT (SELECT count(*) FROM udp_published) AS announced, (SELECT count(*) FROM udp_outbox) AS pending',
+      );
+      backlog = Math.max(backlog, Number(r.rows[0]?.pending ?? 0));
+      if (Number(r.rows[0]?.announced ?? 0) > 0 && Number(r.rows[0]?.pending ?? 1) === 0) break;
+      if (Date.now() - backlogT0 > 300_000)
+        throw new Error('the start-up backlog did not drain in 5 minutes');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const backlogDrainMs = Date.now() - backlogT0;
     const get = async (path: string): Promise<{ ms: number; body: unknown }> => {
       const t0 = performance.now();
       const r = await fetch(`${base}${path}`);
@@ -164,12 +183,34 @@ async function main(): Promise<void> {
       const m = /~([^"]+)"/.exec(payload.toString());
       if (m) arrivals.set(`${topic}|${m[1]}`, Date.now());
     });
-    await sub.subscribeAsync(`${prefix}v1.1/#`, { qos: 0 });
+    // the independent client subscribes to the datastreams it times, as a city's client subscribes to what
+    // it shows. The timed station of a batch is the last one whose meters all reported, but not one of the
+    // paged feeder: its quarter hours were stored and announced with the month already, and with a station
+    // there as the key (ONS-0145 for the 1,160-meter part of a 5,000-reading second) the key's message never
+    // came and every second's delay read as the 30 s time-out
+    const pagedFeeder = topo.feeders?.[0]?.feederId;
+    const lastStationOf = (n: number): string => {
+      for (let j = Math.floor(n / opts.meters) - 1; j >= 0; j--) {
+        const s = topo.secondarySubstations?.[j];
+        if (s !== undefined && s.feederId !== pagedFeeder) return s.secondarySubstationId;
+      }
+      throw new Error(`no complete station outside the paged feeder among the first ${n} meters`);
+    };
+    const timedTopic = (station: string): string =>
+      `${prefix}v1.1/Datastreams('${station}:energy-imported')/Observations`;
     const live = async (
       rate: number,
       startQh: number,
     ): Promise<{ p95Ms: number; batches: number; achievedRate: number }> => {
       const delays: number[] = [];
+      const sizes = [
+        ...Array.from({ length: Math.floor(rate / allMeters) }, () => allMeters),
+        rate % allMeters,
+      ].filter((n) => n > 0);
+      await sub.subscribeAsync(
+        sizes.map((n) => timedTopic(lastStationOf(n))),
+        { qos: 1 },
+      );
       const t0 = Date.now();
       let written = 0;
       let qh = startQh;
@@ -185,11 +226,7 @@ async function main(): Promise<void> {
           const start = new Date(now - qh * QH);
           rows.push(...quarterHourReadings(start, 1, 0, n, `live${rate}`));
           // the last station whose meters all reported (a partial one is below k and withheld)
-          const lastStation =
-            topo.secondarySubstations?.[Math.max(0, Math.floor(n / opts.meters) - 1)]?.secondarySubstationId;
-          keys.push(
-            `${prefix}v1.1/Datastreams('${lastStation}:energy-imported')/Observations|${start.toISOString()}`,
-          );
+          keys.push(`${timedTopic(lastStationOf(n))}|${start.toISOString()}`);
           budget -= n;
           qh++;
         }
@@ -242,6 +279,13 @@ async function main(): Promise<void> {
     }
     const result = {
       benchmark: 'udp',
+      targets: {
+        latestOfEveryStationP95Ms: 100,
+        monthPageP95Ms: 200,
+        liveDelayP95Ms: 2000,
+        liveRatesReadingsPerSecond: [demoRate, 5000],
+        throughputP95Ms: 250,
+      },
       setup: {
         stations: opts.stations,
         metersPerStation: opts.meters,
@@ -260,12 +304,15 @@ async function main(): Promise<void> {
         at5000: { readingsPerSecond: 5000, ...live5000 },
       },
       throughput: best,
+      startupBacklog: { observationsSeen: backlog, drainMs: backlogDrainMs },
       targetsMet:
         p95(latest) < 100 &&
         stationsAnswered === opts.stations &&
         p95(pages) < 200 &&
         liveDemo.p95Ms < 2000 &&
         live5000.p95Ms < 2000 &&
+        // the delay counts only if the bench really wrote at (nearly) that rate
+        live5000.achievedRate >= 0.9 * 5000 &&
         best.rps > 0,
     };
     process.stdout.write(`${JSON.stringify(result)}\n`);

@@ -4,6 +4,8 @@ export {
   IngestLoadRollups1730000000200,
   IngestRawSeries1730000000100,
   IngestReadingVersions1730000000300,
+  IngestRollupNotify1730000000800,
+  ROLLUP_CHANGED_CHANNEL,
 } from './lib/migrations';
 export { MeterReadingWriter } from './lib/meter-reading.writer';
 export type { MeterReadingWriterOptions } from './lib/meter-reading.writer';

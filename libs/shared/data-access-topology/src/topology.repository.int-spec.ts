@@ -86,6 +86,27 @@ describe('TopologyRepository (real PostgreSQL)', () => {
     expect(r.rows[0]?.rated_kva).toBe(800);
   });
 
+  it('stores optional WGS 84 coordinates, and refuses half a position', async () => {
+    const repo = new TopologyRepository(pool);
+    await repo.upsertTopology({
+      substations: [{ substationId: 'UW-1', name: 'UW 1', longitude: 12.3731, latitude: 51.3397 }],
+    });
+    const r = await pool.query<{ longitude: number; latitude: number }>(
+      `SELECT longitude, latitude FROM substation WHERE id = 'UW-1'`,
+    );
+    expect(r.rows[0]).toEqual({ longitude: 12.3731, latitude: 51.3397 });
+    // a station written without coordinates keeps NULLs (the field is optional)
+    const s = await pool.query<{ longitude: number | null }>(
+      `SELECT longitude FROM secondary_substation WHERE id = 'ONS-1'`,
+    );
+    expect(s.rows[0]?.longitude).toBeNull();
+    await expect(
+      repo.upsertTopology({
+        feeders: [{ feederId: 'UW-1-F1', substationId: 'UW-1', name: 'F', longitude: 12.4 }],
+      }),
+    ).rejects.toThrow(/position_check/);
+  });
+
   it('rejects a malformed metering point id and writes nothing of that snapshot', async () => {
     const bad = {
       ...snapshot,

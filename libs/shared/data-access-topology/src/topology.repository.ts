@@ -6,17 +6,17 @@ import { withTransaction } from '@gridwerk/shared/data-access-database';
  * export in the same shape) is written as is; `meterPoints` and `meteringPoints` are accepted alike.
  */
 export interface TopologySnapshot {
-  substations?: readonly { substationId: string; name: string; ratedMva?: number | null }[];
-  feeders?: readonly { feederId: string; substationId: string; name: string }[];
-  secondarySubstations?: readonly {
+  substations?: readonly ({ substationId: string; name: string; ratedMva?: number | null } & TopologySite)[];
+  feeders?: readonly ({ feederId: string; substationId: string; name: string } & TopologySite)[];
+  secondarySubstations?: readonly ({
     secondarySubstationId: string;
     feederId: string;
     name: string;
     ratedKva: number;
-  }[];
+  } & TopologySite)[];
   meterPoints?: readonly TopologyMeterPoint[];
   meteringPoints?: readonly TopologyMeterPoint[];
-  batteries?: readonly {
+  batteries?: readonly ({
     assetId: string;
     secondarySubstationId: string;
     /** Metering point of the unit's grid connection; written as a meter point of type `storage`. */
@@ -25,8 +25,14 @@ export interface TopologySnapshot {
     usableCapacityWh?: number | null;
     maxChargeW?: number | null;
     maxDischargeW?: number | null;
-  }[];
+  } & TopologySite)[];
   communities?: readonly { communityId: string; name: string; feederId?: string | null }[];
+}
+
+/** WGS 84 position of a site in degrees (optional: a GIS export may lack it). */
+export interface TopologySite {
+  longitude?: number | null;
+  latitude?: number | null;
 }
 
 export interface TopologyMeterPoint {
@@ -69,17 +75,23 @@ const SQL = {
     ['id', 'text'],
     ['name', 'text'],
     ['rated_mva', 'real'],
+    ['longitude', 'float8'],
+    ['latitude', 'float8'],
   ]),
   feeder: upsertSql('feeder', [
     ['id', 'text'],
     ['substation_id', 'text'],
     ['name', 'text'],
+    ['longitude', 'float8'],
+    ['latitude', 'float8'],
   ]),
   secondarySubstation: upsertSql('secondary_substation', [
     ['id', 'text'],
     ['feeder_id', 'text'],
     ['name', 'text'],
     ['rated_kva', 'integer'],
+    ['longitude', 'float8'],
+    ['latitude', 'float8'],
   ]),
   community: upsertSql('community', [
     ['id', 'text'],
@@ -103,6 +115,8 @@ const SQL = {
     ['usable_capacity_wh', 'bigint'],
     ['max_charge_w', 'integer'],
     ['max_discharge_w', 'integer'],
+    ['longitude', 'float8'],
+    ['latitude', 'float8'],
   ]),
 };
 
@@ -152,6 +166,8 @@ export class TopologyRepository {
           (s) => s.substationId,
           (s) => s.name,
           (s) => s.ratedMva,
+          (s) => s.longitude,
+          (s) => s.latitude,
         ),
       );
       await client.query(
@@ -161,6 +177,8 @@ export class TopologyRepository {
           (f) => f.feederId,
           (f) => f.substationId,
           (f) => f.name,
+          (f) => f.longitude,
+          (f) => f.latitude,
         ),
       );
       await client.query(
@@ -171,6 +189,8 @@ export class TopologyRepository {
           (s) => s.feederId,
           (s) => s.name,
           (s) => s.ratedKva,
+          (s) => s.longitude,
+          (s) => s.latitude,
         ),
       );
       await client.query(
@@ -206,6 +226,8 @@ export class TopologyRepository {
           (b) => b.usableCapacityWh,
           (b) => b.maxChargeW,
           (b) => b.maxDischargeW,
+          (b) => b.longitude,
+          (b) => b.latitude,
         ),
       );
     });

@@ -89,6 +89,42 @@ describe('generateTopology', () => {
     expect(generateTopology({ seed: 1, meters: 10 }).batteries).toHaveLength(1);
   });
 
+  it('places every site inside Leipzig: substations spread over the city, the rest near their parent', () => {
+    const km = (a: { longitude?: number; latitude?: number }, b: typeof a): number =>
+      Math.hypot(
+        ((a.longitude ?? NaN) - (b.longitude ?? NaN)) * 69.6,
+        ((a.latitude ?? NaN) - (b.latitude ?? NaN)) * 111.2,
+      );
+    const big = generateTopology({ seed: 'leipzig', meters: 40_000 });
+    const sites = [...big.substations, ...big.feeders, ...big.secondarySubstations, ...big.batteries];
+    for (const s of sites) {
+      // the city's bounding box
+      expect(s.longitude).toBeGreaterThan(12.236);
+      expect(s.longitude).toBeLessThan(12.542);
+      expect(s.latitude).toBeGreaterThan(51.238);
+      expect(s.latitude).toBeLessThan(51.449);
+    }
+    const byId = <T>(xs: T[], id: (x: T) => string): Map<string, T> => new Map(xs.map((x) => [id(x), x]));
+    const subs = byId(big.substations, (s) => s.substationId);
+    const feeders = byId(big.feeders, (f) => f.feederId);
+    const stations = byId(big.secondarySubstations, (s) => s.secondarySubstationId);
+    for (const f of big.feeders) expect(km(f, subs.get(f.substationId) ?? {})).toBeLessThanOrEqual(1.21);
+    for (const s of big.secondarySubstations)
+      expect(km(s, feeders.get(s.feederId) ?? {})).toBeLessThanOrEqual(1.51);
+    for (const b of big.batteries)
+      expect(km(b, stations.get(b.secondarySubstationId) ?? {})).toBeLessThanOrEqual(0.061);
+    // spread: the substations are at least 1 km apart on average from their nearest neighbour
+    const nearest = big.substations.map((a) =>
+      Math.min(...big.substations.filter((b) => b !== a).map((b) => km(a, b))),
+    );
+    expect(nearest.reduce((x, y) => x + y, 0) / nearest.length).toBeGreaterThan(1);
+    // deterministic from the seed, different for another seed
+    expect(generateTopology({ seed: 'leipzig', meters: 40_000 }).substations).toEqual(big.substations);
+    expect(generateTopology({ seed: 'halle', meters: 40_000 }).substations[0]?.longitude).not.toBe(
+      big.substations[0]?.longitude,
+    );
+  });
+
   it('is deterministic and serialisable', () => {
     const json = topologyToJson(generateTopology({ seed: 'leipzig', meters: 500 }));
     expect(topologyToJson(generateTopology({ seed: 'leipzig', meters: 500 }))).toBe(json);

@@ -7,7 +7,7 @@ export type CustomerType = 'household' | 'commerce' | 'agriculture' | 'household
 /** BDEW standard load profiles (2025 edition). */
 export type { BdewProfileId };
 
-export interface Substation {
+export interface Substation extends Site {
   /** e.g. 'UW-01' */
   substationId: string;
   /** e.g. 'UW Leipzig-Nord' */
@@ -17,7 +17,16 @@ export interface Substation {
   ratedMva: number;
 }
 
-export interface Feeder {
+/**
+ * WGS 84 position in degrees. Optional on every site, so that a topology from elsewhere (a GIS export
+ * without coordinates, an older snapshot) stays valid; the generator always sets it.
+ */
+export interface Site {
+  longitude?: number;
+  latitude?: number;
+}
+
+export interface Feeder extends Site {
   /** e.g. 'UW-01-F03' */
   feederId: string;
   substationId: string;
@@ -34,7 +43,7 @@ export type TransformerKva = (typeof TRANSFORMER_KVA)[number];
  */
 export const WINTER_PEAK_FACTOR = 1.65;
 
-export interface SecondarySubstation {
+export interface SecondarySubstation extends Site {
   /** Ortsnetzstation, e.g. 'ONS-0001' */
   secondarySubstationId: string;
   feederId: string;
@@ -68,7 +77,7 @@ export interface MeteringPoint {
   communityId: string | null;
 }
 
-export interface FleetBattery {
+export interface FleetBattery extends Site {
   /** e.g. 'BAT-0001' */
   assetId: string;
   /**
@@ -216,6 +225,20 @@ function pad(n: number, width: number): string {
   return String(n).padStart(width, '0');
 }
 
+/** Leipzig's centre (Markt) and the city's extent, km from it: the generated sites stay inside. */
+export const LEIPZIG_CENTRE = { longitude: 12.3731, latitude: 51.3397 } as const;
+const KM_PER_DEG_LAT = 111.2;
+const KM_PER_DEG_LON = 111.32 * Math.cos((LEIPZIG_CENTRE.latitude * Math.PI) / 180);
+
+/** The position `km` away from `from` in direction `angle` (radians, 0 = east), rounded to ~0.1 m. */
+function offset(from: Required<Site>, km: number, angle: number): Required<Site> {
+  const round6 = (x: number): number => Math.round(x * 1e6) / 1e6;
+  return {
+    longitude: round6(from.longitude + (km * Math.cos(angle)) / KM_PER_DEG_LON),
+    latitude: round6(from.latitude + (km * Math.sin(angle)) / KM_PER_DEG_LAT),
+  };
+}
+
 function customerTypeFor(u: number): CustomerType {
   let acc = 0;
   for (const [type, share] of CUSTOMER_MIX) {
@@ -251,18 +274,32 @@ export function generateTopology(options: TopologyOptions): GridTopology {
       primaryVoltageKv: 110,
       secondaryVoltageKv: 10,
       ratedMva: r.pick([31.5, 40, 63]),
+      // spread over the city: evenly in angle, 1.5-5.5 km from the centre (own stream: nothing else moves)
+      ...offset(
+        LEIPZIG_CENTRE,
+        rngFor(seed, 'substation-site', s).uniform(1.5, 5.5),
+        ((s + rngFor(seed, 'substation-angle', s).uniform(0.2, 0.8)) / substationCount) * 2 * Math.PI,
+      ),
     });
   }
 
   // Medium-voltage feeders: 4-8 per substation.
   const feeders: Feeder[] = [];
+  const siteOf = (s: Site): Required<Site> => ({
+    longitude: s.longitude ?? LEIPZIG_CENTRE.longitude,
+    latitude: s.latitude ?? LEIPZIG_CENTRE.latitude,
+  });
   for (const sub of substations) {
     const n = rngFor(seed, 'feeders', sub.substationId).int(4, 8);
     for (let f = 0; f < n; f++) {
+      const feederId = `${sub.substationId}-F${pad(f + 1, 2)}`;
+      // the feeder's first cable run: 0.3-1.2 km from its substation, feeders fanning out around it
+      const r = rngFor(seed, 'feeder-site', feederId);
       feeders.push({
-        feederId: `${sub.substationId}-F${pad(f + 1, 2)}`,
+        feederId,
         substationId: sub.substationId,
         name: `10-kV-Abgang ${f + 1}`,
+        ...offset(siteOf(sub), r.uniform(0.3, 1.2), ((f + r.uniform(0, 0.6)) / n) * 2 * Math.PI),
       });
     }
   }
@@ -294,11 +331,14 @@ export function generateTopology(options: TopologyOptions): GridTopology {
     // ~3-4 kVA diversified peak per connection, rounded up to the standard transformer sizes
     const needKva = size * r.uniform(2.5, 4.5);
     const ratedKva = needKva <= 250 ? 250 : needKva <= 400 ? 400 : needKva <= 630 ? 630 : 800;
+    const site = rngFor(seed, 'station-site', k);
     secondarySubstations.push({
       secondarySubstationId: `ONS-${pad(k + 1, 4)}`,
       feederId: feeder.feederId,
       name: `ONS ${r.pick(STREETS)} ${r.int(1, 180)}`,
       ratedKva,
+      // along its feeder: 0.1-1.5 km from the feeder's point
+      ...offset(siteOf(feeder), site.uniform(0.1, 1.5), site.uniform(0, 2 * Math.PI)),
     });
   }
 
@@ -426,6 +466,10 @@ export function generateTopology(options: TopologyOptions): GridTopology {
       roundTripEfficiency: Math.round(r.uniform(0.85, 0.92) * 1000) / 1000,
       minSocPct: 10,
       maxSocPct: 95,
+      // beside its station (a container on the station's plot, 20-60 m away)
+      ...((site) => offset(siteOf(ons), site.uniform(0.02, 0.06), site.uniform(0, 2 * Math.PI)))(
+        rngFor(seed, 'battery-site', b),
+      ),
     });
   }
 

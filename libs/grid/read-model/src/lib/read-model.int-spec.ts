@@ -24,6 +24,7 @@ beforeAll(async () => {
     'GridTopology1730000000000',
     'GridReadModel1732000000000',
     'GridBatteryControl1732000000001',
+    'GridTopologyCoordinates1766000000000',
   ]);
   expect(await runGridApiMigrations(db.url)).toEqual([]);
   pool = new Pool({ connectionString: db.url, max: 6 });
@@ -380,6 +381,8 @@ describe('grid read model (real PostgreSQL)', () => {
     );
     await ds.initialize();
     try {
+      // the topology's coordinates (GridTopologyCoordinates1766000000000) came last
+      await ds.undoLastMigration();
       const columns = async (): Promise<number> =>
         (
           await ds.query(

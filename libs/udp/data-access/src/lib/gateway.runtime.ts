@@ -1,4 +1,4 @@
-import type { Pool } from 'pg';
+import { Client, type Pool } from 'pg';
 import {
   buildCatalog,
   Catalog,
@@ -19,7 +19,12 @@ export interface GatewayRuntimeSettings {
   relayBatchSize: number;
   /** Prepended to every MQTT topic (empty in production; lets tests share a broker). */
   topicPrefix: string;
+  /** Connection string for the LISTEN connection (ingest's rollup notifications); polling alone without. */
+  listenUrl?: string;
 }
+
+/** Ingest's channel announcing rewritten rollups (IngestRollupNotify1730000000800), payload the first bucket. */
+export const ROLLUP_CHANGED_CHANNEL = 'rollup_load_changed';
 
 export interface GatewayRuntimeEvents {
   onError(what: string, err: unknown): void;
@@ -35,6 +40,12 @@ export class GatewayRuntime {
   private timers: NodeJS.Timeout[] = [];
   private stopped = false;
   private loopRunning = false;
+  /** A notification arrived while a pass ran: run again, from this bucket (undefined = full lookback). */
+  private rerun: { from: Date | undefined } | undefined;
+  private listener: Client | undefined;
+  private lastFullPassAt = 0;
+  /** Whether ingest's rollups notify (native mode); without, the poll is the path at its full rate. */
+  private notifying = false;
   lastLoopOkAt = 0;
   lastLoopError: string | undefined;
   readonly service: SensorThingsService;
@@ -68,17 +79,76 @@ export class GatewayRuntime {
         this.refreshCatalog().catch((err: unknown) => this.events.onError('catalog refresh', err));
       }, this.settings.catalogRefreshMs),
     );
-    this.timers.push(setInterval(() => void this.liveOnce(), this.settings.pollMs));
+    this.timers.push(
+      setInterval(() => {
+        // while LISTEN works, the full comparison is a safety net, not the path: every 10 polls (≥ 5 s)
+        const every = Math.max(5000, 10 * this.settings.pollMs);
+        if (this.listener !== undefined && this.notifying && Date.now() - this.lastFullPassAt < every) return;
+        void this.liveOnce();
+      }, this.settings.pollMs),
+    );
+    if (this.settings.listenUrl !== undefined) await this.listen(this.settings.listenUrl);
   }
 
-  /** One pass of the live loop; skipped while the previous one still runs. */
-  async liveOnce(): Promise<void> {
-    if (this.loopRunning || this.stopped) return;
+  /**
+   * LISTEN for ingest's rollup notifications: a new quarter hour is detected at the commit of its refresh,
+   * not at the next poll, and only the buckets from the announced one on are compared. The poll stays as
+   * the safety net (a lost connection, TimescaleDB mode without notifications). Reconnects on its own.
+   */
+  private async listen(url: string): Promise<void> {
+    const client = new Client({ connectionString: url, application_name: 'gridwerk-udp-gateway-listen' });
+    const retry = (err: unknown): void => {
+      if (this.listener === client) this.listener = undefined;
+      client.removeAllListeners();
+      void client.end().catch(() => undefined);
+      if (this.stopped) return;
+      this.events.onError('rollup listener', err);
+      this.timers.push(setTimeout(() => void this.listen(url), 1000));
+    };
+    client.on('error', retry);
+    client.on('notification', (n) => {
+      const from = n.payload !== undefined ? new Date(n.payload) : undefined;
+      void this.liveOnce(from !== undefined && !Number.isNaN(from.getTime()) ? from : undefined, true);
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${ROLLUP_CHANGED_CHANNEL}`);
+      const trigger = await client.query<{ ok: boolean }>(
+        `SELECT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'rollup_load_notify_insert') AS ok`,
+      );
+      this.notifying = trigger.rows[0]?.ok === true;
+      this.listener = client;
+    } catch (err) {
+      retry(err);
+    }
+  }
+
+  /**
+   * One pass of the live loop. A pass asked for while one runs is not lost: it runs right after, from the
+   * earliest bucket asked for (a poll asks for the whole lookback).
+   */
+  async liveOnce(changedFrom?: Date, notified = false): Promise<void> {
+    if (this.stopped) return;
+    if (this.loopRunning) {
+      const prev = this.rerun;
+      const from = notified ? changedFrom : undefined;
+      this.rerun = {
+        from:
+          prev === undefined
+            ? from
+            : prev.from === undefined || from === undefined
+              ? undefined
+              : new Date(Math.min(prev.from.getTime(), from.getTime())),
+      };
+      return;
+    }
     this.loopRunning = true;
+    if (!notified || changedFrom === undefined) this.lastFullPassAt = Date.now();
     try {
       await detectNewObservations(this.pool, this.catalog(), {
         k: this.settings.k,
         lookbackMs: this.settings.lookbackMs,
+        ...(notified && changedFrom !== undefined ? { changedFrom } : {}),
       });
       const r = await relayObservations(this.pool, this.publisher, {
         baseUrl: this.settings.sta.baseUrl,
@@ -94,6 +164,9 @@ export class GatewayRuntime {
     } finally {
       this.loopRunning = false;
     }
+    const again = this.rerun;
+    this.rerun = undefined;
+    if (again !== undefined) await this.liveOnce(again.from, again.from !== undefined);
   }
 
   /** The earliest quarter hour the rollups hold (the catalogue's temporal coverage). */
@@ -117,5 +190,9 @@ export class GatewayRuntime {
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
+    const l = this.listener;
+    this.listener = undefined;
+    l?.removeAllListeners();
+    void l?.end().catch(() => undefined);
   }
 }

@@ -123,6 +123,32 @@ describe('live observations', () => {
   });
 });
 
+describe('announced changes', () => {
+  it('compares only from the bucket ingest announced, the poll the whole window', async () => {
+    await pool.query(
+      `UPDATE load_15m_secondary_substation SET import_wh = 260, net_wh = 260 WHERE node_id = 'S1' AND bucket_start = $1`,
+      [t(2)],
+    );
+    const opts = { k: 5, lookbackMs: 24 * 3_600_000 };
+    // a notification for a later bucket: the change at t(2) is not looked at
+    expect(await detectNewObservations(pool, catalog, { ...opts, changedFrom: t(1) })).toBe(0);
+    // a notification older than the window counts as the window
+    expect(await detectNewObservations(pool, catalog, { ...opts, changedFrom: new Date(0) })).toBe(4);
+    await pool.query(
+      `UPDATE load_15m_secondary_substation SET import_wh = 270, net_wh = 270 WHERE node_id = 'S1' AND bucket_start = $1`,
+      [t(2)],
+    );
+    expect(await detectNewObservations(pool, catalog, opts)).toBe(4);
+    await relayObservations(pool, new RecordingPublisher(), { baseUrl: 'http://x', batchSize: 100 });
+    expect(await pendingObservations(pool)).toBe(0);
+    // back to the corrected value the reads below expect
+    await pool.query(
+      `UPDATE load_15m_secondary_substation SET import_wh = 250, net_wh = 250 WHERE node_id = 'S1' AND bucket_start = $1`,
+      [t(2)],
+    );
+  });
+});
+
 describe('PgObservationSource', () => {
   const ds = () => {
     const d = catalog.datastreams.get('S1:loading');

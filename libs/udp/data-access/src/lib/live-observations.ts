@@ -2,10 +2,11 @@ import type { Pool } from 'pg';
 import { withTransaction } from '@gridwerk/shared/data-access-database';
 import {
   Catalog,
+  isRollupKind,
   NodeLevel,
   observationEntity,
   observationTopics,
-  ObservationKind,
+  RollupKind,
 } from '@gridwerk/udp/domain';
 import { ROLLUP_VIEW } from './observation.source';
 
@@ -21,7 +22,7 @@ const LEVELS: readonly NodeLevel[] = ['secondarySubstation', 'feeder', 'substati
 const DETECT_LOCK = 74_711_421;
 
 function result(
-  kind: ObservationKind,
+  kind: RollupKind,
   factor: number,
   row: { import_wh: string; export_wh: string; net_wh: string },
 ): number {
@@ -45,15 +46,18 @@ function result(
 export async function detectNewObservations(
   pool: Pool,
   catalog: Catalog,
-  opts: { k: number; lookbackMs: number; now?: Date },
+  opts: { k: number; lookbackMs: number; now?: Date; changedFrom?: Date },
 ): Promise<number> {
   const since = new Date((opts.now ?? new Date()).getTime() - opts.lookbackMs);
-  const byNode = new Map<string, { kind: ObservationKind; factor: number; id: string }[]>();
-  for (const d of catalog.datastreams.values())
-    byNode.set(`${d.level}/${d.nodeId}`, [
-      ...(byNode.get(`${d.level}/${d.nodeId}`) ?? []),
-      { kind: d.kind, factor: d.factor, id: d.datastreamId },
-    ]);
+  // ingest announced the earliest bucket it rewrote: nothing before it can have changed
+  const from = opts.changedFrom !== undefined && opts.changedFrom > since ? opts.changedFrom : since;
+  // the live part covers the rollups (metered load); forecasts, telemetry and settlement are read on GET
+  const byNode = new Map<string, { kind: RollupKind; factor: number; id: string }[]>();
+  for (const d of catalog.datastreams.values()) {
+    if (!isRollupKind(d.kind)) continue;
+    const key = `${d.level}/${d.seriesKey}`;
+    byNode.set(key, [...(byNode.get(key) ?? []), { kind: d.kind, factor: d.factor, id: d.datastreamId }]);
+  }
   return withTransaction(pool, async (client) => {
     const lock = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [
       DETECT_LOCK,
@@ -75,7 +79,7 @@ export async function detectNewObservations(
       `SELECT c.* FROM (${union}) c
          LEFT JOIN udp_published p ON p.level = c.level AND p.node_id = c.node_id AND p.bucket_start = c.bucket_start
         WHERE p.node_id IS NULL OR p.import_wh <> c.import_wh OR p.export_wh <> c.export_wh`,
-      [since, opts.k],
+      [from, opts.k],
     );
     if (changed.rows.length === 0) return 0;
     await client.query(
@@ -113,8 +117,8 @@ export async function detectNewObservations(
 }
 
 /**
- * Publishes the outbox in id order and marks rows published in the transaction that claimed them, after
- * the broker acknowledged them (QoS 1). A broker that is down leaves every row for the next attempt.
+ * Publishes the outbox in id order and deletes the rows in the transaction that claimed them, after the
+ * broker acknowledged them (QoS 1). A broker that is down leaves every row for the next attempt.
  */
 export async function relayObservations(
   pool: Pool,
@@ -148,9 +152,8 @@ export async function relayObservations(
         }));
       });
       await publisher.publish(messages);
-      await client.query('UPDATE udp_outbox SET published_at = now() WHERE id = ANY($1::bigint[])', [
-        res.rows.map((r) => r.id),
-      ]);
+      // acknowledged: gone (a DELETE of the claimed rows by key, no later sweep over published ones)
+      await client.query('DELETE FROM udp_outbox WHERE id = ANY($1::bigint[])', [res.rows.map((r) => r.id)]);
       const now = Date.now();
       for (const r of res.rows) delaysMs.push(now - r.stored_at.getTime());
       return res.rows.length;
@@ -158,7 +161,6 @@ export async function relayObservations(
     published += n;
     if (n < opts.batchSize) break;
   }
-  await pool.query(`DELETE FROM udp_outbox WHERE published_at < now() - interval '1 hour'`);
   return { published, delaysMs };
 }
 

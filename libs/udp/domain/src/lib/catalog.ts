@@ -1,25 +1,53 @@
 import { decidePublication, PrivacyNode } from './privacy';
 import type { Position } from './geometry';
 
-/** The topology as the gateway reads it: nodes with names, ratings and the number of metering points. */
+/** A node's WGS 84 position from the topology (GIS export or simulator), when it has one. */
+export interface Sited {
+  position?: Position | null;
+  /** When the position was last recorded (the time of the node's HistoricalLocation). */
+  positionAt?: Date;
+}
+
+/** The topology as the gateway reads it: nodes with names, ratings, positions and metering point counts. */
 export interface TopologyView {
-  substations: readonly { id: string; name: string }[];
-  feeders: readonly { id: string; substationId: string; name: string }[];
-  secondarySubstations: readonly {
+  substations: readonly ({ id: string; name: string; ratedMva?: number | null } & Sited)[];
+  feeders: readonly ({ id: string; substationId: string; name: string } & Sited)[];
+  secondarySubstations: readonly ({
     id: string;
     feederId: string;
     name: string;
     ratedKva: number;
     meteringPoints: number;
-  }[];
-  /** When the topology last changed (the time of each node's HistoricalLocation). */
+  } & Sited)[];
+  /** The utility's fleet batteries (its own assets, not a household's): state of charge is published. */
+  batteries?: readonly ({
+    id: string;
+    secondarySubstationId: string;
+    usableCapacityWh: number | null;
+  } & Sited)[];
+  /** Energy-sharing communities with the number of their members (never the members themselves). */
+  communities?: readonly { id: string; name: string; feederId: string | null; members: number }[];
+  /** Which other services' tables the database holds (their datastreams exist only then). */
+  sources?: { forecasts: boolean; settlement: boolean; batteryTelemetry: boolean };
+  /** When the topology last changed (fallback time of a HistoricalLocation). */
   updatedAt: Date;
 }
 
 export type NodeLevel = 'substation' | 'feeder' | 'secondarySubstation';
+export type ThingType = NodeLevel | 'batterySite' | 'energySharingCommunity';
 
-/** The rollup a datastream reads and how its result is computed from a quarter hour's row. */
-export type ObservationKind = 'energy-imported' | 'energy-exported' | 'active-power' | 'loading';
+/** What a datastream observes; the data-access layer maps each kind to its table and column. */
+export const ROLLUP_KINDS = ['energy-imported', 'energy-exported', 'active-power', 'loading'] as const;
+export type RollupKind = (typeof ROLLUP_KINDS)[number];
+export const FORECAST_KINDS = ['forecast-p10', 'forecast-p50', 'forecast-p90'] as const;
+export type ForecastKind = (typeof FORECAST_KINDS)[number];
+export const COMMUNITY_KINDS = ['community-generation', 'community-consumption', 'community-shared'] as const;
+export type CommunityKind = (typeof COMMUNITY_KINDS)[number];
+export type ObservationKind = RollupKind | ForecastKind | CommunityKind | 'state-of-charge';
+
+export function isRollupKind(k: ObservationKind): k is RollupKind {
+  return (ROLLUP_KINDS as readonly string[]).includes(k);
+}
 
 export const ENTITY_SETS = [
   'Things',
@@ -70,10 +98,13 @@ export interface EntityRow {
 /** What the observation source needs to read a datastream's series. */
 export interface DatastreamSource {
   datastreamId: string;
+  /** The Thing's id. */
   nodeId: string;
-  level: NodeLevel;
+  level: ThingType;
   kind: ObservationKind;
-  /** result = column × factor (active power: Wh per quarter hour × 4; loading: 400 / rated W). */
+  /** The key of the series in its table: node id, forecast series id, battery asset id or community id. */
+  seriesKey: string;
+  /** result = column × factor (power: Wh per quarter hour × 4; loading: 400 / rated W). */
   factor: number;
   featureOfInterestId: string;
 }
@@ -85,65 +116,11 @@ export interface Catalog {
   publishedNodes: Set<string>;
 }
 
-const LEIPZIG: Position = [12.3731, 51.3397];
-
-/** A stable pseudo-random number in [0, 1) from a string (FNV-1a). */
-function unit(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return (h >>> 0) / 2 ** 32;
-}
-
-const round6 = (x: number): number => Math.round(x * 1e6) / 1e6;
-
-/**
- * Plausible WGS 84 positions inside Leipzig until the GIS export carries real ones: substations on a ring
- * 3–6 km around the centre, feeders radiating from their substation, stations along their feeder. Stable
- * per id (a hash), so a restart serves the same coordinates.
- */
-export function nodePositions(t: TopologyView): Map<string, Position> {
-  const pos = new Map<string, Position>();
-  const kmLon = 1 / 69.7; // degrees of longitude per km at 51.34° N
-  const kmLat = 1 / 111.2;
-  t.substations.forEach((s, i) => {
-    const angle = ((i + unit(s.id)) / Math.max(1, t.substations.length)) * 2 * Math.PI;
-    const r = 3 + 3 * unit(`${s.id}/r`);
-    pos.set(s.id, [
-      round6(LEIPZIG[0] + r * Math.cos(angle) * kmLon),
-      round6(LEIPZIG[1] + r * Math.sin(angle) * kmLat),
-    ]);
-  });
-  const feederIndex = new Map<string, number>();
-  for (const f of t.feeders) {
-    const base = pos.get(f.substationId) ?? LEIPZIG;
-    const i = feederIndex.get(f.substationId) ?? 0;
-    feederIndex.set(f.substationId, i + 1);
-    const angle = i * 1.1 + unit(f.id) * 0.5;
-    pos.set(f.id, [
-      round6(base[0] + 0.6 * Math.cos(angle) * kmLon),
-      round6(base[1] + 0.6 * Math.sin(angle) * kmLat),
-    ]);
-  }
-  const stationIndex = new Map<string, number>();
-  for (const s of t.secondarySubstations) {
-    const base = pos.get(s.feederId) ?? LEIPZIG;
-    const i = stationIndex.get(s.feederId) ?? 0;
-    stationIndex.set(s.feederId, i + 1);
-    const angle = unit(s.feederId) * 2 * Math.PI + unit(s.id) * 0.8;
-    const r = 0.25 * (i + 1);
-    pos.set(s.id, [
-      round6(base[0] + r * Math.cos(angle) * kmLon),
-      round6(base[1] + r * Math.sin(angle) * kmLat),
-    ]);
-  }
-  return pos;
-}
-
 const UCUM = 'http://unitsofmeasure.org/ucum.html';
 const MEASUREMENT = 'http://www.opengis.net/def/observationType/OGC-OM/2.0/OM_Measurement';
+const WH = { name: 'watt hour', symbol: 'W.h' };
+const W = { name: 'watt', symbol: 'W' };
+const PERCENT = { name: 'percent', symbol: '%' };
 
 const OBSERVED: Record<
   ObservationKind,
@@ -154,39 +131,150 @@ const OBSERVED: Record<
     definition: 'https://w3id.org/gridwerk/def/energy-imported',
     description:
       'Active energy drawn from the grid by the metering points behind the node in the quarter hour',
-    unit: { name: 'watt hour', symbol: 'W.h' },
+    unit: WH,
   },
   'energy-exported': {
-    name: 'Energy exported',
+    name: 'Energy exported (PV feed-in)',
     definition: 'https://w3id.org/gridwerk/def/energy-exported',
     description:
-      'Active energy fed into the grid (PV feed-in and storage) by the metering points behind the node in the quarter hour',
-    unit: { name: 'watt hour', symbol: 'W.h' },
+      'Active energy fed into the grid by the metering points behind the node in the quarter hour: PV feed-in, and the discharge of storage units',
+    unit: WH,
   },
   'active-power': {
     name: 'Active power',
     definition: 'https://w3id.org/gridwerk/def/active-power',
     description: 'Mean net active power over the quarter hour (import − export; negative = net feed-in)',
-    unit: { name: 'watt', symbol: 'W' },
+    unit: W,
   },
   loading: {
     name: 'Loading',
     definition: 'https://w3id.org/gridwerk/def/transformer-loading',
     description:
-      'Mean net active power over the quarter hour in percent of the transformer rating (kVA, cos φ = 1)',
-    unit: { name: 'percent', symbol: '%' },
+      'Mean net active power over the quarter hour in percent of the transformer rating (kVA or MVA, cos φ = 1)',
+    unit: PERCENT,
+  },
+  'forecast-p10': {
+    name: 'Active power forecast P10',
+    definition: 'https://w3id.org/gridwerk/def/active-power-forecast-p10',
+    description:
+      '10 % quantile of the latest issued forecast of the mean net active power in the quarter hour (resultTime = issue time)',
+    unit: W,
+  },
+  'forecast-p50': {
+    name: 'Active power forecast P50',
+    definition: 'https://w3id.org/gridwerk/def/active-power-forecast-p50',
+    description:
+      'Median of the latest issued forecast of the mean net active power in the quarter hour (resultTime = issue time)',
+    unit: W,
+  },
+  'forecast-p90': {
+    name: 'Active power forecast P90',
+    definition: 'https://w3id.org/gridwerk/def/active-power-forecast-p90',
+    description:
+      '90 % quantile of the latest issued forecast of the mean net active power in the quarter hour (resultTime = issue time)',
+    unit: W,
+  },
+  'state-of-charge': {
+    name: 'Battery state of charge',
+    definition: 'https://w3id.org/gridwerk/def/battery-state-of-charge',
+    description:
+      'Mean state of charge of the battery over the quarter hour, in percent of its usable capacity',
+    unit: PERCENT,
+  },
+  'community-generation': {
+    name: 'Community generation',
+    definition: 'https://w3id.org/gridwerk/def/community-generation',
+    description:
+      'Metered generation of the whole energy-sharing community in the quarter hour (settled total)',
+    unit: WH,
+  },
+  'community-consumption': {
+    name: 'Community consumption',
+    definition: 'https://w3id.org/gridwerk/def/community-consumption',
+    description:
+      'Metered consumption of the whole energy-sharing community in the quarter hour (settled total)',
+    unit: WH,
+  },
+  'community-shared': {
+    name: 'Community energy shared',
+    definition: 'https://w3id.org/gridwerk/def/community-shared-energy',
+    description:
+      'Energy allocated from the community’s generation to its consumption in the quarter hour (§42c EnWG, settled total)',
+    unit: WH,
   },
 };
 
-const LEVEL_LABEL: Record<NodeLevel, string> = {
+const LABEL: Record<ThingType, string> = {
   substation: 'Umspannwerk (HV/MV substation)',
   feeder: 'Mittelspannungsabgang (MV feeder)',
   secondarySubstation: 'Ortsnetzstation (MV/LV secondary substation)',
+  batterySite: 'Batteriespeicher (second-life battery site of the grid operator)',
+  energySharingCommunity: 'Energiegemeinschaft (energy-sharing community, §42c EnWG)',
 };
 
+const SENSORS = {
+  'rollup-15m': {
+    name: 'Quarter-hour rollup of metered energy',
+    description:
+      'Sum of the smart-meter readings (OBIS 1.8.0 / 2.8.0 interval energy) of the metering points behind a grid node per UTC quarter hour, published when at least k metering points reported',
+    metadata: 'https://github.com/gridwerk/gridwerk/blob/main/libs/ingest/data-access/README.md',
+    properties: { aggregation: 'sum', bucket: 'PT15M' },
+  },
+  'forecast-quantiles': {
+    name: 'Quantile load forecast',
+    description:
+      'The latest issued intraday or day-ahead forecast of a grid node (global model per horizon, P10/P50/P90), one value per target quarter hour',
+    metadata: 'https://github.com/gridwerk/gridwerk/blob/main/apps/forecast/README.md',
+    properties: { aggregation: 'latest-issue', bucket: 'PT15M' },
+  },
+  'battery-telemetry-15m': {
+    name: 'Battery management system telemetry',
+    description: 'Mean of the state-of-charge samples a battery site reported in each UTC quarter hour',
+    metadata: 'https://github.com/gridwerk/gridwerk/blob/main/libs/ingest/data-access/README.md',
+    properties: { aggregation: 'mean', bucket: 'PT15M' },
+  },
+  'settlement-15m': {
+    name: 'Energy-sharing settlement',
+    description:
+      'Totals of the latest settled version of each quarter hour of a community: generation, consumption and the energy allocated between members, never per member',
+    metadata: 'https://github.com/gridwerk/gridwerk/blob/main/apps/settlement/README.md',
+    properties: { aggregation: 'sum', bucket: 'PT15M' },
+  },
+} as const;
+type SensorId = keyof typeof SENSORS;
+
+const SENSOR_OF = (kind: ObservationKind): SensorId =>
+  kind === 'state-of-charge'
+    ? 'battery-telemetry-15m'
+    : (FORECAST_KINDS as readonly string[]).includes(kind)
+      ? 'forecast-quantiles'
+      : (COMMUNITY_KINDS as readonly string[]).includes(kind)
+        ? 'settlement-15m'
+        : 'rollup-15m';
+
+/** The forecast service's series id of a grid node. */
+const FORECAST_SERIES: Record<NodeLevel, string> = {
+  substation: 'substation',
+  feeder: 'feeder',
+  secondarySubstation: 'secondary-substation',
+};
+
+interface ThingSpec {
+  id: string;
+  name: string;
+  type: ThingType;
+  parentId: string | null;
+  position: Position | null;
+  positionAt: Date;
+  properties: Record<string, unknown>;
+  streams: { kind: ObservationKind; seriesKey: string; factor: number }[];
+}
+
 /**
- * Builds every in-memory entity from the topology. Only nodes passing k-anonymity become Things; the
- * catalogue never holds a metering point id, a customer or a community member.
+ * Builds every in-memory entity from the topology. Only nodes passing k-anonymity become Things, and
+ * communities of at least k members (their totals only); the catalogue never holds a metering point id, a
+ * customer or a community member. Locations come from the topology's coordinates; a node without its own
+ * takes its parent's.
  */
 export function buildCatalog(t: TopologyView, k: number): Catalog {
   const privacyNodes: PrivacyNode[] = [
@@ -195,7 +283,7 @@ export function buildCatalog(t: TopologyView, k: number): Catalog {
     ...t.secondarySubstations.map((s) => ({ id: s.id, parentId: s.feederId, ownMeters: s.meteringPoints })),
   ];
   const { published } = decidePublication(privacyNodes, k);
-  const positions = nodePositions(t);
+  const sources = t.sources ?? { forecasts: false, settlement: false, batteryTelemetry: false };
   const sets: Catalog['sets'] = {
     Things: new Map(),
     Locations: new Map(),
@@ -206,117 +294,183 @@ export function buildCatalog(t: TopologyView, k: number): Catalog {
     FeaturesOfInterest: new Map(),
   };
   const datastreams = new Map<string, DatastreamSource>();
-  const sensorId = 'rollup-15m';
-  sets.Sensors.set(sensorId, {
-    id: sensorId,
-    props: {
-      name: 'Quarter-hour rollup of metered energy',
-      description:
-        'Sum of the smart-meter readings (OBIS 1.8.0 / 2.8.0 interval energy) of the metering points behind a grid node per UTC quarter hour, published when at least k metering points reported',
-      encodingType: 'text/html',
-      metadata: 'https://github.com/gridwerk/gridwerk/blob/main/libs/ingest/data-access/README.md',
-      properties: { aggregation: 'sum', bucket: 'PT15M' },
-    },
-    links: { Datastreams: [] },
-  });
-  for (const [kind, o] of Object.entries(OBSERVED))
-    sets.ObservedProperties.set(kind, {
-      id: kind,
-      props: { name: o.name, definition: o.definition, description: o.description, properties: {} },
-      links: { Datastreams: [] },
-    });
+  const positions = new Map<string, Position | null>();
+  const site = (id: string, own: Sited, parentId: string | null): Position | null => {
+    const p = own.position ?? (parentId !== null ? (positions.get(parentId) ?? null) : null);
+    positions.set(id, p);
+    return p;
+  };
+  const at = (s: Sited): Date => s.positionAt ?? t.updatedAt;
+  const gridStreams = (level: NodeLevel, id: string, ratedW: number | null): ThingSpec['streams'] => [
+    ...(['energy-imported', 'energy-exported', 'active-power'] as const).map((kind) => ({
+      kind,
+      seriesKey: id,
+      factor: kind === 'active-power' ? 4 : 1,
+    })),
+    ...(ratedW !== null && ratedW > 0
+      ? [{ kind: 'loading' as const, seriesKey: id, factor: 400 / ratedW }]
+      : []),
+    ...(sources.forecasts
+      ? FORECAST_KINDS.map((kind) => ({ kind, seriesKey: `${FORECAST_SERIES[level]}:${id}`, factor: 4 }))
+      : []),
+  ];
 
-  const nodes: { id: string; name: string; level: NodeLevel; parentId: string | null; ratedKva?: number }[] =
-    [
-      ...t.substations.map((s) => ({ id: s.id, name: s.name, level: 'substation' as const, parentId: null })),
-      ...t.feeders.map((f) => ({
-        id: f.id,
-        name: f.name,
-        level: 'feeder' as const,
-        parentId: f.substationId,
-      })),
-      ...t.secondarySubstations.map((s) => ({
-        id: s.id,
-        name: s.name,
-        level: 'secondarySubstation' as const,
-        parentId: s.feederId,
-        ratedKva: s.ratedKva,
-      })),
-    ];
-  for (const n of nodes) {
-    if (!published.has(n.id)) continue;
-    const position = positions.get(n.id) ?? LEIPZIG;
-    const point = { type: 'Point', coordinates: position };
+  const things: ThingSpec[] = [
+    ...t.substations.map((s) => ({
+      id: s.id,
+      name: s.name,
+      type: 'substation' as const,
+      parentId: null,
+      position: site(s.id, s, null),
+      positionAt: at(s),
+      properties: s.ratedMva != null ? { ratedMva: s.ratedMva } : {},
+      streams: gridStreams('substation', s.id, s.ratedMva != null ? s.ratedMva * 1e6 : null),
+    })),
+    ...t.feeders.map((f) => ({
+      id: f.id,
+      name: f.name,
+      type: 'feeder' as const,
+      parentId: f.substationId,
+      position: site(f.id, f, f.substationId),
+      positionAt: at(f),
+      properties: {},
+      streams: gridStreams('feeder', f.id, null),
+    })),
+    ...t.secondarySubstations.map((s) => ({
+      id: s.id,
+      name: s.name,
+      type: 'secondarySubstation' as const,
+      parentId: s.feederId,
+      position: site(s.id, s, s.feederId),
+      positionAt: at(s),
+      properties: { ratedKva: s.ratedKva },
+      streams: gridStreams('secondarySubstation', s.id, s.ratedKva * 1000),
+    })),
+  ].filter((n) => published.has(n.id));
+  if (sources.batteryTelemetry)
+    for (const b of t.batteries ?? [])
+      things.push({
+        id: b.id,
+        name: `Batteriespeicher ${b.id}`,
+        type: 'batterySite',
+        parentId: b.secondarySubstationId,
+        position: site(b.id, b, b.secondarySubstationId),
+        positionAt: at(b),
+        properties: b.usableCapacityWh !== null ? { usableCapacityWh: b.usableCapacityWh } : {},
+        streams: [{ kind: 'state-of-charge', seriesKey: b.id, factor: 1 }],
+      });
+  if (sources.settlement)
+    for (const c of t.communities ?? [])
+      if (c.members >= k)
+        things.push({
+          id: c.id,
+          name: c.name,
+          type: 'energySharingCommunity',
+          parentId: c.feederId,
+          position: site(c.id, {}, c.feederId),
+          positionAt: t.updatedAt,
+          properties: {},
+          streams: COMMUNITY_KINDS.map((kind) => ({ kind, seriesKey: c.id, factor: 1 })),
+        });
+
+  const used = new Set(things.flatMap((n) => n.streams.map((s) => s.kind)));
+  const sensorIds = new Set([...used].map(SENSOR_OF));
+  for (const id of Object.keys(SENSORS) as SensorId[])
+    if (sensorIds.has(id))
+      sets.Sensors.set(id, {
+        id,
+        props: { ...SENSORS[id], encodingType: 'text/html' },
+        links: { Datastreams: [] },
+      });
+  for (const [kind, o] of Object.entries(OBSERVED))
+    if (used.has(kind as ObservationKind))
+      sets.ObservedProperties.set(kind, {
+        id: kind,
+        props: { name: o.name, definition: o.definition, description: o.description, properties: {} },
+        links: { Datastreams: [] },
+      });
+
+  for (const n of things) {
     const locationId = `loc-${n.id}`;
     const historyId = `hl-${n.id}`;
     const foiId = `foi-${n.id}`;
-    const kinds: ObservationKind[] =
-      n.level === 'secondarySubstation'
-        ? ['energy-imported', 'energy-exported', 'active-power', 'loading']
-        : ['energy-imported', 'energy-exported', 'active-power'];
-    const dsIds = kinds.map((kind) => `${n.id}:${kind}`);
+    const point = n.position !== null ? { type: 'Point', coordinates: n.position } : null;
+    const dsIds = n.streams.map((s) => `${n.id}:${s.kind}`);
+    const label = LABEL[n.type];
+    const parentShown = n.parentId !== null && published.has(n.parentId);
     sets.Things.set(n.id, {
       id: n.id,
       props: {
         name: n.name,
-        description: `${LEVEL_LABEL[n.level]} ${n.name} in the distribution grid of Leipzig`,
+        description: `${label} ${n.name} in the distribution grid of Leipzig`,
         properties: {
-          type: n.level,
-          ...(n.parentId !== null && published.has(n.parentId) ? { parent: n.parentId } : {}),
-          ...(n.ratedKva !== undefined ? { ratedKva: n.ratedKva } : {}),
+          type: n.type,
+          ...(parentShown ? { parent: n.parentId } : {}),
+          ...n.properties,
           operator: 'Stadtwerk Leipzig (grid operator)',
         },
       },
-      links: { Locations: [locationId], HistoricalLocations: [historyId], Datastreams: dsIds },
-    });
-    sets.Locations.set(locationId, {
-      id: locationId,
-      props: {
-        name: `Location of ${n.name}`,
-        description: `Site of ${LEVEL_LABEL[n.level]} ${n.name}`,
-        encodingType: 'application/geo+json',
-        location: point,
+      links: {
+        Locations: point ? [locationId] : [],
+        HistoricalLocations: point ? [historyId] : [],
+        Datastreams: dsIds,
       },
-      links: { Things: [n.id], HistoricalLocations: [historyId] },
     });
-    sets.HistoricalLocations.set(historyId, {
-      id: historyId,
-      props: { time: t.updatedAt.toISOString() },
-      links: { Thing: [n.id], Locations: [locationId] },
-    });
+    if (point) {
+      sets.Locations.set(locationId, {
+        id: locationId,
+        props: {
+          name: `Location of ${n.name}`,
+          description: `Site of ${label} ${n.name}`,
+          encodingType: 'application/geo+json',
+          location: point,
+        },
+        links: { Things: [n.id], HistoricalLocations: [historyId] },
+      });
+      sets.HistoricalLocations.set(historyId, {
+        id: historyId,
+        props: { time: n.positionAt.toISOString() },
+        links: { Thing: [n.id], Locations: [locationId] },
+      });
+    }
     sets.FeaturesOfInterest.set(foiId, {
       id: foiId,
       props: {
-        name: `Grid area of ${n.name}`,
-        description: `The metering points supplied through ${n.name}`,
+        name:
+          n.type === 'energySharingCommunity' ? `Members of ${n.name} (in total)` : `Grid area of ${n.name}`,
+        description:
+          n.type === 'energySharingCommunity'
+            ? `The metering points of ${n.name}, observed only as their sum`
+            : `The metering points and assets supplied through ${n.name}`,
         encodingType: 'application/geo+json',
         feature: point,
       },
       links: { Observations: [] },
     });
-    kinds.forEach((kind, i) => {
+    n.streams.forEach((s, i) => {
       const id = dsIds[i] ?? '';
-      const o = OBSERVED[kind];
-      const factor = kind === 'active-power' ? 4 : kind === 'loading' ? 400 / ((n.ratedKva ?? 1) * 1000) : 1;
+      const o = OBSERVED[s.kind];
+      const sensorId = SENSOR_OF(s.kind);
       sets.Datastreams.set(id, {
         id,
         props: {
           name: `${o.name} ${n.name}`,
-          description: `${o.description}, ${LEVEL_LABEL[n.level]} ${n.name}`,
+          description: `${o.description}, ${label} ${n.name}`,
           unitOfMeasurement: { ...o.unit, definition: `${UCUM}#${o.unit.symbol}` },
           observationType: MEASUREMENT,
-          properties: { resolution: 'PT15M', level: n.level },
+          properties: { resolution: 'PT15M', level: n.type },
         },
-        links: { Thing: [n.id], Sensor: [sensorId], ObservedProperty: [kind], Observations: [] },
+        links: { Thing: [n.id], Sensor: [sensorId], ObservedProperty: [s.kind], Observations: [] },
       });
       sets.Sensors.get(sensorId)?.links['Datastreams']?.push(id);
-      sets.ObservedProperties.get(kind)?.links['Datastreams']?.push(id);
+      sets.ObservedProperties.get(s.kind)?.links['Datastreams']?.push(id);
       datastreams.set(id, {
         datastreamId: id,
         nodeId: n.id,
-        level: n.level,
-        kind,
-        factor,
+        level: n.type,
+        kind: s.kind,
+        seriesKey: s.seriesKey,
+        factor: s.factor,
         featureOfInterestId: foiId,
       });
     });

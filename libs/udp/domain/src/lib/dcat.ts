@@ -56,23 +56,19 @@ export function dcatTurtle(s: DcatSettings): string {
   dcat:temporalResolution "PT15M"^^xsd:duration ;
   dcat:distribution <${ds}-sta-1.1> , <${ds}-sta-1.0> , <${ds}-mqtt> .
 
-<${ds}-sta-1.1> a dcat:Distribution ;
-  dct:title "OGC SensorThings API 1.1"@en ;
-  dcat:accessURL <${base}/v1.1> ;
-  dct:conformsTo <http://www.opengis.net/doc/is/sensorthings/1.1> ;
+${['1.1', '1.0']
+  .map(
+    (v) => `<${ds}-sta-${v}> a dcat:Distribution ;
+  dct:title "OGC SensorThings API ${v}"@en ;
+  dcat:accessURL <${base}/v${v}> ;
+  dct:conformsTo <http://www.opengis.net/doc/is/sensorthings/${v}> ;
   dct:format <http://publications.europa.eu/resource/authority/file-type/JSON> ;
   dct:license <${license}> ;
   dcatde:licenseAttributionByText "${esc(s.publisherName)}" .
 
-<${ds}-sta-1.0> a dcat:Distribution ;
-  dct:title "OGC SensorThings API 1.0"@en ;
-  dcat:accessURL <${base}/v1.0> ;
-  dct:conformsTo <http://www.opengis.net/doc/is/sensorthings/1.0> ;
-  dct:format <http://publications.europa.eu/resource/authority/file-type/JSON> ;
-  dct:license <${license}> ;
-  dcatde:licenseAttributionByText "${esc(s.publisherName)}" .
-
-<${ds}-mqtt> a dcat:Distribution ;
+`,
+  )
+  .join('')}<${ds}-mqtt> a dcat:Distribution ;
   dct:title "Live observations over MQTT (SensorThings topic scheme v1.1/Datastreams(<id>)/Observations)"@en ;
   dcat:accessURL <${s.mqttUrl}> ;
   dct:format <http://publications.europa.eu/resource/authority/file-type/JSON> ;

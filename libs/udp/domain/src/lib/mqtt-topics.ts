@@ -1,5 +1,5 @@
 import type { StaVersion } from './sensorthings';
-import { observationId, ObservationRow, QUARTER_HOUR_MS } from './observation-source';
+import { observationId, ObservationRow, QUARTER_HOUR_MS, resultTimeOf } from './observation-source';
 
 export const STA_VERSIONS: readonly StaVersion[] = ['v1.1', 'v1.0'];
 
@@ -30,7 +30,7 @@ export function observationEntity(
     '@iot.id': id,
     '@iot.selfLink': self,
     phenomenonTime: `${start}/${end}`,
-    resultTime: end,
+    resultTime: resultTimeOf(row).toISOString(),
     result: row.result,
     'Datastream@iot.navigationLink': `${self}/Datastream`,
     'FeatureOfInterest@iot.navigationLink': `${self}/FeatureOfInterest`,

@@ -7,6 +7,8 @@ export interface ObservationRow {
   datastreamId: string;
   phenomenonStart: Date;
   result: number;
+  /** When the result was produced (a forecast's issue time); the end of the quarter hour when absent. */
+  resultTime?: Date;
 }
 
 export const QUARTER_HOUR_MS = 900_000;
@@ -60,6 +62,11 @@ export function isPushdownFilter(e: Expr): boolean {
 
 export function isPushdownOrder(o: readonly OrderBy[]): boolean {
   return o.every((x) => x.path.length === 1 && PUSHDOWN_PATHS.has(x.path[0] ?? ''));
+}
+
+/** The result time of an observation: its own, or the end of its quarter hour (a measurement). */
+export function resultTimeOf(row: ObservationRow): Date {
+  return row.resultTime ?? new Date(row.phenomenonStart.getTime() + QUARTER_HOUR_MS);
 }
 
 export function observationId(row: ObservationRow): string {

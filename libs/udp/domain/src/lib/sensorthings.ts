@@ -9,6 +9,7 @@ import {
   observationId,
   parseObservationId,
   QUARTER_HOUR_MS,
+  resultTimeOf,
 } from './observation-source';
 import {
   emptyOptions,
@@ -281,7 +282,7 @@ export class SensorThingsService {
         case 'phenomenonTime':
           return o.phenomenonStart;
         case 'resultTime':
-          return new Date(o.phenomenonStart.getTime() + QUARTER_HOUR_MS);
+          return resultTimeOf(o);
         case 'Datastream':
         case 'FeatureOfInterest': {
           const ds = this.catalog().datastreams.get(o.datastreamId);
@@ -453,7 +454,7 @@ export class SensorThingsService {
       const end = new Date(r.phenomenonStart.getTime() + QUARTER_HOUR_MS).toISOString();
       return this.withLinks(v, 'Observations', observationId(r), o, {
         phenomenonTime: `${start}/${end}`,
-        resultTime: end,
+        resultTime: resultTimeOf(r).toISOString(),
         result: r.result,
       });
     });

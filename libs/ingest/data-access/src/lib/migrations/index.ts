@@ -1,4 +1,7 @@
-import { GridTopology1730000000000 } from '@gridwerk/shared/data-access-topology';
+import {
+  GridTopology1730000000000,
+  GridTopologyCoordinates1766000000000,
+} from '@gridwerk/shared/data-access-topology';
 import { IngestRawSeries1730000000100 } from './1730000000100-ingest-raw-series.migration';
 import { IngestLoadRollups1730000000200 } from './1730000000200-ingest-load-rollups.migration';
 import { IngestReadingVersions1730000000300 } from './1730000000300-ingest-reading-versions.migration';
@@ -6,6 +9,7 @@ import { IngestTimescaleLifecycle1730000000400 } from './1730000000400-ingest-ti
 import { IngestRecompressWeeks1730000000500 } from './1730000000500-ingest-recompress-weeks.migration';
 import { IngestImportCheckpoint1730000000600 } from './1730000000600-ingest-import-checkpoint.migration';
 import { IngestLazyReadingVersions1730000000700 } from './1730000000700-ingest-lazy-reading-versions.migration';
+import { IngestRollupNotify1730000000800 } from './1730000000800-ingest-rollup-notify.migration';
 
 /**
  * The ingest service's migrations, in order. Explicit, never synchronize. The topology tables come from
@@ -20,10 +24,14 @@ export const INGEST_MIGRATIONS = [
   IngestRecompressWeeks1730000000500,
   IngestImportCheckpoint1730000000600,
   IngestLazyReadingVersions1730000000700,
+  IngestRollupNotify1730000000800,
+  GridTopologyCoordinates1766000000000,
 ];
 
+export { ROLLUP_CHANGED_CHANNEL } from './1730000000800-ingest-rollup-notify.migration';
 export {
   IngestImportCheckpoint1730000000600,
+  IngestRollupNotify1730000000800,
   IngestLazyReadingVersions1730000000700,
   IngestLoadRollups1730000000200,
   IngestRawSeries1730000000100,

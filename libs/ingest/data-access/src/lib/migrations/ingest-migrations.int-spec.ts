@@ -115,7 +115,7 @@ describe('ingest migrations (in the storage mode the server offers)', () => {
     const left = (await relations(t)).filter((n) => n !== 'typeorm_migrations');
     expect(left).toEqual([]);
     const fns: unknown[] = await t.ds.query(
-      `SELECT 1 FROM pg_proc WHERE proname IN ('ensure_partitions', 'ingest_ensure_range_partitions')`,
+      `SELECT 1 FROM pg_proc WHERE proname IN ('ensure_partitions', 'ingest_ensure_range_partitions', 'ingest_rollup_load_notify')`,
     );
     expect(fns).toHaveLength(0);
     const ran = await t.ds.runMigrations();
@@ -128,6 +128,8 @@ describe('ingest migrations (in the storage mode the server offers)', () => {
       'IngestRecompressWeeks1730000000500',
       'IngestImportCheckpoint1730000000600',
       'IngestLazyReadingVersions1730000000700',
+      'IngestRollupNotify1730000000800',
+      'GridTopologyCoordinates1766000000000',
     ]);
     expect(await relations(t)).toEqual(before);
   });
