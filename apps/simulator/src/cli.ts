@@ -27,6 +27,7 @@ import {
   TopologyRepository,
 } from '@gridwerk/shared/data-access-topology';
 import {
+  CityWeather,
   createGridSimulation,
   FaultRates,
   GridTopology,
@@ -81,6 +82,11 @@ export const SIMULATOR_FLAGS = {
     help: 'write the topology (substations, feeders, secondary substations, meter points,\nbatteries, communities) into the database at DATABASE_URL before streaming',
   },
   'topology-only': { kind: 'boolean', help: 'with --write-topology: write it and exit (no Kafka needed)' },
+  'weather-every-hours': {
+    kind: 'value',
+    arg: 'N',
+    help: 'publish a 48-hour weather forecast (grid.weather.forecasts.v1) every N simulated\nhours, at 00, 06, … UTC for 6 (default 6; 0 = none)',
+  },
   json: { kind: 'boolean', help: 'print the run summary as one JSON object on stdout' },
   'no-progress': { kind: 'boolean', help: 'no progress line on stderr' },
   help: { kind: 'boolean', short: 'h', help: 'this help' },
@@ -212,6 +218,11 @@ async function main(argv: string[]): Promise<number> {
     const flag = profilesDir === undefined ? 'BDEW_PROFILES_DIR' : '--profiles-dir';
     throw new UsageError(`${flag}: ${e instanceof Error ? e.message : String(e)}`);
   }
+  const weatherEveryHours = integerFlag('weather-every-hours', values['weather-every-hours'], {
+    min: 0,
+    max: 24,
+    fallback: 6,
+  });
   const undersizedStations = integerFlag('undersized-stations', values['undersized-stations'], {
     min: 0,
     fallback: 0,
@@ -248,7 +259,7 @@ async function main(argv: string[]): Promise<number> {
     mode === 'backfill'
       ? new ParallelKafkaEventSink(kafka, kafkaClientConfig(env.kafka))
       : new KafkaEventSink(kafka);
-  await sink.connect([Topics.meterReadings, Topics.batteryTelemetry]);
+  await sink.connect([Topics.meterReadings, Topics.batteryTelemetry, Topics.weatherForecasts]);
   const abort = new AbortController();
   const onSignal = (): void => abort.abort();
   process.once('SIGINT', onSignal);
@@ -259,6 +270,15 @@ async function main(argv: string[]): Promise<number> {
       rate,
       faults,
       faultSeed: `${seedRaw}/faults`,
+      ...(weatherEveryHours > 0
+        ? {
+            weatherForecasts: {
+              weather: new CityWeather(seed),
+              everyHours: weatherEveryHours,
+              hoursAhead: 48,
+            },
+          }
+        : {}),
       progress: !values['no-progress'],
       signal: abort.signal,
     });
