@@ -257,8 +257,10 @@ export class TrainForecastModelsUseCase {
       seed: cmd.seed,
       maxEpochs: cmd.maxEpochs ?? null,
       historyDays: cmd.historyDays,
-      weatherPointId: weatherPointId ?? null,
-      weatherMaxAgeMs: cmd.weather?.maxAgeMs ?? null,
+      // only with weather: a series without it keeps the version it had before weather existed
+      ...(cmd.weather !== undefined && weatherPointId !== undefined
+        ? { weatherPointId, weatherMaxAgeMs: cmd.weather.maxAgeMs }
+        : {}),
     };
     const version = modelVersion(series, cmd.horizon, untilMs, settings);
     const existing = await this.models.find(ref.id, cmd.horizon, version);
