@@ -172,6 +172,30 @@ function batteryCommandV2(d: Fields): ValidationProblem[] {
   return problems;
 }
 
+/** A point's `targetStart`: aligned to the step (when known) and strictly after the previous point's. */
+function checkPointStart(
+  problems: ValidationProblem[],
+  i: number,
+  start: number,
+  previous: number | undefined,
+  stepMs: number | undefined,
+): void {
+  if (stepMs !== undefined && start % stepMs !== 0) {
+    problems.push({
+      path: `/points/${i}/targetStart`,
+      code: SemanticCodes.intervalNotAligned,
+      message: `targetStart must be aligned to the step of ${minutes(stepMs)} (UTC)`,
+    });
+  }
+  if (previous !== undefined && start <= previous) {
+    problems.push({
+      path: `/points/${i}/targetStart`,
+      code: SemanticCodes.pointsNotIncreasing,
+      message: 'targetStart must be strictly after the previous point',
+    });
+  }
+}
+
 /** Points aligned to the step, strictly increasing, none before the issue time (a forecast, not an observation). */
 function weatherForecast(d: Fields): ValidationProblem[] {
   const problems: ValidationProblem[] = [];
@@ -187,20 +211,7 @@ function weatherForecast(d: Fields): ValidationProblem[] {
     if (!point) return;
     const start = instant(point, 'targetStart');
     if (start === undefined) return;
-    if (stepMs !== undefined && start % stepMs !== 0) {
-      problems.push({
-        path: `/points/${i}/targetStart`,
-        code: SemanticCodes.intervalNotAligned,
-        message: `targetStart must be aligned to the step of ${minutes(stepMs)} (UTC)`,
-      });
-    }
-    if (previous !== undefined && start <= previous) {
-      problems.push({
-        path: `/points/${i}/targetStart`,
-        code: SemanticCodes.pointsNotIncreasing,
-        message: 'targetStart must be strictly after the previous point',
-      });
-    }
+    checkPointStart(problems, i, start, previous, stepMs);
     if (issue !== undefined && stepMs !== undefined && start + stepMs <= issue) {
       problems.push({
         path: `/points/${i}/targetStart`,
@@ -226,20 +237,7 @@ function forecastIssued(d: Fields): ValidationProblem[] {
     if (!point) return;
     const start = instant(point, 'targetStart');
     if (start !== undefined) {
-      if (stepMs !== undefined && start % stepMs !== 0) {
-        problems.push({
-          path: `/points/${i}/targetStart`,
-          code: SemanticCodes.intervalNotAligned,
-          message: `targetStart must be aligned to the step of ${minutes(stepMs)} (UTC)`,
-        });
-      }
-      if (previous !== undefined && start <= previous) {
-        problems.push({
-          path: `/points/${i}/targetStart`,
-          code: SemanticCodes.pointsNotIncreasing,
-          message: 'targetStart must be strictly after the previous point',
-        });
-      }
+      checkPointStart(problems, i, start, previous, stepMs);
       previous = start;
     }
     const p10 = integer(point, 'p10Wh');
