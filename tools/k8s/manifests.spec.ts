@@ -240,6 +240,7 @@ describe('k8s manifests (raw files)', () => {
       'forecast-run-day-ahead',
       'forecast-run-intraday',
       'forecast-train',
+      'forecast-weather-ingest',
     ]);
     expect(checkCronJobs(objects, CLI)).toEqual([]);
     const args = (name: string) =>
@@ -247,6 +248,7 @@ describe('k8s manifests (raw files)', () => {
     expect(args('forecast-train')).toEqual([FORECAST_CLI, 'train', '--all']);
     expect(args('forecast-run-day-ahead')).toEqual([FORECAST_CLI, 'run', '--all', '--horizon', 'day-ahead']);
     expect(args('forecast-run-intraday')).toEqual([FORECAST_CLI, 'run', '--all', '--horizon', 'intraday']);
+    expect(args('forecast-weather-ingest')).toEqual([FORECAST_CLI, 'weather', 'ingest']);
     for (const m of cronJobs)
       expect([nameOf(m), get(m.doc, 'spec', 'timeZone')]).toEqual([nameOf(m), 'Europe/Berlin']);
     // The day-ahead run must be able to finish before the noon gate closure, even when started late.

@@ -27,6 +27,7 @@ import {
   TopologyRepository,
 } from '@gridwerk/shared/data-access-topology';
 import {
+  CityWeather,
   createGridSimulation,
   FaultRates,
   GridTopology,
@@ -86,6 +87,11 @@ export const SIMULATOR_FLAGS = {
     kind: 'value',
     arg: 'DIR',
     help: 'write the events to DIR/<topic>.ndjson instead of Kafka (backfill mode): history that\n`npm run ingest -- import --format cloudevents --file DIR/grid.meter.readings.v1.ndjson` loads',
+  },
+  'weather-every-hours': {
+    kind: 'value',
+    arg: 'N',
+    help: 'publish a 48-hour weather forecast (grid.weather.forecasts.v1) every N simulated\nhours, at 00, 06, … UTC for 6 (default 6; 0 = none)',
   },
   json: { kind: 'boolean', help: 'print the run summary as one JSON object on stdout' },
   'no-progress': { kind: 'boolean', help: 'no progress line on stderr' },
@@ -226,6 +232,11 @@ async function main(argv: string[]): Promise<number> {
     const flag = profilesDir === undefined ? 'BDEW_PROFILES_DIR' : '--profiles-dir';
     throw new UsageError(`${flag}: ${e instanceof Error ? e.message : String(e)}`);
   }
+  const weatherEveryHours = integerFlag('weather-every-hours', values['weather-every-hours'], {
+    min: 0,
+    max: 24,
+    fallback: 6,
+  });
   const undersizedStations = integerFlag('undersized-stations', values['undersized-stations'], {
     min: 0,
     fallback: 0,
@@ -260,7 +271,7 @@ async function main(argv: string[]): Promise<number> {
     throw new UsageError(`--out writes files as fast as it can: use it with --mode backfill, not ${mode}`);
   const files = values.out === undefined ? undefined : new FileEventSink(values.out);
   const sink: EventSink = files ?? kafkaSink(mode, env.kafka);
-  await sink.connect([Topics.meterReadings, Topics.batteryTelemetry]);
+  await sink.connect([Topics.meterReadings, Topics.batteryTelemetry, Topics.weatherForecasts]);
   const abort = new AbortController();
   const onSignal = (): void => abort.abort();
   process.once('SIGINT', onSignal);
@@ -271,6 +282,15 @@ async function main(argv: string[]): Promise<number> {
       rate,
       faults,
       faultSeed: `${seedRaw}/faults`,
+      ...(weatherEveryHours > 0
+        ? {
+            weatherForecasts: {
+              weather: new CityWeather(seed),
+              everyHours: weatherEveryHours,
+              hoursAhead: 48,
+            },
+          }
+        : {}),
       progress: !values['no-progress'],
       signal: abort.signal,
     });

@@ -8,6 +8,7 @@ import { KAFKA_CLIENT } from '@gridwerk/shared/data-access-kafka';
 import { HealthRegistry, MetricsService } from '@gridwerk/shared/feature-ops';
 import { readFileSync } from 'node:fs';
 import {
+  CityWeather,
   createGridSimulation,
   GridSimulation,
   GridTopology,
@@ -69,7 +70,7 @@ export class SimulationService implements OnApplicationBootstrap, OnApplicationS
     const produced = this.metrics.counter('gridwerk_simulator_events_total', 'events produced', ['kind']);
     const sink = new KafkaEventSink(this.kafka, { chunkSize: 5_000, inFlight: 2 });
     this.running = sink
-      .connect([Topics.meterReadings, Topics.batteryTelemetry])
+      .connect([Topics.meterReadings, Topics.batteryTelemetry, Topics.weatherForecasts])
       .then(() => {
         const sim = this.sim;
         if (!sim) throw new Error('simulation not created');
@@ -77,6 +78,15 @@ export class SimulationService implements OnApplicationBootstrap, OnApplicationS
           mode: c.mode,
           rate: c.rate,
           signal: this.abort.signal,
+          ...(c.weatherForecastEveryHours > 0
+            ? {
+                weatherForecasts: {
+                  weather: new CityWeather(c.seed),
+                  everyHours: c.weatherForecastEveryHours,
+                  hoursAhead: 48,
+                },
+              }
+            : {}),
           onStep: (s) => {
             produced.inc({ kind: 'reading' }, s.readings);
             produced.inc({ kind: 'telemetry' }, s.telemetry);

@@ -24,6 +24,10 @@ const PARTIES: Readonly<Record<TopicName, { producedBy: string; consumedBy: stri
   [Topics.settlementBatches]: { producedBy: 'settlement', consumedBy: 'billing systems, grid-api' },
   [Topics.alerts]: { producedBy: 'ingest, grid-api', consumedBy: 'grid-api, operators' },
   [Topics.deadLetters]: { producedBy: 'every consumer', consumedBy: 'operators, replay tooling' },
+  [Topics.weatherForecasts]: {
+    producedBy: 'weather adapters (simulator in dev, DWD MOSMIX, CSV import)',
+    consumedBy: 'forecast',
+  },
 };
 
 function channelIdOf(topic: TopicName): string {

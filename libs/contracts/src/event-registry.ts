@@ -49,6 +49,12 @@ import {
   SettlementTransactionEventSchema,
   SettlementTransactionSchema,
 } from './events/settlement-transaction.schema';
+import {
+  WeatherForecast,
+  WeatherForecastEvent,
+  WeatherForecastEventSchema,
+  WeatherForecastSchema,
+} from './events/weather-forecast.schema';
 import { TopicName, Topics } from './topics';
 
 /** TypeScript type of `data` per event type. */
@@ -62,6 +68,7 @@ export interface EventDataMap {
   'de.gridwerk.settlement.batch.v1': SettlementBatch;
   'de.gridwerk.alert.v1': Alert;
   'de.gridwerk.dead-letter.v1': DeadLetter;
+  'de.gridwerk.weather.forecast.v1': WeatherForecast;
 }
 
 export type EventDataOf<T extends EventType> = EventDataMap[T];
@@ -77,6 +84,7 @@ export interface EventMap {
   'de.gridwerk.settlement.batch.v1': SettlementBatchEvent;
   'de.gridwerk.alert.v1': AlertEvent;
   'de.gridwerk.dead-letter.v1': DeadLetterEvent;
+  'de.gridwerk.weather.forecast.v1': WeatherForecastEvent;
 }
 
 /** A complete CloudEvent of type `T`. */
@@ -175,6 +183,13 @@ export const EVENT_TYPES: Readonly<Record<EventType, EventTypeSpec>> = {
     Topics.deadLetters,
     'keyBase64',
   ),
+  [EventTypes.weatherForecast]: spec(
+    EventTypes.weatherForecast,
+    WeatherForecastSchema,
+    WeatherForecastEventSchema,
+    Topics.weatherForecasts,
+    'weatherPointId',
+  ),
 };
 
 /** The one event type carried on each topic. */
@@ -188,6 +203,7 @@ export const TOPIC_EVENT_TYPE: Readonly<Record<TopicName, EventType>> = {
   [Topics.settlementBatches]: EventTypes.settlementBatch,
   [Topics.alerts]: EventTypes.alert,
   [Topics.deadLetters]: EventTypes.deadLetter,
+  [Topics.weatherForecasts]: EventTypes.weatherForecast,
 };
 
 /**

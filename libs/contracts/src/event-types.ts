@@ -12,6 +12,7 @@ export const EventTypes = {
   settlementBatch: 'de.gridwerk.settlement.batch.v1',
   alert: 'de.gridwerk.alert.v1',
   deadLetter: 'de.gridwerk.dead-letter.v1',
+  weatherForecast: 'de.gridwerk.weather.forecast.v1',
 } as const;
 
 export type EventType = (typeof EventTypes)[keyof typeof EventTypes];

@@ -63,6 +63,7 @@ export * from './events/settlement-transaction.schema';
 export * from './events/settlement-batch.schema';
 export * from './events/alert.schema';
 export * from './events/dead-letter.schema';
+export * from './events/weather-forecast.schema';
 
 export { EVENT_TYPES, TOPIC_EVENT_TYPE, messageKeyOf } from './event-registry';
 export type { AnyEvent, EventDataMap, EventDataOf, EventMap, EventOf, EventTypeSpec } from './event-registry';

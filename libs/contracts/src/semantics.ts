@@ -26,6 +26,7 @@ export const SemanticCodes = {
   commandSetpointUnexpected: 'command.setpoint-unexpected',
   commandLimitMissing: 'command.limit-missing',
   commandLimitUnexpected: 'command.limit-unexpected',
+  pointBeforeIssue: 'points.before-issue',
   transactionSelfTrade: 'transaction.self-trade',
   transactionCounterpartyMismatch: 'transaction.counterparty-mismatch',
   transactionAdjustsMissing: 'transaction.adjusts-missing',
@@ -171,6 +172,58 @@ function batteryCommandV2(d: Fields): ValidationProblem[] {
   return problems;
 }
 
+/** A point's `targetStart`: aligned to the step (when known) and strictly after the previous point's. */
+function checkPointStart(
+  problems: ValidationProblem[],
+  i: number,
+  start: number,
+  previous: number | undefined,
+  stepMs: number | undefined,
+): void {
+  if (stepMs !== undefined && start % stepMs !== 0) {
+    problems.push({
+      path: `/points/${i}/targetStart`,
+      code: SemanticCodes.intervalNotAligned,
+      message: `targetStart must be aligned to the step of ${minutes(stepMs)} (UTC)`,
+    });
+  }
+  if (previous !== undefined && start <= previous) {
+    problems.push({
+      path: `/points/${i}/targetStart`,
+      code: SemanticCodes.pointsNotIncreasing,
+      message: 'targetStart must be strictly after the previous point',
+    });
+  }
+}
+
+/** Points aligned to the step, strictly increasing, none before the issue time (a forecast, not an observation). */
+function weatherForecast(d: Fields): ValidationProblem[] {
+  const problems: ValidationProblem[] = [];
+  const stepMinutes = integer(d, 'stepMinutes');
+  const stepMs =
+    stepMinutes !== undefined && [15, 60].includes(stepMinutes) ? stepMinutes * MINUTE_MS : undefined;
+  const issue = instant(d, 'issueTime');
+  const points = d['points'];
+  if (!Array.isArray(points)) return problems;
+  let previous: number | undefined;
+  points.forEach((raw: unknown, i) => {
+    const point = asFields(raw);
+    if (!point) return;
+    const start = instant(point, 'targetStart');
+    if (start === undefined) return;
+    checkPointStart(problems, i, start, previous, stepMs);
+    if (issue !== undefined && stepMs !== undefined && start + stepMs <= issue) {
+      problems.push({
+        path: `/points/${i}/targetStart`,
+        code: SemanticCodes.pointBeforeIssue,
+        message: 'a forecast step must not end at or before the issue time',
+      });
+    }
+    previous = start;
+  });
+  return problems;
+}
+
 function forecastIssued(d: Fields): ValidationProblem[] {
   const problems: ValidationProblem[] = [];
   const stepMinutes = integer(d, 'stepMinutes');
@@ -184,20 +237,7 @@ function forecastIssued(d: Fields): ValidationProblem[] {
     if (!point) return;
     const start = instant(point, 'targetStart');
     if (start !== undefined) {
-      if (stepMs !== undefined && start % stepMs !== 0) {
-        problems.push({
-          path: `/points/${i}/targetStart`,
-          code: SemanticCodes.intervalNotAligned,
-          message: `targetStart must be aligned to the step of ${minutes(stepMs)} (UTC)`,
-        });
-      }
-      if (previous !== undefined && start <= previous) {
-        problems.push({
-          path: `/points/${i}/targetStart`,
-          code: SemanticCodes.pointsNotIncreasing,
-          message: 'targetStart must be strictly after the previous point',
-        });
-      }
+      checkPointStart(problems, i, start, previous, stepMs);
       previous = start;
     }
     const p10 = integer(point, 'p10Wh');
@@ -286,6 +326,7 @@ const RULES: Readonly<Record<EventType, (data: Fields) => ValidationProblem[]>> 
   [EventTypes.settlementBatch]: settlementBatch,
   [EventTypes.alert]: () => [],
   [EventTypes.deadLetter]: () => [],
+  [EventTypes.weatherForecast]: weatherForecast,
 };
 
 /**

@@ -16,6 +16,7 @@ export const Topics = {
   settlementBatches: 'grid.settlement.batches.v1',
   alerts: 'grid.alerts.v1',
   deadLetters: 'grid.dlq.v1',
+  weatherForecasts: 'grid.weather.forecasts.v1',
 } as const;
 
 export type TopicName = (typeof Topics)[keyof typeof Topics];
@@ -142,6 +143,17 @@ export const TOPIC_SPECS: readonly TopicSpec[] = [
     maxMessageBytes: DEAD_LETTER_TOPIC_MAX_MESSAGE_BYTES,
     description: 'Messages a consumer could not process, with original bytes, position and reason.',
     eventType: EventTypes.deadLetter,
+  },
+  {
+    name: Topics.weatherForecasts,
+    key: 'weatherPointId',
+    partitions: 3,
+    retentionMs: 30 * DAY_MS,
+    cleanupPolicy: 'delete',
+    maxMessageBytes: INPUT_TOPIC_MAX_MESSAGE_BYTES,
+    description:
+      'Weather forecasts (irradiance, temperature, cloud cover, wind) per weather point with their issue time (vintage).',
+    eventType: EventTypes.weatherForecast,
   },
 ];
 

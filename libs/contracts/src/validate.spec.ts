@@ -317,6 +317,26 @@ describe('other event rejections', () => {
     ]);
   });
 
+  it('weather forecasts: steps aligned, increasing, after the issue time, quantities in range', () => {
+    const w = EventTypes.weatherForecast;
+    const points = [
+      { targetStart: '2026-01-05T02:00:00Z', temperatureC: 1 },
+      { targetStart: '2026-01-05T05:30:00Z', ghiWPerM2: 10 },
+      { targetStart: '2026-01-05T05:00:00Z', cloudCoverPct: 101 },
+      { targetStart: '2026-01-05T07:00:00Z', ghiWPerM2: -1 },
+    ];
+    expect(pathsAndCodes(validateEvent(w, withData(w, { points })))).toEqual([
+      '/data/points/2/cloudCoverPct schema.maximum',
+      '/data/points/3/ghiWPerM2 schema.minimum',
+      '/data/points/0/targetStart points.before-issue',
+      '/data/points/1/targetStart interval.not-aligned',
+      '/data/points/2/targetStart points.not-increasing',
+    ]);
+    expect(pathsAndCodes(validateEvent(w, withData(w, { source: 'guess' })))).toEqual([
+      '/data/source schema.enum',
+    ]);
+  });
+
   it('rejects settlement transactions with non-integer cents, wrong intervals and inconsistent parties', () => {
     const s = EventTypes.settlementTransaction;
     const result = validateEvent(s, withData(s, { amountCt: 23.4, energyWh: 0, priceMilliCtPerKWh: -1 }));

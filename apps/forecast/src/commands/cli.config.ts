@@ -2,6 +2,7 @@ import { type TfBackendName, TF_BACKENDS, isTfBackendName } from '@gridwerk/fore
 import { databaseConfigSpec } from '@gridwerk/shared/data-access-database';
 import { type KafkaSettings, kafkaConfigSpec, kafkaSettingsFrom } from '@gridwerk/shared/data-access-kafka';
 import { type ConfigOf, type Env, ConfigError, cfg, loadConfig } from '@gridwerk/shared/util-config';
+import { type WeatherPointMap, isForecastJobError, parseWeatherPoints } from '@gridwerk/forecast/data-access';
 
 /** Environment of the forecast CLI, validated once. */
 export interface ForecastCliConfig {
@@ -43,12 +44,30 @@ export const forecastJobConfigSpec = {
     'day-ahead issue time, HH:MM Europe/Berlin, before 12:00',
     '10:00',
   ),
+  weatherPoints: cfg.optional(
+    cfg.string(
+      'FORECAST_WEATHER_POINTS',
+      'weather point per series: <series id>=<point>,…,*=<point> (a MOSMIX station id or sim-leipzig); unset: no weather',
+    ),
+  ),
+  weatherMaxAgeHours: cfg.int(
+    'FORECAST_WEATHER_MAX_AGE_HOURS',
+    'a weather forecast older than this at a target’s issue time is not used (the feed stopped: fallback, flagged)',
+    { min: 1, max: 240, default: 24 },
+  ),
+  metricsFile: cfg.optional(
+    cfg.string(
+      'FORECAST_METRICS_FILE',
+      'write the job’s Prometheus metrics to this file at its end (node-exporter textfile collector)',
+    ),
+  ),
 };
 
 export type ForecastJobConfig = ConfigOf<typeof forecastJobConfigSpec> & {
   kafka: KafkaSettings;
   seriesUrl: string;
   dayAheadIssueMinute: number;
+  weather: { points: WeatherPointMap; maxAgeMs: number };
 };
 
 export function loadForecastJobConfig(env: Env = process.env): ForecastJobConfig {
@@ -60,8 +79,16 @@ export function loadForecastJobConfig(env: Env = process.env): ForecastJobConfig
       `FORECAST_DAY_AHEAD_ISSUE_AT must be HH:MM before 12:00, got "${c.dayAheadIssueAt}"`,
     ]);
   }
+  let points: WeatherPointMap;
+  try {
+    points = parseWeatherPoints(c.weatherPoints);
+  } catch (e) {
+    if (isForecastJobError(e)) throw new ConfigError('forecast', [`FORECAST_WEATHER_POINTS: ${e.message}`]);
+    throw e;
+  }
   return {
     ...c,
+    weather: { points, maxAgeMs: c.weatherMaxAgeHours * 3_600_000 },
     kafka: kafkaSettingsFrom('forecast', c),
     seriesUrl: c.seriesDatabaseUrl ?? c.databaseUrl,
     dayAheadIssueMinute: minute,

@@ -1,5 +1,5 @@
 import { COMMANDS } from './index';
-import { writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { main } from '../cli';
@@ -138,6 +138,10 @@ describe('train and run flags', () => {
       ['run', ['series', 'all', 'horizon', 'csv', 'target', 'time-col', 'issue-time', 'json', 'help']],
       ['relay', ['json', 'help']],
       ['migrate', ['help']],
+      [
+        'weather',
+        ['mosmix', 'stations', 'csv', 'lat', 'lon', 'topic', 'group', 'timeout-seconds', 'json', 'help'],
+      ],
     ] as const) {
       out.length = 0;
       expect(await main([name, '--help'], io)).toBe(0);
@@ -158,5 +162,35 @@ describe('train and run flags', () => {
     expect(train?.usage).toMatch(/needs about 56 days of history/);
     expect(train?.advise?.('BACKTEST.TOO_LITTLE_HISTORY')).not.toContain('--test-from');
     expect(COMMANDS.get('backtest')?.advise?.('BACKTEST.TOO_LITTLE_HISTORY')).toContain('--test-from');
+  });
+
+  it('weather: refuses bad files and actions with exit 2 before touching a database, finds the nearest MOSMIX station', async () => {
+    const err: string[] = [];
+    const out: string[] = [];
+    const io = { out: (t: string) => out.push(t), err: (t: string) => err.push(t) };
+    expect(await main(['weather'], io)).toBe(2);
+    expect(await main(['weather', 'fetch'], io)).toBe(2);
+    expect(err.join('\n')).toContain('unknown weather action "fetch"');
+    expect(await main(['weather', 'import'], io)).toBe(2);
+    expect(err.join('\n')).toContain('exactly one of --mosmix FILE and --csv FILE');
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'weather-cli-'));
+    const bad = path.join(dir, 'bad.csv');
+    writeFileSync(
+      bad,
+      'weather_point_id,issue_time,target_start,temperature_c\nP,2025-06-01T00:00:00Z,2025-06-01T01:00:00Z,warm\n',
+    );
+    expect(await main(['weather', 'import', '--csv', bad], io)).toBe(2);
+    expect(err.join('\n')).toContain('WEATHER.BAD_CSV: line 2: temperature_c "warm" is not a number');
+    let kmz = '';
+    for (let d = __dirname; d !== path.dirname(d); d = path.dirname(d)) {
+      const c = path.join(d, 'shared/data/dwd/MOSMIX_L_2023100809_5stations.kmz');
+      if (existsSync(c)) kmz = c;
+    }
+    out.length = 0;
+    expect(
+      await main(['weather', 'nearest', '--mosmix', kmz, '--lat', '50.08', '--lon', '8.24', '--json'], io),
+    ).toBe(0);
+    expect(JSON.parse(out.join(''))).toMatchObject({ stationId: 'L821', name: 'WIESBADEN-AURINGEN' });
+    expect(await main(['weather', 'nearest', '--mosmix', kmz, '--lat', '95', '--lon', '8'], io)).toBe(2);
   });
 });

@@ -1,6 +1,8 @@
 import type { Pool } from 'pg';
 import { useTfBackend } from '@gridwerk/forecast/domain';
+import { writeFileSync } from 'node:fs';
 import {
+  ForecastJobMetrics,
   KafkaOutboxPublisher,
   createForecastPool,
   runForecastMigrations,
@@ -16,6 +18,8 @@ export interface JobContext {
   db: Pool;
   seriesDb: Pool;
   publisher: KafkaOutboxPublisher;
+  /** Written to FORECAST_METRICS_FILE when the job ends (if set). */
+  metrics: ForecastJobMetrics;
 }
 
 /**
@@ -40,9 +44,20 @@ export async function withJobContext<T>(
       ? db
       : createForecastPool(config.seriesUrl, 2, 'gridwerk-forecast-series');
   const publisher = new KafkaOutboxPublisher(config.kafka, log);
+  const metrics = new ForecastJobMetrics();
   try {
-    return await fn({ config, log, db, seriesDb, publisher });
+    return await fn({ config, log, db, seriesDb, publisher, metrics });
   } finally {
+    if (config.metricsFile !== undefined) {
+      try {
+        writeFileSync(config.metricsFile, await metrics.text());
+      } catch (e) {
+        log.error('metrics file could not be written', {
+          file: config.metricsFile,
+          reason: e instanceof Error ? e.message : String(e),
+        });
+      }
+    }
     await publisher.close().catch(() => undefined);
     if (seriesDb !== db) await seriesDb.end();
     await db.end();

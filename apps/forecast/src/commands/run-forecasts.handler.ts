@@ -71,8 +71,15 @@ function formatSummary(s: RunSummary): string {
   const failed = s.results
     .filter((r) => r.status === 'failed')
     .map((r) => `${r.seriesId}: FAILED ${r.code ?? ''} ${r.message ?? ''}`);
+  const fellBack = s.results
+    .filter((r) => r.weatherFallback === true)
+    .map(
+      (r) =>
+        `${r.seriesId}: weather missing, ${r.replaced?.inputsMissing ?? 0} of ${r.points ?? 0} points by the fallback baseline (flagged inputs-missing)`,
+    );
   return [
     ...failed,
+    ...fellBack,
     `${s.issued} issued, ${s.alreadyIssued} already issued, ${s.failed} failed; ${s.relay?.published ?? 0} events published (horizon ${s.horizon}, issue time ${s.issueTime}, ${s.seconds.total} s)`,
   ].join('\n');
 }
@@ -80,7 +87,15 @@ function formatSummary(s: RunSummary): string {
 export async function runRunCommand(cmd: RunCliCommand, io: CliIo): Promise<number> {
   let relayFailed: unknown;
   const summary = await withJobContext(io, { migrate: true, tf: true }, async (ctx) => {
-    const useCase = new RunForecastsUseCase(ctx.db, ctx.seriesDb, ctx.log);
+    const useCase = new RunForecastsUseCase(
+      ctx.db,
+      ctx.seriesDb,
+      ctx.log,
+      undefined,
+      Date.now,
+      undefined,
+      ctx.metrics,
+    );
     const { selection } = cmd;
     const issueTimeMs =
       cmd.issueTimeMs ?? defaultIssueTime(selection.horizon, ctx.config.dayAheadIssueMinute, Date.now());
@@ -90,6 +105,7 @@ export async function runRunCommand(cmd: RunCliCommand, io: CliIo): Promise<numb
         horizon: selection.horizon,
         issueTimeMs,
         custom: selection.custom,
+        weatherMaxAgeMs: ctx.config.weather.maxAgeMs,
       });
       // Relay separately: a broker outage must not hide that the forecasts were committed.
       try {

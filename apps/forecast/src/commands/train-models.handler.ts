@@ -83,7 +83,7 @@ function formatSummary(s: TrainSummary): string {
       ? `${r.seriesId}: FAILED ${r.code ?? ''} ${r.message ?? ''}`
       : r.status === 'unchanged'
         ? `${r.seriesId}: unchanged (${r.version ?? ''} exists)`
-        : `${r.seriesId}: ${r.status} ${r.version ?? ''} — MAE ${r.modelMae?.toFixed(1) ?? '?'} Wh vs ${r.bestBaseline ?? '?'} ${r.bestBaselineMae?.toFixed(1) ?? '?'} Wh`,
+        : `${r.seriesId}: ${r.status} ${r.version ?? ''} — MAE ${r.modelMae?.toFixed(1) ?? '?'} Wh vs ${r.bestBaseline ?? '?'} ${r.bestBaselineMae?.toFixed(1) ?? '?'} Wh${r.weatherPointId === undefined ? ', no weather' : `, weather of ${r.weatherPointId}`}`,
   );
   return [
     ...lines,
@@ -94,10 +94,11 @@ function formatSummary(s: TrainSummary): string {
 export async function runTrainCommand(cmd: TrainCliCommand, io: CliIo): Promise<number> {
   const summary = await withJobContext(io, { migrate: true, tf: true }, (ctx) => {
     const { selection, ...rest } = cmd;
-    return new TrainForecastModelsUseCase(ctx.db, ctx.seriesDb, ctx.log).execute({
+    return new TrainForecastModelsUseCase(ctx.db, ctx.seriesDb, ctx.log, Date.now, ctx.metrics).execute({
       ...rest,
       dayAheadIssueMinute: ctx.config.dayAheadIssueMinute,
       custom: selection.custom,
+      weather: ctx.config.weather,
     });
   });
   io.out(cmd.selection.json ? JSON.stringify(summary) : formatSummary(summary));

@@ -48,6 +48,11 @@ export const simulatorServiceSpec = {
     ),
   ),
   days: cfg.int('SIM_DAYS', 'how many days to run before stopping', { min: 1, max: 36_500, default: 3650 }),
+  weatherForecastEveryHours: cfg.int(
+    'SIM_WEATHER_FORECAST_EVERY_HOURS',
+    'publish a 48-hour weather forecast on grid.weather.forecasts.v1 every N simulated hours (0 = none)',
+    { min: 0, max: 24, default: 6 },
+  ),
   consumerGroup: cfg.string(
     'SIM_CONSUMER_GROUP',
     'consumer group for grid.battery.commands.v1 and .v2',

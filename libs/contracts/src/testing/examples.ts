@@ -119,6 +119,22 @@ const exampleData: { [T in EventType]: () => EventDataOf<T> } = {
     reason: { code: 'JSON.PARSE', message: 'not valid JSON: Unexpected end of JSON input' },
     failedAt: '2026-01-05T06:15:02.500Z',
   }),
+  [EventTypes.weatherForecast]: () => ({
+    weatherPointId: '10469',
+    source: 'dwd-mosmix',
+    issueTime: '2026-01-05T03:00:00Z',
+    stepMinutes: 60,
+    points: [
+      {
+        targetStart: '2026-01-05T04:00:00Z',
+        ghiWPerM2: 0,
+        temperatureC: -1.4,
+        cloudCoverPct: 88,
+        windSpeedMPerS: 3.1,
+      },
+      { targetStart: '2026-01-05T10:00:00Z', ghiWPerM2: 143.6, temperatureC: 1.2, cloudCoverPct: 63 },
+    ],
+  }),
 };
 
 const exampleSubject: { [T in EventType]: (data: EventDataOf<T>) => string } = {
@@ -131,6 +147,7 @@ const exampleSubject: { [T in EventType]: (data: EventDataOf<T>) => string } = {
   [EventTypes.settlementBatch]: (d) => d.communityId,
   [EventTypes.alert]: (d) => d.assetId,
   [EventTypes.deadLetter]: (d) => d.originalTopic,
+  [EventTypes.weatherForecast]: (d) => d.weatherPointId,
 };
 
 /** Valid `data` of the given type, with optional overrides (shallow). */
@@ -169,4 +186,5 @@ export const exampleEvents = {
   settlementBatch: () => exampleEvent(EventTypes.settlementBatch),
   alert: () => exampleEvent(EventTypes.alert),
   deadLetter: () => exampleEvent(EventTypes.deadLetter),
+  weatherForecast: () => exampleEvent(EventTypes.weatherForecast),
 } as const;

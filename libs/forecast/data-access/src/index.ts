@@ -43,3 +43,23 @@ export type {
   GetForecastsQuery,
 } from './lib/usecases/get-forecasts.usecase';
 export { KafkaOutboxPublisher, createForecastPool, runForecastMigrations } from './lib/forecast-db';
+export { ForecastJobMetrics } from './lib/forecast-metrics';
+export { WeatherForecastRepository } from './lib/weather-forecast.repository';
+export {
+  DEFAULT_WEATHER_MAX_AGE_MS,
+  attachWeather,
+  parseWeatherPoints,
+  weatherPointOf,
+} from './lib/weather-inputs';
+export type { SeriesWithWeather, WeatherPointMap } from './lib/weather-inputs';
+export {
+  StoreWeatherForecastUseCase,
+  WEATHER_CONSUMER_GROUP,
+  consumeWeatherForecasts,
+  vintageOfEvent,
+} from './lib/usecases/ingest-weather-forecasts.usecase';
+export type {
+  ConsumeWeatherSummary,
+  DeadLetterSink,
+  WeatherMessageResult,
+} from './lib/usecases/ingest-weather-forecasts.usecase';

@@ -17,7 +17,9 @@ export type ForecastErrorCode =
   | 'BACKTEST.BAD_OPTIONS'
   | 'MODEL.BAD_ARTEFACT'
   | 'MODEL.BACKEND_UNAVAILABLE'
-  | 'WEATHER.BAD_MOSMIX';
+  | 'WEATHER.BAD_MOSMIX'
+  | 'WEATHER.BAD_CSV'
+  | 'WEATHER.BAD_FORECAST';
 
 export class ForecastError extends Error {
   override readonly name = 'ForecastError';

@@ -14,3 +14,5 @@ export * from './forecast';
 export * from './backtest';
 export * from './report-html';
 export * from './weather/mosmix';
+export * from './weather/weather-forecast';
+export * from './weather/weather-adapters';

@@ -6,3 +6,4 @@ export * from './pv';
 export * from './battery';
 export * from './generator';
 export * from './faults';
+export * from './weather-forecast';

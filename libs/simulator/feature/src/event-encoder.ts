@@ -4,6 +4,7 @@ import {
   batteryTelemetryEventId,
   MeterReadingData,
   readingEventId,
+  SimulatedWeatherForecast,
   SimulationStep,
   StreamItem,
 } from '@gridwerk/simulator/domain';
@@ -39,4 +40,34 @@ export function encodeStep(step: SimulationStep): { readings: StreamItem[]; tele
     readings: [...step.readings, ...step.storageReadings].map(encodeReading),
     telemetry: step.batteries.map(encodeTelemetry),
   };
+}
+
+/**
+ * A simulated weather forecast as `de.gridwerk.weather.forecast.v1`, keyed by its weather point; the id is
+ * (point, issue time), so a replayed vintage is the same event.
+ */
+export function encodeWeatherForecast(f: SimulatedWeatherForecast): StreamItem {
+  const issueTime = new Date(f.issueTimeMs).toISOString().replace('.000Z', 'Z');
+  const event = createEvent(
+    EventTypes.weatherForecast,
+    {
+      weatherPointId: f.pointId,
+      source: 'simulator',
+      issueTime,
+      stepMinutes: 60,
+      points: f.steps.map((s) => ({
+        targetStart: new Date(s.targetStartMs).toISOString().replace('.000Z', 'Z'),
+        ghiWPerM2: s.ghiWPerM2,
+        temperatureC: s.temperatureC,
+        cloudCoverPct: s.cloudCoverPct,
+      })),
+    },
+    {
+      id: `weather-${f.pointId}-${issueTime}`,
+      source: SIMULATOR_SOURCE,
+      subject: f.pointId,
+      time: issueTime,
+    },
+  );
+  return { key: f.pointId, value: JSON.stringify(event) };
 }

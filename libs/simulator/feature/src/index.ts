@@ -1,4 +1,10 @@
-export { encodeReading, encodeStep, encodeTelemetry, SIMULATOR_SOURCE } from './event-encoder';
+export {
+  encodeReading,
+  encodeStep,
+  encodeTelemetry,
+  encodeWeatherForecast,
+  SIMULATOR_SOURCE,
+} from './event-encoder';
 export { FileEventSink } from './file-sink';
 export { KafkaEventSink } from './kafka-sink';
 export { ParallelKafkaEventSink } from './parallel-kafka-sink';

@@ -1,5 +1,6 @@
 import type { Message } from 'kafkajs';
-import { createGridSimulation } from '@gridwerk/simulator/domain';
+import { EventTypes, Topics, parseEvent } from '@gridwerk/contracts';
+import { CityWeather, createGridSimulation } from '@gridwerk/simulator/domain';
 import { builtInProfiles } from '@gridwerk/shared/util-load-profiles';
 import type { EventSink } from './kafka-sink';
 import { type Clock, SimulationRunner } from './simulation-runner';
@@ -99,5 +100,41 @@ describe('SimulationRunner in real time', () => {
     const ends = sink.sent.flatMap((b) => b.intervalEnds);
     expect(ends.length).toBeGreaterThan(0);
     expect(Math.max(...ends)).toBe(START + QUARTER);
+  });
+});
+
+describe('SimulationRunner weather forecasts', () => {
+  it('publishes a valid weather forecast vintage at every issue time the simulated clock passes', async () => {
+    const messages: { topic: string; value: string }[] = [];
+    const sink: EventSink = {
+      connect: () => Promise.resolve(),
+      send: (topic, ms) => {
+        for (const m of ms) messages.push({ topic, value: String(m.value) });
+        return Promise.resolve();
+      },
+      flush: () => Promise.resolve(),
+      close: () => Promise.resolve(),
+    };
+    const s = sim(); // 2026-06-01 10:00 UTC + one Berlin day
+    const result = await new SimulationRunner(s, sink).run({
+      mode: 'backfill',
+      rate: 1,
+      weatherForecasts: { weather: new CityWeather(3), everyHours: 6, hoursAhead: 48 },
+    });
+    const weather = messages.filter((m) => m.topic === Topics.weatherForecasts);
+    expect(result.weatherForecasts).toBe(weather.length);
+    const issues = weather.map((m) => {
+      const parsed = parseEvent(m.value, EventTypes.weatherForecast);
+      if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
+      const data = parsed.value.data;
+      expect(data.points).toHaveLength(48);
+      expect(data.source).toBe('simulator');
+      return data.issueTime;
+    });
+    const last = START + s.stepCount * QUARTER;
+    const expected = [];
+    for (let t = Math.ceil(START / (6 * 3_600_000)) * 6 * 3_600_000; t < last; t += 6 * 3_600_000)
+      expected.push(new Date(t).toISOString().replace('.000Z', 'Z'));
+    expect(issues).toEqual(expected);
   });
 });

@@ -1,13 +1,16 @@
 import type { Message } from 'kafkajs';
 import { Topics } from '@gridwerk/contracts';
 import {
+  CityWeather,
   FaultCounters,
   FaultInjector,
   FaultRates,
   GridSimulation,
   StreamItem,
+  simulatedWeatherForecast,
+  weatherIssueTimes,
 } from '@gridwerk/simulator/domain';
-import { encodeReading, encodeTelemetry } from './event-encoder';
+import { encodeReading, encodeTelemetry, encodeWeatherForecast } from './event-encoder';
 import type { EventSink } from './kafka-sink';
 import { ProgressReporter } from './progress';
 
@@ -25,6 +28,12 @@ export interface RunOptions {
   topics?: { readings: string; telemetry: string };
   /** Wall clock and timer; tests give their own. */
   clock?: Clock;
+  /**
+   * Weather forecasts of the simulated weather on grid.weather.forecasts.v1: when the simulated clock
+   * reaches an issue time (every `everyHours`, aligned to UTC midnight), the forecast issued then for the
+   * next `hoursAhead` hours, with an error growing with the lead time. Off when absent.
+   */
+  weatherForecasts?: { weather: CityWeather; everyHours: number; hoursAhead: number; topic?: string };
   /** Called after every step (the demo prints from here). */
   onStep?: (info: { index: number; intervalStart: string; readings: number; telemetry: number }) => void;
 }
@@ -34,7 +43,9 @@ export interface RunResult {
   /** Readings the simulation generated (before fault injection). */
   readingsGenerated: number;
   telemetry: number;
-  /** Messages handed to Kafka: readings after faults + telemetry. */
+  /** Weather forecasts (vintages) published. */
+  weatherForecasts: number;
+  /** Messages handed to Kafka: readings after faults + telemetry + weather forecasts. */
   messagesProduced: number;
   faults?: FaultCounters;
   seconds: number;
@@ -109,7 +120,9 @@ export class SimulationRunner {
     let generated = 0;
     let telemetry = 0;
     let produced = 0;
+    let weatherForecasts = 0;
     let aborted = false;
+    const wf = opts.weatherForecasts;
 
     // A step is computed when its interval has ended (paced modes), so that the dispatch commands that
     // arrived during the interval govern it, as they would a real unit.
@@ -140,6 +153,17 @@ export class SimulationRunner {
       const tele = step.batteries.map(encodeTelemetry);
       await this.sink.send(topics.readings, readings.map(toMessage));
       if (tele.length > 0) await this.sink.send(topics.telemetry, tele.map(toMessage));
+      if (wf !== undefined) {
+        const start = Date.parse(step.intervalStart);
+        const issued = weatherIssueTimes(start, start + stepMs, wf.everyHours).map((t) =>
+          encodeWeatherForecast(simulatedWeatherForecast(wf.weather, t, wf.hoursAhead)),
+        );
+        if (issued.length > 0) {
+          await this.sink.send(wf.topic ?? Topics.weatherForecasts, issued.map(toMessage));
+          weatherForecasts += issued.length;
+          produced += issued.length;
+        }
+      }
       steps += 1;
       generated += step.readings.length + step.storageReadings.length;
       telemetry += tele.length;
@@ -164,6 +188,7 @@ export class SimulationRunner {
       steps,
       readingsGenerated: generated,
       telemetry,
+      weatherForecasts,
       messagesProduced: produced,
       ...(injector ? { faults: injector.counters() } : {}),
       seconds,

@@ -9,6 +9,10 @@ export interface StoredModelMeta {
   trainedAt: string;
   metrics: unknown;
   promoted: boolean;
+  /** Input columns the model was trained with (the registry's "features used"). */
+  features: string[];
+  /** The weather point its weather columns came from, if any. */
+  weatherPointId: string | null;
 }
 
 export interface StoredModel extends StoredModelMeta {
@@ -23,6 +27,8 @@ export interface NewModel {
   trainedAt: string;
   artefact: unknown;
   metrics: unknown;
+  features?: readonly string[];
+  weatherPointId?: string;
 }
 
 interface ModelRow {
@@ -32,6 +38,8 @@ interface ModelRow {
   trained_at: Date;
   metrics: unknown;
   promoted: boolean;
+  features: string[];
+  weather_point_id: string | null;
   artefact?: unknown;
 }
 
@@ -43,6 +51,8 @@ function metaOf(r: ModelRow): StoredModelMeta {
     trainedAt: r.trained_at.toISOString(),
     metrics: r.metrics,
     promoted: r.promoted,
+    features: r.features,
+    weatherPointId: r.weather_point_id,
   };
 }
 
@@ -56,7 +66,7 @@ export class ForecastModelRepository {
     version: string,
   ): Promise<StoredModelMeta | undefined> {
     const res = await this.db.query<ModelRow>(
-      'SELECT series_id, horizon, version, trained_at, metrics, promoted FROM forecast_model WHERE series_id = $1 AND horizon = $2 AND version = $3',
+      'SELECT series_id, horizon, version, trained_at, metrics, promoted, features, weather_point_id FROM forecast_model WHERE series_id = $1 AND horizon = $2 AND version = $3',
       [seriesId, horizon, version],
     );
     const row = res.rows[0];
@@ -70,8 +80,8 @@ export class ForecastModelRepository {
   async save(model: NewModel, promote: boolean): Promise<boolean> {
     return withTransaction(this.db, async (client) => {
       const inserted = await client.query(
-        `INSERT INTO forecast_model (series_id, series_kind, horizon, version, trained_at, artefact, metrics)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (series_id, horizon, version) DO NOTHING RETURNING id`,
+        `INSERT INTO forecast_model (series_id, series_kind, horizon, version, trained_at, artefact, metrics, features, weather_point_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (series_id, horizon, version) DO NOTHING RETURNING id`,
         [
           model.seriesId,
           model.seriesKind,
@@ -80,6 +90,8 @@ export class ForecastModelRepository {
           model.trainedAt,
           JSON.stringify(model.artefact),
           JSON.stringify(model.metrics),
+          [...(model.features ?? [])],
+          model.weatherPointId ?? null,
         ],
       );
       // nothing was written: committing the empty transaction is the same as rolling it back
@@ -104,7 +116,7 @@ export class ForecastModelRepository {
     horizon: ForecastHorizonName,
   ): Promise<Map<string, StoredModel>> {
     const res = await this.db.query<ModelRow>(
-      `SELECT series_id, horizon, version, trained_at, metrics, promoted, artefact FROM forecast_model
+      `SELECT series_id, horizon, version, trained_at, metrics, promoted, features, weather_point_id, artefact FROM forecast_model
         WHERE series_id = ANY($1::text[]) AND horizon = $2 AND promoted`,
       [seriesIds, horizon],
     );
@@ -117,7 +129,7 @@ export class ForecastModelRepository {
     horizon: ForecastHorizonName,
   ): Promise<StoredModelMeta | undefined> {
     const res = await this.db.query<ModelRow>(
-      'SELECT series_id, horizon, version, trained_at, metrics, promoted FROM forecast_model WHERE series_id = $1 AND horizon = $2 AND promoted',
+      'SELECT series_id, horizon, version, trained_at, metrics, promoted, features, weather_point_id FROM forecast_model WHERE series_id = $1 AND horizon = $2 AND promoted',
       [seriesId, horizon],
     );
     const row = res.rows[0];

@@ -16,6 +16,7 @@ beforeAll(async () => {
     'ForecastTables1731000000000',
     'ForecastReplaced1765000000000',
     'SecondarySubstationSeries1765000000100',
+    'WeatherForecasts1765000000200',
   ]);
   expect(await runForecastMigrations(db.url)).toEqual([]);
   pool = createForecastPool(db.url);

@@ -28,7 +28,14 @@ export interface GetForecastsQuery {
 export interface ForecastsView {
   seriesId: string;
   horizon: ForecastHorizonName;
-  model: { version: string; trainedAt: string; metrics: unknown } | null;
+  model: {
+    version: string;
+    trainedAt: string;
+    metrics: unknown;
+    /** Input columns the model was trained with (weather_* = weather forecasts by vintage). */
+    features: string[];
+    weatherPointId: string | null;
+  } | null;
   points: {
     targetStart: string;
     p10Wh: number;
@@ -115,7 +122,13 @@ export class GetForecastsUseCase {
       model:
         model === undefined
           ? null
-          : { version: model.version, trainedAt: model.trainedAt, metrics: model.metrics },
+          : {
+              version: model.version,
+              trainedAt: model.trainedAt,
+              metrics: model.metrics,
+              features: model.features,
+              weatherPointId: model.weatherPointId,
+            },
       points: points.map((p) => ({ ...p, actualWh: actuals.get(Date.parse(p.targetStart)) ?? null })),
     };
   }

@@ -16,6 +16,9 @@ import { checkIssueTime } from '../horizon';
 import { LoadSeriesRepository } from '../load-series.repository';
 import { type OutboxPublisher, type RelayResult, relayOutbox } from '../outbox.relay';
 import { type ForecastHorizonName, type SeriesRef } from '../series-id';
+import { type ForecastJobMetrics } from '../forecast-metrics';
+import { WeatherForecastRepository } from '../weather-forecast.repository';
+import { DEFAULT_WEATHER_MAX_AGE_MS, attachWeather } from '../weather-inputs';
 
 const DAY_MS = 86_400_000;
 /**
@@ -32,6 +35,8 @@ export interface RunForecastsCommand {
   issueTimeMs: number;
   /** Series not in the views (`custom:<name>` from CSV), by series id. */
   custom?: ReadonlyMap<string, LoadSeries>;
+  /** Largest age of a weather vintage at a target's issue time (default 24 h); older = the feed stopped. */
+  weatherMaxAgeMs?: number;
 }
 
 export type RunStatus = 'issued' | 'already-issued' | 'failed';
@@ -41,6 +46,10 @@ export interface RunSeriesResult {
   status: RunStatus;
   modelVersion?: string;
   points?: number;
+  /** Points replaced by the fallback baseline, by reason. */
+  replaced?: { envelope: number; inputsMissing: number };
+  /** The model needs weather and the feed did not cover every target: those targets fell back (flagged). */
+  weatherFallback?: boolean;
   code?: string;
   message?: string;
 }
@@ -66,6 +75,7 @@ export class RunForecastsUseCase {
   private readonly models: ForecastModelRepository;
   private readonly issues: ForecastIssueRepository;
   private readonly load: LoadSeriesRepository;
+  private readonly weather: WeatherForecastRepository;
   /** Loaded TF models by series, horizon and version: a long-lived process (or a bench) loads each once. */
   private readonly cache = new Map<string, QuantileModel>();
 
@@ -76,7 +86,9 @@ export class RunForecastsUseCase {
     private readonly publisher?: OutboxPublisher,
     private readonly clock: () => number = Date.now,
     private readonly maxCachedModels = 2_000,
+    private readonly metrics?: ForecastJobMetrics,
   ) {
+    this.weather = new WeatherForecastRepository(db);
     this.models = new ForecastModelRepository(db);
     this.issues = new ForecastIssueRepository(db);
     this.load = new LoadSeriesRepository(seriesDb);
@@ -125,6 +137,7 @@ export class RunForecastsUseCase {
 
     const t1 = Date.now();
     const issues: ForecastIssue[] = [];
+    const replacedBySeries = new Map<string, { envelope: number; inputsMissing: number }>();
     for (const ref of withModel) {
       const stored = promoted.get(ref.id);
       if (stored === undefined) continue;
@@ -133,8 +146,30 @@ export class RunForecastsUseCase {
         if (series === undefined)
           throw new ForecastJobError('SERIES.NO_DATA', `custom series ${ref.id} needs its data from --csv`);
         const model = await this.modelFor(stored);
-        const guarded = forecastGuarded(model, series, cmd.issueTimeMs);
+        const input = await this.withWeather(series, model, stored, cmd);
+        const guarded = forecastGuarded(model, input, cmd.issueTimeMs);
         const points = toContractPoints(guarded.points);
+        const replaced = {
+          envelope: guarded.points.filter((p) => p.replaced === 'envelope').length,
+          inputsMissing: guarded.points.filter((p) => p.replaced === 'inputs-missing').length,
+        };
+        replacedBySeries.set(ref.id, replaced);
+        this.metrics?.countDecisions(guarded.decisions);
+        this.metrics?.pointsReplaced.inc({ reason: 'envelope', horizon: cmd.horizon }, replaced.envelope);
+        this.metrics?.pointsReplaced.inc(
+          { reason: 'inputs-missing', horizon: cmd.horizon },
+          replaced.inputsMissing,
+        );
+        if (replaced.inputsMissing > 0 && model.metadata.exogenous.some((c) => c.startsWith('weather_'))) {
+          this.metrics?.weatherFallbackSeries.inc({ horizon: cmd.horizon });
+          this.log.warn('weather missing for the model: targets forecast by its fallback baseline, flagged', {
+            seriesId: ref.id,
+            issueTime,
+            weatherPointId: stored.weatherPointId,
+            replaced: replaced.inputsMissing,
+            of: guarded.points.length,
+          });
+        }
         if (guarded.decisions.length > 0 || guarded.staleTarget) {
           // Counted per decision kind (and column) in the log; the replaced points carry their reason.
           this.log.warn('forecast guard acted', {
@@ -184,11 +219,13 @@ export class RunForecastsUseCase {
       const written = new Set(await this.issues.write(chunk));
       for (const issue of chunk) {
         const status: RunStatus = written.has(issue.seriesId) ? 'issued' : 'already-issued';
+        const replaced = replacedBySeries.get(issue.seriesId);
         results.push({
           seriesId: issue.seriesId,
           status,
           modelVersion: issue.modelVersion,
           points: issue.points.length,
+          ...(replaced === undefined ? {} : { replaced, weatherFallback: replaced.inputsMissing > 0 }),
         });
         this.log.info(
           status === 'issued' ? 'forecast issued' : 'forecast already issued by a concurrent run',
@@ -243,6 +280,31 @@ export class RunForecastsUseCase {
       reason: e.message,
     });
     return { seriesId: ref.id, status: 'failed', code: e.code, message: e.message };
+  }
+
+  /**
+   * A model trained with weather gets the weather of its point by the vintage rule, over the history and
+   * the targets; where no vintage is recent enough the columns stay missing and forecastGuarded falls back
+   * (flagged `inputs-missing`).
+   */
+  private async withWeather(
+    series: LoadSeries,
+    model: QuantileModel,
+    stored: StoredModel,
+    cmd: RunForecastsCommand,
+  ): Promise<LoadSeries> {
+    if (!model.metadata.exogenous.some((c) => c.startsWith('weather_')) || stored.weatherPointId === null)
+      return series;
+    const w = await attachWeather(this.weather, series, stored.weatherPointId, model.metadata.horizon, {
+      untilMs: cmd.issueTimeMs + 3 * DAY_MS,
+      maxAgeMs: cmd.weatherMaxAgeMs ?? DEFAULT_WEATHER_MAX_AGE_MS,
+    });
+    if (Number.isFinite(w.latestIssueMs))
+      this.metrics?.weatherFeedAge.set(
+        { point: stored.weatherPointId },
+        Math.max(0, (cmd.issueTimeMs - w.latestIssueMs) / 1000),
+      );
+    return w.series;
   }
 
   private async modelFor(stored: StoredModel): Promise<QuantileModel> {

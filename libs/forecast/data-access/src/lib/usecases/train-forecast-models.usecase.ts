@@ -16,6 +16,9 @@ import { ForecastModelRepository } from '../forecast-model.repository';
 import { domainHorizon } from '../horizon';
 import { LoadSeriesRepository, trimGaps } from '../load-series.repository';
 import { type ForecastHorizonName, type SeriesRef } from '../series-id';
+import { type ForecastJobMetrics } from '../forecast-metrics';
+import { WeatherForecastRepository } from '../weather-forecast.repository';
+import { type WeatherPointMap, attachWeather, weatherPointOf } from '../weather-inputs';
 
 const DAY_MS = 86_400_000;
 const QUARTER_HOUR_MS = 900_000;
@@ -35,6 +38,8 @@ export interface TrainForecastModelsCommand {
   maxEpochs?: number;
   /** Series not in the views (`custom:<name>` from CSV), by series id. */
   custom?: ReadonlyMap<string, LoadSeries>;
+  /** Weather points by series and the largest vintage age used; absent: no weather. */
+  weather?: { points: WeatherPointMap; maxAgeMs: number };
 }
 
 export type TrainStatus = 'promoted' | 'not-promoted' | 'unchanged' | 'failed';
@@ -48,6 +53,9 @@ export interface TrainSeriesResult {
   bestBaselineMae?: number;
   improvementVsBestBaselinePct?: number;
   seconds?: number;
+  /** The weather point used and the input columns the model kept (also in the model registry). */
+  weatherPointId?: string;
+  features?: string[];
   code?: string;
   message?: string;
 }
@@ -139,15 +147,18 @@ function window(series: LoadSeries, fromMs: number, untilMs: number): LoadSeries
 export class TrainForecastModelsUseCase {
   private readonly models: ForecastModelRepository;
   private readonly load: LoadSeriesRepository;
+  private readonly weather: WeatherForecastRepository;
 
   constructor(
     db: Pool,
     seriesDb: Pool,
     private readonly log: JsonLogger,
     private readonly clock: () => number = Date.now,
+    private readonly metrics?: ForecastJobMetrics,
   ) {
     this.models = new ForecastModelRepository(db);
     this.load = new LoadSeriesRepository(seriesDb);
+    this.weather = new WeatherForecastRepository(db);
   }
 
   async execute(cmd: TrainForecastModelsCommand): Promise<TrainSummary> {
@@ -204,11 +215,11 @@ export class TrainForecastModelsUseCase {
     }
     const untilMs = custom === undefined ? viewUntil : (cmd.untilMs ?? endMs(custom) + custom.stepMs);
     const raw = custom ?? fromView;
-    const series =
+    const windowed =
       raw === undefined
         ? undefined
         : window({ ...raw, name: ref.id }, untilMs - cmd.historyDays * DAY_MS, untilMs);
-    if (series === undefined) {
+    if (windowed === undefined) {
       throw new ForecastJobError(
         'SERIES.NO_DATA',
         `series ${ref.id} has no data in the ${cmd.historyDays} days before ${new Date(untilMs).toISOString()}`,
@@ -216,6 +227,29 @@ export class TrainForecastModelsUseCase {
       );
     }
     const horizon = domainHorizon(cmd.horizon, cmd.dayAheadIssueMinute);
+    let series = windowed;
+    const weatherPointId = cmd.weather === undefined ? undefined : weatherPointOf(cmd.weather.points, ref.id);
+    if (cmd.weather !== undefined && weatherPointId !== undefined) {
+      const w = await attachWeather(this.weather, windowed, weatherPointId, horizon, {
+        maxAgeMs: cmd.weather.maxAgeMs,
+      });
+      series = w.series;
+      if (w.columns.length === 0)
+        this.log.warn(
+          'no weather forecast of the weather point covers the history: trained without weather',
+          {
+            seriesId: ref.id,
+            weatherPointId,
+          },
+        );
+      else
+        this.log.info('weather attached by vintage', {
+          seriesId: ref.id,
+          weatherPointId,
+          columns: w.columns,
+          vintages: w.vintages,
+        });
+    }
     const settings = {
       horizon: formatHorizon(horizon),
       issueMinute: cmd.dayAheadIssueMinute,
@@ -223,6 +257,10 @@ export class TrainForecastModelsUseCase {
       seed: cmd.seed,
       maxEpochs: cmd.maxEpochs ?? null,
       historyDays: cmd.historyDays,
+      // only with weather: a series without it keeps the version it had before weather existed
+      ...(cmd.weather !== undefined && weatherPointId !== undefined
+        ? { weatherPointId, weatherMaxAgeMs: cmd.weather.maxAgeMs }
+        : {}),
     };
     const version = modelVersion(series, cmd.horizon, untilMs, settings);
     const existing = await this.models.find(ref.id, cmd.horizon, version);
@@ -268,8 +306,21 @@ export class TrainForecastModelsUseCase {
       model.dispose();
     }
     const trainedAt = model.metadata.trainedAt;
+    const features = [...model.metadata.exogenous];
+    const usesWeather = features.some((f) => f.startsWith('weather_'));
+    this.metrics?.countDecisions(report.inputDecisions);
     await this.models.save(
-      { seriesId: ref.id, seriesKind: ref.kind, horizon: cmd.horizon, version, trainedAt, artefact, metrics },
+      {
+        seriesId: ref.id,
+        seriesKind: ref.kind,
+        horizon: cmd.horizon,
+        version,
+        trainedAt,
+        artefact,
+        metrics,
+        features,
+        ...(usesWeather && weatherPointId !== undefined ? { weatherPointId } : {}),
+      },
       promote,
     );
     const fields = {
@@ -281,6 +332,8 @@ export class TrainForecastModelsUseCase {
       bestBaselineMae: best.metrics.mae,
       improvementVsBestBaselinePct: report.improvementVsBestBaselinePct,
       n: report.n,
+      features,
+      weatherPointId: usesWeather ? (weatherPointId ?? null) : null,
     };
     if (promote) this.log.info('model trained and promoted', fields);
     else this.log.warn('model trained but NOT promoted: its MAE does not beat the best baseline', fields);
@@ -292,6 +345,8 @@ export class TrainForecastModelsUseCase {
       bestBaseline: best.name,
       bestBaselineMae: best.metrics.mae,
       improvementVsBestBaselinePct: report.improvementVsBestBaselinePct,
+      features,
+      ...(usesWeather && weatherPointId !== undefined ? { weatherPointId } : {}),
     };
   }
 }
