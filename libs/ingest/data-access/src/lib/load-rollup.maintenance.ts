@@ -7,7 +7,6 @@ import {
   REFRESH_LOCK_SQL,
   DELETE_ROLLUP_RANGE_SQL,
   REBUILD_ROLLUP_RANGE_SQL,
-  ROLLUP_WORK_MEM_SQL,
 } from './load-rollup.sql';
 import { detectStorageMode } from './storage-mode';
 
@@ -47,7 +46,6 @@ export async function rebuildLoadRollups(
   }
   await withTransaction(pool, async (client) => {
     await client.query('LOCK TABLE rollup_load IN SHARE ROW EXCLUSIVE MODE');
-    await client.query(ROLLUP_WORK_MEM_SQL);
     await client.query(DELETE_ROLLUP_RANGE_SQL, [lo, hi]);
     await client.query(REBUILD_ROLLUP_RANGE_SQL, [lo, hi]);
   });
@@ -144,7 +142,6 @@ export async function refreshRollups(pool: Pool, opts: RefreshOptions | number =
       async (client) => {
         const locked = (await client.query<{ locked: boolean }>(REFRESH_LOCK_SQL)).rows[0]?.locked === true;
         if (!locked) return [];
-        await client.query(ROLLUP_WORK_MEM_SQL);
         const picked = (
           await client.query<{ hour_start: Date }>(PICK_INVALIDATED_HOURS_SQL, [
             maxHoursPerTransaction,

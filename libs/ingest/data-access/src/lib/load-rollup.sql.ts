@@ -79,13 +79,6 @@ SELECT l.level, s.bucket_width, l.node_id, s.bucket_start, sum(s.import_wh), sum
 }
 
 /**
- * Memory for the rollup recomputation's hash aggregates (SET LOCAL in its transaction). The default 4 MB
- * made a window of 100,000 readings sort on disk; 64 MB keeps a week of 500 meters in memory. One
- * refresher runs at a time (advisory lock), so this is spent once per server, not per connection.
- */
-export const ROLLUP_WORK_MEM_SQL = `SET LOCAL work_mem = '64MB'`;
-
-/**
  * Native mode, same transaction as the insert: the hours this batch touched need their rollups
  * recomputed. The log is append-only (no unique key), so writers never wait for each other or for a
  * refresher holding a row; duplicates are collapsed when the refresher reads them.
