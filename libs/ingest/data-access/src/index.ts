@@ -5,6 +5,7 @@ export {
   IngestRawSeries1730000000100,
   IngestReadingVersions1730000000300,
   IngestRollupNotify1730000000800,
+  IngestRollupNotifyInRefresh1767100000000,
   ROLLUP_CHANGED_CHANNEL,
 } from './lib/migrations';
 export { MeterReadingWriter } from './lib/meter-reading.writer';

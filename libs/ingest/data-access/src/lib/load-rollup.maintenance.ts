@@ -6,6 +6,7 @@ import {
   PICK_INVALIDATED_HOURS_SQL,
   REFRESH_LOCK_SQL,
   DELETE_ROLLUP_RANGE_SQL,
+  NOTIFY_ROLLUP_CHANGED_SQL,
   REBUILD_ROLLUP_RANGE_SQL,
 } from './load-rollup.sql';
 import { detectStorageMode } from './storage-mode';
@@ -48,6 +49,7 @@ export async function rebuildLoadRollups(
     await client.query('LOCK TABLE rollup_load IN SHARE ROW EXCLUSIVE MODE');
     await client.query(DELETE_ROLLUP_RANGE_SQL, [lo, hi]);
     await client.query(REBUILD_ROLLUP_RANGE_SQL, [lo, hi]);
+    await client.query(NOTIFY_ROLLUP_CHANGED_SQL, [lo]);
   });
   return { from: lo, to: hi };
 }
@@ -155,7 +157,11 @@ export async function refreshRollups(pool: Pool, opts: RefreshOptions | number =
           const ins = await client.query(REBUILD_ROLLUP_RANGE_SQL, [lo, hi]);
           total.buckets += ins.rowCount ?? 0;
         }
-        if (picked.length > 0) await client.query(DELETE_INVALIDATIONS_SQL, [picked]);
+        if (picked.length > 0) {
+          await client.query(DELETE_INVALIDATIONS_SQL, [picked]);
+          // PICK_INVALIDATED_HOURS_SQL returns the hours in order: the first is the earliest rewritten
+          await client.query(NOTIFY_ROLLUP_CHANGED_SQL, [picked[0]]);
+        }
         return picked;
       },
       'REPEATABLE READ',

@@ -7,6 +7,16 @@ export const BUCKET_WIDTHS: readonly BucketWidth[] = ['15m', '1h'];
 export const BUCKET_INTERVAL: Record<BucketWidth, string> = { '15m': '15 minutes', '1h': '1 hour' };
 
 /**
+ * Native mode: each transaction that rewrites `rollup_load` (refreshRollups, rebuildLoadRollups) announces,
+ * at its commit, the earliest quarter hour it rewrote on this channel (payload: an ISO instant). Readers
+ * that publish new rollups (the udp-gateway's MQTT relay) LISTEN instead of polling, and re-read only from
+ * that bucket on. TimescaleDB mode has no such table; readers poll there.
+ */
+export const ROLLUP_CHANGED_CHANNEL = 'rollup_load_changed';
+/** $1: the earliest rewritten bucket. Delivered at commit, never for a rolled-back refresh. */
+export const NOTIFY_ROLLUP_CHANGED_SQL = `SELECT pg_notify('${ROLLUP_CHANGED_CHANNEL}', to_char($1::timestamptz AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'))`;
+
+/**
  * TimescaleDB: the continuous aggregates in an order in which each comes after the one it reads
  * (meter_reading → meter_energy_* → secondary substation → feeder → substation), with its bucket width.
  * A refresh of one level records invalidations for the level above, so one pass in this order applies

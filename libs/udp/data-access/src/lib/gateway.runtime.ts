@@ -23,7 +23,7 @@ export interface GatewayRuntimeSettings {
   listenUrl?: string;
 }
 
-/** Ingest's channel announcing rewritten rollups (IngestRollupNotify1730000000800), payload the first bucket. */
+/** Ingest's channel announcing rewritten rollups (refreshRollups, in native mode), payload the first bucket. */
 export const ROLLUP_CHANGED_CHANNEL = 'rollup_load_changed';
 
 export interface GatewayRuntimeEvents {
@@ -113,10 +113,11 @@ export class GatewayRuntime {
     try {
       await client.connect();
       await client.query(`LISTEN ${ROLLUP_CHANGED_CHANNEL}`);
-      const trigger = await client.query<{ ok: boolean }>(
-        `SELECT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'rollup_load_notify_insert') AS ok`,
+      // native mode (a rollup_load table) announces every refresh; TimescaleDB mode has none: poll there
+      const native = await client.query<{ ok: boolean }>(
+        `SELECT EXISTS (SELECT 1 FROM pg_class WHERE oid = to_regclass('rollup_load') AND relkind IN ('r', 'p')) AS ok`,
       );
-      this.notifying = trigger.rows[0]?.ok === true;
+      this.notifying = native.rows[0]?.ok === true;
       this.listener = client;
     } catch (err) {
       retry(err);

@@ -10,6 +10,7 @@ import { IngestRecompressWeeks1730000000500 } from './1730000000500-ingest-recom
 import { IngestImportCheckpoint1730000000600 } from './1730000000600-ingest-import-checkpoint.migration';
 import { IngestLazyReadingVersions1730000000700 } from './1730000000700-ingest-lazy-reading-versions.migration';
 import { IngestRollupNotify1730000000800 } from './1730000000800-ingest-rollup-notify.migration';
+import { IngestRollupNotifyInRefresh1767100000000 } from './1767100000000-ingest-rollup-notify-in-refresh.migration';
 
 /**
  * The ingest service's migrations, in order. Explicit, never synchronize. The topology tables come from
@@ -26,12 +27,14 @@ export const INGEST_MIGRATIONS = [
   IngestLazyReadingVersions1730000000700,
   IngestRollupNotify1730000000800,
   GridTopologyCoordinates1766000000000,
+  IngestRollupNotifyInRefresh1767100000000,
 ];
 
-export { ROLLUP_CHANGED_CHANNEL } from './1730000000800-ingest-rollup-notify.migration';
+export { ROLLUP_CHANGED_CHANNEL } from '../load-rollup.sql';
 export {
   IngestImportCheckpoint1730000000600,
   IngestRollupNotify1730000000800,
+  IngestRollupNotifyInRefresh1767100000000,
   IngestLazyReadingVersions1730000000700,
   IngestLoadRollups1730000000200,
   IngestRawSeries1730000000100,
