@@ -10,6 +10,11 @@ import {
 } from '../testing/ingest-test-db';
 import { LoadQueries } from './load.queries';
 import { rebuildLoadRollups, refreshRollups } from './load-rollup.maintenance';
+import {
+  REBUILD_ROLLUP_LONG_RANGE_SQL,
+  REBUILD_ROLLUP_RANGE_SQL,
+  rebuildRollupRangeSql,
+} from './load-rollup.sql';
 import { MeterReadingWriter } from './meter-reading.writer';
 import { TopologyRepository } from '@gridwerk/shared/data-access-topology';
 import { detectStorageMode } from './storage-mode';
@@ -204,6 +209,35 @@ describe('load rollups (either storage mode: refreshed from the raw rows)', () =
     await rebuildLoadRollups(t.pool, day, new Date(day.getTime() + 86_400_000));
     expect(await actualRollups(t)).toEqual(now);
     expect(await materialisedRollups(t, mode)).toEqual(now);
+  });
+
+  it('counts a meter once per bucket when it mixes PT15M and PT1M readings, over short and long windows', async () => {
+    // hour 12: meter 7 reports PT15M for 12:00 and 12:30, and PT1M inside both of those quarters and 12:15's
+    const h = new Date(day.getTime() + 12 * 3_600_000);
+    await writer.writeReadings([
+      ...quarterHourReadings(h, 1, 7, 8, 'mix-q1'),
+      ...quarterHourReadings(new Date(h.getTime() + 1_800_000), 1, 7, 8, 'mix-q3'),
+    ]);
+    await writer.writeReadings([
+      ...minuteReadings(new Date(h.getTime() + 5 * 60_000), 4, 7, 'mix-a'),
+      ...minuteReadings(new Date(h.getTime() + 16 * 60_000), 3, 7, 'mix-b'),
+      ...minuteReadings(new Date(h.getTime() + 40 * 60_000), 2, 7, 'mix-c'),
+    ]);
+    const expected = await expectedRollups(t);
+    expect(expected.filter((l) => l.includes('|15m|') && l.includes(`T12:00|`))).not.toEqual([]);
+    if (mode === 'native-partitioning') {
+      // a one-hour run: the short statement
+      expect(rebuildRollupRangeSql(h, new Date(h.getTime() + 3_600_000))).toBe(REBUILD_ROLLUP_RANGE_SQL);
+      await refreshRollups(t.pool, 1);
+      expect(await actualRollups(t)).toEqual(expected);
+      // a day: the long statement, from a clean slate
+      expect(rebuildRollupRangeSql(day, new Date(day.getTime() + 86_400_000))).toBe(
+        REBUILD_ROLLUP_LONG_RANGE_SQL,
+      );
+      await t.pool.query('DELETE FROM rollup_load');
+      await rebuildLoadRollups(t.pool, day, new Date(day.getTime() + 86_400_000));
+    } else await refreshRollupsNow(t.pool);
+    expect(await actualRollups(t)).toEqual(expected);
   });
 
   it('serves a 30-day feeder query from the rollup, not from the raw readings', async () => {
