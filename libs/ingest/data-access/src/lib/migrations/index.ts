@@ -11,6 +11,7 @@ import { IngestImportCheckpoint1730000000600 } from './1730000000600-ingest-impo
 import { IngestLazyReadingVersions1730000000700 } from './1730000000700-ingest-lazy-reading-versions.migration';
 import { IngestRollupNotify1730000000800 } from './1730000000800-ingest-rollup-notify.migration';
 import { IngestRollupNotifyInRefresh1767100000000 } from './1767100000000-ingest-rollup-notify-in-refresh.migration';
+import { IngestReadingTimeBrin1767100000100 } from './1767100000100-ingest-reading-time-brin.migration';
 
 /**
  * The ingest service's migrations, in order. Explicit, never synchronize. The topology tables come from
@@ -28,6 +29,7 @@ export const INGEST_MIGRATIONS = [
   IngestRollupNotify1730000000800,
   GridTopologyCoordinates1766000000000,
   IngestRollupNotifyInRefresh1767100000000,
+  IngestReadingTimeBrin1767100000100,
 ];
 
 export { ROLLUP_CHANGED_CHANNEL } from '../load-rollup.sql';
@@ -35,6 +37,7 @@ export {
   IngestImportCheckpoint1730000000600,
   IngestRollupNotify1730000000800,
   IngestRollupNotifyInRefresh1767100000000,
+  IngestReadingTimeBrin1767100000100,
   IngestLazyReadingVersions1730000000700,
   IngestLoadRollups1730000000200,
   IngestRawSeries1730000000100,

@@ -79,6 +79,25 @@ describe('ingest migrations (in the storage mode the server offers)', () => {
       `SELECT count(*)::int AS n FROM pg_inherits WHERE inhparent = 'meter_reading'::regclass`,
     );
     expect(partitioned.n).toBe(PARTITIONS_BACK_DAYS + PARTITIONS_AHEAD_DAYS + 1 + 1 /* default */);
+    // every partition, including one created after the migrations, carries the time BRIN index
+    const qr = t.ds.createQueryRunner();
+    try {
+      await qr.startTransaction();
+      await qr.query(
+        `CREATE TABLE meter_reading_brin_probe PARTITION OF meter_reading FOR VALUES FROM ('2099-01-01') TO ('2099-01-02')`,
+      );
+      const [unindexed] = await qr.query(
+        `SELECT count(*)::int AS n FROM pg_inherits i
+          WHERE i.inhparent = 'meter_reading'::regclass
+            AND NOT EXISTS (SELECT 1 FROM pg_index x JOIN pg_class c ON c.oid = x.indexrelid
+                              JOIN pg_am a ON a.oid = c.relam
+                             WHERE x.indrelid = i.inhrelid AND a.amname = 'brin')`,
+      );
+      expect(unindexed.n).toBe(0);
+    } finally {
+      await qr.rollbackTransaction();
+      await qr.release();
+    }
   });
 
   it('exposes the same query surface as the TimescaleDB mode', async () => {
@@ -131,6 +150,7 @@ describe('ingest migrations (in the storage mode the server offers)', () => {
       'IngestRollupNotify1730000000800',
       'GridTopologyCoordinates1766000000000',
       'IngestRollupNotifyInRefresh1767100000000',
+      'IngestReadingTimeBrin1767100000100',
     ]);
     expect(await relations(t)).toEqual(before);
   });
