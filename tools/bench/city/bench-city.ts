@@ -1,0 +1,284 @@
+import os from 'node:os';
+import path from 'node:path';
+import { Pool } from 'pg';
+import { DataSource } from 'typeorm';
+import { INGEST_MIGRATIONS, rebuildLoadRollups, TopologyRepository } from '@gridwerk/ingest/data-access';
+import { integerFlag } from '@gridwerk/shared/util-config';
+import { createTestDatabase, postgresDataSourceOptions } from '@gridwerk/shared/data-access-database';
+import { builtInProfiles, createGridSimulation } from '@gridwerk/simulator/domain';
+import { encodeReading, ParallelKafkaEventSink } from '@gridwerk/simulator/feature';
+import { IngestProcess } from '../../e2e/service-process';
+import { benchHelp, parseBenchFlags } from '../lib/bench-cli';
+import { benchLog, withBenchTopics } from '../lib/bench-kafka';
+import { mib, PeakMemory } from '../lib/peak-memory';
+
+/**
+ * `npm run bench:city`: a Leipzig-sized grid (the simulator's topology generator at 350,000 metering
+ * points, with its batteries and communities) on the real broker and PostgreSQL. It replays a window of a
+ * winter evening at quarter-hour cadence: each quarter hour's readings of every meter arrive as one burst
+ * after the quarter closes, as smart-meter gateways deliver them, and go through the ingest service (the
+ * compiled bundle, as deployed). Per quarter hour it measures
+ *  - burst → stored: from the first reading of the burst produced to the last one committed;
+ *  - stored → rollups: until every level's 15-minute bucket of that quarter counts every meter;
+ * and reports p50/p95/max, the service's peak RSS and the database's size per day of readings.
+ * Before the window, the day's earlier hours are written straight into the tables (`--prefill-hours`), so
+ * the partition the live path works in is as full as it is at that time of a real day.
+ * Prints one JSON object.
+ */
+const ROOT = path.resolve(__dirname, '..', '..', '..');
+const log = (m: string): void => benchLog(`[city] ${m}`);
+const QH = 900_000;
+const DAY = 86_400_000;
+const TARGET = { chainP95Seconds: 60, serviceRssMiB: 1024 };
+
+const FLAGS = {
+  meters: { kind: 'value', arg: 'N', help: 'metering points (default 350000)' },
+  quarters: { kind: 'value', arg: 'N', help: 'quarter hours replayed (default 8: 17:00-19:00 Berlin)' },
+  'cadence-seconds': {
+    kind: 'value',
+    arg: 'S',
+    help: 'seconds between bursts (default 900, real time; less compresses the evening)',
+  },
+  'prefill-hours': {
+    kind: 'value',
+    arg: 'H',
+    help: 'hours of the day before the window written straight into the tables (default 16)',
+  },
+  help: { kind: 'boolean', short: 'h', help: 'this help' },
+} as const;
+
+const HELP = benchHelp(
+  'Usage: npm run bench:city -- [options]',
+  `City-scale replay of a winter evening: per quarter hour, burst -> stored -> rollups (p50/p95/max),
+service peak RSS, database size per day. Target: the chain within ${TARGET.chainP95Seconds} s (p95), every service <= 1 GB RSS.`,
+  FLAGS,
+);
+
+/** Polls `done` every 100 ms; a stage that does not finish within 10 minutes fails the run. */
+async function until(what: string, done: () => Promise<boolean>, timeoutMs = 600_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await done())) {
+    if (Date.now() > deadline) throw new Error(`${what}: not reached within ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function quantiles(xs: number[]): { p50: number; p95: number; max: number } {
+  const s = [...xs].sort((a, b) => a - b);
+  const at = (q: number): number => s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)] ?? NaN;
+  const r = (v: number): number => Math.round(v * 100) / 100;
+  return { p50: r(at(0.5)), p95: r(at(0.95)), max: r(s[s.length - 1] ?? NaN) };
+}
+
+async function main(): Promise<void> {
+  const f = parseBenchFlags(FLAGS, HELP, (v) => ({
+    meters: integerFlag('meters', v.meters, { min: 100, max: 2_000_000, fallback: 350_000 }),
+    quarters: integerFlag('quarters', v.quarters, { min: 1, max: 96, fallback: 8 }),
+    cadenceSeconds: integerFlag('cadence-seconds', v['cadence-seconds'], { min: 0, max: 900, fallback: 900 }),
+    prefillHours: integerFlag('prefill-hours', v['prefill-hours'], { min: 0, max: 23, fallback: 16 }),
+  }));
+  // a winter weekday evening: 2026-01-14, 17:00 Berlin = 16:00 UTC; the day starts at 23:00 UTC before
+  const windowStart = Date.parse('2026-01-14T16:00:00Z');
+  const dayStart = Date.parse('2026-01-13T23:00:00Z');
+  const prefillStart = Math.max(dayStart, windowStart - f.prefillHours * 3_600_000);
+  const mem = new PeakMemory();
+
+  await withBenchTopics('city', { readings: 6, telemetry: 1 }, async ({ kafka, client, brokers, topics }) => {
+    const db = await createTestDatabase('bench_city');
+    const pool = new Pool({ connectionString: db.url, max: 4 });
+    let ingest: IngestProcess | undefined;
+    try {
+      const ds = new DataSource(
+        postgresDataSourceOptions({
+          url: db.url,
+          applicationName: 'bench-city',
+          migrations: INGEST_MIGRATIONS,
+        }),
+      );
+      await ds.initialize();
+      await ds.runMigrations();
+      await ds.destroy();
+      await pool.query(`SELECT ensure_partitions($1::timestamptz, $2::timestamptz)`, [
+        new Date(dayStart - DAY),
+        new Date(windowStart + DAY),
+      ]);
+
+      const t0 = Date.now();
+      const sim = createGridSimulation({
+        seed: 'leipzig',
+        meters: f.meters,
+        start: new Date(windowStart),
+        days: 1,
+        resolutionMinutes: 15,
+        profiles: builtInProfiles(),
+      });
+      const topo = sim.topology;
+      await new TopologyRepository(pool).upsertTopology(topo);
+      const topology = {
+        meteringPoints: topo.meteringPoints.length,
+        secondarySubstations: topo.secondarySubstations.length,
+        feeders: topo.feeders.length,
+        substations: topo.substations.length,
+        batteries: topo.batteries.length,
+        communities: topo.communities.length,
+        seconds: Math.round((Date.now() - t0) / 100) / 10,
+      };
+      log(`topology written: ${JSON.stringify(topology)}`);
+
+      let prefill = { rows: 0, seconds: 0, rollupSeconds: 0 };
+      if (prefillStart < windowStart) {
+        const tp = Date.now();
+        // the day's earlier quarter hours of every meter, written in one statement per hour
+        let rows = 0;
+        for (let h = prefillStart; h < windowStart; h += 3_600_000) {
+          const r = await pool.query(
+            `INSERT INTO meter_reading (meter_point_id, interval_start, interval_end, resolution, import_wh,
+                    export_wh, register_import_wh, register_export_wh, quality, event_id)
+             SELECT mp.id, t, t + INTERVAL '15 minutes', 'PT15M', 20 + abs(hashtext(mp.id || t::text)) % 180, 0, 0, 0,
+                    'measured', 'prefill/' || mp.id || '/' || extract(epoch FROM t)::bigint
+               FROM meter_point mp, generate_series($1::timestamptz, $2::timestamptz, INTERVAL '15 minutes') t`,
+            [new Date(h), new Date(h + 3_600_000 - QH)],
+          );
+          rows += r.rowCount ?? 0;
+          log(`prefill: ${new Date(h).toISOString()} (${rows} rows)`);
+        }
+        const seconds = (Date.now() - tp) / 1000;
+        const tr = Date.now();
+        await rebuildLoadRollups(pool, new Date(prefillStart), new Date(windowStart));
+        await pool.query('VACUUM ANALYZE meter_reading');
+        prefill = { rows, seconds: Math.round(seconds), rollupSeconds: Math.round((Date.now() - tr) / 1000) };
+        log(`prefill done: ${JSON.stringify(prefill)}`);
+      }
+
+      const service = new IngestProcess(
+        3991,
+        {
+          DATABASE_URL: db.url,
+          KAFKA_BROKERS: brokers,
+          INGEST_CONSUMER_GROUP: `bench-city-${Date.now().toString(36)}`,
+          INGEST_READINGS_TOPIC: topics.readings,
+          INGEST_TELEMETRY_TOPIC: topics.telemetry,
+          LOG_LEVEL: 'warn',
+        },
+        ['--max-semi-space-size=16'],
+        ROOT,
+      );
+      ingest = service;
+      await service.start();
+      const inserted = async (): Promise<number> => {
+        const m = /gridwerk_ingest_rows_total\{table="meter_reading",result="inserted"[^}]*\} (\d+)/.exec(
+          await service.metrics().catch(() => ''),
+        );
+        return Number(m?.[1] ?? 0);
+      };
+      const sink = new ParallelKafkaEventSink(kafka, client, {
+        workers: 2,
+        chunkSize: 5_000,
+        inFlightPerWorker: 3,
+      });
+      await sink.connect([topics.readings]);
+
+      const perQuarter: {
+        quarter: string;
+        readings: number;
+        produceSeconds: number;
+        burstToStoredSeconds: number;
+        storedToRollupsSeconds: number;
+        chainSeconds: number;
+      }[] = [];
+      let total = 0;
+      let lastBurst = 0;
+      let peakIngest = 0;
+      const sample = setInterval(() => {
+        peakIngest = Math.max(peakIngest, service.peakRssBytes() ?? 0);
+      }, 200);
+      for (let q = 0; q < f.quarters; q++) {
+        const step = sim.nextStep();
+        if (step === undefined) break;
+        const items = step.readings.map(encodeReading);
+        // the quarter has closed: its burst follows the previous one by the cadence
+        if (q > 0) {
+          const wait = f.cadenceSeconds * 1000 - (Date.now() - lastBurst);
+          if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        }
+        const burst = Date.now();
+        lastBurst = burst;
+        await sink.send(topics.readings, items);
+        const produced = Date.now();
+        total += items.length;
+        await until(`quarter ${step.intervalStart} stored`, async () => (await inserted()) >= total);
+        const stored = Date.now();
+        const bucket = new Date(step.intervalStart);
+        await until(`rollups of ${step.intervalStart}`, async () => {
+          const r = await pool.query<{ levels: number; complete: boolean }>(
+            `SELECT count(DISTINCT level)::int AS levels,
+                    bool_and(meters) AS complete
+               FROM (SELECT level, sum(meters_reporting) = $2 AS meters FROM rollup_load
+                      WHERE bucket_width = '15m' AND bucket_start = $1 GROUP BY level) x`,
+            [bucket, topo.meteringPoints.length],
+          );
+          return r.rows[0]?.levels === 3 && r.rows[0].complete === true;
+        });
+        const rolled = Date.now();
+        const row = {
+          quarter: bucket.toISOString(),
+          readings: items.length,
+          produceSeconds: (produced - burst) / 1000,
+          burstToStoredSeconds: (stored - burst) / 1000,
+          storedToRollupsSeconds: (rolled - stored) / 1000,
+          chainSeconds: (rolled - burst) / 1000,
+        };
+        perQuarter.push(row);
+        log(`quarter ${q + 1}/${f.quarters}: ${JSON.stringify(row)}`);
+      }
+      clearInterval(sample);
+      await sink.close();
+      peakIngest = Math.max(peakIngest, service.peakRssBytes() ?? 0);
+      const size = await pool.query<{ bytes: string; readings: string }>(
+        `SELECT pg_database_size(current_database())::text AS bytes, (SELECT count(*) FROM meter_reading)::text AS readings`,
+      );
+      const bytes = Number(size.rows[0]?.bytes ?? 0);
+      const readings = Number(size.rows[0]?.readings ?? 0);
+      const perDayGiB = readings > 0 ? ((bytes / readings) * topo.meteringPoints.length * 96) / 2 ** 30 : 0;
+      const chain = quantiles(perQuarter.map((r) => r.chainSeconds));
+      const ingestRss = mib(peakIngest);
+      process.stdout.write(
+        `${JSON.stringify({
+          benchmark: 'city',
+          machine: { cpus: os.cpus().length, node: process.version },
+          config: { ...f, window: new Date(windowStart).toISOString() },
+          topology,
+          prefill,
+          stages: {
+            burstToStoredSeconds: quantiles(perQuarter.map((r) => r.burstToStoredSeconds)),
+            storedToRollupsSeconds: quantiles(perQuarter.map((r) => r.storedToRollupsSeconds)),
+            produceSeconds: quantiles(perQuarter.map((r) => r.produceSeconds)),
+          },
+          chainSeconds: chain,
+          notYetMeasured: ['alarms evaluated', 'visible over SSE', 'dispatch re-planned', 'settled on chain'],
+          perQuarter,
+          peakRssMiB: { ingest: ingestRss, benchmark: mib(mem.stop()) },
+          database: {
+            bytes,
+            readings,
+            estimatedGiBPerDay: Math.round(perDayGiB * 100) / 100,
+          },
+          target: TARGET,
+          targetsMet: {
+            chainP95: chain.p95 <= TARGET.chainP95Seconds,
+            ingestRss: ingestRss <= TARGET.serviceRssMiB,
+          },
+        })}\n`,
+      );
+    } finally {
+      await ingest?.stop().catch(() => undefined);
+      await pool.end().catch(() => undefined);
+      await db.drop().catch(() => undefined);
+    }
+  });
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
