@@ -1,6 +1,7 @@
 import {
   GridTopology1730000000000,
   GridTopologyCoordinates1766000000000,
+  GridTopologyStationStreet1767000000000,
 } from '@gridwerk/shared/data-access-topology';
 import { IngestRawSeries1730000000100 } from './1730000000100-ingest-raw-series.migration';
 import { IngestLoadRollups1730000000200 } from './1730000000200-ingest-load-rollups.migration';
@@ -26,6 +27,7 @@ export const INGEST_MIGRATIONS = [
   IngestLazyReadingVersions1730000000700,
   IngestRollupNotify1730000000800,
   GridTopologyCoordinates1766000000000,
+  GridTopologyStationStreet1767000000000,
 ];
 
 export { ROLLUP_CHANGED_CHANNEL } from './1730000000800-ingest-rollup-notify.migration';

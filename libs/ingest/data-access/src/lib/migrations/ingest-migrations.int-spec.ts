@@ -130,6 +130,7 @@ describe('ingest migrations (in the storage mode the server offers)', () => {
       'IngestLazyReadingVersions1730000000700',
       'IngestRollupNotify1730000000800',
       'GridTopologyCoordinates1766000000000',
+      'GridTopologyStationStreet1767000000000',
     ]);
     expect(await relations(t)).toEqual(before);
   });
