@@ -246,7 +246,7 @@ describe('ingest readiness', () => {
 });
 
 describe('binding', () => {
-  it('listens on HTTP_HOST: on 127.0.0.1 only when set so, on every interface by default', async () => {
+  it('listens on HTTP_HOST: on 127.0.0.1 by default, on every interface only when set so', async () => {
     const external = Object.values(os.networkInterfaces())
       .flat()
       .find((i) => i !== undefined && i.family === 'IPv4' && !i.internal)?.address;
@@ -257,7 +257,6 @@ describe('binding', () => {
       {
         DATABASE_URL: db.url,
         KAFKA_BROKERS: testBrokers().join(','),
-        HTTP_HOST: '127.0.0.1',
         OIDC_ISSUER_URL: 'http://127.0.0.1:8080/realms/gridwerk',
         ...chainEnv,
       },
@@ -285,13 +284,14 @@ describe('binding', () => {
       .find((l) => l.msg === 'settlement started');
     expect(started?.httpHost).toBe('127.0.0.1');
 
-    // the default (0.0.0.0, as in a pod) answers on the other address too
+    // 0.0.0.0 (as the k8s Deployments set it) answers on the other address too
     const open = new ServiceProcess(
       'settlement',
       port,
       {
         DATABASE_URL: db.url,
         KAFKA_BROKERS: testBrokers().join(','),
+        HTTP_HOST: '0.0.0.0',
         OIDC_ISSUER_URL: 'http://127.0.0.1:8080/realms/gridwerk',
         ...chainEnv,
       },

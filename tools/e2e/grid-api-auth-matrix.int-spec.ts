@@ -61,6 +61,13 @@ const ROUTES: Readonly<Record<string, RouteSpec>> = {
   'GET /api/v1/me': { roles: ALL },
   // control room (libs/grid/feature-control-room); unknown ids answer 404 so that writes stay repeatable
   'GET /api/v1/topology': { roles: READERS },
+  'GET /api/v1/topology/summary': { roles: READERS },
+  'GET /api/v1/topology/stations': { roles: READERS, request: { query: { q: 'Straße', limit: '5' } } },
+  'GET /api/v1/topology/nodes/{nodeId}': {
+    roles: READERS,
+    request: { path: '/api/v1/topology/nodes/UNKNOWN-NODE' },
+    ok: 404,
+  },
   'GET /api/v1/nodes/{nodeId}/load': {
     roles: READERS,
     request: { path: '/api/v1/nodes/UNKNOWN-NODE/load' },
@@ -295,6 +302,31 @@ describe('public routes', () => {
   it.each(PUBLIC_ROUTES)('%s answers without a token, and ignores a bad one', async (route) => {
     expect((await send(route, undefined)).status).toBe(200);
     expect((await send(route, undefined, 'Bearer not-a-token')).status).toBe(200);
+  });
+});
+
+describe('security headers', () => {
+  it('are on answers, refusals, unknown routes and public routes; no HSTS over plain HTTP', async () => {
+    for (const [p, bearer, status] of [
+      ['/api/v1/me', `Bearer ${tokens.viewer}`, 200],
+      ['/api/v1/me', undefined, 401],
+      ['/api/v1/thresholds', `Bearer ${tokens.viewer}`, 403],
+      ['/api/v1/no-such-route', `Bearer ${tokens.viewer}`, 404],
+      ['/health', undefined, 200],
+    ] as const) {
+      const r = await fetch(`${base}${p}`, {
+        headers: { ...(bearer ? { authorization: bearer } : {}), 'x-forwarded-proto': 'https' },
+      });
+      await r.body?.cancel();
+      const h = (name: string) => r.headers.get(name);
+      expect({ p, status: r.status }).toEqual({ p, status });
+      expect(h('content-security-policy')).toMatch(/script-src 'self'.*frame-ancestors 'none'/);
+      expect(h('x-frame-options')).toBe('DENY');
+      expect(h('referrer-policy')).toBe('no-referrer');
+      expect(h('x-content-type-options')).toBe('nosniff');
+      // no proxy is trusted here (GRID_API_TRUST_PROXY unset): a client's claim of TLS does not count
+      expect(h('strict-transport-security')).toBeNull();
+    }
   });
 });
 

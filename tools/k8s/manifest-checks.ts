@@ -187,7 +187,10 @@ function envValue(c: Rec, name: string): unknown {
   return get(e, 'value');
 }
 
-/** Deployments: probes on a declared port that is the app's HTTP_PORT, scrape annotations, selector. */
+/**
+ * Deployments: probes on a declared port that is the app's HTTP_PORT, bound to every interface (HTTP_HOST),
+ * scrape annotations, selector.
+ */
 export function checkDeployments(ms: readonly Manifest[]): string[] {
   const problems: string[] = [];
   for (const m of ms.filter((x) => kindOf(x) === 'Deployment')) {
@@ -214,6 +217,9 @@ export function checkDeployments(ms: readonly Manifest[]): string[] {
       }
       if (str(envValue(c, 'HTTP_PORT')) !== httpPort)
         problems.push(`${cat}: HTTP_PORT is not set to the http containerPort ${httpPort}`);
+      // the apps bind to 127.0.0.1 unless told otherwise: in a pod nothing could reach them
+      if (str(envValue(c, 'HTTP_HOST')) !== '0.0.0.0')
+        problems.push(`${cat}: HTTP_HOST is not set to 0.0.0.0 (the apps default to 127.0.0.1)`);
       const probes: Record<string, string> = {
         readinessProbe: '/health',
         livenessProbe: '/health/live',

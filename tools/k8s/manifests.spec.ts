@@ -443,6 +443,13 @@ describe('the checks themselves', () => {
     expect(checkPodTemplates([m]).join('\n')).toMatch(/limits\.cpu missing[\s\S]*readOnlyRootFilesystem/);
   });
 
+  it('catch a service left on its default bind address (127.0.0.1), unreachable in a pod', () => {
+    const m = deployment();
+    const c = container(m);
+    c['env'] = (c['env'] as unknown[]).filter((e) => get(e, 'name') !== 'HTTP_HOST');
+    expect(checkDeployments([m]).join('\n')).toMatch(/HTTP_HOST is not set to 0\.0\.0\.0/);
+  });
+
   it('catch an unknown variable, a missing required one and a secret set as a literal', () => {
     const m = deployment();
     const env = container(m)['env'] as unknown[];

@@ -3,7 +3,7 @@ import { createRoot } from 'react-dom/client';
 import { createApiClient } from './api/client';
 import { App } from './app/App';
 import { ServicesProvider } from './app/context';
-import { parseRoute } from './app/route';
+import { parseDeepLink, parseRoute, routeHash } from './app/route';
 import { initialState, reducer } from './app/state';
 import { createStore } from './app/store';
 import { OidcClient } from './auth/oidc-client';
@@ -24,6 +24,12 @@ interface RuntimeConfig {
 async function start(): Promise<void> {
   const rootEl = document.getElementById('root');
   if (!rootEl) return;
+  // a deep link (/nodes/ONS-0001, …; grid-api serves the SPA for it) continues as the hash route, on `/`:
+  // the sign-in's return address and the OIDC redirect URI stay what they are for every screen
+  if (window.location.pathname !== '/') {
+    const deep = parseDeepLink(window.location.pathname);
+    window.history.replaceState(null, '', `/${deep ? routeHash(deep) : window.location.hash}`);
+  }
   const saved = localStorage.getItem('gridwerk.locale');
   const locale: Locale = saved === 'de' || saved === 'en' ? saved : preferredLocale(navigator.languages);
   const store = createStore(reducer, initialState(locale, parseRoute(window.location.hash), Date.now()));

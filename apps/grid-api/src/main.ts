@@ -8,5 +8,5 @@ void runService({
   service: 'grid-api',
   loadConfig: () => loadGridApiConfig(),
   module: (config) => GridApiAppModule.forRoot(config),
-  configure: (app) => configureGridApi(app),
+  configure: (app, config) => configureGridApi(app, config),
 });

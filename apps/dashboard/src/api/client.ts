@@ -9,7 +9,20 @@ import type {
   MeDto,
   StationAboveRatingDto,
   TopologyDto,
+  TopologyNodeDto,
+  TopologyStationPageDto,
+  TopologySummaryDto,
 } from './types';
+
+/** The station listing's filters (GET /api/v1/topology/stations). */
+export interface StationQuery {
+  q?: string;
+  minLoadingPct?: number;
+  substationId?: string;
+  feederId?: string;
+  limit?: number;
+  cursor?: string;
+}
 
 /**
  * grid-api over fetch, with the bearer token of the session. One method per route the dashboard uses;
@@ -78,6 +91,20 @@ export function createApiClient(opts: ApiClientOptions) {
   return {
     me: () => request<MeDto>('GET', '/api/v1/me'),
     topology: () => request<TopologyDto>('GET', '/api/v1/topology'),
+    topologySummary: () => request<TopologySummaryDto>('GET', '/api/v1/topology/summary'),
+    topologyStations: (s: StationQuery) =>
+      request<TopologyStationPageDto>(
+        'GET',
+        `/api/v1/topology/stations${q({
+          q: s.q,
+          minLoadingPct: s.minLoadingPct === undefined ? undefined : String(s.minLoadingPct),
+          substationId: s.substationId,
+          feederId: s.feederId,
+          limit: s.limit === undefined ? undefined : String(s.limit),
+          cursor: s.cursor,
+        })}`,
+      ),
+    topologyNode: (nodeId: string) => request<TopologyNodeDto>('GET', `/api/v1/topology/nodes/${id(nodeId)}`),
     load: (nodeId: string, from: string, to: string) =>
       request<LoadDto>('GET', `/api/v1/nodes/${id(nodeId)}/load${q({ from, to })}`),
     forecast: (nodeId: string, from: string, to: string) =>

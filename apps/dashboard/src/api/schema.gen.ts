@@ -38,6 +38,57 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/topology/summary': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The whole grid aggregated: substations → feeders with station, meter point and battery counts, rated kVA, live power and station loading */
+    get: operations['TopologyHttpController_summary'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/topology/stations': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Secondary substations, paged: search by id, name or street; filter by substation, feeder or live loading (then ordered by loading, highest first) */
+    get: operations['TopologyHttpController_stations'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/topology/nodes/{nodeId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One substation, feeder or secondary substation: its place in the tree, rating, batteries, children */
+    get: operations['TopologyHttpController_node'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/topology': {
     parameters: {
       query?: never;
@@ -397,13 +448,113 @@ export interface components {
       /** @description substation ids the user may see; null: the whole grid */
       perimeter?: string[] | null;
     };
-    TopologyMeterPointsDto: {
-      count: number;
-      ids: string[];
+    TopologyTotalsDto: {
+      substations: number;
+      feeders: number;
+      secondarySubstations: number;
+      meterPoints: number;
+      batteries: number;
+      stationsHigh: number;
+      stationsOverloaded: number;
+    };
+    TopologySummaryFeederDto: {
+      stationCount: number;
+      meterPointCount: number;
+      batteryCount: number;
+      /** @description Sum of the stations’ transformer ratings, kVA */
+      ratedKva: number;
+      /** @description Stations with a live loading ≥ 85 % of rated kVA */
+      stationsHigh: number;
+      /** @description Stations with a live loading ≥ 100 % of rated kVA */
+      stationsOverloaded: number;
+      /** @description Highest live station loading, % of rated kVA at cos φ = 1 (null: no live value) */
+      maxStationLoadingPct: number | null;
+      /** @description Live net power of the node, W (null: none yet) */
+      powerW: number | null;
+      /** Format: date-time */
+      observedAt: string | null;
+      id: string;
+      name: string;
+    };
+    TopologySummarySubstationDto: {
+      stationCount: number;
+      meterPointCount: number;
+      batteryCount: number;
+      /** @description Sum of the stations’ transformer ratings, kVA */
+      ratedKva: number;
+      /** @description Stations with a live loading ≥ 85 % of rated kVA */
+      stationsHigh: number;
+      /** @description Stations with a live loading ≥ 100 % of rated kVA */
+      stationsOverloaded: number;
+      /** @description Highest live station loading, % of rated kVA at cos φ = 1 (null: no live value) */
+      maxStationLoadingPct: number | null;
+      /** @description Live net power of the node, W (null: none yet) */
+      powerW: number | null;
+      /** Format: date-time */
+      observedAt: string | null;
+      id: string;
+      name: string;
+      ratedMva: number | null;
+      feeders: components['schemas']['TopologySummaryFeederDto'][];
+    };
+    TopologySummaryDto: {
+      totals: components['schemas']['TopologyTotalsDto'];
+      substations: components['schemas']['TopologySummarySubstationDto'][];
+    };
+    TopologyStationDto: {
+      id: string;
+      name: string;
+      /** @description Street address */
+      street: string | null;
+      feederId: string;
+      substationId: string;
+      ratedKva: number;
+      meterPointCount: number;
+      batteryCount: number;
+      /** @description Live net power, W */
+      powerW: number | null;
+      /** @description % of rated kVA at cos φ = 1 */
+      loadingPct: number | null;
+      /** Format: date-time */
+      observedAt: string | null;
+    };
+    TopologyStationPageDto: {
+      items: components['schemas']['TopologyStationDto'][];
+      /** @description Stations matching the query, over all pages */
+      total: number;
+      /** @description Pass as `cursor` for the next page; null on the last page */
+      nextCursor: string | null;
     };
     TopologyBatteryDto: {
       assetId: string;
       nominalCapacityWh: number;
+    };
+    TopologyNodeChildDto: {
+      id: string;
+      /** @enum {string} */
+      kind: 'substation' | 'feeder' | 'secondary_substation';
+      name: string;
+      street: string | null;
+    };
+    TopologyNodeDto: {
+      id: string;
+      /** @enum {string} */
+      kind: 'substation' | 'feeder' | 'secondary_substation';
+      name: string;
+      street: string | null;
+      substationId: string;
+      feederId: string | null;
+      /** @description Rated kVA (a station’s transformer; a feeder: the sum of its stations) */
+      ratedKva: number | null;
+      ratedMva: number | null;
+      meterPointCount: number;
+      batteries: components['schemas']['TopologyBatteryDto'][];
+      /** @description Feeders of a substation, stations of a feeder */
+      children: components['schemas']['TopologyNodeChildDto'][];
+    };
+    TopologyMeterPointsDto: {
+      count: number;
+      ids: string[];
     };
     TopologySecondarySubstationDto: {
       id: string;
@@ -992,6 +1143,158 @@ export interface operations {
         };
         content: {
           'application/json': Record<string, never>;
+        };
+      };
+      /** @description no, invalid, expired or foreign bearer token (AUTH.TOKEN_MISSING, AUTH.TOKEN_INVALID, AUTH.TOKEN_EXPIRED, AUTH.SIGNATURE_INVALID, AUTH.ISSUER_MISMATCH, AUTH.AUDIENCE_MISMATCH) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description none of the caller's roles may call this route (AUTH.FORBIDDEN) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description rate limit exceeded (REQUEST.RATE_LIMITED); see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  TopologyHttpController_summary: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TopologySummaryDto'];
+        };
+      };
+      /** @description no, invalid, expired or foreign bearer token (AUTH.TOKEN_MISSING, AUTH.TOKEN_INVALID, AUTH.TOKEN_EXPIRED, AUTH.SIGNATURE_INVALID, AUTH.ISSUER_MISMATCH, AUTH.AUDIENCE_MISMATCH) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description none of the caller's roles may call this route (AUTH.FORBIDDEN) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description rate limit exceeded (REQUEST.RATE_LIMITED); see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  TopologyHttpController_stations: {
+    parameters: {
+      query?: {
+        /** @description substring of id, name or street; case and accents ignored, ss matches ß */
+        q?: string;
+        /** @description only stations loaded at least this % of rated kVA */
+        minLoadingPct?: string;
+        substationId?: string;
+        feederId?: string;
+        /** @description page size, 1-200 (default 50) */
+        limit?: string;
+        /** @description nextCursor of the previous page */
+        cursor?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TopologyStationPageDto'];
+        };
+      };
+      /** @description no, invalid, expired or foreign bearer token (AUTH.TOKEN_MISSING, AUTH.TOKEN_INVALID, AUTH.TOKEN_EXPIRED, AUTH.SIGNATURE_INVALID, AUTH.ISSUER_MISMATCH, AUTH.AUDIENCE_MISMATCH) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description none of the caller's roles may call this route (AUTH.FORBIDDEN) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description rate limit exceeded (REQUEST.RATE_LIMITED); see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  TopologyHttpController_node: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description substation, feeder or secondary substation id */
+        nodeId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TopologyNodeDto'];
         };
       };
       /** @description no, invalid, expired or foreign bearer token (AUTH.TOKEN_MISSING, AUTH.TOKEN_INVALID, AUTH.TOKEN_EXPIRED, AUTH.SIGNATURE_INVALID, AUTH.ISSUER_MISMATCH, AUTH.AUDIENCE_MISMATCH) */

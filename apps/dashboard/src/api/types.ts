@@ -13,6 +13,14 @@ export type TopologyDto = Schemas['TopologyDto'];
 export type TopologySubstationDto = Schemas['TopologySubstationDto'];
 export type TopologyFeederDto = Schemas['TopologyFeederDto'];
 export type TopologySecondarySubstationDto = Schemas['TopologySecondarySubstationDto'];
+export type TopologySummaryDto = Schemas['TopologySummaryDto'];
+export type TopologySummarySubstationDto = Schemas['TopologySummarySubstationDto'];
+export type TopologySummaryFeederDto = Schemas['TopologySummaryFeederDto'];
+/** The aggregate fields a substation and a feeder of the summary share. */
+export type TopologyAggregateView = Omit<TopologySummaryFeederDto, 'id' | 'name'>;
+export type TopologyStationDto = Schemas['TopologyStationDto'];
+export type TopologyStationPageDto = Schemas['TopologyStationPageDto'];
+export type TopologyNodeDto = Schemas['TopologyNodeDto'];
 export type LoadDto = Schemas['LoadDto'];
 export type LoadPointDto = Schemas['LoadPointDto'];
 export type LiveValueDto = Schemas['LiveValueDto'];

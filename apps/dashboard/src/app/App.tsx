@@ -111,7 +111,7 @@ export function App() {
         {route.screen === 'overview' && <OverviewScreen />}
         {route.screen === 'node' && <NodeDetailScreen key={route.nodeId} nodeId={route.nodeId} />}
         {route.screen === 'batteries' && <BatteryFleetScreen />}
-        {route.screen === 'dispatch' && <DispatchScreen />}
+        {route.screen === 'dispatch' && <DispatchScreen feederId={route.feederId} />}
         {route.screen === 'alarms' && <AlarmListScreen nodeId={route.nodeId} />}
       </main>
     </div>

@@ -1,4 +1,4 @@
-import type { Alarm, Battery, FloodDto, LiveBatteryEvent, LiveLoadEvent, Topology } from '../api/types';
+import type { Alarm, Battery, FloodDto, LiveBatteryEvent, LiveLoadEvent } from '../api/types';
 import type { SessionUser } from '../auth/oidc-client';
 import type { Locale } from '../lib/berlin-time';
 import type { StreamState } from '../lib/live-stream';
@@ -31,7 +31,6 @@ export interface AppState {
     | { status: 'anonymous'; message?: string }
     | { status: 'signed-in'; user: SessionUser };
   stream: { state: StreamState; detail?: string; lastEventAtMs?: number; events: number };
-  topology: Remote<Topology>;
   /** Latest live load per node id (secondary substation, feeder, substation). */
   live: Record<string, LiveValue>;
   batteries: Record<string, Battery>;
@@ -52,7 +51,6 @@ export type Action =
   | { type: 'stream/battery'; battery: LiveBatteryEvent; atMs: number }
   | { type: 'stream/alarm'; alarm: Alarm; atMs: number }
   | { type: 'stream/heartbeat'; atMs: number }
-  | { type: 'topology'; value: Remote<Topology> }
   | { type: 'alarms/loaded'; alarms: Alarm[]; flood?: FloodDto }
   | { type: 'batteries/loaded'; batteries: Battery[] }
   | { type: 'alarms/upsert'; alarm: Alarm }
@@ -64,7 +62,6 @@ export function initialState(locale: Locale, route: Route, nowMs: number): AppSt
     route,
     session: { status: 'starting' },
     stream: { state: 'closed', events: 0 },
-    topology: { status: 'idle' },
     live: {},
     batteries: {},
     alarms: {},
@@ -134,8 +131,6 @@ export function reducer(s: AppState, a: Action): AppState {
       return { ...s, stream: streamSeen(s.stream, a.atMs), alarms: upsertAlarm(s.alarms, a.alarm) };
     case 'stream/heartbeat':
       return { ...s, stream: { ...s.stream, lastEventAtMs: a.atMs } };
-    case 'topology':
-      return { ...s, topology: a.value };
     case 'batteries/loaded': {
       const batteries = { ...s.batteries };
       for (const b of a.batteries) {

@@ -2,6 +2,7 @@ import { controlRoomConfigSpec } from '@gridwerk/grid/feature-control-room';
 import { oidcConfigSpec, rateLimitConfigSpec } from '@gridwerk/shared/auth';
 import type { Env } from '@gridwerk/shared/util-config';
 import { dashboardSettingsSpec } from './dashboard.config';
+import { httpSecuritySpec } from './http-security.config';
 import { loadServiceConfig } from '@gridwerk/shared/feature-ops';
 
 /**
@@ -14,6 +15,7 @@ export const gridApiConfigSpec = {
   ...rateLimitConfigSpec,
   ...controlRoomConfigSpec,
   ...dashboardSettingsSpec,
+  ...httpSecuritySpec,
 };
 
 export const loadGridApiConfig = (env?: Env) => loadServiceConfig('grid-api', 3004, gridApiConfigSpec, env);

@@ -8,7 +8,9 @@ import { HttpAdapterHost } from '@nestjs/core';
  * grid-api serves the dashboard's built files (vite → dist/apps/dashboard) at `/` as public static
  * assets: they hold no data, the SPA logs in with PKCE and calls /api/v1 with its bearer token.
  * `/config.json` tells the SPA where to log in (issuer, client id), so one build runs everywhere.
- * Registered after the API routes: a request that no controller handles falls through to here.
+ * Registered after the API routes: a request that no controller handles falls through to here. A page
+ * request (Accept: text/html) for a path that is no file gets index.html, so that deep links such as
+ * `/nodes/ONS-0001` open in the SPA; API paths (/api/, /health, /metrics) never do: their 404s stay JSON.
  */
 export interface DashboardStaticSettings {
   dashboardDir: string;
@@ -52,7 +54,12 @@ export function createDashboardHandler(settings: DashboardStaticSettings) {
     // never outside the build directory (../, encoded or not)
     if (file !== root && !file.startsWith(root + path.sep)) return next();
     fs.stat(file, (err, st) => {
-      if (err || !st.isFile()) return next();
+      if (err || !st.isFile()) {
+        // a deep link (/nodes/ONS-0001, /alarms/…, /dispatch/feeders/…) loaded in the browser: the SPA
+        // routes it. Only for pages a browser asks for; a missing asset or a script's fetch stays a 404.
+        if (rel !== 'index.html' && wantsPage(req, rel)) return serveIndex(req, res, root, next);
+        return next();
+      }
       const immutable = rel.startsWith('assets/');
       res.writeHead(200, {
         'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream',
@@ -65,6 +72,27 @@ export function createDashboardHandler(settings: DashboardStaticSettings) {
       fs.createReadStream(file).pipe(res);
     });
   };
+}
+
+/** A browser navigation (Accept: text/html) to a path that is not a file of the build's assets. */
+function wantsPage(req: IncomingMessage, rel: string): boolean {
+  const accept = req.headers.accept ?? '';
+  return accept.includes('text/html') && !rel.startsWith('assets/') && !/\.[a-z0-9]{1,8}$/i.test(rel);
+}
+
+function serveIndex(req: IncomingMessage, res: ServerResponse, root: string, next: () => void): void {
+  const index = path.join(root, 'index.html');
+  fs.stat(index, (err, st) => {
+    if (err || !st.isFile()) return next();
+    res.writeHead(200, {
+      'content-type': TYPES['.html'],
+      'content-length': st.size,
+      'cache-control': 'no-cache',
+      'x-content-type-options': 'nosniff',
+    });
+    if (req.method === 'HEAD') return void res.end();
+    fs.createReadStream(index).pipe(res);
+  });
 }
 
 function decodeSafe(p: string): string | undefined {

@@ -56,6 +56,23 @@ describe('dashboard static files', () => {
     });
   });
 
+  it('answers a browser deep link with the SPA, leaves API paths, assets and non-page requests alone', async () => {
+    const page = { headers: { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' } };
+    for (const p of ['/nodes/ONS-0001', '/alarms/UW-01-F01', '/dispatch/feeders/UW-01-F02']) {
+      const r = await fetch(`${base}${p}`, page);
+      expect(r.status).toBe(200);
+      expect(r.headers.get('content-type')).toBe('text/html; charset=utf-8');
+      expect(r.headers.get('cache-control')).toBe('no-cache');
+      expect(await r.text()).toContain('root');
+    }
+    for (const p of ['/api/v1/nodes/ONS-0001', '/health/ready', '/assets/gone-123.js', '/missing.js'])
+      expect(await (await fetch(`${base}${p}`, page)).text()).toBe('next');
+    // a script's fetch of an unknown path is no page load
+    expect(
+      await (await fetch(`${base}/nodes/ONS-0001`, { headers: { accept: 'application/json' } })).text(),
+    ).toBe('next');
+  });
+
   // the file one level above the build exists: a traversal would find it
   it('leaves the API, unknown files, other methods and paths outside the build to the next handler', async () => {
     for (const p of [

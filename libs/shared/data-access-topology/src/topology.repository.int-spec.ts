@@ -107,6 +107,28 @@ describe('TopologyRepository (real PostgreSQL)', () => {
     ).rejects.toThrow(/position_check/);
   });
 
+  it('stores an optional street address of a station', async () => {
+    const repo = new TopologyRepository(pool);
+    await repo.upsertTopology({
+      secondarySubstations: [
+        {
+          secondarySubstationId: 'ONS-1',
+          feederId: 'UW-1-F1',
+          name: 'ONS 1',
+          ratedKva: 630,
+          street: 'Zschochersche Straße 12',
+        },
+      ],
+    });
+    const r = await pool.query<{ id: string; street: string | null }>(
+      `SELECT id, street FROM secondary_substation ORDER BY id`,
+    );
+    expect(r.rows).toEqual([
+      { id: 'ONS-1', street: 'Zschochersche Straße 12' },
+      { id: 'ONS-2', street: null },
+    ]);
+  });
+
   it('rejects a malformed metering point id and writes nothing of that snapshot', async () => {
     const bad = {
       ...snapshot,

@@ -13,6 +13,8 @@ export interface TopologySnapshot {
     feederId: string;
     name: string;
     ratedKva: number;
+    /** Street address, e.g. 'Karl-Liebknecht-Straße 42' (optional). */
+    street?: string | null;
   } & TopologySite)[];
   meterPoints?: readonly TopologyMeterPoint[];
   meteringPoints?: readonly TopologyMeterPoint[];
@@ -90,6 +92,7 @@ const SQL = {
     ['feeder_id', 'text'],
     ['name', 'text'],
     ['rated_kva', 'integer'],
+    ['street', 'text'],
     ['longitude', 'float8'],
     ['latitude', 'float8'],
   ]),
@@ -189,6 +192,7 @@ export class TopologyRepository {
           (s) => s.feederId,
           (s) => s.name,
           (s) => s.ratedKva,
+          (s) => s.street,
           (s) => s.longitude,
           (s) => s.latitude,
         ),

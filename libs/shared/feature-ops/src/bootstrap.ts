@@ -4,7 +4,7 @@ import type { MicroserviceOptions } from '@nestjs/microservices';
 import { ConfigError } from '@gridwerk/shared/util-config';
 import { createLogger, JsonLogger, LogLevel, NestJsonLogger } from '@gridwerk/shared/util-logging';
 
-/** What runService needs of an app's config (serviceConfigSpec); httpHost defaults to every interface. */
+/** What runService needs of an app's config (serviceConfigSpec); httpHost defaults to this host only. */
 export interface ServiceBaseConfig {
   httpPort: number;
   httpHost?: string;
@@ -55,7 +55,7 @@ export async function runService<C extends ServiceBaseConfig>(
       app.connectMicroservice(def.microservice(config), { inheritAppConfig: true });
       await app.startAllMicroservices();
     }
-    const host = config.httpHost ?? '0.0.0.0';
+    const host = config.httpHost ?? '127.0.0.1';
     await app.listen(config.httpPort, host);
     logger.info(`${def.service} started`, { httpHost: host, httpPort: config.httpPort });
     return app;

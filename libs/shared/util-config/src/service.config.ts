@@ -199,11 +199,12 @@ export function describeConfig(spec: ConfigSpec): string {
 export function serviceConfigSpec(defaultHttpPort: number) {
   return {
     httpPort: cfg.port('HTTP_PORT', 'port of the HTTP API, /health and /metrics', defaultHttpPort),
-    // every interface by default: in a pod the probes and the Service reach it on the pod IP
+    // this host only by default (demo, a developer's machine); the k8s Deployments set 0.0.0.0, so that the
+    // probes and the Service reach the pod IP
     httpHost: cfg.string(
       'HTTP_HOST',
-      'address the HTTP server binds to (127.0.0.1: this host only)',
-      '0.0.0.0',
+      'address the HTTP server binds to (0.0.0.0: every interface, as in a pod)',
+      '127.0.0.1',
     ),
     logLevel: cfg.oneOf(
       'LOG_LEVEL',

@@ -21,6 +21,11 @@ describe('generateTopology', () => {
     expect(metersPerStation).toBeGreaterThanOrEqual(60);
     expect(metersPerStation).toBeLessThanOrEqual(150);
     for (const s of topo.secondarySubstations) expect([250, 400, 630, 800]).toContain(s.ratedKva);
+    // every station has a Leipzig street address (what operators search by) and is named after it
+    for (const s of topo.secondarySubstations) {
+      expect(s.street).toMatch(/^[A-ZÄÖÜ][\p{L} -]+ \d{1,3}$/u);
+      expect(s.name).toBe(`ONS ${s.street}`);
+    }
     expect(topo.batteries).toHaveLength(60);
   });
 

@@ -54,6 +54,11 @@ export interface SecondarySubstation extends Site {
    * preferred size.
    */
   ratedKva: number;
+  /**
+   * Street address of the station, e.g. 'Karl-Liebknecht-Straße 42': what operators search by. Optional, as
+   * for a GIS export without it; the generator always sets it (and names the station after it).
+   */
+  street?: string;
 }
 
 export interface MeteringPoint {
@@ -332,11 +337,13 @@ export function generateTopology(options: TopologyOptions): GridTopology {
     const needKva = size * r.uniform(2.5, 4.5);
     const ratedKva = needKva <= 250 ? 250 : needKva <= 400 ? 400 : needKva <= 630 ? 630 : 800;
     const site = rngFor(seed, 'station-site', k);
+    const street = `${r.pick(STREETS)} ${r.int(1, 180)}`;
     secondarySubstations.push({
       secondarySubstationId: `ONS-${pad(k + 1, 4)}`,
       feederId: feeder.feederId,
-      name: `ONS ${r.pick(STREETS)} ${r.int(1, 180)}`,
+      name: `ONS ${street}`,
       ratedKva,
+      street,
       // along its feeder: 0.1-1.5 km from the feeder's point
       ...offset(siteOf(feeder), site.uniform(0.1, 1.5), site.uniform(0, 2 * Math.PI)),
     });

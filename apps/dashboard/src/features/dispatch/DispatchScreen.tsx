@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { DispatchPlansDto } from '../../api/types';
 import { useAppState, useServices, useT } from '../../app/context';
+import { routeHash } from '../../app/route';
 import { DispatchPlanCard } from './DispatchPlanCard';
 
 /** Plans change once per quarter hour and are not on the stream: re-read once a minute. */
@@ -9,12 +10,12 @@ const REFRESH_MS = 60_000;
 type Loaded =
   { status: 'loading' } | { status: 'error'; message: string } | { status: 'ready'; value: DispatchPlansDto };
 
-export function DispatchScreen() {
+/** `feederId` (deep link /dispatch/feeders/:id): only that feeder's plan. */
+export function DispatchScreen({ feederId }: { feederId?: string }) {
   const t = useT();
   const { api, store } = useServices();
   const nowMs = useAppState((s) => s.nowMs);
   const locale = useAppState((s) => s.locale);
-  const topology = useAppState((s) => s.topology);
   const batteries = useAppState((s) => s.batteries);
   const [loaded, setLoaded] = useState<Loaded>({ status: 'loading' });
 
@@ -50,31 +51,41 @@ export function DispatchScreen() {
     };
   }, [api, store]);
 
+  // each station's batteries, from the fleet (every battery names its station)
   const byStation = useMemo(() => {
     const m = new Map<string, string[]>();
-    if (topology.status !== 'ready') return m;
-    for (const sub of topology.value.substations)
-      for (const f of sub.feeders)
-        for (const st of f.secondarySubstations)
-          m.set(
-            st.id,
-            st.batteries.map((b) => b.assetId),
-          );
+    for (const b of Object.values(batteries))
+      if (b.secondarySubstationId)
+        m.set(b.secondarySubstationId, [...(m.get(b.secondarySubstationId) ?? []), b.assetId]);
+    for (const list of m.values()) list.sort();
     return m;
-  }, [topology]);
+  }, [batteries]);
   const batteriesOf = useCallback((id: string) => byStation.get(id) ?? [], [byStation]);
   const commandOf = useCallback((id: string) => batteries[id]?.lastCommand ?? null, [batteries]);
+  const plans = useMemo(
+    () =>
+      loaded.status !== 'ready'
+        ? []
+        : feederId
+          ? loaded.value.items.filter((p) => p.feederId === feederId)
+          : loaded.value.items,
+    [loaded, feederId],
+  );
 
   return (
     <section className="screen dispatch" data-testid="screen-dispatch">
       <h2>{t('dispatch.heading')}</h2>
       {loaded.status === 'loading' && <p className="muted">{t('app.loading')}</p>}
       {loaded.status === 'error' && <p className="error">{t('app.error', { message: loaded.message })}</p>}
-      {loaded.status === 'ready' && loaded.value.items.length === 0 && (
-        <p className="muted">{t('dispatch.none')}</p>
+      {feederId && (
+        <p className="muted" data-testid="dispatch-feeder-filter">
+          {t('dispatch.onlyFeeder', { id: feederId })}{' '}
+          <a href={routeHash({ screen: 'dispatch' })}>{t('dispatch.allFeeders')}</a>
+        </p>
       )}
+      {loaded.status === 'ready' && plans.length === 0 && <p className="muted">{t('dispatch.none')}</p>}
       {loaded.status === 'ready' &&
-        loaded.value.items.map((p) => (
+        plans.map((p) => (
           <DispatchPlanCard
             key={p.feederId}
             plan={p}

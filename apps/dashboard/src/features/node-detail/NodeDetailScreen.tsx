@@ -7,7 +7,7 @@ import { formatBerlinDateTime } from '../../lib/berlin-time';
 import { loadingPct, STALE_AFTER_S } from '../../lib/loading';
 import { AlarmSummary } from '../alarms/AlarmSummary';
 import { batteriesAt } from '../batteries/battery-view';
-import { findNode } from './find-node';
+import { nodeInfo, type NodeInfo } from './find-node';
 import { LoadChart } from './LoadChart';
 import { StationBatteries } from './StationBatteries';
 import { chunkRange, mergeSeries, rangeFor, withLivePoint, type RangeKey, RANGE_DAYS } from './node-series';
@@ -29,7 +29,6 @@ export function NodeDetailScreen({ nodeId }: { nodeId: string }) {
   const dispatch = useDispatch();
   const { api } = useServices();
   const locale = useAppState((s) => s.locale);
-  const topology = useAppState((s) => s.topology);
   const streamed = useAppState((s) => s.live[nodeId]);
   const nowMs = useAppState((s) => s.nowMs);
   const alarmsById = useAppState((s) => s.alarms);
@@ -37,7 +36,24 @@ export function NodeDetailScreen({ nodeId }: { nodeId: string }) {
   const [range, setRange] = useState<RangeKey>('1d');
   const [loaded, setLoaded] = useState<Loaded>({ status: 'loading' });
 
-  const node = topology.status === 'ready' ? findNode(topology.value, nodeId) : undefined;
+  const [node, setNode] = useState<NodeInfo | undefined>(undefined);
+  const [nodeError, setNodeError] = useState<string | undefined>(undefined);
+
+  // the node itself (kind, rating, neighbours) from the topology API: a deep link needs nothing else loaded
+  useEffect(() => {
+    let cancelled = false;
+    api.topologyNode(nodeId).then(
+      (dto) => {
+        if (!cancelled) setNode(nodeInfo(dto));
+      },
+      (err: unknown) => {
+        if (!cancelled) setNodeError(err instanceof Error ? err.message : String(err));
+      },
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, [api, nodeId]);
 
   useEffect(() => {
     let cancelled = false;
@@ -106,8 +122,18 @@ export function NodeDetailScreen({ nodeId }: { nodeId: string }) {
       </button>
       <h2>
         {t('node.heading', { kind: t(`node.kind.${kind}`), id: nodeId })}{' '}
-        {node ? <small>{node.name}</small> : null}
+        {node ? (
+          <small data-testid="node-name">
+            {node.name}
+            {node.street && !node.name.includes(node.street) ? ` · ${node.street}` : ''}
+          </small>
+        ) : null}
       </h2>
+      {nodeError && (
+        <p className="error" data-testid="node-error">
+          {t('app.error', { message: nodeError })}
+        </p>
+      )}
       <div className="node-facts">
         <div className={stale ? 'live-value stale' : 'live-value'}>
           <span className="muted">{t('node.liveValue')}</span>

@@ -1,4 +1,4 @@
-import type { Topology } from '../../api/types';
+import type { TopologyNodeDto } from '../../api/types';
 
 export type NodeKind = 'substation' | 'feeder' | 'secondary-substation';
 
@@ -6,45 +6,32 @@ export interface NodeInfo {
   id: string;
   kind: NodeKind;
   name: string;
+  street: string | undefined;
   ratedKva: number | undefined;
-  /** Ids of the nodes below (feeders of a substation, stations of a feeder, batteries of a station). */
+  /** Ids of the nodes below (feeders of a substation, stations of a feeder). */
   children: string[];
   parents: string[];
 }
 
-/** Looks a node id up in the topology: its kind, rating and neighbours for the detail screen. */
-export function findNode(topology: Topology, id: string): NodeInfo | undefined {
-  for (const sub of topology.substations) {
-    if (sub.id === id)
-      return {
-        id,
-        kind: 'substation',
-        name: sub.name,
-        ratedKva: undefined,
-        children: sub.feeders.map((f) => f.id),
-        parents: [],
-      };
-    for (const f of sub.feeders) {
-      if (f.id === id)
-        return {
-          id,
-          kind: 'feeder',
-          name: f.name,
-          ratedKva: undefined,
-          children: f.secondarySubstations.map((s) => s.id),
-          parents: [sub.id],
-        };
-      for (const st of f.secondarySubstations)
-        if (st.id === id)
-          return {
-            id,
-            kind: 'secondary-substation',
-            name: st.name,
-            ratedKva: st.ratedKva,
-            children: [],
-            parents: [sub.id, f.id],
-          };
-    }
-  }
-  return undefined;
+/**
+ * The detail screen's view of a node from GET /api/v1/topology/nodes/:id: its kind, rating and
+ * neighbours (a feeder's summed station rating is no transformer rating, so only stations keep one).
+ */
+export function nodeInfo(dto: TopologyNodeDto): NodeInfo {
+  const kind: NodeKind =
+    dto.kind === 'substation' ? 'substation' : dto.kind === 'feeder' ? 'feeder' : 'secondary-substation';
+  return {
+    id: dto.id,
+    kind,
+    name: dto.name,
+    street: dto.street ?? undefined,
+    ratedKva: kind === 'secondary-substation' && dto.ratedKva !== null ? dto.ratedKva : undefined,
+    children: dto.children.map((c) => c.id),
+    parents:
+      kind === 'substation'
+        ? []
+        : kind === 'feeder'
+          ? [dto.substationId]
+          : [dto.substationId, ...(dto.feederId ? [dto.feederId] : [])],
+  };
 }

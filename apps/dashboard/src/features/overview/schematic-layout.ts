@@ -1,5 +1,3 @@
-import type { Topology } from '../../api/types';
-
 /**
  * Geometry of the grid schematic, computed once per topology: each substation is a busbar, its feeders
  * hang from it as vertical lines, and the secondary substations sit on their feeder top to bottom in
@@ -35,6 +33,18 @@ export interface SchematicLayout {
   stations: SchematicStation[];
 }
 
+/** What the schematic needs of a topology: the full tree of the API, or one substation of the overview. */
+export interface SchematicTree {
+  readonly substations: readonly {
+    id: string;
+    name: string;
+    feeders: readonly {
+      id: string;
+      secondarySubstations: readonly { id: string; name: string; ratedKva: number }[];
+    }[];
+  }[];
+}
+
 export const COLUMN_W = 132;
 export const STATION_H = 34;
 const STATION_GAP = 12;
@@ -45,7 +55,7 @@ const BUS_GAP = 22;
 const FEEDER_LABEL_H = 26;
 const SUB_GAP = 28;
 
-export function layoutSchematic(topology: Topology): SchematicLayout {
+export function layoutSchematic(topology: SchematicTree): SchematicLayout {
   const out: SchematicLayout = { width: 0, height: 0, substations: [], feeders: [], stations: [] };
   let x = 8;
   let maxY = 0;

@@ -15,6 +15,7 @@ import { AdminHttpController } from './http/admin.http.controller';
 import { AlarmsHttpController } from './http/alarms.http.controller';
 import { ReadHttpController } from './http/read.http.controller';
 import { StreamHttpController } from './http/stream.http.controller';
+import { TopologyHttpController } from './http/topology.http.controller';
 import {
   AlarmEvaluator,
   AlarmService,
@@ -48,6 +49,7 @@ export class ControlRoomModule {
     return {
       module: ControlRoomModule,
       controllers: [
+        TopologyHttpController,
         ReadHttpController,
         DispatchHttpController,
         AlarmsHttpController,

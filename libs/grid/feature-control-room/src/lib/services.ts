@@ -60,7 +60,9 @@ export class TopologyService {
     const sig = JSON.stringify([
       model.substations.length,
       model.feeders.length,
-      model.secondarySubstations.map((s) => s.id + s.feederId + s.ratedKva).join(),
+      model.secondarySubstations
+        .map((s) => s.id + s.feederId + s.ratedKva + s.name + (s.street ?? ''))
+        .join(),
       model.meters.length,
       model.meters.at(-1)?.id,
       model.batteries.length,

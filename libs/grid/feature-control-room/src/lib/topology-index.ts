@@ -1,6 +1,7 @@
 import type { TopologyModel } from '@gridwerk/grid/read-model';
 import type { RulesTopology } from '@gridwerk/grid/alarms';
 import type { LiveTopology } from './live/live-load';
+import { TopologyCatalogue } from './topology-catalogue';
 
 export type NodeKind = 'substation' | 'feeder' | 'secondary_substation' | 'meter' | 'battery';
 
@@ -10,8 +11,11 @@ export class TopologyIndex {
   readonly substationOf = new Map<string, string>();
   readonly live: LiveTopology;
   readonly rules: RulesTopology;
+  /** Aggregates, station search and single nodes for the city-scale overview. */
+  readonly catalogue: TopologyCatalogue;
 
   constructor(readonly model: TopologyModel) {
+    this.catalogue = new TopologyCatalogue(model);
     const feederOfStation = new Map(model.secondarySubstations.map((s) => [s.id, s.feederId]));
     const substationOfFeeder = new Map(model.feeders.map((f) => [f.id, f.substationId]));
     for (const s of model.substations) {

@@ -25,6 +25,7 @@ beforeAll(async () => {
     'GridReadModel1732000000000',
     'GridBatteryControl1732000000001',
     'GridTopologyCoordinates1766000000000',
+    'GridTopologyStationStreet1767000000000',
   ]);
   expect(await runGridApiMigrations(db.url)).toEqual([]);
   pool = new Pool({ connectionString: db.url, max: 6 });
@@ -381,7 +382,9 @@ describe('grid read model (real PostgreSQL)', () => {
     );
     await ds.initialize();
     try {
-      // the topology's coordinates (GridTopologyCoordinates1766000000000) came last
+      // the stations' streets (GridTopologyStationStreet1767000000000) and the topology's coordinates
+      // (GridTopologyCoordinates1766000000000) came last
+      await ds.undoLastMigration();
       await ds.undoLastMigration();
       const columns = async (): Promise<number> =>
         (

@@ -3,7 +3,14 @@ import { Queryable, rows } from './db';
 export interface TopologyModel {
   readonly substations: readonly { id: string; name: string; ratedMva: number | null }[];
   readonly feeders: readonly { id: string; substationId: string; name: string }[];
-  readonly secondarySubstations: readonly { id: string; feederId: string; name: string; ratedKva: number }[];
+  readonly secondarySubstations: readonly {
+    id: string;
+    feederId: string;
+    name: string;
+    ratedKva: number;
+    /** Street address (null when the topology has none). */
+    street: string | null;
+  }[];
   readonly meters: readonly { id: string; secondarySubstationId: string }[];
   readonly batteries: readonly { id: string; secondarySubstationId: string; nominalCapacityWh: number }[];
   readonly communities: readonly { id: string; name: string; feederId: string | null }[];
@@ -24,9 +31,9 @@ export class TopologyQueries {
         db,
         'SELECT id, substation_id, name FROM feeder ORDER BY id',
       ),
-      rows<{ id: string; feeder_id: string; name: string; rated_kva: number }>(
+      rows<{ id: string; feeder_id: string; name: string; rated_kva: number; street: string | null }>(
         db,
-        'SELECT id, feeder_id, name, rated_kva FROM secondary_substation ORDER BY id',
+        'SELECT id, feeder_id, name, rated_kva, street FROM secondary_substation ORDER BY id',
       ),
       rows<{ id: string; secondary_substation_id: string }>(
         db,
@@ -49,6 +56,7 @@ export class TopologyQueries {
         feederId: s.feeder_id,
         name: s.name,
         ratedKva: s.rated_kva,
+        street: s.street,
       })),
       meters: meters.map((m) => ({ id: m.id, secondarySubstationId: m.secondary_substation_id })),
       batteries: batteries.map((b) => ({

@@ -389,3 +389,110 @@ export class StationAboveRatingDto extends Aged {
   })
   avoidedWh!: number;
 }
+
+/** Counts, ratings and live loading of a group of secondary substations (a feeder or a substation). */
+export class TopologyAggregateDto {
+  @ApiProperty() stationCount!: number;
+  @ApiProperty() meterPointCount!: number;
+  @ApiProperty() batteryCount!: number;
+  @ApiProperty({ description: 'Sum of the stations’ transformer ratings, kVA' }) ratedKva!: number;
+  @ApiProperty({ description: 'Stations with a live loading ≥ 85 % of rated kVA' }) stationsHigh!: number;
+  @ApiProperty({ description: 'Stations with a live loading ≥ 100 % of rated kVA' })
+  stationsOverloaded!: number;
+  @ApiProperty({
+    description: 'Highest live station loading, % of rated kVA at cos φ = 1 (null: no live value)',
+    nullable: true,
+    type: Number,
+  })
+  maxStationLoadingPct!: number | null;
+  @ApiProperty({
+    description: 'Live net power of the node, W (null: none yet)',
+    nullable: true,
+    type: Number,
+  })
+  powerW!: number | null;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) observedAt!: string | null;
+}
+
+export class TopologySummaryFeederDto extends TopologyAggregateDto {
+  @ApiProperty() id!: string;
+  @ApiProperty() name!: string;
+}
+
+export class TopologySummarySubstationDto extends TopologyAggregateDto {
+  @ApiProperty() id!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty({ nullable: true, type: Number }) ratedMva!: number | null;
+  @ApiProperty({ type: [TopologySummaryFeederDto] }) feeders!: TopologySummaryFeederDto[];
+}
+
+export class TopologyTotalsDto {
+  @ApiProperty() substations!: number;
+  @ApiProperty() feeders!: number;
+  @ApiProperty() secondarySubstations!: number;
+  @ApiProperty() meterPoints!: number;
+  @ApiProperty() batteries!: number;
+  @ApiProperty() stationsHigh!: number;
+  @ApiProperty() stationsOverloaded!: number;
+}
+
+export class TopologySummaryDto {
+  @ApiProperty({ type: TopologyTotalsDto }) totals!: TopologyTotalsDto;
+  @ApiProperty({ type: [TopologySummarySubstationDto] }) substations!: TopologySummarySubstationDto[];
+}
+
+export class TopologyStationDto {
+  @ApiProperty() id!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty({ nullable: true, type: String, description: 'Street address' }) street!: string | null;
+  @ApiProperty() feederId!: string;
+  @ApiProperty() substationId!: string;
+  @ApiProperty() ratedKva!: number;
+  @ApiProperty() meterPointCount!: number;
+  @ApiProperty() batteryCount!: number;
+  @ApiProperty({ nullable: true, type: Number, description: 'Live net power, W' }) powerW!: number | null;
+  @ApiProperty({ nullable: true, type: Number, description: '% of rated kVA at cos φ = 1' })
+  loadingPct!: number | null;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) observedAt!: string | null;
+}
+
+export class TopologyStationPageDto {
+  @ApiProperty({ type: [TopologyStationDto] }) items!: TopologyStationDto[];
+  @ApiProperty({ description: 'Stations matching the query, over all pages' }) total!: number;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'Pass as `cursor` for the next page; null on the last page',
+  })
+  nextCursor!: string | null;
+}
+
+export class TopologyNodeChildDto {
+  @ApiProperty() id!: string;
+  @ApiProperty({ enum: ['substation', 'feeder', 'secondary_substation'] }) kind!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty({ nullable: true, type: String }) street!: string | null;
+}
+
+export class TopologyNodeDto {
+  @ApiProperty() id!: string;
+  @ApiProperty({ enum: ['substation', 'feeder', 'secondary_substation'] }) kind!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty({ nullable: true, type: String }) street!: string | null;
+  @ApiProperty() substationId!: string;
+  @ApiProperty({ nullable: true, type: String }) feederId!: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: Number,
+    description: 'Rated kVA (a station’s transformer; a feeder: the sum of its stations)',
+  })
+  ratedKva!: number | null;
+  @ApiProperty({ nullable: true, type: Number }) ratedMva!: number | null;
+  @ApiProperty() meterPointCount!: number;
+  @ApiProperty({ type: [TopologyBatteryDto] }) batteries!: TopologyBatteryDto[];
+  @ApiProperty({
+    type: [TopologyNodeChildDto],
+    description: 'Feeders of a substation, stations of a feeder',
+  })
+  children!: TopologyNodeChildDto[];
+}

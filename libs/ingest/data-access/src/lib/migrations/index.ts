@@ -1,6 +1,7 @@
 import {
   GridTopology1730000000000,
   GridTopologyCoordinates1766000000000,
+  GridTopologyStationStreet1767000000000,
 } from '@gridwerk/shared/data-access-topology';
 import { IngestRawSeries1730000000100 } from './1730000000100-ingest-raw-series.migration';
 import { IngestLoadRollups1730000000200 } from './1730000000200-ingest-load-rollups.migration';
@@ -28,6 +29,7 @@ export const INGEST_MIGRATIONS = [
   IngestLazyReadingVersions1730000000700,
   IngestRollupNotify1730000000800,
   GridTopologyCoordinates1766000000000,
+  GridTopologyStationStreet1767000000000,
   IngestRollupNotifyInRefresh1767100000000,
   IngestReadingTimeBrin1767100000100,
 ];

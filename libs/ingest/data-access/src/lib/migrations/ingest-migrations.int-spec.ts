@@ -149,6 +149,7 @@ describe('ingest migrations (in the storage mode the server offers)', () => {
       'IngestLazyReadingVersions1730000000700',
       'IngestRollupNotify1730000000800',
       'GridTopologyCoordinates1766000000000',
+      'GridTopologyStationStreet1767000000000',
       'IngestRollupNotifyInRefresh1767100000000',
       'IngestReadingTimeBrin1767100000100',
     ]);
