@@ -610,8 +610,11 @@ async function main(argv: string[]): Promise<number> {
     // ingest has migrated its tables: the topology goes next to them (its own migration, idempotent)
     const counts = await writeTopology(cfg.databaseUrl, topology);
     say(`${c.green('✔')} topology written: ${JSON.stringify(counts)}`);
-    // settlement's set-up and grid-api come up while the history is imported
-    const settling = startSettlement(env, t.replayStart).then((r) => {
+    // settlement's set-up and grid-api come up while the history is imported; the control room does not
+    // wait for settlement, only the replay waits for its consumer group to be placed at the topic's end
+    let groupReset: () => void = () => undefined;
+    const settlementGroupReset = new Promise<void>((resolve) => (groupReset = resolve));
+    const settling = startSettlement(env, t.replayStart, groupReset).then((r) => {
       phaseDone('settlement (in parallel)');
       return r;
     });
@@ -653,11 +656,11 @@ async function main(argv: string[]): Promise<number> {
     training.catch((err: unknown) =>
       failure?.(new ServiceFailed(`training failed: ${err instanceof Error ? err.message : String(err)}`)),
     );
-    const settlement = await settling;
+    await Promise.race([settlementGroupReset, settling]);
     await apiUp;
     const db = new Client({ connectionString: cfg.databaseUrl });
     await db.connect();
-    return { db, env, common, t, settlement, topologyFile, profilesDir, training };
+    return { db, env, common, t, settling, topologyFile, profilesDir, training };
   };
 
   /**
@@ -665,8 +668,23 @@ async function main(argv: string[]): Promise<number> {
    * registered through the settlement CLI (as an operator would), the consumer group set to the end of
    * the readings topic (history before the community existed is not settled), then the service.
    */
-  const startSettlement = async (env: NodeJS.ProcessEnv, fromInstant: string) => {
+  const startSettlement = async (env: NodeJS.ProcessEnv, fromInstant: string, groupReset: () => void) => {
     const from = fromInstant.replace(/\.\d+Z$/, 'Z');
+    // first of all, before today is replayed: the service consumes from here once it is set up
+    const group = `gridwerk-settlement-demo-${Date.parse(from)}`;
+    const kafka = new Kafka({
+      clientId: 'gridwerk-demo',
+      brokers: [brokerAddress(cfg)],
+      logLevel: logLevel.NOTHING,
+    });
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      await admin.resetOffsets({ groupId: group, topic: Topics.meterReadings, earliest: false });
+    } finally {
+      await admin.disconnect();
+    }
+    groupReset();
     const tsNode = (script: string, args: string[], extra: NodeJS.ProcessEnv = {}) =>
       runAsync(
         process.execPath,
@@ -758,19 +776,6 @@ async function main(argv: string[]): Promise<number> {
     if (created.status === 0)
       await cli('import', ['import', 'members', '--file', csv, '--actor', 'demo'], chain);
 
-    const group = `gridwerk-settlement-demo-${Date.parse(from)}`;
-    const kafka = new Kafka({
-      clientId: 'gridwerk-demo',
-      brokers: [brokerAddress(cfg)],
-      logLevel: logLevel.NOTHING,
-    });
-    const admin = kafka.admin();
-    await admin.connect();
-    try {
-      await admin.resetOffsets({ groupId: group, topic: 'grid.meter.readings.v1', earliest: false });
-    } finally {
-      await admin.disconnect();
-    }
     const port = await freePort();
     const svc = start(
       'settlement',
@@ -948,9 +953,24 @@ async function main(argv: string[]): Promise<number> {
     });
   } else goLive();
 
-  const { settlement } = ready;
+  let settlement: Awaited<typeof ready.settling> | undefined;
+  ready.settling.then(
+    (r) => {
+      settlement = r;
+      say(
+        c.dim(
+          `  Settlement batches of ${r.communityId} appear below as they are committed. List or prove them:\n` +
+            `    npm run settlement -- batches --community ${r.communityId}\n` +
+            `    SETTLEMENT_CONTRACT_ADDRESS=${r.address} npm run settlement -- verify --transaction stx_…\n`,
+        ),
+      );
+    },
+    (err: unknown) => failure?.(err instanceof Error ? err : new Error(String(err))),
+  );
   let lastBatch = new Date(0);
   const printBatches = async (): Promise<void> => {
+    if (settlement === undefined) return;
+    const communityId = settlement.communityId;
     const r = await db.query<{
       interval_start: Date;
       version: number;
@@ -973,25 +993,18 @@ async function main(argv: string[]): Promise<number> {
               AND t.version = b.version AND t.kind = 'allocation') s ON true
         WHERE b.community_id = $1 AND b.state = 'committed' AND b.committed_at > $2
         ORDER BY b.committed_at, b.interval_start, b.version`,
-      [settlement.communityId, lastBatch],
+      [communityId, lastBatch],
     );
     const shown = r.rows.slice(-4);
     if (r.rows.length > shown.length)
       say(c.dim(`  … ${r.rows.length - shown.length} more batches committed`));
     for (const b of shown)
       say(
-        `  ${c.green('⛓')} ${settlement.communityId} ${berlin.format(b.interval_start)} v${b.version}: ${b.transaction_count} transactions, ${b.total_energy_wh} Wh (shared ${b.shared_wh} Wh, ${b.shared_ct} ct) → tx ${c.cyan(b.tx_hash)}`,
+        `  ${c.green('⛓')} ${communityId} ${berlin.format(b.interval_start)} v${b.version}: ${b.transaction_count} transactions, ${b.total_energy_wh} Wh (shared ${b.shared_wh} Wh, ${b.shared_ct} ct) → tx ${c.cyan(b.tx_hash)}`,
       );
     const latest = r.rows[r.rows.length - 1];
     if (latest) lastBatch = latest.committed_at;
   };
-  say(
-    c.dim(
-      `  Settlement batches of ${settlement.communityId} appear below as they are committed. List or prove them:\n` +
-        `    npm run settlement -- batches --community ${settlement.communityId}\n` +
-        `    SETTLEMENT_CONTRACT_ADDRESS=${settlement.address} npm run settlement -- verify --transaction stx_…\n`,
-    ),
-  );
 
   const started = Date.now();
   const durationMs = opts.durationS === undefined ? undefined : opts.durationS * 1000;
