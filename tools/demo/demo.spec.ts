@@ -62,18 +62,33 @@ describe('npm run demo flags', () => {
 });
 
 describe('the demo timeline', () => {
-  it('backfills history up to a replay of the last Berlin day, which ends on the last quarter hour', () => {
+  it('backfills whole Berlin days up to midnight, then replays today up to the last quarter hour', () => {
     expect(demoTimeline(Date.parse('2026-12-01T13:07:31Z'), 14)).toEqual({
-      historyStart: '2026-11-16T13:00:00.000Z',
-      replayStart: '2026-11-30T13:00:00.000Z',
+      historyStart: '2026-11-16T23:00:00.000Z',
+      historyEnd: '2026-11-30T23:00:00.000Z',
+      shownFrom: '2026-11-29T23:00:00.000Z',
+      replayStart: '2026-11-30T23:00:00.000Z',
       replayEnd: '2026-12-01T13:00:00.000Z',
     });
   });
 
-  it('replays 23 hours on the spring DST day and 25 on the autumn one (same Berlin time yesterday)', () => {
+  it('keeps the same history window all day, so that a second start finds it (and its models) done', () => {
+    const morning = demoTimeline(Date.parse('2026-12-01T06:20:00Z'), 63);
+    const evening = demoTimeline(Date.parse('2026-12-01T21:50:00Z'), 63);
+    expect([evening.historyStart, evening.historyEnd]).toEqual([morning.historyStart, morning.historyEnd]);
+    expect(morning.replayEnd).toBe('2026-12-01T06:15:00.000Z');
+  });
+
+  it('counts Berlin days across the DST changes (23 and 25 hours)', () => {
     const spring = demoTimeline(Date.parse('2026-03-29T10:07:31Z'), 1);
-    expect(spring.replayStart).toBe('2026-03-28T11:00:00.000Z'); // 12:00 CET, and now 12:00 CEST
+    expect(spring).toMatchObject({
+      historyStart: '2026-03-27T23:00:00.000Z',
+      historyEnd: '2026-03-28T23:00:00.000Z', // midnight CET; the replay's day has 23 hours
+    });
     const autumn = demoTimeline(Date.parse('2026-10-25T10:00:00Z'), 1);
-    expect(autumn.replayStart).toBe('2026-10-24T09:00:00.000Z'); // 11:00 CEST, and now 11:00 CET
+    expect(autumn).toMatchObject({
+      historyStart: '2026-10-23T22:00:00.000Z',
+      historyEnd: '2026-10-24T22:00:00.000Z', // midnight CEST; the replay's day has 25 hours
+    });
   });
 });

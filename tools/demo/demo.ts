@@ -1,17 +1,26 @@
-import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { ChildProcess, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import { Client } from 'pg';
+import { Client, Pool } from 'pg';
+import { DataSource } from 'typeorm';
+import { postgresDataSourceOptions } from '@gridwerk/shared/data-access-database';
+import { Topics } from '@gridwerk/contracts';
 import { freePort } from '../e2e/free-port';
 import { startUdpGatewayDemo } from './udp-gateway';
 import { evmNodeRpcUrl } from '../infra/evm-node';
 import { brokerAddress, loadInfraConfig } from '../infra/infra-config';
 import { infraDown, infraUp } from '../infra/infra';
 import { keycloakCredentialsFile, keycloakIssuer } from '../infra/keycloak';
-import { berlinOffsetMinutes } from '@gridwerk/shared/util-calendar';
-import { resolveProfiles, topologyToJson } from '@gridwerk/simulator/domain';
+import { addDays, localDate, startOfLocalDayUtc } from '@gridwerk/shared/util-calendar';
+import {
+  TOPOLOGY_MIGRATIONS,
+  type TopologyCounts,
+  TopologyRepository,
+} from '@gridwerk/shared/data-access-topology';
+import { type GridTopology, resolveProfiles, topologyToJson } from '@gridwerk/simulator/domain';
 import { DEMO_SEED, demoTopology } from './demo-grid';
 import { ForecastSchedule, trainForecastModels } from './loop';
 import { STORY_STATION } from './story-station';
@@ -27,12 +36,17 @@ import {
 
 /**
  * `npm run demo`: the control room on a simulated Leipzig grid. It starts the real Kafka broker, the EVM
- * node, Keycloak and PostgreSQL databases (tools/infra), then ingest and grid-api (which serves the
- * dashboard), writes the grid's topology (ONS-0001 and its battery sized for the days shown: story-station.ts),
- * backfills 63 days of history, trains the forecast models of every feeder and station, starts the dispatch
- * service, replays the last 24 hours fast (the batteries on their local rule) and then goes on in real time:
- * the simulator service, whose batteries obey dispatch's commands, and the forecast jobs on their schedule. It prints the dashboard's URL and the demo users. Ctrl-C stops everything it started.
- * One energy-sharing community of the simulated grid (EG-0001) is settled from the replayed day on: the
+ * node, Keycloak and PostgreSQL databases (tools/infra); then, side by side, the dashboard build, ingest
+ * and the simulation of 63 whole days of history into files (ONS-0001 and its battery sized for the days
+ * shown: story-station.ts). It writes the grid's topology, imports the history (`ingest import`, COPY),
+ * and, while that runs, sets up settlement and starts grid-api (which serves the dashboard). The forecast
+ * models of every feeder and station train in the background (progress in the terminal) while today is
+ * replayed fast (the batteries on their local rule); then it goes on in real time: the dispatch service,
+ * the simulator service, whose batteries obey dispatch's commands, and the forecast jobs on their schedule
+ * once the models are trained. The history files, their import and the models are keyed by the day, so a
+ * second start on the same day skips them. It prints the dashboard's URL and the demo users, and each
+ * start-up phase with its duration (also in .gridwerk/demo/startup.json). Ctrl-C stops everything it started.
+ * One energy-sharing community of the simulated grid (EG-0001) is settled from today on: the
  * settlement service closes each quarter hour, commits its batch on the local EVM node, and the demo
  * prints every batch with its transaction hash.
  */
@@ -41,17 +55,17 @@ const DEMO_FLAGS = {
   'history-days': {
     kind: 'value',
     arg: 'N',
-    help: 'days of history backfilled before the replay (default 63, at least 1; the forecast\nmodels need about 58: a 28-day backtest after 28 days of history from the first origin)',
+    help: 'whole Berlin days of history before today, simulated into files and imported (default 63,\nat least 1; the forecast models need about 58: a 28-day backtest after 28 days of history)',
   },
   'replay-rate': {
     kind: 'value',
     arg: 'N',
-    help: 'simulated minutes per second while the last 24 h are replayed (default 30)',
+    help: 'simulated minutes per second while today up to now is replayed (default 30)',
   },
   faults: {
     kind: 'value',
     arg: 'SPEC',
-    help: 'fault injection of the replay\n(default duplicate=0.002,malformed=0.001; "none" for none)',
+    help: 'fault injection of the replay of today\n(default duplicate=0.002,malformed=0.001; "none" for none)',
   },
   port: { kind: 'value', arg: 'N', help: 'grid-api and dashboard port (default 3004)' },
   'ingest-port': { kind: 'value', arg: 'N', help: 'ingest service port (default 3001)' },
@@ -81,6 +95,58 @@ const c = {
 
 class ServiceFailed extends Error {}
 
+/**
+ * How long a service of the demo may take to answer /health. The services start side by side with the
+ * history import and the training (which take both cores of a small machine), and each compiles its
+ * TypeScript through ts-node first: on the shared 2-core machine at load 25-30, the settlement service
+ * took more than 120 s and ingest 90 s.
+ */
+const SERVICE_START_MS = 300_000;
+
+/** Runs a command to its end without blocking the event loop (the demo's other start-up work goes on). */
+function runAsync(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(command, args, {
+      cwd: path.resolve(__dirname, '..', '..'),
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
+    p.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+    p.once('error', (err) => resolve({ status: null, stdout, stderr: stderr + String(err) }));
+    p.once('exit', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+/** Writes the topology tables (their own migration first, idempotent), as `simulator --write-topology` does. */
+async function writeTopology(databaseUrl: string, topology: GridTopology): Promise<TopologyCounts> {
+  const ds = new DataSource(
+    postgresDataSourceOptions({
+      url: databaseUrl,
+      applicationName: 'gridwerk-demo',
+      migrations: TOPOLOGY_MIGRATIONS,
+    }),
+  );
+  await ds.initialize();
+  try {
+    await ds.runMigrations({ transaction: 'each' });
+  } finally {
+    await ds.destroy();
+  }
+  const pool = new Pool({ connectionString: databaseUrl, max: 2 });
+  try {
+    return await new TopologyRepository(pool).upsertTopology(topology);
+  } finally {
+    await pool.end();
+  }
+}
+
 const say = (s: string): void => {
   process.stdout.write(`${s}\n`);
 };
@@ -92,7 +158,6 @@ const berlin = new Intl.DateTimeFormat('de-DE', {
 const QUARTER_MS = 15 * 60_000;
 /** The day-ahead forecast's issue time, Europe/Berlin (the forecast jobs' FORECAST_DAY_AHEAD_ISSUE_AT default). */
 const DAY_AHEAD_ISSUE_MINUTE = 10 * 60;
-const DAY_MS = 24 * 3_600_000;
 
 export interface DemoOptions {
   meters: number;
@@ -127,19 +192,25 @@ export function parseDemoArgs(argv: string[]): DemoOptions | 'help' {
 }
 
 /**
- * The three simulator runs of the demo: history (backfill), the last Berlin day replayed, then real time.
- * The simulator counts days in Europe/Berlin (the same local time a day later), so the replay starts at
- * this wall-clock time yesterday: 23 or 25 hours before its end on the DST days.
+ * The demo's timeline: history (backfilled through a file and imported) up to today's Europe/Berlin
+ * midnight, then today replayed fast up to the last quarter hour, then real time. The history window is
+ * whole local days that end at midnight, so a second start on the same day finds the history file, its
+ * import and the models trained on it (cut-off: that midnight) already done.
  */
 export function demoTimeline(nowMs: number, historyDays: number) {
   const replayEndMs = Math.floor(nowMs / QUARTER_MS) * QUARTER_MS;
-  const dayBefore = replayEndMs - DAY_MS;
-  const replayStartMs =
-    dayBefore - (berlinOffsetMinutes(dayBefore) - berlinOffsetMinutes(replayEndMs)) * 60_000;
+  const today = localDate(replayEndMs);
+  const first = addDays(today.year, today.month, today.day, -historyDays);
+  const yesterday = addDays(today.year, today.month, today.day, -1);
+  const iso = (ms: number) => new Date(ms).toISOString();
   return {
-    historyStart: new Date(replayStartMs - historyDays * DAY_MS).toISOString(),
-    replayStart: new Date(replayStartMs).toISOString(),
-    replayEnd: new Date(replayEndMs).toISOString(),
+    historyStart: iso(startOfLocalDayUtc(first.year, first.month, first.day)),
+    /** Today 00:00 Berlin: the end of the history, the models' cut-off and the start of the replay. */
+    historyEnd: iso(startOfLocalDayUtc(today.year, today.month, today.day)),
+    /** Yesterday 00:00 Berlin: the first of the days ONS-0001 is sized for (yesterday, today, tomorrow). */
+    shownFrom: iso(startOfLocalDayUtc(yesterday.year, yesterday.month, yesterday.day)),
+    replayStart: iso(startOfLocalDayUtc(today.year, today.month, today.day)),
+    replayEnd: iso(replayEndMs),
   };
 }
 
@@ -172,6 +243,8 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const opts = parsed;
+  // from the process's start: loading the demo script through ts-node is part of what a user waits for
+  const demoStarted = Date.now() - Math.round(process.uptime() * 1000);
   const root = path.resolve(__dirname, '..', '..');
   const cfg = loadInfraConfig();
   const logDir = path.join(root, '.gridwerk', 'demo');
@@ -279,48 +352,204 @@ async function main(argv: string[]): Promise<number> {
     start(name, script, args, env, false);
 
   /**
-   * Waits until ingest has stored the history up to `instant`: the readings of its last quarter hour from
-   * every metering point (Kafka partitions are consumed at different paces, so the newest interval of one
-   * meter says nothing about the others).
+   * The history of whole days before today: the simulator writes it to files (as fast as it computes),
+   * `ingest import` loads the readings by COPY and brings the rollups up to date, and the battery
+   * telemetry goes through Kafka (a few thousand events). The files are kept in .gridwerk/demo/history/
+   * under a key of everything they depend on, and an import completed before is not repeated, so a
+   * second start on the same day skips both.
    */
-  const waitStored = async (databaseUrl: string, instant: string): Promise<void> => {
-    const db = new Client({ connectionString: databaseUrl });
-    await db.connect();
+  const simulateHistory = async (
+    env: NodeJS.ProcessEnv,
+    common: string[],
+    topologyJson: string,
+    t: ReturnType<typeof demoTimeline>,
+  ): Promise<string> => {
+    const key = createHash('sha256')
+      .update(JSON.stringify({ common, topologyJson, start: t.historyStart, days: opts.historyDays }))
+      .digest('hex')
+      .slice(0, 16);
+    const historyRoot = path.join(logDir, 'history');
+    const dir = path.join(historyRoot, key);
+    const complete = path.join(dir, 'complete.json');
+    if (fs.existsSync(complete)) {
+      say(c.dim(`  history files of an earlier start found: ${path.relative(process.cwd(), dir)}/`));
+      return dir;
+    }
+    // one history is kept: an older one (another day, other flags) is about 1 GB
+    fs.rmSync(historyRoot, { recursive: true, force: true });
+    say(
+      c.dim(
+        `  simulating ${opts.historyDays} days of history into ${path.relative(process.cwd(), dir)}/ ...`,
+      ),
+    );
+    await runSimulator(
+      'simulator-history',
+      [
+        ...common,
+        '--mode',
+        'backfill',
+        '--start',
+        t.historyStart,
+        '--days',
+        String(opts.historyDays),
+        '--weather-every-hours',
+        '0',
+        '--out',
+        dir,
+      ],
+      env,
+    );
+    fs.writeFileSync(complete, JSON.stringify({ historyStart: t.historyStart, days: opts.historyDays }));
+    say(`${c.green('✔')} history simulated into files`);
+    return dir;
+  };
+
+  const importHistory = async (env: NodeJS.ProcessEnv, dir: string): Promise<void> => {
+    const readings = path.join(dir, `${Topics.meterReadings}.ndjson`);
+    let lastShown = 0;
+    const imported = await runTool(
+      'ingest-import',
+      'apps/ingest/src/cli.ts',
+      ['import', '--file', readings, '--format', 'cloudevents', '--json'],
+      env,
+      (line) => {
+        // the import's progress line every 2 s; shown every 10 s
+        if (!line.startsWith('import:') || Date.now() - lastShown < 10_000) return;
+        lastShown = Date.now();
+        say(c.dim(`  ${line}`));
+      },
+    );
+    const result = JSON.parse(imported.trim().split('\n').pop() ?? '{}') as {
+      stored?: number;
+      rejected?: number;
+      alreadyComplete?: boolean;
+      durationMs?: number;
+    };
+    say(
+      `${c.green('✔')} history imported: ${result.stored ?? '?'} readings stored, ${result.rejected ?? '?'} rejected` +
+        (result.alreadyComplete
+          ? ' (imported completely before: nothing to do)'
+          : ` in ${Math.round((result.durationMs ?? 0) / 1000)} s`),
+    );
+    const telemetry = await produceFile(
+      path.join(dir, `${Topics.batteryTelemetry}.ndjson`),
+      Topics.batteryTelemetry,
+    );
+    say(
+      `${c.green('✔')} ${telemetry} battery telemetry events of the history sent to ${Topics.batteryTelemetry}`,
+    );
+  };
+
+  /** Sends a file of CloudEvents (one a line, keyed by their subject) to a topic. */
+  const produceFile = async (file: string, topic: string): Promise<number> => {
+    const kafka = new Kafka({
+      clientId: 'gridwerk-demo',
+      brokers: [brokerAddress(cfg)],
+      logLevel: logLevel.NOTHING,
+    });
+    const producer = kafka.producer();
+    await producer.connect();
+    let sent = 0;
     try {
-      const last = new Date(Date.parse(instant) - QUARTER_MS);
-      const deadline = Date.now() + 20 * 60_000;
-      for (;;) {
-        const r = await db.query<{ points: string; reported: string }>(
-          `SELECT (SELECT count(*) FROM meter_point)::text AS points,
-                  (SELECT count(DISTINCT meter_point_id) FROM meter_reading WHERE interval_start = $1)::text AS reported`,
-          [last],
-        );
-        const row = r.rows[0];
-        if (row && Number(row.reported) > 0 && Number(row.reported) >= Number(row.points)) return;
-        if (Date.now() > deadline)
-          throw new ServiceFailed(
-            `ingest did not store the history up to ${instant} within 20 min (${row?.reported ?? 0} of ${row?.points ?? '?'} metering points)`,
-          );
-        await new Promise((res) => setTimeout(res, 3_000));
+      const lines = fs
+        .readFileSync(file, 'utf8')
+        .split('\n')
+        .filter((l) => l.length > 0);
+      for (let i = 0; i < lines.length; i += 2_000) {
+        const messages = lines.slice(i, i + 2_000).map((value) => ({
+          key: (JSON.parse(value) as { subject?: string }).subject ?? null,
+          value,
+        }));
+        await producer.send({ topic, messages });
+        sent += messages.length;
       }
     } finally {
-      await db.end();
+      await producer.disconnect();
     }
+    return sent;
+  };
+
+  /** Runs a CLI of the repo to its end and gives its stdout; stderr lines go to `onErr` and the log. */
+  const runTool = async (
+    name: string,
+    script: string,
+    args: string[],
+    env: NodeJS.ProcessEnv,
+    onErr: (line: string) => void = () => undefined,
+  ): Promise<string> => {
+    const child = start(name, script, args, env, false);
+    let out = '';
+    let buf = '';
+    child.proc.stdout?.on('data', (d: Buffer) => {
+      out += d.toString('utf8');
+    });
+    child.proc.stderr?.on('data', (d: Buffer) => {
+      buf += d.toString('utf8');
+      let nl;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        onErr(buf.slice(0, nl));
+        buf = buf.slice(nl + 1);
+      }
+    });
+    const code = await new Promise<number | null>((r) => child.proc.once('exit', (c) => r(c)));
+    if (code !== 0 && !stopping)
+      throw new ServiceFailed(
+        `${name} exited with code ${code}; last lines of ${path.relative(process.cwd(), child.logPath)}:\n${tail(child.logPath)}`,
+      );
+    return out;
+  };
+
+  /**
+   * The start-up's phases, printed and written to .gridwerk/demo/startup.json: when each ended (seconds
+   * since `npm run demo` started) and how long since the previous one ended (phases run side by side).
+   */
+  const phases: { phase: string; endedAtS: number; sincePreviousS: number }[] = [];
+  let phaseStarted = demoStarted;
+  const phaseDone = (phase: string): void => {
+    const now = Date.now();
+    const entry = {
+      phase,
+      endedAtS: Math.round((now - demoStarted) / 100) / 10,
+      sincePreviousS: Math.round((now - phaseStarted) / 100) / 10,
+    };
+    phases.push(entry);
+    phaseStarted = now;
+    say(c.dim(`  [${Math.round(entry.endedAtS)} s] ${phase} (+${entry.sincePreviousS} s)`));
+  };
+  const writePhases = (extra: Record<string, unknown>): void => {
+    fs.writeFileSync(
+      path.join(logDir, 'startup.json'),
+      JSON.stringify({ startedAt: new Date(demoStarted).toISOString(), phases, ...extra }, null, 2),
+    );
   };
 
   const startup = async () => {
+    phaseDone('demo script loaded');
     up = await infraUp((m) => say(c.dim(`[infra] ${m}`)), cfg, { keycloak: true });
     say(
       `${c.green('✔')} Kafka at ${up.broker}, Keycloak at ${keycloakIssuer(cfg)}, PostgreSQL at ${cfg.databaseUrl.replace(/\/\/[^@]*@/, '//')}`,
     );
+    phaseDone('infrastructure');
 
-    say(c.dim('building the dashboard (npx nx run dashboard:build, cached) ...'));
-    const build = spawnSync('npx', ['nx', 'run', 'dashboard:build', '--outputStyle=static'], {
-      cwd: root,
-      encoding: 'utf8',
-    });
-    if (build.status !== 0)
-      throw new ServiceFailed(`dashboard build failed:\n${(build.stdout + build.stderr).slice(-2000)}`);
+    // the dashboard build, ingest's start and the history's simulation into files run side by side
+    say(
+      c.dim(
+        'building the dashboard (npx nx run dashboard:build, cached), starting ingest, simulating the history ...',
+      ),
+    );
+    const built = new Promise<void>((resolve, reject) => {
+      const p = spawn('npx', ['nx', 'run', 'dashboard:build', '--outputStyle=static'], {
+        cwd: root,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      p.stdout.on('data', (d: Buffer) => (out += d.toString('utf8')));
+      p.stderr.on('data', (d: Buffer) => (out += d.toString('utf8')));
+      p.once('exit', (code) =>
+        code === 0 ? resolve() : reject(new ServiceFailed(`dashboard build failed:\n${out.slice(-2000)}`)),
+      );
+    }).then(() => phaseDone('dashboard build (in parallel)'));
+    built.catch(() => undefined);
     const dashboardDir = path.join(root, 'dist', 'apps', 'dashboard');
 
     const shared = path.resolve(root, '..', 'shared', 'data', 'bdew');
@@ -338,18 +567,26 @@ async function main(argv: string[]): Promise<number> {
       { ...env, HTTP_PORT: String(opts.ingestPort) },
       true,
     );
-    await waitHealthy(ingest, `http://127.0.0.1:${opts.ingestPort}/health`, 120_000);
-    say(`${c.green('✔')} ingest healthy at http://127.0.0.1:${opts.ingestPort}/health`);
+    const ingestHealthy = waitHealthy(
+      ingest,
+      `http://127.0.0.1:${opts.ingestPort}/health`,
+      SERVICE_START_MS,
+    ).then(() => {
+      say(`${c.green('✔')} ingest healthy at http://127.0.0.1:${opts.ingestPort}/health`);
+      phaseDone('ingest (in parallel)');
+    });
+    ingestHealthy.catch(() => undefined);
 
     const t = demoTimeline(Date.now(), opts.historyDays);
     // the grid with ONS-0001 sized for the days the demo shows, handed to every simulator run
     const { topology, sizing } = demoTopology({
       meters: opts.meters,
-      replayStartMs: Date.parse(t.replayStart),
+      firstDayMs: Date.parse(t.shownFrom),
       profiles: resolveProfiles(profilesDir),
     });
     const topologyFile = path.join(logDir, 'topology.json');
-    fs.writeFileSync(topologyFile, topologyToJson(topology, 2));
+    const topologyJson = topologyToJson(topology, 2);
+    fs.writeFileSync(topologyFile, topologyJson);
     say(
       `${c.green('✔')} ${STORY_STATION} sized for the days shown: ${sizing.ratedKva} kVA transformer (${Math.round(sizing.ratingW / 1000)} kW), ` +
         `battery ${Math.round(sizing.battery.usableCapacityWh / 1000)} kWh usable / ${Math.round(sizing.battery.maxDischargeW / 1000)} kW; without it: ` +
@@ -364,59 +601,66 @@ async function main(argv: string[]): Promise<number> {
     if (profilesDir) common.push('--profiles-dir', profilesDir);
     say(
       c.dim(
-        `backfilling ${opts.historyDays} days of history (${berlin.format(new Date(t.historyStart))} to ${berlin.format(new Date(t.replayStart))} Berlin) for ${opts.meters} meters ...`,
+        `backfilling ${opts.historyDays} days of history (${berlin.format(new Date(t.historyStart))} to ${berlin.format(new Date(t.historyEnd))} Berlin) for ${opts.meters} meters ...`,
       ),
     );
-    await runSimulator(
-      'simulator-history',
-      [
-        ...common,
-        '--mode',
-        'backfill',
-        '--start',
-        t.historyStart,
-        '--days',
-        String(opts.historyDays),
-        '--write-topology',
-      ],
-      env,
-    );
-    say(`${c.green('✔')} topology written and history produced`);
-    await waitStored(cfg.databaseUrl, t.replayStart);
-    say(c.dim(`training the forecast models of every feeder and station on the history (both horizons) ...`));
-    await trainForecastModels(runScript(env), t.replayStart.replace(/\.\d+Z$/, 'Z'), (m) => say(c.dim(m)));
-    say(`${c.green('✔')} forecast models trained`);
+    const files = simulateHistory(env, common, topologyJson, t);
+    files.catch(() => undefined);
+    await ingestHealthy;
+    // ingest has migrated its tables: the topology goes next to them (its own migration, idempotent)
+    const counts = await writeTopology(cfg.databaseUrl, topology);
+    say(`${c.green('✔')} topology written: ${JSON.stringify(counts)}`);
+    // settlement's set-up and grid-api come up while the history is imported; the control room does not
+    // wait for settlement, only the replay waits for its consumer group to be placed at the topic's end
+    let groupReset: () => void = () => undefined;
+    const settlementGroupReset = new Promise<void>((resolve) => (groupReset = resolve));
+    const settling = startSettlement(env, t.replayStart, groupReset).then((r) => {
+      phaseDone('settlement (in parallel)');
+      return r;
+    });
+    settling.catch(() => undefined);
+    const apiUp = built.then(async () => {
+      const api = start(
+        'grid-api',
+        'apps/grid-api/src/main.ts',
+        [],
+        {
+          ...env,
+          HTTP_PORT: String(opts.port),
+          OIDC_ISSUER_URL: keycloakIssuer(cfg),
+          DASHBOARD_DIR: dashboardDir,
+        },
+        true,
+      );
+      await waitHealthy(api, `http://127.0.0.1:${opts.port}/health`, SERVICE_START_MS);
+      phaseDone('grid-api (in parallel)');
+    });
+    apiUp.catch(() => undefined);
+    await importHistory(env, await files);
+    phaseDone('history (simulated to files, imported)');
 
-    const settlement = await startSettlement(env, t.replayStart);
-
-    const api = start(
-      'grid-api',
-      'apps/grid-api/src/main.ts',
-      [],
-      {
-        ...env,
-        HTTP_PORT: String(opts.port),
-        OIDC_ISSUER_URL: keycloakIssuer(cfg),
-        DASHBOARD_DIR: dashboardDir,
-      },
-      true,
+    // the models train while today is replayed; the forecast schedule starts when they are done
+    say(
+      c.dim(
+        `training the forecast models of every feeder and station on the history up to ${berlin.format(new Date(t.historyEnd))} Berlin (both horizons, in the background) ...`,
+      ),
     );
-    await waitHealthy(api, `http://127.0.0.1:${opts.port}/health`, 120_000);
-
-    // battery dispatch: plans on the published forecasts, commands the simulator service's batteries
-    const dispatchPort = await freePort();
-    const dispatch = start(
-      'dispatch',
-      'apps/dispatch/src/main.ts',
-      [],
-      { ...env, HTTP_PORT: String(dispatchPort) },
-      true,
+    const trainingStarted = Date.now();
+    const training = trainForecastModels(runScript(env), t.historyEnd.replace(/\.\d+Z$/, 'Z'), (m) =>
+      say(c.dim(m)),
+    ).then(() => {
+      const seconds = Math.round((Date.now() - trainingStarted) / 1000);
+      say(`${c.green('✔')} forecast models trained (${seconds} s)`);
+      return seconds;
+    });
+    training.catch((err: unknown) =>
+      failure?.(new ServiceFailed(`training failed: ${err instanceof Error ? err.message : String(err)}`)),
     );
-    await waitHealthy(dispatch, `http://127.0.0.1:${dispatchPort}/health`, 120_000);
-    say(`${c.green('✔')} dispatch healthy at http://127.0.0.1:${dispatchPort}/health (MPC every 15 min)`);
+    await Promise.race([settlementGroupReset, settling]);
+    await apiUp;
     const db = new Client({ connectionString: cfg.databaseUrl });
     await db.connect();
-    return { db, env, common, t, settlement, topologyFile, profilesDir };
+    return { db, env, common, t, settling, topologyFile, profilesDir, training };
   };
 
   /**
@@ -424,33 +668,40 @@ async function main(argv: string[]): Promise<number> {
    * registered through the settlement CLI (as an operator would), the consumer group set to the end of
    * the readings topic (history before the community existed is not settled), then the service.
    */
-  const startSettlement = async (env: NodeJS.ProcessEnv, fromInstant: string) => {
+  const startSettlement = async (env: NodeJS.ProcessEnv, fromInstant: string, groupReset: () => void) => {
     const from = fromInstant.replace(/\.\d+Z$/, 'Z');
+    // first of all, before today is replayed: the service consumes from here once it is set up
+    const group = `gridwerk-settlement-demo-${Date.parse(from)}`;
+    const kafka = new Kafka({
+      clientId: 'gridwerk-demo',
+      brokers: [brokerAddress(cfg)],
+      logLevel: logLevel.NOTHING,
+    });
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      await admin.resetOffsets({ groupId: group, topic: Topics.meterReadings, earliest: false });
+    } finally {
+      await admin.disconnect();
+    }
+    groupReset();
     const tsNode = (script: string, args: string[], extra: NodeJS.ProcessEnv = {}) =>
-      spawnSync(
+      runAsync(
         process.execPath,
         ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', script, ...args],
-        {
-          cwd: root,
-          encoding: 'utf8',
-          env: { ...process.env, ...env, ...extra, TS_NODE_PROJECT: path.join(root, 'tsconfig.json') },
-          maxBuffer: 256 * 1024 * 1024,
-        },
+        { ...process.env, ...env, ...extra, TS_NODE_PROJECT: path.join(root, 'tsconfig.json') },
       );
-    const cli = (name: string, args: string[], extra: NodeJS.ProcessEnv = {}) => {
-      const r = tsNode('apps/settlement/src/cli.ts', args, extra);
+    const cli = async (name: string, args: string[], extra: NodeJS.ProcessEnv = {}) => {
+      const r = await tsNode('apps/settlement/src/cli.ts', args, extra);
       if (r.status !== 0)
         throw new ServiceFailed(`settlement ${name} failed (exit ${r.status}):\n${r.stderr.slice(-2000)}`);
       return r.stdout;
     };
     say(c.dim('setting up settlement: contract, migrations, community EG-0001 (settlement CLI) ...'));
-    const contracts = spawnSync(
+    const contracts = await runAsync(
       'npx',
       ['nx', 'run', 'settlement-ledger-evm:build-contracts', '--outputStyle=static'],
-      {
-        cwd: root,
-        encoding: 'utf8',
-      },
+      process.env,
     );
     if (contracts.status !== 0)
       throw new ServiceFailed(
@@ -478,10 +729,10 @@ async function main(argv: string[]): Promise<number> {
       if (!code.result || code.result === '0x') address = undefined;
     }
     if (address === undefined) {
-      address = (JSON.parse(cli('deploy', ['deploy', '--json'], chain)) as { address: string }).address;
+      address = (JSON.parse(await cli('deploy', ['deploy', '--json'], chain)) as { address: string }).address;
       fs.writeFileSync(saved, JSON.stringify({ address, chainId: cfg.evmChainId }));
     }
-    cli('migrate', ['migrate'], chain);
+    await cli('migrate', ['migrate'], chain);
     const topo = JSON.parse(fs.readFileSync(path.join(logDir, 'topology.json'), 'utf8')) as {
       meteringPoints: { meterPointId: string; communityId: string | null; pvPeakW: number | null }[];
       communities: { communityId: string; name: string }[];
@@ -492,7 +743,7 @@ async function main(argv: string[]): Promise<number> {
         `the simulated grid of ${opts.meters} meters has no energy community; use more --meters`,
       );
     const communityId = community.communityId;
-    const created = tsNode(
+    const created = await tsNode(
       'apps/settlement/src/cli.ts',
       [
         'create-community',
@@ -522,21 +773,9 @@ async function main(argv: string[]): Promise<number> {
         ),
       ].join('\n'),
     );
-    if (created.status === 0) cli('import', ['import', 'members', '--file', csv, '--actor', 'demo'], chain);
+    if (created.status === 0)
+      await cli('import', ['import', 'members', '--file', csv, '--actor', 'demo'], chain);
 
-    const group = `gridwerk-settlement-demo-${Date.parse(from)}`;
-    const kafka = new Kafka({
-      clientId: 'gridwerk-demo',
-      brokers: [brokerAddress(cfg)],
-      logLevel: logLevel.NOTHING,
-    });
-    const admin = kafka.admin();
-    await admin.connect();
-    try {
-      await admin.resetOffsets({ groupId: group, topic: 'grid.meter.readings.v1', earliest: false });
-    } finally {
-      await admin.disconnect();
-    }
     const port = await freePort();
     const svc = start(
       'settlement',
@@ -552,7 +791,7 @@ async function main(argv: string[]): Promise<number> {
       },
       true,
     );
-    await waitHealthy(svc, `http://127.0.0.1:${port}/health`, 120_000);
+    await waitHealthy(svc, `http://127.0.0.1:${port}/health`, SERVICE_START_MS);
     say(
       `${c.green('✔')} settlement healthy at http://127.0.0.1:${port}/health: ${communityId} (${members.length} members) from ${berlin.format(new Date(from))} Berlin, contract ${address}`,
     );
@@ -590,17 +829,28 @@ async function main(argv: string[]): Promise<number> {
       `  Passwords are generated per machine: ${path.relative(process.cwd(), keycloakCredentialsFile(cfg))}`,
     ),
   );
+  const readyS = Math.round((Date.now() - demoStarted) / 1000);
   say(
     c.dim(
-      `  Replaying ${berlin.format(new Date(replayStart))} to ${berlin.format(new Date(replayEnd))} Berlin at ${opts.replayRate} simulated minutes per second, then live.`,
+      `  The control room came up ${readyS} s after \`npm run demo\` (phases in .gridwerk/demo/startup.json).`,
+    ),
+  );
+  writePhases({ controlRoomSeconds: readyS });
+  const replaying = Date.parse(replayEnd) > Date.parse(replayStart);
+  say(
+    c.dim(
+      replaying
+        ? `  Replaying today, ${berlin.format(new Date(replayStart))} to ${berlin.format(new Date(replayEnd))} Berlin, at ${opts.replayRate} simulated minutes per second, then live.`
+        : '  Live from now on (today has no closed quarter hour to replay yet).',
     ),
   );
   say(
     c.dim(
-      '  ONS-0001 has outgrown its transformer: in the replay its battery, on the local rule, clips the evening\n' +
-        '  peak to a flat line under the rating; live, once its forecast model is promoted, the forecast raises\n' +
-        '  TRANSFORMER.PREDICTED_OVERLOAD ahead of the peak and dispatch plans the battery to hold the station under\n' +
-        '  its rating (Battery dispatch page; the station page shows its mode and the energy avoided). Logs: .gridwerk/demo/\n',
+      '  ONS-0001 has outgrown its transformer: while today is replayed its battery is on the local rule, which clips\n' +
+        "  the evening peak to a flat line under the rating; live, the dispatch service plans it: where ONS-0001's\n" +
+        '  forecast model is promoted, its P90 raises TRANSFORMER.PREDICTED_OVERLOAD ahead of the peak and the plan\n' +
+        '  holds the station under its rating (Battery dispatch page; the station page shows its mode and the\n' +
+        '  energy above its rating avoided). Logs: .gridwerk/demo/\n',
     ),
   );
   await startUdpGatewayDemo({ start, waitHealthy, env: serviceEnv, say }).catch((e: unknown) =>
@@ -608,43 +858,26 @@ async function main(argv: string[]): Promise<number> {
   );
   if (opts.open) spawn('xdg-open', [url], { stdio: 'ignore', detached: true }).on('error', () => undefined);
 
-  // the last 24 h, fast; then real time from where the replay ended (no gap)
+  // today so far, fast; then real time from where the replay ended (no gap)
   const faults = opts.faults ? ['--faults', opts.faults] : [];
-  let phase = 'replay';
-  const replay = start(
-    'simulator-replay',
-    'apps/simulator/src/cli.ts',
-    [
-      ...common,
-      '--mode',
-      'accelerated',
-      '--rate',
-      String(opts.replayRate),
-      '--start',
-      replayStart,
-      '--days',
-      '1',
-      ...faults,
-    ],
-    serviceEnv,
-    false,
-  );
-  replay.proc.once('exit', (code) => {
-    if (stopping) return;
-    if (code !== 0) {
-      failure?.(new ServiceFailed(`the replay simulator exited with code ${code}:\n${tail(replay.logPath)}`));
-      return;
-    }
-    phase = 'live';
-    void startLive();
-  });
+  let phase = replaying ? 'replay' : 'live';
 
   /**
-   * Live: the simulator service in real time from where the replay ended (no gap), whose batteries obey
-   * dispatch's commands, and the forecast jobs on their schedule.
+   * Live: the dispatch service (started now, so that its first plan finds the batteries' telemetry of the
+   * replay's last quarter hour), the simulator service in real time from where the replay ended (no gap),
+   * whose batteries obey dispatch's commands, and the forecast jobs on their schedule once the models are
+   * trained.
    */
   let schedule: ForecastSchedule | undefined;
   const startLive = async (): Promise<void> => {
+    const dispatchPort = await freePort();
+    const dispatch = start(
+      'dispatch',
+      'apps/dispatch/src/main.ts',
+      [],
+      { ...serviceEnv, HTTP_PORT: String(dispatchPort) },
+      true,
+    );
     const simPort = await freePort();
     start(
       'simulator-live',
@@ -664,19 +897,80 @@ async function main(argv: string[]): Promise<number> {
       },
       true,
     );
+    await waitHealthy(dispatch, `http://127.0.0.1:${dispatchPort}/health`, SERVICE_START_MS);
+    say(`${c.green('✔')} dispatch healthy at http://127.0.0.1:${dispatchPort}/health (MPC every 15 min)`);
+    const trainingS = await ready.training;
+    if (stopping) return;
+    writePhases({
+      controlRoomSeconds: readyS,
+      trainingSeconds: trainingS,
+      loopRunningSeconds: Math.round((Date.now() - demoStarted) / 1000),
+    });
     schedule = new ForecastSchedule(runScript(serviceEnv), DAY_AHEAD_ISSUE_MINUTE, (horizon, code, issued) =>
       say(
         code === 0 || code === 3
-          ? `${c.green('✔')} ${horizon} forecasts issued for ${issued} series${code === 3 ? c.yellow(' (some series without a model)') : ''}`
+          ? `${c.green('✔')} ${horizon} forecasts issued for ${issued} series${code === 3 ? c.yellow(' (some series without a promoted model)') : ''}`
           : c.yellow(`forecast run --horizon ${horizon} exited with code ${code} (log in .gridwerk/demo/)`),
       ),
     );
     schedule.start();
   };
+  const goLive = (): void => {
+    phase = 'live';
+    startLive().catch((err: unknown) => failure?.(err instanceof Error ? err : new Error(String(err))));
+  };
 
-  const { settlement } = ready;
+  if (replaying) {
+    const replay = start(
+      'simulator-replay',
+      'apps/simulator/src/cli.ts',
+      [
+        ...common,
+        '--mode',
+        'accelerated',
+        '--rate',
+        String(opts.replayRate),
+        '--start',
+        replayStart,
+        '--days',
+        '1',
+        '--until',
+        replayEnd,
+        ...faults,
+      ],
+      serviceEnv,
+      false,
+    );
+    replay.proc.once('exit', (code) => {
+      if (stopping) return;
+      if (code !== 0) {
+        failure?.(
+          new ServiceFailed(`the replay simulator exited with code ${code}:\n${tail(replay.logPath)}`),
+        );
+        return;
+      }
+      goLive();
+    });
+  } else goLive();
+
+  let settlement: Awaited<typeof ready.settling> | undefined;
+  ready.settling.then(
+    (r) => {
+      settlement = r;
+      say(
+        c.dim(
+          `  Settlement batches of ${r.communityId} appear below as they are committed. List or prove them:\n` +
+            `    npm run settlement -- batches --community ${r.communityId}\n` +
+            `    SETTLEMENT_CONTRACT_ADDRESS=${r.address} npm run settlement -- verify --transaction stx_…\n`,
+        ),
+      );
+    },
+    (err: unknown) => failure?.(err instanceof Error ? err : new Error(String(err))),
+  );
   let lastBatch = new Date(0);
   const printBatches = async (): Promise<void> => {
+    if (settlement === undefined) return;
+    const communityId = settlement.communityId;
     const r = await db.query<{
       interval_start: Date;
       version: number;
@@ -699,25 +993,18 @@ async function main(argv: string[]): Promise<number> {
               AND t.version = b.version AND t.kind = 'allocation') s ON true
         WHERE b.community_id = $1 AND b.state = 'committed' AND b.committed_at > $2
         ORDER BY b.committed_at, b.interval_start, b.version`,
-      [settlement.communityId, lastBatch],
+      [communityId, lastBatch],
     );
     const shown = r.rows.slice(-4);
     if (r.rows.length > shown.length)
       say(c.dim(`  … ${r.rows.length - shown.length} more batches committed`));
     for (const b of shown)
       say(
-        `  ${c.green('⛓')} ${settlement.communityId} ${berlin.format(b.interval_start)} v${b.version}: ${b.transaction_count} transactions, ${b.total_energy_wh} Wh (shared ${b.shared_wh} Wh, ${b.shared_ct} ct) → tx ${c.cyan(b.tx_hash)}`,
+        `  ${c.green('⛓')} ${communityId} ${berlin.format(b.interval_start)} v${b.version}: ${b.transaction_count} transactions, ${b.total_energy_wh} Wh (shared ${b.shared_wh} Wh, ${b.shared_ct} ct) → tx ${c.cyan(b.tx_hash)}`,
       );
     const latest = r.rows[r.rows.length - 1];
     if (latest) lastBatch = latest.committed_at;
   };
-  say(
-    c.dim(
-      `  Settlement batches of ${settlement.communityId} appear below as they are committed. List or prove them:\n` +
-        `    npm run settlement -- batches --community ${settlement.communityId}\n` +
-        `    SETTLEMENT_CONTRACT_ADDRESS=${settlement.address} npm run settlement -- verify --transaction stx_…\n`,
-    ),
-  );
 
   const started = Date.now();
   const durationMs = opts.durationS === undefined ? undefined : opts.durationS * 1000;

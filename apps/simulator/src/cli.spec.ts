@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { HELP, parseFaults, parseStart, SIMULATOR_FLAGS } from './cli';
+import { HELP, parseFaults, parseStart, parseUntil, SIMULATOR_FLAGS } from './cli';
 import { runSimulatorCli as cli } from './testing/run-cli';
 
 describe('simulator CLI', () => {
@@ -56,6 +56,15 @@ describe('simulator CLI', () => {
     expect(parseStart('2025-01-01T01:00:00+01:00', 'backfill', 15)).toBe('2025-01-01T00:00:00.000Z');
     expect(parseStart('2025-01-01T00:07:00Z', 'backfill', 1)).toBe('2025-01-01T00:07:00.000Z');
     expect(HELP).toMatch(/--start ISO\s+first interval: an ISO-8601 instant with Z or an offset/);
+  });
+
+  it('takes --until on the reading interval after --start, and refuses any other', () => {
+    const start = '2025-01-01T00:00:00.000Z';
+    expect(parseUntil(undefined, start, 15)).toBeUndefined();
+    expect(parseUntil('2025-01-01T13:15:00+01:00', start, 15)).toBe('2025-01-01T12:15:00.000Z');
+    expect(() => parseUntil('2025-01-01T12:10:00Z', start, 15)).toThrow(/--until must be on a quarter hour/);
+    expect(() => parseUntil(start, start, 15)).toThrow(/--until must be after --start/);
+    expect(() => parseUntil('noon', start, 15)).toThrow(/--until must be an ISO-8601 instant/);
   });
 
   it('lists every flag it accepts in its help', () => {

@@ -54,6 +54,11 @@ export const SIMULATOR_FLAGS = {
     help: 'first interval: an ISO-8601 instant with Z or an offset (2025-01-01T00:00:00+01:00), on a\nquarter hour (a minute with --resolution 1); default today 00:00 UTC, or now in realtime mode',
   },
   days: { kind: 'value', arg: 'N', help: 'simulated Europe/Berlin days (default 1)' },
+  until: {
+    kind: 'value',
+    arg: 'ISO',
+    help: 'stop before this instant (on the reading interval, after --start): the run covers\n[--start, --until), at most --days',
+  },
   mode: { kind: 'value', arg: 'MODE', help: 'realtime | accelerated | backfill (default backfill)' },
   rate: { kind: 'value', arg: 'N', help: 'accelerated: simulated minutes per second (default 60)' },
   resolution: { kind: 'value', arg: '15|1', help: 'reading interval in minutes (default 15)' },
@@ -170,6 +175,24 @@ export function parseStart(raw: string | undefined, mode: SimulationMode, resolu
   return new Date(ms).toISOString();
 }
 
+/** --until: an instant on the reading interval after --start; absent = the whole --days. */
+export function parseUntil(
+  raw: string | undefined,
+  start: string,
+  resolutionMinutes: number,
+): string | undefined {
+  if (raw === undefined) return undefined;
+  const ms = parseZonedInstant(raw);
+  if (ms === undefined)
+    throw new UsageError(`--until must be an ISO-8601 instant with Z or an offset, got "${raw}"`);
+  if (ms % (resolutionMinutes * 60_000) !== 0)
+    throw new UsageError(
+      `--until must be on a ${resolutionMinutes === 15 ? 'quarter hour' : 'minute'} (the reading interval), got "${raw}"`,
+    );
+  if (ms <= Date.parse(start)) throw new UsageError(`--until must be after --start (${start}), got "${raw}"`);
+  return new Date(ms).toISOString();
+}
+
 function defaultStart(mode: SimulationMode): string {
   const now = new Date();
   if (mode === 'realtime') {
@@ -222,6 +245,7 @@ async function main(argv: string[]): Promise<number> {
     throw new UsageError(`--resolution must be 15 or 1, got "${values.resolution}"`);
   const rate = numberFlag('rate', values.rate, { above: 0, max: 1_000_000, fallback: 60 });
   const start = parseStart(values.start, mode, resolution);
+  const until = parseUntil(values.until, start, resolution);
   const faults = parseFaults(values.faults);
   const profilesDir = directoryFlag('profiles-dir', values['profiles-dir']);
   const env = loadSimulatorEnv();
@@ -293,6 +317,7 @@ async function main(argv: string[]): Promise<number> {
         : {}),
       progress: !values['no-progress'],
       signal: abort.signal,
+      ...(until === undefined ? {} : { untilMs: Date.parse(until) }),
     });
     const summary = {
       seed,

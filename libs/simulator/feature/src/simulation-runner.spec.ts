@@ -103,6 +103,24 @@ describe('SimulationRunner in real time', () => {
   });
 });
 
+describe('SimulationRunner with an end instant (untilMs)', () => {
+  it('covers [start, untilMs) and no interval after it, in accelerated mode', async () => {
+    const clock = driftingClock(START, 0);
+    const sink = new RecordingSink(clock);
+    const result = await new SimulationRunner(sim(), sink).run({
+      mode: 'accelerated',
+      rate: 1440,
+      clock,
+      untilMs: START + 5 * QUARTER,
+    });
+    expect(result.steps).toBe(5);
+    expect(result.aborted).toBe(false);
+    const ends = sink.sent.flatMap((b) => b.intervalEnds);
+    expect(ends.length).toBeGreaterThan(0);
+    expect(Math.max(...ends)).toBe(START + 5 * QUARTER);
+  });
+});
+
 describe('SimulationRunner weather forecasts', () => {
   it('publishes a valid weather forecast vintage at every issue time the simulated clock passes', async () => {
     const messages: { topic: string; value: string }[] = [];

@@ -34,6 +34,11 @@ export interface RunOptions {
    * next `hoursAhead` hours, with an error growing with the lead time. Off when absent.
    */
   weatherForecasts?: { weather: CityWeather; everyHours: number; hoursAhead: number; topic?: string };
+  /**
+   * Stop before the interval that starts at this instant (UTC ms, on an interval boundary): the run
+   * covers [start, untilMs) instead of its whole days. The demo replays today up to the last quarter hour.
+   */
+  untilMs?: number;
   /** Called after every step (the demo prints from here). */
   onStep?: (info: { index: number; intervalStart: string; readings: number; telemetry: number }) => void;
 }
@@ -132,6 +137,7 @@ export class SimulationRunner {
         break;
       }
       const index = this.sim.position;
+      if (opts.untilMs !== undefined && this.sim.startMs + index * stepMs >= opts.untilMs) break;
       if (opts.mode === 'realtime') {
         // the interval [start, end) is published only once `end` has passed on the wall clock
         await sleepUntil(clock, this.sim.startMs + (index + 1) * stepMs, opts.signal);
