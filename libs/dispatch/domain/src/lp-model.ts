@@ -30,6 +30,8 @@ export interface LpSolution {
   /** Primal values in column order (empty unless optimal). */
   readonly colValues: Float64Array;
   readonly solveMs: number;
+  /** Simplex iterations the solver took, when it reports them: a load-independent measure of the work. */
+  readonly iterations?: number;
   readonly detail?: string;
 }
 
@@ -78,11 +80,19 @@ export class LpBuilder {
     lower: number,
     upper: number,
   ): number {
-    const merged = new Map<number, number>();
-    for (const [col, coef] of terms) if (coef !== 0) merged.set(col, (merged.get(col) ?? 0) + coef);
-    for (const [col, coef] of merged) {
-      this.cols.push(col);
-      this.vals.push(coef);
+    // rows are short (a battery's few terms, a station's batteries): a scan of the row so far merges repeated
+    // variables without the Map per row that made this the hottest line of building the 50 x 96 LP
+    const start = this.cols.length;
+    for (const [col, coef] of terms) {
+      if (coef === 0) continue;
+      let k = start;
+      const end = this.cols.length;
+      while (k < end && this.cols[k] !== col) k++;
+      if (k < end) this.vals[k] += coef;
+      else {
+        this.cols.push(col);
+        this.vals.push(coef);
+      }
     }
     this.starts.push(this.cols.length);
     this.rowNames.push(name);

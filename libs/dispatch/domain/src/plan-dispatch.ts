@@ -3,7 +3,14 @@ import { LpModel, LpSolver } from './lp-model';
 import { DispatchPlan, DispatchProblem } from './types';
 
 export type PlanOutcome =
-  | { ok: true; plan: DispatchPlan; solveMs: number; model: { cols: number; rows: number } }
+  | {
+      ok: true;
+      plan: DispatchPlan;
+      solveMs: number;
+      /** Simplex iterations, when the solver reports them. */
+      iterations?: number;
+      model: { cols: number; rows: number };
+    }
   | { ok: false; code: 'DISPATCH.SOLVE_FAILED' | 'DISPATCH.BAD_PROBLEM'; reason: string; solveMs: number };
 
 /**
@@ -50,6 +57,7 @@ export async function planDispatch(
     ok: true,
     plan: readDispatchPlan(problem, built.index, solution),
     solveMs: solution.solveMs,
+    ...(solution.iterations !== undefined ? { iterations: solution.iterations } : {}),
     model: { cols: model.numCols, rows: model.numRows },
   };
 }

@@ -1,4 +1,4 @@
-import { plannedLimits } from './planned-limits';
+import { limitModeParameters, plannedLimits } from './planned-limits';
 import { DEFAULT_PARAMETERS, DispatchPlan, DispatchProblem, SitePlanStep, STEP_MS } from './types';
 
 const battery = (assetId: string) => ({
@@ -77,6 +77,21 @@ describe('plannedLimits', () => {
     // after step 0 the plan still draws 85 − 15 = 70 points, after step 1 40, then nothing
     expect(limits.map((l) => l.socReservePct)).toEqual([80, 50, 10, 10]);
     expect(limits[2].intervalStartMs).toBe(2 * STEP_MS);
+  });
+
+  it('never holds a limit above the rating: where the plan expects an overload the unit holds the rating', () => {
+    // the plan cannot cover the overload in step 1 (250 kW planned on a 200 kW rating)
+    const p = plan({ B1: steps([50_000, 50_000, 0], [60, 10, 10]) }, [150_000, 250_000, 120_000]);
+    const limits = plannedLimits(problem(['B1']), p)['B1'];
+    expect(limits.map((l) => l.stationLimitW)).toEqual([150_000, 200_000, 120_000]);
+    // the reserve still keeps what the plan draws in step 1 for step 1
+    expect(limits[0].socReservePct).toBe(60);
+  });
+
+  it('limit mode deploys reserves from the first quarter hour on (the unit measures within it)', () => {
+    const p = limitModeParameters({ ...DEFAULT_PARAMETERS, firstStageSteps: 1 });
+    expect(p.firstStageSteps).toBe(0);
+    expect(p.peakCtPerKW).toBe(DEFAULT_PARAMETERS.peakCtPerKW);
   });
 
   it('with two units behind one station, each holds the limit plus what the other is planned to give', () => {

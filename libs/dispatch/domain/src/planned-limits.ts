@@ -1,4 +1,4 @@
-import type { DispatchPlan, DispatchProblem } from './types';
+import type { DispatchParameters, DispatchPlan, DispatchProblem } from './types';
 
 /** The limit-mode command of one battery for one quarter hour (grid.battery.commands.v2, mode `limit`). */
 export interface PlannedLimit {
@@ -27,6 +27,9 @@ export interface PlannedLimit {
  *   foresight's vs 0.99).
  *
  * With several units behind one station each holds the limit plus what the others are planned to give.
+ * The limit is capped at the rating: where the plan expects the station above it (the batteries cannot
+ * cover the whole overload), the unit discharges what exceeds the rating, as far as its reserve allows,
+ * and never charges while the station is above it.
  */
 export function plannedLimits(
   problem: Pick<DispatchProblem, 'batteries'>,
@@ -51,7 +54,9 @@ export function plannedLimits(
     out[b.assetId] = steps.slice(0, n).map((s, t) => {
       const othersW = others.reduce((sum, o) => sum + (plan.batteries[o.assetId]?.[t]?.setpointW ?? 0), 0);
       const drawnLaterPct = Math.max(0, s.socPct - lowestSoc[t]);
-      const limitW = site[t].plannedW;
+      // never above the rating: a unit holding a limit above it would charge whenever the load came in
+      // between, adding energy above the rating that it can only give back with its losses
+      const limitW = Math.min(site[t].plannedW, site[t].ratingW);
       return {
         intervalStartMs: s.intervalStartMs,
         stationLimitW: Math.round(limitW + othersW),
@@ -60,4 +65,15 @@ export function plannedLimits(
     });
   }
   return out;
+}
+
+/**
+ * The model's parameters when its plans are sent as limits: the unit holds the limit on its own measurement
+ * within the quarter hour, so the first quarter hour's reserve can be called on like every later one's and
+ * its setpoint need not cover the P90 load itself (`firstStageSteps` 0). With setpoints the first quarter
+ * hour runs as commanded, and its own setpoint must cover the P90 load: a limit sized that way would hold the
+ * station (P90 − P50) below the rating and spend energy on every quarter hour of an overload.
+ */
+export function limitModeParameters(parameters: DispatchParameters): DispatchParameters {
+  return { ...parameters, firstStageSteps: 0 };
 }

@@ -75,6 +75,13 @@ describe('dispatch LP on HiGHS (hand-known optima)', () => {
     expect(plan.batteries['BAT-0001'][2].socPct).toBe(25);
   });
 
+  it('reports the simplex iterations it took (the work of a solve, independent of the machine load)', async () => {
+    const out = await planDispatch(problem({ loadKW: [100, 100, 300, 100] }), solver);
+    if (!out.ok) throw new Error(out.reason);
+    expect(Number.isInteger(out.iterations)).toBe(true);
+    expect(out.iterations).toBeGreaterThan(0);
+  });
+
   it('treats the peak already carried as sunk: shaves only above it and keeps the energy', async () => {
     // 15 kWh = 60 kW for one quarter hour; rating 400 kW never binds, only the peak term does
     const base = problem({ loadKW: [270, 270, 300], ratedKva: 400, battery: { stateOfChargePct: 15 } });

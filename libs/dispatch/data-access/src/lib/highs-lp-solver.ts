@@ -30,7 +30,9 @@ parentPort.on('message', async (msg) => {
     const status = STATUS[run.modelStatus] || 'error';
     const colValues = status === 'optimal' ? model.getSolution().colValue : new Float64Array(0);
     const objective = status === 'optimal' ? model.getObjectiveValue() : NaN;
-    parentPort.postMessage({ id: msg.id, status, objective, colValues, solveMs: Date.now() - started,
+    let iterations;
+    try { iterations = Number(model.info.get('simplex_iteration_count')); } catch { iterations = undefined; }
+    parentPort.postMessage({ id: msg.id, status, objective, colValues, solveMs: Date.now() - started, iterations,
       detail: status === 'error' ? 'HiGHS model status ' + run.modelStatus : undefined }, [colValues.buffer]);
   } catch (err) {
     parentPort.postMessage({ id: msg.id, status: 'error', objective: NaN, colValues: new Float64Array(0),
@@ -102,6 +104,7 @@ export class HighsLpSolver implements LpSolver {
         objective: number;
         colValues: Float64Array;
         solveMs: number;
+        iterations?: number;
         detail?: string;
       }) => {
         const p = this.pending.get(msg.id);
@@ -112,6 +115,9 @@ export class HighsLpSolver implements LpSolver {
           objective: msg.objective,
           colValues: msg.colValues,
           solveMs: msg.solveMs,
+          ...(msg.iterations !== undefined && Number.isFinite(msg.iterations)
+            ? { iterations: msg.iterations }
+            : {}),
           ...(msg.detail ? { detail: msg.detail } : {}),
         });
       },

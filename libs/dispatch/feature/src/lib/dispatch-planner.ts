@@ -5,6 +5,7 @@ import {
   DispatchParameters,
   DispatchProblem,
   injectInfeasibility,
+  limitModeParameters,
   LpSolver,
   planDispatch,
   QuantileSeries,
@@ -298,7 +299,7 @@ export class DispatchPlanner {
         batteries: planned,
         pricesCtPerKWh: priceArr,
         dimming: this.dimming(),
-        parameters: s.parameters,
+        parameters: s.commandMode === 'limit' ? limitModeParameters(s.parameters) : s.parameters,
       };
       const outcome = await planDispatch(problem, this.solver, {
         timeLimitS: s.solveTimeLimitS,
