@@ -9,10 +9,10 @@ import {
   bindGlobalModel,
   trainGlobalModel,
 } from './global-model';
-import { type Horizon, formatHorizon, horizonOrigins } from './horizons';
+import { type Horizon, formatHorizon, horizonOrigins, horizonTargets } from './horizons';
 import { type InputDecision } from './input-guard';
 import { type ForecastMetrics, type QuantileForecast, computeMetrics } from './metrics';
-import { type LoadSeries, endMs, valueAt } from './series';
+import { type LoadSeries, endMs, isKnownAt, valueAt } from './series';
 
 const HOUR_MS = 3_600_000;
 /** Training origins whose residuals give the baselines' P10/P90 (the most recent ones before the cut). */
@@ -73,10 +73,20 @@ function baselineBands(
   const origins = horizonOrigins(horizon, series.startMs, cutMs, series.stepMs, every).slice(
     -BASELINE_BAND_ORIGINS,
   );
-  const set = buildRows(series, { horizon, exogenous: [] }, origins, cutMs);
-  const p1 = set.rows.map((r) => persistence1d(series, r.originMs, r.targetMs));
-  const p7 = set.rows.map((r) => persistence7d(series, r.originMs, r.targetMs));
-  return { q1: fitResidualQuantiles(set.actual, p1), q7: fitResidualQuantiles(set.actual, p7) };
+  // Baselines need no feature rows: the realised values and the two persistence values only.
+  const actual: number[] = [];
+  const p1: number[] = [];
+  const p7: number[] = [];
+  for (const o of origins)
+    for (const t of horizonTargets(horizon, o, series.stepMs)) {
+      if (!isKnownAt(series, t, cutMs)) continue;
+      const a = valueAt(series, t);
+      if (Number.isNaN(a)) continue;
+      actual.push(a);
+      p1.push(persistence1d(series, o, t));
+      p7.push(persistence7d(series, o, t));
+    }
+  return { q1: fitResidualQuantiles(actual, p1), q7: fitResidualQuantiles(actual, p7) };
 }
 
 /**

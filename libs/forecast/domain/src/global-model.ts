@@ -1,4 +1,4 @@
-import { fitResidualQuantiles, persistence1d, persistence7d } from './baselines';
+import { fitResidualQuantiles, persistence1d } from './baselines';
 import { ForecastError } from './errors';
 import { type FeatureConfig, type FeatureRow, buildFeatureRow, featureNames } from './features';
 import { defaultTrainingOriginEveryMs } from './forecast';
@@ -233,9 +233,9 @@ export interface GlobalTrainOptions extends TrainOptions {
   originEveryMs?: number;
   /** Pairs drawn per series; default 4,000 (fewer when the pool is full). */
   samplesPerSeries?: number;
-  /** Pairs in the pool at most (per-series draws shrink to fit); default 200,000. */
+  /** Pairs in the pool at most (per-series draws shrink to fit); default 100,000. */
   maxSamples?: number;
-  /** Fewest pairs per series even when the pool is full; default 48. */
+  /** Fewest pairs per series even when the pool is full; default 16. */
   minSamplesPerSeries?: number;
   progress?: (message: string) => void;
 }
@@ -395,9 +395,9 @@ export async function trainGlobalModel(
 ): Promise<GlobalTrainResult> {
   const progress = opts.progress ?? (() => undefined);
   const t0 = Date.now();
-  const maxSamples = opts.maxSamples ?? 200_000;
+  const maxSamples = opts.maxSamples ?? 100_000;
   const perSeries = Math.max(
-    opts.minSamplesPerSeries ?? 48,
+    opts.minSamplesPerSeries ?? 16,
     Math.min(opts.samplesPerSeries ?? 4_000, Math.floor(maxSamples / Math.max(1, inputs.length))),
   );
   const seed = opts.seed ?? 42;
@@ -451,7 +451,8 @@ export async function trainGlobalModel(
       features: [...baseFeatures, ...STATIC_FEATURE_NAMES],
       exogenous,
     },
-    { ...opts, log: opts.log ?? progress },
+    // Larger batches than a per-series fit: the pool is larger, and fewer steps cost less per epoch.
+    { ...opts, batchSize: opts.batchSize ?? 512, log: opts.log ?? progress },
   );
   return {
     model,
