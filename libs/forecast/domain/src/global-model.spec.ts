@@ -9,7 +9,6 @@ import {
   loadValuedIndices,
   normaliseRow,
   parseGlobalBinding,
-  sampleIndices,
   seriesScale,
   shardOf,
   staticFeatureVector,
@@ -72,13 +71,7 @@ describe('global model: pure parts', () => {
     expect(() => validateStatics({ profileShares: { H25: 1 }, pvShare: 2, rating: 1 })).not.toThrow();
   });
 
-  it('samples distinct sorted indices deterministically and shards stably', () => {
-    const a = sampleIndices(1000, 50, 7);
-    expect(a).toEqual(sampleIndices(1000, 50, 7));
-    expect(new Set(a).size).toBe(50);
-    expect(a).toEqual([...a].sort((x, y) => x - y));
-    expect(a.every((i) => i >= 0 && i < 1000)).toBe(true);
-    expect(sampleIndices(5, 50, 1)).toEqual([0, 1, 2, 3, 4]);
+  it('shards series stably and roughly evenly', () => {
     const ids = Array.from({ length: 3000 }, (_, i) => `secondary-substation:ONS-${i}`);
     const counts = [0, 0, 0, 0];
     for (const id of ids) counts[shardOf(id, 4)] = (counts[shardOf(id, 4)] ?? 0) + 1;

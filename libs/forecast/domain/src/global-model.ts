@@ -272,20 +272,6 @@ export function shardOf(seriesId: string, count: number): number {
   return fnv1a(seriesId) % count;
 }
 
-/** `k` distinct indices of [0, n), drawn with a seeded partial Fisher–Yates, in ascending order. */
-export function sampleIndices(n: number, k: number, seed: number): number[] {
-  if (k >= n) return Array.from({ length: n }, (_, i) => i);
-  const rng = mulberry32(seed);
-  const idx = Array.from({ length: n }, (_, i) => i);
-  for (let i = 0; i < k; i++) {
-    const j = i + Math.floor(rng() * (n - i));
-    const t = idx[i] ?? 0;
-    idx[i] = idx[j] ?? 0;
-    idx[j] = t;
-  }
-  return idx.slice(0, k).sort((a, b) => a - b);
-}
-
 interface SeriesDraw {
   binding: GlobalSeriesBinding;
   rows: FeatureRow[];
@@ -314,32 +300,29 @@ function drawSeries(
   const cfg: FeatureConfig = { horizon: opts.horizon, exogenous: policy.kept, columns: policy.columns };
   const every = opts.originEveryMs ?? defaultTrainingOriginEveryMs(opts.horizon, series.stepMs);
   const origins = horizonOrigins(opts.horizon, series.startMs, opts.untilMs, series.stepMs, every);
-  const pairs: [number, number][] = [];
-  for (const o of origins)
-    for (const t of horizonTargets(opts.horizon, o, series.stepMs)) {
-      if (!isKnownAt(series, t, opts.untilMs) || Number.isNaN(valueAt(series, t))) continue;
-      if (policy.staleRanges.length > 0 && inStaleRange(policy.staleRanges, t)) continue;
-      pairs.push([o, t]);
-    }
   const rows: FeatureRow[] = [];
   const actual: number[] = [];
-  // A seeded permutation of all pairs, taken until enough rows are built (a pair whose lags are missing
-  // yields none); sorted again afterwards.
-  const order = sampleIndices(pairs.length, pairs.length, seed);
+  // Draw (origin, target) pairs directly, never enumerating them all: O(samples) per series. A pair whose
+  // target is unknown, missing or stale, or whose lags are missing, is drawn again (bounded attempts).
   const rng = mulberry32(seed);
-  for (let i = order.length - 1; i > 0; i--) {
-    const j = Math.floor(rng() * (i + 1));
-    const tmp = order[i] ?? 0;
-    order[i] = order[j] ?? 0;
-    order[j] = tmp;
-  }
-  for (const i of order) {
-    if (rows.length >= perSeries) break;
-    const [o, t] = pairs[i] ?? [0, 0];
+  const drawn = new Set<number>();
+  const maxAttempts = perSeries * 4;
+  for (let attempt = 0; attempt < maxAttempts && rows.length < perSeries && origins.length > 0; attempt++) {
+    const o = origins[Math.floor(rng() * origins.length)] ?? 0;
+    const targets = horizonTargets(opts.horizon, o, series.stepMs);
+    const t = targets[Math.floor(rng() * targets.length)];
+    if (t === undefined) continue;
+    const key = o * 1024 + (t - o) / series.stepMs;
+    if (drawn.has(key)) continue;
+    drawn.add(key);
+    if (!isKnownAt(series, t, opts.untilMs)) continue;
+    const a = valueAt(series, t);
+    if (Number.isNaN(a)) continue;
+    if (policy.staleRanges.length > 0 && inStaleRange(policy.staleRanges, t)) continue;
     const row = buildFeatureRow(series, o, t, cfg);
     if (row === undefined) continue;
     rows.push(row);
-    actual.push(valueAt(series, t));
+    actual.push(a);
   }
   if (rows.length < 10)
     throw new ForecastError(
