@@ -134,20 +134,20 @@ describe('global model: training across series of different size', () => {
 
       // The same shape 40 times larger: the bound forecasts are the same up to the factor 40.
       const origin = untilMs + DAY_MS + 10 * 3_600_000 - 3_600_000; // 10:00 CET
-      const fs = forecastGuarded(bindGlobalModel(r.model, small), inputs[0]!.series, origin).points;
-      const fl = forecastGuarded(bindGlobalModel(r.model, large), inputs[1]!.series, origin).points;
+      const fs = forecastGuarded(bindGlobalModel(r.model, small), inputs[0].series, origin).points;
+      const fl = forecastGuarded(bindGlobalModel(r.model, large), inputs[1].series, origin).points;
       expect(fs.length).toBeGreaterThan(90);
       expect(fl).toHaveLength(fs.length);
       fs.forEach((p, i) => {
         expect(p.p10).toBeLessThanOrEqual(p.p50);
         expect(p.p50).toBeLessThanOrEqual(p.p90);
-        expect(fl[i]!.p50).toBeCloseTo(40 * p.p50, 1);
+        expect(fl[i].p50).toBeCloseTo(40 * p.p50, 1);
       });
 
       // The artefact round-trips and still binds.
       const restored = await loadQuantileModel(await r.model.toArtefact());
-      const again = forecastGuarded(bindGlobalModel(restored, small), inputs[0]!.series, origin).points;
-      again.forEach((p, i) => expect(p.p50).toBeCloseTo(fs[i]!.p50, 3));
+      const again = forecastGuarded(bindGlobalModel(restored, small), inputs[0].series, origin).points;
+      again.forEach((p, i) => expect(p.p50).toBeCloseTo(fs[i].p50, 3));
       restored.dispose();
     } finally {
       r.model.dispose();
