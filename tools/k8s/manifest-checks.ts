@@ -362,6 +362,49 @@ export function checkCliArgs(at: string, c: Rec, cli: CliShape): string[] {
   return problems;
 }
 
+/**
+ * Indexed Jobs (also as a CronJob's jobTemplate) whose container runs a sharded CLI: one shard per completion
+ * index. The args must pass `--shard-index $(JOB_COMPLETION_INDEX)` and `--shard-count` equal to
+ * `completions`, and `parallelism` must not exceed `completions`; otherwise series would be trained twice
+ * or never.
+ */
+export function checkIndexedJobs(ms: readonly Manifest[]): string[] {
+  const problems: string[] = [];
+  for (const m of ms) {
+    const kind = kindOf(m);
+    const job =
+      kind === 'Job'
+        ? get(m.doc, 'spec')
+        : kind === 'CronJob'
+          ? get(m.doc, 'spec', 'jobTemplate', 'spec')
+          : undefined;
+    if (get(job, 'completionMode') !== 'Indexed') continue;
+    const at = where(m);
+    const completions = get(job, 'completions');
+    const parallelism = get(job, 'parallelism');
+    if (typeof completions !== 'number' || completions < 1) {
+      problems.push(`${at}: an Indexed Job needs completions ≥ 1`);
+      continue;
+    }
+    if (typeof parallelism === 'number' && parallelism > completions)
+      problems.push(`${at}: parallelism ${parallelism} exceeds completions ${completions}`);
+    for (const c of podTemplateOf(m)?.containers ?? []) {
+      const args = list(c['args']).map((a) => str(a) ?? '');
+      const after = (flag: string) => {
+        const i = args.indexOf(flag);
+        return i < 0 ? undefined : args[i + 1];
+      };
+      if (after('--shard-index') !== '$(JOB_COMPLETION_INDEX)')
+        problems.push(`${at}: args do not pass --shard-index $(JOB_COMPLETION_INDEX)`);
+      if (after('--shard-count') !== String(completions))
+        problems.push(
+          `${at}: --shard-count ${after('--shard-count') ?? '(missing)'} is not completions ${completions}`,
+        );
+    }
+  }
+  return problems;
+}
+
 // --- KEDA --------------------------------------------------------------------------------------------
 
 /** A kafka trigger watches a real topic, and the replicas never exceed that topic's partitions. */

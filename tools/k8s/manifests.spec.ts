@@ -26,6 +26,7 @@ import {
   type Manifest,
   REPO_ROOT,
   checkCronJobs,
+  checkIndexedJobs,
   checkDeployments,
   checkEnv,
   checkKustomizationRefs,
@@ -240,6 +241,8 @@ describe('k8s manifests (raw files)', () => {
       'forecast-run-day-ahead',
       'forecast-run-intraday',
       'forecast-train',
+      'forecast-train-global-day-ahead',
+      'forecast-train-global-intraday',
       'forecast-weather-ingest',
     ]);
     expect(checkCronJobs(objects, CLI)).toEqual([]);
@@ -362,6 +365,38 @@ describe('k8s manifests (raw files)', () => {
     expect(get(data('gridwerk-ingest'), 'INGEST_RUN_MIGRATIONS')).toBe('false');
     expect(get(data('gridwerk-forecast'), 'FORECAST_RUN_MIGRATIONS')).toBe('false');
     expect(get(data('gridwerk-udp-gateway'), 'UDP_RUN_MIGRATIONS')).toBe('false');
+  });
+
+  it('shards the global forecast training as Indexed Jobs, one shard per completion index', () => {
+    const global = objects.filter((m) => nameOf(m).startsWith('forecast-train-global-'));
+    expect(global.map(nameOf).sort()).toEqual([
+      'forecast-train-global-day-ahead',
+      'forecast-train-global-intraday',
+    ]);
+    expect(checkIndexedJobs(objects)).toEqual([]);
+    for (const m of global) {
+      const job = get(m.doc, 'spec', 'jobTemplate', 'spec');
+      expect(get(job, 'completionMode')).toBe('Indexed');
+      const args = list(podTemplateOf(m)?.containers[0]?.['args']);
+      expect(args.slice(0, 5)).toEqual([FORECAST_CLI, 'train', '--global', '--all', '--horizon']);
+      expect(args).toContain(String(get(job, 'completions')));
+    }
+  });
+
+  it('catch an Indexed Job whose shard count or index does not match its completions', () => {
+    const m = objects.find((x) => nameOf(x) === 'forecast-train-global-day-ahead') as Manifest;
+    const copy = JSON.parse(JSON.stringify(m.doc)) as Manifest['doc'];
+    const job = get(copy, 'spec', 'jobTemplate', 'spec') as Record<string, unknown>;
+    job['completions'] = 3;
+    job['parallelism'] = 5;
+    const problems = checkIndexedJobs([{ ...m, doc: copy }]).join('\n');
+    expect(problems).toMatch(/--shard-count 4 is not completions 3/);
+    expect(problems).toMatch(/parallelism 5 exceeds completions 3/);
+    const container = podTemplateOf({ ...m, doc: copy })?.containers[0] as Record<string, unknown>;
+    container['args'] = list(container['args']).map((a) => (a === '$(JOB_COMPLETION_INDEX)' ? '0' : a));
+    expect(checkIndexedJobs([{ ...m, doc: copy }]).join('\n')).toMatch(
+      /--shard-index \$\(JOB_COMPLETION_INDEX\)/,
+    );
   });
 
   it('runs the migrations of ingest, forecast and settlement as Jobs outside the base', () => {
@@ -557,6 +592,7 @@ describe.each(OVERLAYS)('kubectl kustomize k8s/%s', (overlay) => {
     expect(checkDeployments(rendered)).toEqual([]);
     expect(checkServices(rendered)).toEqual([]);
     expect(checkCronJobs(rendered, CLI)).toEqual([]);
+    expect(checkIndexedJobs(rendered)).toEqual([]);
     expect(checkEnv(rendered, envSourceOf)).toEqual([]);
     if (!overlay.endsWith('migrations')) expect(checkScaledObjects(rendered, INGEST)).toEqual([]);
   });

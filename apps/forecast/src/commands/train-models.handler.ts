@@ -13,6 +13,7 @@ import {
   OUTPUT_FLAGS,
 } from './job-flags';
 import { withJobContext } from './job-context';
+import { trainGlobalCommand } from './train-global.handler';
 import { type FlagTable, helpText } from '@gridwerk/shared/util-config';
 
 const FLAGS = {
@@ -43,7 +44,8 @@ with its backtest metrics, and promotes it only if its MAE beats the best baseli
 Idempotent: the same series, horizon, cut-off and data give the same version; a rerun changes nothing.
 A series needs about ${TRAIN_MIN_HISTORY_DAYS} days of history (28 days before the backtest's 28-day test period).`,
   flags: FLAGS,
-  footer: `Exit codes: 0 all series trained (promoted or not), 3 some series could not be trained (named in the log),
+  footer: `With --global: one global model for many series, sharded (see train --global --help).
+Exit codes: 0 all series trained (promoted or not), 3 some series could not be trained (named in the log),
 2 usage or configuration error, 1 unexpected error.`,
 });
 
@@ -124,6 +126,7 @@ export const trainCommand: CliCommand = {
   usage: USAGE,
   advise: adviseTrain,
   run: async (argv, io) => {
+    if (argv.includes('--global')) return trainGlobalCommand.run(argv, io);
     const cmd = parseTrainCommand(argv);
     if (cmd === undefined) {
       io.out(USAGE);

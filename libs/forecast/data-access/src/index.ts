@@ -6,6 +6,16 @@ export type { ForecastHorizonName, SeriesKind, SeriesRef } from './lib/series-id
 export { checkIssueTime, defaultIssueTime, domainHorizon } from './lib/horizon';
 export { LoadSeriesRepository, trimGaps } from './lib/load-series.repository';
 export { ForecastModelRepository } from './lib/forecast-model.repository';
+export { ForecastGlobalModelRepository } from './lib/forecast-global-model.repository';
+export type { GlobalSeriesRow, NewGlobalModel } from './lib/forecast-global-model.repository';
+export { SeriesStaticsRepository } from './lib/series-statics.repository';
+export { TrainGlobalModelUseCase, globalModelVersion } from './lib/usecases/train-global-model.usecase';
+export type {
+  GlobalSeriesResult,
+  GlobalSeriesStatus,
+  GlobalTrainSummary,
+  TrainGlobalModelCommand,
+} from './lib/usecases/train-global-model.usecase';
 export type { NewModel, StoredModel, StoredModelMeta } from './lib/forecast-model.repository';
 export { ForecastIssueRepository } from './lib/forecast-issue.repository';
 export type { ForecastIssue, StoredForecastPoint } from './lib/forecast-issue.repository';

@@ -16,3 +16,5 @@ export * from './report-html';
 export * from './weather/mosmix';
 export * from './weather/weather-forecast';
 export * from './weather/weather-adapters';
+export * from './global-model';
+export * from './global-backtest';

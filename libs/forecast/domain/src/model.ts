@@ -178,6 +178,11 @@ export class QuantileModel {
     readonly metadata: ModelMetadata,
   ) {}
 
+  /** The network, for a model that shares its weights (a global model bound to one series, see global-model). */
+  get sharedNetwork(): tf.LayersModel {
+    return this.network;
+  }
+
   /** Forecasts for feature rows built with the same FeatureConfig, in the series' unit. */
   predict(rows: readonly FeatureRow[]): QuantileForecast[] {
     if (rows.length === 0) return [];

@@ -17,6 +17,8 @@ export interface StoredModelMeta {
 
 export interface StoredModel extends StoredModelMeta {
   artefact: unknown;
+  /** Set for a series' row of a global model: `artefact` is then the series' binding to that version. */
+  globalVersion?: string | null;
 }
 
 export interface NewModel {
@@ -41,6 +43,7 @@ interface ModelRow {
   features: string[];
   weather_point_id: string | null;
   artefact?: unknown;
+  global_version?: string | null;
 }
 
 function metaOf(r: ModelRow): StoredModelMeta {
@@ -116,11 +119,16 @@ export class ForecastModelRepository {
     horizon: ForecastHorizonName,
   ): Promise<Map<string, StoredModel>> {
     const res = await this.db.query<ModelRow>(
-      `SELECT series_id, horizon, version, trained_at, metrics, promoted, features, weather_point_id, artefact FROM forecast_model
+      `SELECT series_id, horizon, version, trained_at, metrics, promoted, features, weather_point_id, artefact, global_version FROM forecast_model
         WHERE series_id = ANY($1::text[]) AND horizon = $2 AND promoted`,
       [seriesIds, horizon],
     );
-    return new Map(res.rows.map((r) => [r.series_id, { ...metaOf(r), artefact: r.artefact }]));
+    return new Map(
+      res.rows.map((r) => [
+        r.series_id,
+        { ...metaOf(r), artefact: r.artefact, globalVersion: r.global_version ?? null },
+      ]),
+    );
   }
 
   /** The promoted model's metadata, without the artefact. */

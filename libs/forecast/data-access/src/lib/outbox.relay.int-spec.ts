@@ -17,6 +17,7 @@ beforeAll(async () => {
     'ForecastReplaced1765000000000',
     'SecondarySubstationSeries1765000000100',
     'WeatherForecasts1765000000200',
+    'GlobalModels1765000000500',
   ]);
   expect(await runForecastMigrations(db.url)).toEqual([]);
   pool = createForecastPool(db.url);

@@ -3,15 +3,18 @@ import { toUtcInstant } from '@gridwerk/contracts';
 import {
   type LoadSeries,
   type QuantileModel,
+  bindGlobalModel,
   forecastGuarded,
   isForecastError,
   loadQuantileModel,
+  parseGlobalBinding,
 } from '@gridwerk/forecast/domain';
 import { type JsonLogger } from '@gridwerk/shared/util-logging';
 import { ForecastJobError, isForecastJobError } from '../errors';
 import { buildForecastIssuedEvent, toContractPoints } from '../forecast-event';
 import { type ForecastIssue, ForecastIssueRepository } from '../forecast-issue.repository';
 import { ForecastModelRepository, type StoredModel } from '../forecast-model.repository';
+import { ForecastGlobalModelRepository } from '../forecast-global-model.repository';
 import { checkIssueTime } from '../horizon';
 import { LoadSeriesRepository } from '../load-series.repository';
 import { type OutboxPublisher, type RelayResult, relayOutbox } from '../outbox.relay';
@@ -78,6 +81,9 @@ export class RunForecastsUseCase {
   private readonly weather: WeatherForecastRepository;
   /** Loaded TF models by series, horizon and version: a long-lived process (or a bench) loads each once. */
   private readonly cache = new Map<string, QuantileModel>();
+  /** Shared networks of global models by version (each series' bound model is cheap and cached above). */
+  private readonly globalCache = new Map<string, QuantileModel>();
+  private readonly globalModels: ForecastGlobalModelRepository;
 
   constructor(
     private readonly db: Pool,
@@ -90,6 +96,7 @@ export class RunForecastsUseCase {
   ) {
     this.weather = new WeatherForecastRepository(db);
     this.models = new ForecastModelRepository(db);
+    this.globalModels = new ForecastGlobalModelRepository(db);
     this.issues = new ForecastIssueRepository(db);
     this.load = new LoadSeriesRepository(seriesDb);
   }
@@ -311,7 +318,10 @@ export class RunForecastsUseCase {
     const key = `${stored.seriesId}|${stored.horizon}|${stored.version}`;
     const hit = this.cache.get(key);
     if (hit !== undefined) return hit;
-    const model = await loadQuantileModel(stored.artefact);
+    const model =
+      stored.globalVersion === undefined || stored.globalVersion === null
+        ? await loadQuantileModel(stored.artefact)
+        : bindGlobalModel(await this.globalModel(stored.globalVersion), parseGlobalBinding(stored.artefact));
     if (this.cache.size >= this.maxCachedModels) {
       const [oldestKey, oldest] = this.cache.entries().next().value ?? [];
       if (oldestKey !== undefined) this.cache.delete(oldestKey);
@@ -321,9 +331,22 @@ export class RunForecastsUseCase {
     return model;
   }
 
+  private async globalModel(version: string): Promise<QuantileModel> {
+    const hit = this.globalCache.get(version);
+    if (hit !== undefined) return hit;
+    const artefact = await this.globalModels.artefact(version);
+    if (artefact === undefined)
+      throw new ForecastJobError('RUN.NO_PROMOTED_MODEL', `global model ${version} is not in the registry`);
+    const model = await loadQuantileModel(artefact);
+    this.globalCache.set(version, model);
+    return model;
+  }
+
   /** Frees the cached TF models. */
   dispose(): void {
     for (const m of this.cache.values()) m.dispose();
     this.cache.clear();
+    for (const m of this.globalCache.values()) m.dispose();
+    this.globalCache.clear();
   }
 }
