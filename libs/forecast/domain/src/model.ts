@@ -1,13 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
+import { type IntervalCalibration, calibrateInterval, fitIntervalCalibration } from './calibration';
 import { ForecastError } from './errors';
 import { type FeatureRow, type FeatureScaler, applyScaler, fitScaler } from './features';
 import { type Horizon } from './horizons';
 import { type ColumnPolicy, type Envelope, type InputDecision, type StaleRange } from './input-guard';
-import { type QuantileForecast, pinballLoss } from './metrics';
+import { type QuantileForecast } from './metrics';
 
 /*
- * A small MLP with three outputs (m, a, b) trained with the pinball loss on the load's residual over
- * persistence-7d, standardised. Quantiles are non-crossing by construction:
+ * A small MLP with three outputs (m, a, b) trained with the pinball loss on the load's residual over a
+ * persistence base (7 d, or 1 d where that baseline had the lower training MAE), standardised. Quantiles are non-crossing by construction:
  *   p50 = m, p10 = m − softplus(a), p90 = m + softplus(b).
  * The transform lives outside the network (plain dense layers serialise without custom classes).
  */
@@ -35,12 +36,14 @@ export interface TrainOptions {
    */
   l2?: number;
   /**
-   * The P10/P90 distances to P50 are rescaled so that they are pinball-optimal on the validation tail
-   * for the quantiles 0.1 − margin and 0.9 + margin. A margin > 0 widens the interval for a test period
-   * lying further from the training data than the validation tail does; default 0 (with the default L2
-   * the calibrated interval covered 79–86 % on simulator backtests, winter to summer).
+   * The P10/P90 distances to P50 are rescaled per lead-time bucket by split conformal calibration on the
+   * validation tail (see calibration.ts) to the quantiles 0.1 − margin and 0.9 + margin. A margin > 0
+   * widens the interval for a test period lying further from the training data than the validation tail
+   * does; default 0.
    */
   calibrationMargin?: number;
+  /** Width of the calibration's lead-time buckets, hours; default 6. */
+  calibrationBucketHours?: number;
   log?: (message: string) => void;
 }
 
@@ -67,6 +70,14 @@ export interface ModelInputs {
   fallback: { baseline: 'persistence1d' | 'persistence7d'; q10: number; q90: number };
 }
 
+/** The persistence baseline a model predicts the residual over. */
+export type ModelBase = 'persistence1d' | 'persistence7d';
+
+/** The base of a feature row for a model; `persistence1d` falls back to 7 d on rows without a 1-day lag. */
+export function rowBase(row: FeatureRow, base: ModelBase | undefined): number {
+  return base === 'persistence1d' ? (row.base1d ?? row.base) : row.base;
+}
+
 export interface ModelMetadata {
   trainedAt: string;
   horizon: Horizon;
@@ -74,10 +85,21 @@ export interface ModelMetadata {
   features: string[];
   exogenous: string[];
   scaler: FeatureScaler;
-  /** Standard deviation of the training residual (load − persistence-7d). */
+  /** Standard deviation of the training residual (load − base). */
   targetScale: number;
-  /** Interval widening/narrowing factors fitted on the validation tail (pinball-optimal). */
+  /**
+   * What the network predicts the residual over; absent in artefacts trained before it was chosen per
+   * series (they use persistence7d). A base close to the load keeps a heavily regularised net from ever
+   * doing worse on average than that baseline.
+   */
+  base?: ModelBase;
+  /**
+   * Interval factors fitted on the validation tail, pooled over lead times; the whole interval scale of
+   * artefacts trained before `calibration` (pinball-optimal factors then).
+   */
   intervalScale: { lower: number; upper: number };
+  /** Per-lead-time interval calibration fitted on the validation tail; applied at inference when present. */
+  calibration?: IntervalCalibration;
   hiddenUnits: number[];
   seed: number;
   training: TrainingReport;
@@ -156,22 +178,6 @@ function hiddenKernelPenalty(network: tf.LayersModel, l2: number): tf.Scalar | u
   return kernels.length > 0 ? tf.addN(kernels).mul<tf.Scalar>(l2) : undefined;
 }
 
-/** Pinball-optimal factor k for scaling the distance between P50 and one outer quantile. */
-function fitIntervalFactor(y: Float32Array, p50: Float32Array, outer: Float32Array, tau: number): number {
-  let best = 1;
-  let bestLoss = Number.POSITIVE_INFINITY;
-  for (let k = 0.5; k <= 8.0001; k += 0.05) {
-    let loss = 0;
-    for (let i = 0; i < y.length; i++)
-      loss += pinballLoss(y[i] ?? 0, (p50[i] ?? 0) + k * ((outer[i] ?? 0) - (p50[i] ?? 0)), tau);
-    if (loss < bestLoss - 1e-12) {
-      bestLoss = loss;
-      best = k;
-    }
-  }
-  return Math.round(best * 100) / 100;
-}
-
 export class QuantileModel {
   constructor(
     private readonly network: tf.LayersModel,
@@ -182,16 +188,14 @@ export class QuantileModel {
   predict(rows: readonly FeatureRow[]): QuantileForecast[] {
     if (rows.length === 0) return [];
     const z = this.predictStandardised(rows);
-    const { targetScale, intervalScale } = this.metadata;
+    const { targetScale, intervalScale, calibration } = this.metadata;
     return rows.map((r, i) => {
-      const p50 = r.base + (z[i * 3 + 1] ?? 0) * targetScale;
-      const lo = (z[i * 3 + 1] ?? 0) - (z[i * 3] ?? 0);
-      const hi = (z[i * 3 + 2] ?? 0) - (z[i * 3 + 1] ?? 0);
-      return {
-        p10: p50 - intervalScale.lower * lo * targetScale,
-        p50,
-        p90: p50 + intervalScale.upper * hi * targetScale,
-      };
+      const p50 = rowBase(r, this.metadata.base) + (z[i * 3 + 1] ?? 0) * targetScale;
+      const lo = ((z[i * 3 + 1] ?? 0) - (z[i * 3] ?? 0)) * targetScale;
+      const hi = ((z[i * 3 + 2] ?? 0) - (z[i * 3 + 1] ?? 0)) * targetScale;
+      if (calibration !== undefined)
+        return calibrateInterval(calibration, { p10: p50 - lo, p50, p90: p50 + hi }, r.targetMs - r.originMs);
+      return { p10: p50 - intervalScale.lower * lo, p50, p90: p50 + intervalScale.upper * hi };
     });
   }
 
@@ -291,6 +295,8 @@ export interface TrainInput {
   features: string[];
   exogenous: string[];
   inputs?: ModelInputs;
+  /** Default persistence7d. */
+  base?: ModelBase;
 }
 
 /** Trains the quantile MLP with Adam, seeded shuffling, early stopping and interval calibration. */
@@ -317,7 +323,8 @@ export async function trainQuantileModel(
   const nTrain = n - nVal;
   const trainRows = input.rows.slice(0, nTrain);
   const scaler = fitScaler(trainRows.map((r) => r.features));
-  const residual = input.rows.map((r, i) => (input.actual[i] ?? 0) - r.base);
+  const base = input.base ?? 'persistence7d';
+  const residual = input.rows.map((r, i) => (input.actual[i] ?? 0) - rowBase(r, base));
   let sq = 0;
   for (let i = 0; i < nTrain; i++) sq += (residual[i] ?? 0) ** 2;
   const targetScale = Math.sqrt(sq / nTrain) || 1;
@@ -394,24 +401,34 @@ export async function trainQuantileModel(
   bestWeights.forEach((w) => w.dispose());
   optimizer.dispose();
 
-  // Calibrate the interval on the validation tail: pinball-optimal stretch of each outer quantile.
+  // Calibrate the interval on the validation tail (split conformal, per lead-time bucket). The ratios
+  // are scale-free, so the standardised residuals serve as well as the load itself.
   const qVal = tf.tidy(
     () =>
       quantilesFromRaw(network.predict(xVal, { batchSize: 4096 }) as tf.Tensor2D).dataSync() as Float32Array,
   );
   const yv = yVal.dataSync() as Float32Array;
-  const p10 = new Float32Array(nVal);
-  const p50 = new Float32Array(nVal);
-  const p90 = new Float32Array(nVal);
-  for (let i = 0; i < nVal; i++) {
-    p10[i] = qVal[i * 3] ?? 0;
-    p50[i] = qVal[i * 3 + 1] ?? 0;
-    p90[i] = qVal[i * 3 + 2] ?? 0;
-  }
   const margin = options.calibrationMargin ?? 0;
+  const calibration = fitIntervalCalibration(
+    Array.from({ length: nVal }, (_, i) => {
+      const r = input.rows[nTrain + i];
+      return {
+        actual: yv[i] ?? Number.NaN,
+        forecast: { p10: qVal[i * 3] ?? 0, p50: qVal[i * 3 + 1] ?? 0, p90: qVal[i * 3 + 2] ?? 0 },
+        leadMs: r === undefined ? -1 : r.targetMs - r.originMs,
+      };
+    }),
+    {
+      lowerTau: 0.1 - margin,
+      upperTau: 0.9 + margin,
+      ...(options.calibrationBucketHours === undefined
+        ? {}
+        : { bucketHours: options.calibrationBucketHours }),
+    },
+  );
   const intervalScale = {
-    lower: fitIntervalFactor(yv, p50, p10, 0.1 - margin),
-    upper: fitIntervalFactor(yv, p50, p90, 0.9 + margin),
+    lower: Math.round(calibration.pooled.lower * 100) / 100,
+    upper: Math.round(calibration.pooled.upper * 100) / 100,
   };
   tf.dispose([xTrain, xVal, yTrain, yVal]);
 
@@ -434,7 +451,9 @@ export async function trainQuantileModel(
     exogenous: input.exogenous,
     scaler,
     targetScale,
+    base,
     intervalScale,
+    calibration,
     hiddenUnits: hidden,
     seed,
     training,
