@@ -1,6 +1,6 @@
 /**
  * Domain errors with stable codes. Callers (CLI, HTTP, workers) map the code family to their own
- * transport: `CSV.*`, `SERIES.*`, `HORIZON.*`, `BACKTEST.*`, `WEATHER.*` and `MODEL.BAD_ARTEFACT` are input errors,
+ * transport: `CSV.*`, `SERIES.*`, `HORIZON.*`, `BACKTEST.*`, `CALIBRATION.*`, `WEATHER.*` and `MODEL.BAD_ARTEFACT` are input errors,
  * `MODEL.BACKEND_UNAVAILABLE` is an environment error.
  */
 export type ForecastErrorCode =
@@ -15,6 +15,7 @@ export type ForecastErrorCode =
   | 'HORIZON.INVALID'
   | 'BACKTEST.TOO_LITTLE_HISTORY'
   | 'BACKTEST.BAD_OPTIONS'
+  | 'CALIBRATION.BAD_OPTIONS'
   | 'MODEL.BAD_ARTEFACT'
   | 'MODEL.BACKEND_UNAVAILABLE'
   | 'WEATHER.BAD_MOSMIX'

@@ -43,6 +43,11 @@ export interface FeatureRow {
   features: Float64Array;
   /** Persistence 7 d (same local time a week before, imputed if missing): the model predicts load − base. */
   base: number;
+  /**
+   * Persistence 1 d (the most recent known whole day at the target's local time, imputed if missing): the
+   * base of models fitted with `base: 'persistence1d'` (see ModelMetadata.base).
+   */
+  base1d?: number;
 }
 
 const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
@@ -198,7 +203,7 @@ export function buildFeatureRow(
     if (Number.isNaN(x) || Number.isNaN(x7)) return undefined;
     f.push(x, x - x7);
   }
-  return { originMs, targetMs, features: Float64Array.from(f), base: lag7 };
+  return { originMs, targetMs, features: Float64Array.from(f), base: lag7, base1d: lagDay };
 }
 
 /** Per-feature standardisation (z-score), fitted on training rows only. */

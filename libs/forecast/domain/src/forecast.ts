@@ -162,6 +162,7 @@ export async function trainForecaster(
       features: featureNames(fitCfg),
       exogenous: [...policy.kept],
       inputs,
+      base: use1d ? 'persistence1d' : 'persistence7d',
     },
     options,
   );

@@ -7,6 +7,7 @@ export * from './features';
 export * from './solar';
 export * from './baselines';
 export * from './metrics';
+export * from './calibration';
 export * from './backend';
 export * from './model';
 export * from './input-guard';

@@ -105,6 +105,35 @@ describe('quantile model', () => {
     expect(inside / f.length).toBeLessThan(0.9);
   });
 
+  it("predicts the residual over the 1-day persistence with base 'persistence1d'", async () => {
+    // The load follows base1d exactly, plus noise; base (7 d) is far off. A net that outputs ~0 on top of
+    // the right base is good; the same net on top of the wrong base is not.
+    const rng = mulberry32(9);
+    const rows1d: FeatureRow[] = [];
+    const actual1d: number[] = [];
+    for (let i = 0; i < 1500; i++) {
+      const base1d = 100 + 40 * Math.sin(i / 7);
+      rows1d.push({ originMs: i, targetMs: i, features: Float64Array.from([rng()]), base: 100, base1d });
+      actual1d.push(base1d + (rng() - 0.5) * 2);
+    }
+    const opts = { seed: 3, maxEpochs: 5, hiddenUnits: [8] };
+    const m = await trainQuantileModel(
+      { ...input, rows: rows1d, actual: actual1d, base: 'persistence1d' },
+      opts,
+    );
+    expect(m.metadata.base).toBe('persistence1d');
+    const mae = (ms: QuantileModel): number =>
+      ms.predict(rows1d).reduce((s, q, i) => s + Math.abs(q.p50 - (actual1d[i] ?? 0)), 0) / rows1d.length;
+    const on1d = mae(m);
+    m.dispose();
+    const m7 = await trainQuantileModel({ ...input, rows: rows1d, actual: actual1d }, opts);
+    expect(m7.metadata.base).toBe('persistence7d');
+    const on7d = mae(m7);
+    m7.dispose();
+    expect(on1d).toBeLessThan(1.5);
+    expect(on7d).toBeGreaterThan(5);
+  });
+
   it("fails clearly when the 'tensorflow' backend is not installed", async () => {
     await expect(useTfBackend('tensorflow')).rejects.toThrow(/MODEL.BACKEND_UNAVAILABLE.*tfjs-node/);
   });

@@ -6,8 +6,9 @@ import { type ColumnPolicy, type Envelope, type InputDecision, type StaleRange }
 import { type QuantileForecast, pinballLoss } from './metrics';
 
 /*
- * A small MLP with three outputs (m, a, b) trained with the pinball loss on the load's residual over
- * persistence-7d, standardised. Quantiles are non-crossing by construction:
+ * A small MLP with three outputs (m, a, b) trained with the pinball loss on the load's residual over a
+ * persistence base (7 d, or 1 d where that baseline had the lower training MAE), standardised. Quantiles
+ * are non-crossing by construction:
  *   p50 = m, p10 = m − softplus(a), p90 = m + softplus(b).
  * The transform lives outside the network (plain dense layers serialise without custom classes).
  */
@@ -67,6 +68,14 @@ export interface ModelInputs {
   fallback: { baseline: 'persistence1d' | 'persistence7d'; q10: number; q90: number };
 }
 
+/** The persistence baseline a model predicts the residual over. */
+export type ModelBase = 'persistence1d' | 'persistence7d';
+
+/** The base of a feature row for a model; `persistence1d` falls back to 7 d on rows without a 1-day lag. */
+export function rowBase(row: FeatureRow, base: ModelBase | undefined): number {
+  return base === 'persistence1d' ? (row.base1d ?? row.base) : row.base;
+}
+
 export interface ModelMetadata {
   trainedAt: string;
   horizon: Horizon;
@@ -74,8 +83,14 @@ export interface ModelMetadata {
   features: string[];
   exogenous: string[];
   scaler: FeatureScaler;
-  /** Standard deviation of the training residual (load − persistence-7d). */
+  /** Standard deviation of the training residual (load − base). */
   targetScale: number;
+  /**
+   * What the network predicts the residual over; absent in artefacts trained before it was chosen per
+   * series (they use persistence7d). A base close to the load keeps a heavily regularised net from ever
+   * doing worse on average than that baseline.
+   */
+  base?: ModelBase;
   /** Interval widening/narrowing factors fitted on the validation tail (pinball-optimal). */
   intervalScale: { lower: number; upper: number };
   hiddenUnits: number[];
@@ -189,7 +204,7 @@ export class QuantileModel {
     const z = this.predictStandardised(rows);
     const { targetScale, intervalScale } = this.metadata;
     return rows.map((r, i) => {
-      const p50 = r.base + (z[i * 3 + 1] ?? 0) * targetScale;
+      const p50 = rowBase(r, this.metadata.base) + (z[i * 3 + 1] ?? 0) * targetScale;
       const lo = (z[i * 3 + 1] ?? 0) - (z[i * 3] ?? 0);
       const hi = (z[i * 3 + 2] ?? 0) - (z[i * 3 + 1] ?? 0);
       return {
@@ -296,6 +311,8 @@ export interface TrainInput {
   features: string[];
   exogenous: string[];
   inputs?: ModelInputs;
+  /** Default persistence7d. */
+  base?: ModelBase;
 }
 
 /** Trains the quantile MLP with Adam, seeded shuffling, early stopping and interval calibration. */
@@ -322,7 +339,8 @@ export async function trainQuantileModel(
   const nTrain = n - nVal;
   const trainRows = input.rows.slice(0, nTrain);
   const scaler = fitScaler(trainRows.map((r) => r.features));
-  const residual = input.rows.map((r, i) => (input.actual[i] ?? 0) - r.base);
+  const base = input.base ?? 'persistence7d';
+  const residual = input.rows.map((r, i) => (input.actual[i] ?? 0) - rowBase(r, base));
   let sq = 0;
   for (let i = 0; i < nTrain; i++) sq += (residual[i] ?? 0) ** 2;
   const targetScale = Math.sqrt(sq / nTrain) || 1;
@@ -439,6 +457,7 @@ export async function trainQuantileModel(
     exogenous: input.exogenous,
     scaler,
     targetScale,
+    base,
     intervalScale,
     hiddenUnits: hidden,
     seed,
