@@ -7,7 +7,7 @@ import {
   REFRESH_LOCK_SQL,
   DELETE_ROLLUP_RANGE_SQL,
   NOTIFY_ROLLUP_CHANGED_SQL,
-  rebuildRollupRangeSql,
+  REBUILD_ROLLUP_RANGE_SQL,
 } from './load-rollup.sql';
 import { detectStorageMode } from './storage-mode';
 
@@ -48,7 +48,7 @@ export async function rebuildLoadRollups(
   await withTransaction(pool, async (client) => {
     await client.query('LOCK TABLE rollup_load IN SHARE ROW EXCLUSIVE MODE');
     await client.query(DELETE_ROLLUP_RANGE_SQL, [lo, hi]);
-    await client.query(rebuildRollupRangeSql(lo, hi), [lo, hi]);
+    await client.query(REBUILD_ROLLUP_RANGE_SQL, [lo, hi]);
     await client.query(NOTIFY_ROLLUP_CHANGED_SQL, [lo]);
   });
   return { from: lo, to: hi };
@@ -154,7 +154,7 @@ export async function refreshRollups(pool: Pool, opts: RefreshOptions | number =
         for (const [lo, hi] of contiguousHourRuns(picked)) {
           // bounds are plan-time constants per run: the planner prunes to the run's daily partitions
           await client.query(DELETE_ROLLUP_RANGE_SQL, [lo, hi]);
-          const ins = await client.query(rebuildRollupRangeSql(lo, hi), [lo, hi]);
+          const ins = await client.query(REBUILD_ROLLUP_RANGE_SQL, [lo, hi]);
           total.buckets += ins.rowCount ?? 0;
         }
         if (picked.length > 0) {
