@@ -10,33 +10,15 @@ import {
   toEpochMs,
   Topics,
 } from '@gridwerk/contracts';
+import type { CorrectionSample, ReadingWriteResult, WriteResult } from '@gridwerk/ingest/data-access';
 import type { DeadLetterReason, FailedMessage } from '@gridwerk/shared/data-access-kafka';
 import { classifyFailure, errorMessage } from './failure-taxonomy';
 
 export type MeterReadingRow = MeterReading & { eventId: string };
 export type TelemetryRow = BatteryTelemetry & { eventId: string };
 
-export interface WriteResult {
-  inserted: number;
-  duplicates: number;
-}
-
-/** One correction of a batch, as logged. */
-export interface CorrectionSample {
-  meterPointId: string;
-  intervalStart: string;
-  eventId: string;
-  quality: string;
-  currentEventId: string;
-  currentQuality: string;
-}
-
-/** inserted + duplicates + corrections = rows given. */
-export interface ReadingWriteResult extends WriteResult {
-  corrections: number;
-  correctionsApplied: number;
-  correctionSamples?: CorrectionSample[];
-}
+// The port's results are those of the storage adapter (one definition, in ingest data-access).
+export type { CorrectionSample, ReadingWriteResult, WriteResult };
 
 /** Where valid rows go; one call is one database transaction. */
 export interface ReadingSink {
