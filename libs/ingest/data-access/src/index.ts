@@ -10,6 +10,7 @@ export {
 } from './lib/migrations';
 export { MeterReadingWriter } from './lib/meter-reading.writer';
 export type { MeterReadingWriterOptions } from './lib/meter-reading.writer';
+export { ReadingCopyBatch } from './lib/reading-copy-batch';
 // The topology lives in @gridwerk/shared/data-access-topology; re-exported for callers of this lib.
 export { TopologyRepository } from '@gridwerk/shared/data-access-topology';
 export type {

@@ -1,9 +1,9 @@
 import { exampleEvent, Topics } from '@gridwerk/contracts';
+import type { ReadingCopyBatch, ReadingRow } from '@gridwerk/ingest/data-access';
 import type { DeadLetterReason, FailedMessage } from '@gridwerk/shared/data-access-kafka';
 import {
   DeadLetterSink,
   IngestBatchHandler,
-  MeterReadingRow,
   ReadingSink,
   ReadingWriteResult,
   TelemetryRow,
@@ -11,20 +11,21 @@ import {
 
 /** Pure logic of one batch: validation routes messages; the sinks are in-memory fakes. */
 class MemorySink implements ReadingSink {
-  readonly readings = new Map<string, MeterReadingRow>();
+  readonly readings = new Map<string, ReadingRow>();
   readonly telemetry: TelemetryRow[] = [];
   fail = false;
   /** Rows with this event id make the whole write fail as PostgreSQL would refuse them. */
   refuse = new Map<string, string>();
   writes = 0;
-  async writeReadings(rows: MeterReadingRow[]): Promise<ReadingWriteResult> {
+  async writeReadings(batch: ReadingCopyBatch): Promise<ReadingWriteResult> {
     this.writes += 1;
+    const rows = batch.rows();
     if (this.fail) throw new Error('connection terminated');
     const bad = rows.find((r) => this.refuse.has(r.eventId));
     if (bad) throw Object.assign(new Error('value out of range'), { code: this.refuse.get(bad.eventId) });
     let inserted = 0;
     for (const r of rows) {
-      const key = `${r.meterPointId}/${r.intervalStart}`;
+      const key = `${r.meterPointId}/${String(r.intervalStart)}`;
       if (!this.readings.has(key)) {
         this.readings.set(key, r);
         inserted += 1;

@@ -10,6 +10,7 @@ import {
   toEpochMs,
   Topics,
 } from '@gridwerk/contracts';
+import { ReadingCopyBatch } from '@gridwerk/ingest/data-access';
 import type { CorrectionSample, ReadingWriteResult, WriteResult } from '@gridwerk/ingest/data-access';
 import type { DeadLetterReason, FailedMessage } from '@gridwerk/shared/data-access-kafka';
 import { classifyFailure, errorMessage } from './failure-taxonomy';
@@ -22,7 +23,8 @@ export type { CorrectionSample, ReadingWriteResult, WriteResult };
 
 /** Where valid rows go; one call is one database transaction. */
 export interface ReadingSink {
-  writeReadings(rows: MeterReadingRow[]): Promise<ReadingWriteResult>;
+  /** The readings as their COPY text, encoded as they were accepted (see ReadingCopyBatch). */
+  writeReadings(readings: ReadingCopyBatch): Promise<ReadingWriteResult>;
   writeTelemetry(rows: TelemetryRow[]): Promise<WriteResult>;
 }
 
@@ -72,6 +74,8 @@ export const DEFAULT_INGEST_RULES: IngestRules = {
 };
 
 type Dead = { msg: FailedMessage; reason: DeadLetterReason };
+/** Accepted messages of one kind: their rows and, at the same positions, the messages they came from. */
+type Accepted<Rows> = { rows: Rows; msgs: FailedMessage[] };
 
 const DAY_MS = 86_400_000;
 const SAMPLES = 5;
@@ -96,8 +100,9 @@ export class IngestBatchHandler {
   }
 
   async handle(messages: readonly FailedMessage[]): Promise<BatchOutcome> {
-    const readings: { row: MeterReadingRow; msg: FailedMessage }[] = [];
-    const telemetry: { row: TelemetryRow; msg: FailedMessage }[] = [];
+    // Readings are encoded as they are accepted: the parsed events die young (see ReadingCopyBatch).
+    const readings: Accepted<ReadingCopyBatch> = { rows: new ReadingCopyBatch(messages.length), msgs: [] };
+    const telemetry: Accepted<TelemetryRow[]> = { rows: [], msgs: [] };
     const dead: Dead[] = [];
     const now = (this.rules.now ?? (() => new Date()))().getTime();
     const latest = now + this.rules.maxClockSkewMs;
@@ -112,16 +117,27 @@ export class IngestBatchHandler {
     // the rows are idempotent and dead letters carry deterministic ids, so a retry doubles nothing.
     let truncated = dead.length > 0 ? ((await this.deadLetters.publishAll(dead))?.truncated ?? 0) : 0;
     const refused: Dead[] = [];
-    const r = await this.isolating(readings, (rows) => this.sink.writeReadings(rows), refused, addReadings, {
-      inserted: 0,
-      duplicates: 0,
-      corrections: 0,
-      correctionsApplied: 0,
-    });
-    const t = await this.isolating(telemetry, (rows) => this.sink.writeTelemetry(rows), refused, addWrites, {
-      inserted: 0,
-      duplicates: 0,
-    });
+    const r = await this.isolating(
+      readings.msgs,
+      0,
+      readings.msgs.length,
+      (lo, hi) =>
+        this.sink.writeReadings(
+          lo === 0 && hi === readings.rows.length ? readings.rows : readings.rows.slice(lo, hi),
+        ),
+      refused,
+      addReadings,
+      { inserted: 0, duplicates: 0, corrections: 0, correctionsApplied: 0 },
+    );
+    const t = await this.isolating(
+      telemetry.msgs,
+      0,
+      telemetry.msgs.length,
+      (lo, hi) => this.sink.writeTelemetry(telemetry.rows.slice(lo, hi)),
+      refused,
+      addWrites,
+      { inserted: 0, duplicates: 0 },
+    );
     if (refused.length > 0) truncated += (await this.deadLetters.publishAll(refused))?.truncated ?? 0;
     const all = [...dead, ...refused];
     const reasons: Record<string, number> = {};
@@ -145,8 +161,8 @@ export class IngestBatchHandler {
   /** Routes one message into `readings` or `telemetry`; returns the reason when it is not accepted. */
   private accept(
     msg: FailedMessage,
-    readings: { row: MeterReadingRow; msg: FailedMessage }[],
-    telemetry: { row: TelemetryRow; msg: FailedMessage }[],
+    readings: Accepted<ReadingCopyBatch>,
+    telemetry: Accepted<TelemetryRow[]>,
     earliest: number,
     latest: number,
   ): DeadLetterReason | undefined {
@@ -173,19 +189,19 @@ export class IngestBatchHandler {
     const ev = parsed.value;
     const keyProblems = checkMessageKey(expected, msg.key, ev.data);
     if (keyProblems.length > 0) return deadLetterReasonFor(keyProblems);
-    // The parsed event is this batch's own: its data becomes the row (no copy per event on the hot path).
     if (ev.type === EventTypes.meterReading) {
       const window = this.outsideWindow(ev.data.intervalStart, ev.data.intervalEnd, earliest, latest);
       if (window) return window;
-      const row = ev.data as MeterReadingRow;
-      row.eventId = ev.id;
-      readings.push({ row, msg });
+      readings.rows.add(ev.data, ev.id);
+      readings.msgs.push(msg);
     } else if (ev.type === EventTypes.batteryTelemetry) {
       const window = this.outsideWindow(ev.data.time, ev.data.time, earliest, latest);
       if (window) return window;
+      // The parsed event is this batch's own: its data becomes the row (no copy per event).
       const row = ev.data as TelemetryRow;
       row.eventId = ev.id;
-      telemetry.push({ row, msg });
+      telemetry.rows.push(row);
+      telemetry.msgs.push(msg);
     }
     return undefined;
   }
@@ -212,27 +228,30 @@ export class IngestBatchHandler {
   }
 
   /**
-   * Writes `items` in one transaction; when the database refuses the data (a permanent failure), splits
-   * them in halves and writes each, down to the single message, which is dead-lettered with the SQLSTATE.
-   * A batch with k bad messages among n costs O(k log n) extra transactions; clean batches cost nothing.
+   * Writes the accepted messages [lo, hi) in one transaction; when the database refuses the data (a
+   * permanent failure), splits them in halves and writes each, down to the single message, which is
+   * dead-lettered with the SQLSTATE. A batch with k bad messages among n costs O(k log n) extra
+   * transactions; clean batches cost nothing.
    */
-  private async isolating<Row, R>(
-    items: { row: Row; msg: FailedMessage }[],
-    write: (rows: Row[]) => Promise<R>,
+  private async isolating<R>(
+    msgs: readonly FailedMessage[],
+    lo: number,
+    hi: number,
+    write: (lo: number, hi: number) => Promise<R>,
     refused: Dead[],
     add: (a: R, b: R) => R,
     zero: R,
   ): Promise<R> {
-    if (items.length === 0) return zero;
+    if (hi <= lo) return zero;
     try {
-      return await write(items.map((i) => i.row));
+      return await write(lo, hi);
     } catch (err) {
       const failure = classifyFailure(err);
       if (failure.kind === 'transient') throw err;
-      const [only] = items;
-      if (items.length === 1 && only) {
+      const only = msgs[lo];
+      if (hi - lo === 1 && only) {
         refused.push({
-          msg: only.msg,
+          msg: only,
           reason: {
             code: databaseReasonCode(failure.sqlState ?? ''),
             message: `the database refused the message: ${errorMessage(err).slice(0, 500)}`,
@@ -240,9 +259,9 @@ export class IngestBatchHandler {
         });
         return zero;
       }
-      const mid = Math.ceil(items.length / 2);
-      const left = await this.isolating(items.slice(0, mid), write, refused, add, zero);
-      const right = await this.isolating(items.slice(mid), write, refused, add, zero);
+      const mid = lo + Math.ceil((hi - lo) / 2);
+      const left = await this.isolating(msgs, lo, mid, write, refused, add, zero);
+      const right = await this.isolating(msgs, mid, hi, write, refused, add, zero);
       return add(left, right);
     }
   }

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Pool, PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { CopyValue, copyTextChunks, copyTextValue } from './copy-text';
+import { CopyValue, copyTextChunks } from './copy-text';
 import { INVALIDATE_GIVEN_HOURS_SQL, INVALIDATE_TOUCHED_HOURS_SQL } from './load-rollup.sql';
 import {
   APPLY_CURRENT_VALUES_SQL,
@@ -12,6 +12,7 @@ import {
   VERSIONS_INSERTED_SQL,
 } from './reading-versions.sql';
 import { ensurePartitions } from './partitions';
+import { ReadingCopyBatch } from './reading-copy-batch';
 import { detectStorageMode } from './storage-mode';
 import { PARTITIONS_AHEAD_DAYS, RAW_RETENTION_DAYS } from './storage-settings';
 import type {
@@ -39,7 +40,7 @@ CREATE TEMP TABLE IF NOT EXISTS ingest_stage_touched (
 ) ON COMMIT DELETE ROWS`;
 const READING_COLUMNS = `meter_point_id, interval_start, interval_end, resolution, import_wh, export_wh,
   register_import_wh, register_export_wh, quality, event_id`;
-/** COPY of readings straight into meter_reading (first versions), in readingCopyChunks' columns. */
+/** COPY of readings straight into meter_reading (first versions), in ReadingCopyBatch's columns. */
 export const COPY_READING_DIRECT = `COPY meter_reading (${READING_COLUMNS}) FROM STDIN`;
 /** After a direct COPY met a duplicate, this many batches go the staging way (a replay tends to continue). */
 const STAGED_AFTER_CONFLICT = 20;
@@ -79,19 +80,6 @@ export interface MeterReadingWriterOptions {
   now?: () => Date;
 }
 
-const READING_VALUES = (r: ReadingRow): CopyValue[] => [
-  r.meterPointId,
-  r.intervalStart,
-  r.intervalEnd,
-  r.resolution,
-  r.importWh,
-  r.exportWh,
-  r.registerImportWh,
-  r.registerExportWh,
-  r.quality,
-  r.eventId,
-];
-
 const TELEMETRY_VALUES = (t: TelemetryRow): CopyValue[] => [
   t.assetId,
   t.time,
@@ -103,55 +91,6 @@ const TELEMETRY_VALUES = (t: TelemetryRow): CopyValue[] => [
   t.mode,
   t.eventId,
 ];
-
-/**
- * COPY text of readings, specialised for the hot path: fields whose contract rules out tabs, newlines
- * and backslashes (validated ids, instants, enums, integers) are written as they are. Each line is
- * encoded straight into a chunk buffer: building one string per chunk and letting the stream convert it
- * cost three times as much (flattening a 2,000-part string, then a second pass to encode it).
- */
-export function* readingCopyChunks(rows: readonly ReadingRow[], rowsPerChunk = 2000): Generator<Buffer> {
-  const iso = (v: string | Date): string => (typeof v === 'string' ? v : v.toISOString());
-  let buf = Buffer.allocUnsafe(rowsPerChunk * 256);
-  for (let i = 0; i < rows.length; i += rowsPerChunk) {
-    const end = Math.min(rows.length, i + rowsPerChunk);
-    let at = 0;
-    for (let j = i; j < end; j++) {
-      const r = rows[j];
-      const line = `${copyTextValue(r.meterPointId)}\t${iso(r.intervalStart)}\t${iso(r.intervalEnd)}\t${r.resolution}\t${r.importWh}\t${r.exportWh}\t${r.registerImportWh}\t${r.registerExportWh}\t${r.quality}\t${copyTextValue(r.eventId)}\n`;
-      // a line's UTF-8 takes at most 3 bytes per UTF-16 unit
-      if (at + line.length * 3 > buf.length) {
-        const bigger = Buffer.allocUnsafe(Math.max(buf.length * 2, at + line.length * 3));
-        buf.copy(bigger, 0, 0, at);
-        buf = bigger;
-      }
-      at += buf.write(line, at, 'utf8');
-    }
-    // the stream keeps the chunk until it is sent: hand over a copy-free slice and start a new buffer
-    yield buf.subarray(0, at);
-    buf = Buffer.allocUnsafe(buf.length);
-  }
-}
-
-/** Distinct UTC hours (ISO strings) of the readings' interval starts. */
-export function hoursOf(rows: readonly ReadingRow[]): string[] {
-  // Validated instants end in Z, so 'YYYY-MM-DDTHH' names the UTC hour without parsing a date per row;
-  // rows arrive in runs of one interval, so most rows only compare their prefix with the previous one.
-  const hours = new Set<string>();
-  let prefix = '';
-  for (const r of rows) {
-    const s = r.intervalStart;
-    if (typeof s === 'string' && s.endsWith('Z')) {
-      if (prefix !== '' && s.startsWith(prefix)) continue;
-      prefix = s.slice(0, 13);
-      hours.add(`${prefix}:00:00Z`);
-    } else {
-      prefix = '';
-      hours.add(new Date(Math.floor(new Date(s).getTime() / 3_600_000) * 3_600_000).toISOString());
-    }
-  }
-  return [...hours].sort();
-}
 
 /** Distinct UTC day numbers of instants; ISO strings ending in Z are read without a Date allocation. */
 function utcDays<T>(rows: readonly T[], instantOf: (row: T) => string | Date): number[] {
@@ -216,35 +155,30 @@ export class MeterReadingWriter {
    * wins by precedence: measured > substituted > estimated, among equal quality the latest), or a
    * `duplicate` (an event id already stored for that interval, or a version identical in every value).
    */
-  async writeReadings(rows: readonly ReadingRow[]): Promise<ReadingWriteResult> {
-    if (rows.length === 0) return { inserted: 0, duplicates: 0, corrections: 0, correctionsApplied: 0 };
+  async writeReadings(readings: readonly ReadingRow[] | ReadingCopyBatch): Promise<ReadingWriteResult> {
+    const batch = readings instanceof ReadingCopyBatch ? readings : ReadingCopyBatch.of(readings);
+    if (batch.length === 0) return { inserted: 0, duplicates: 0, corrections: 0, correctionsApplied: 0 };
     const mode = await this.storageMode();
-    if (mode === 'native-partitioning') await this.ensureDays(utcDays(rows, (r) => r.intervalStart));
+    if (mode === 'native-partitioning') await this.ensureDays(batch.days());
     if (this.stagedBatchesLeft > 0) this.stagedBatchesLeft -= 1;
     else {
-      const direct = await this.writeReadingsDirect(rows, mode);
+      const direct = await this.writeReadingsDirect(batch, mode);
       if (direct !== undefined) return direct;
       this.stagedBatchesLeft = STAGED_AFTER_CONFLICT;
     }
-    return this.writeReadingsStaged(rows, mode);
+    return this.writeReadingsStaged(batch, mode);
   }
 
   /** The general path: staging table, versions de-duplicated into the history, current values upserted. */
-  private async writeReadingsStaged(
-    rows: readonly ReadingRow[],
-    mode: StorageMode,
-  ): Promise<ReadingWriteResult> {
+  private async writeReadingsStaged(batch: ReadingCopyBatch, mode: StorageMode): Promise<ReadingWriteResult> {
+    const rows = batch.length;
     return this.withClient(async (client) => {
-      await pipeline(
-        Readable.from(copyTextChunks(rows, READING_VALUES)),
-        client.query(copyFrom(COPY_READING)),
-      );
+      await pipeline(Readable.from(batch.chunks()), client.query(copyFrom(COPY_READING)));
       await client.query(MATERIALISE_FIRST_VERSIONS_SQL);
       await client.query(INSERT_VERSIONS_SQL);
       const versions =
         (await client.query<{ versions: number }>(VERSIONS_INSERTED_SQL)).rows[0]?.versions ?? 0;
-      if (versions === 0)
-        return { inserted: 0, duplicates: rows.length, corrections: 0, correctionsApplied: 0 };
+      if (versions === 0) return { inserted: 0, duplicates: rows, corrections: 0, correctionsApplied: 0 };
       type Applied = { new_keys: number; written: number; applied: number };
       const applied = (await client.query<Applied>(APPLY_CURRENT_VALUES_SQL)).rows[0] ?? {
         new_keys: 0,
@@ -264,7 +198,7 @@ export class MeterReadingWriter {
         await client.query(INVALIDATE_TOUCHED_HOURS_SQL);
       return {
         inserted: applied.new_keys,
-        duplicates: rows.length - versions,
+        duplicates: rows - versions,
         corrections,
         correctionsApplied: applied.applied,
         ...(samples.length > 0 ? { correctionSamples: samples } : {}),
@@ -292,7 +226,7 @@ export class MeterReadingWriter {
    * `undefined` tells the caller to take the de-duplicating staging path. Nothing half-written remains.
    */
   private async writeReadingsDirect(
-    rows: readonly ReadingRow[],
+    batch: ReadingCopyBatch,
     mode: StorageMode,
   ): Promise<ReadingWriteResult | undefined> {
     const client = await this.pool.connect();
@@ -302,7 +236,7 @@ export class MeterReadingWriter {
       try {
         await client.query('SAVEPOINT direct_copy');
         try {
-          await pipeline(Readable.from(readingCopyChunks(rows)), client.query(copyFrom(COPY_READING_DIRECT)));
+          await pipeline(Readable.from(batch.chunks()), client.query(copyFrom(COPY_READING_DIRECT)));
         } catch (err) {
           if (sqlState(err) !== '23505') throw err;
           await client.query('ROLLBACK');
@@ -310,9 +244,9 @@ export class MeterReadingWriter {
         }
         // every row is the first and only version of its (meter, interval): no history to write
         // (meter_reading_revision gets it when a second version arrives; migration 1730000000700)
-        if (mode === 'native-partitioning') await client.query(INVALIDATE_GIVEN_HOURS_SQL, [hoursOf(rows)]);
+        if (mode === 'native-partitioning') await client.query(INVALIDATE_GIVEN_HOURS_SQL, [batch.hours()]);
         await client.query('COMMIT');
-        return { inserted: rows.length, duplicates: 0, corrections: 0, correctionsApplied: 0 };
+        return { inserted: batch.length, duplicates: 0, corrections: 0, correctionsApplied: 0 };
       } catch (err) {
         await client.query('ROLLBACK').catch(() => {
           broken = true;

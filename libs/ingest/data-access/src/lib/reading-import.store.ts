@@ -3,7 +3,8 @@ import { pipeline } from 'node:stream/promises';
 import type { Pool, PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { INVALIDATE_GIVEN_HOURS_SQL } from './load-rollup.sql';
-import { COPY_READING_DIRECT, hoursOf, MeterReadingWriter, readingCopyChunks } from './meter-reading.writer';
+import { COPY_READING_DIRECT, MeterReadingWriter } from './meter-reading.writer';
+import { ReadingCopyBatch } from './reading-copy-batch';
 import { ensurePartitions } from './partitions';
 import { detectStorageMode } from './storage-mode';
 import type { ReadingRow, StorageMode } from './types';
@@ -140,22 +141,23 @@ export class ReadingImportStore {
     const span = spanOfReadings(rows);
     if (mode === 'native-partitioning' && span)
       await ensurePartitions(this.pool, new Date(span.from), new Date(Math.max(span.from, span.to - 1)));
+    const batch = ReadingCopyBatch.of(rows);
     const copied = await this.inTransaction(async (client) => {
-      if (rows.length > 0) {
+      if (batch.length > 0) {
         try {
-          await pipeline(Readable.from(readingCopyChunks(rows)), client.query(copyFrom(COPY_READING_DIRECT)));
+          await pipeline(Readable.from(batch.chunks()), client.query(copyFrom(COPY_READING_DIRECT)));
         } catch (err) {
           if (sqlState(err) !== '23505') throw err;
           return false;
         }
         // first and only versions: no history row (meter_reading_revision starts with a second version)
-        if (mode === 'native-partitioning') await client.query(INVALIDATE_GIVEN_HOURS_SQL, [hoursOf(rows)]);
+        if (mode === 'native-partitioning') await client.query(INVALIDATE_GIVEN_HOURS_SQL, [batch.hours()]);
       }
       await this.saveCheckpoint(client, cp);
       return true;
     });
     if (copied) return 'copy';
-    await this.writer.writeReadings(rows);
+    await this.writer.writeReadings(batch);
     await this.inTransaction(async (client) => {
       await this.saveCheckpoint(client, cp);
       return true;
