@@ -28,7 +28,7 @@ function problem(ids: string[]): DispatchProblem {
   };
 }
 
-const site = (plannedW: number[]): SitePlanStep[] =>
+const site = (plannedW: number[], binding: SitePlanStep['binding'][] = []): SitePlanStep[] =>
   plannedW.map((p, t) => ({
     intervalStartMs: t * STEP_MS,
     loadP50W: p,
@@ -36,10 +36,14 @@ const site = (plannedW: number[]): SitePlanStep[] =>
     loadP10W: p,
     plannedW: p,
     ratingW: 200_000,
-    binding: 'idle',
+    binding: binding[t] ?? 'peak',
   }));
 
-function plan(batteries: DispatchPlan['batteries'], plannedW: number[]): DispatchPlan {
+function plan(
+  batteries: DispatchPlan['batteries'],
+  plannedW: number[],
+  binding: SitePlanStep['binding'][] = [],
+): DispatchPlan {
   return {
     scopeId: 'F-1',
     startMs: 0,
@@ -57,7 +61,7 @@ function plan(batteries: DispatchPlan['batteries'], plannedW: number[]): Dispatc
       terminalValue: 0,
     },
     batteries,
-    sites: { 'ONS-1': site(plannedW) },
+    sites: { 'ONS-1': site(plannedW, binding) },
     degradationCtPerKWh: {},
   };
 }
@@ -77,6 +81,21 @@ describe('plannedLimits', () => {
     // after step 0 the plan still draws 85 − 15 = 70 points, after step 1 40, then nothing
     expect(limits.map((l) => l.socReservePct)).toEqual([80, 50, 10, 10]);
     expect(limits[2].intervalStartMs).toBe(2 * STEP_MS);
+  });
+
+  it('off the peak the unit gives no more than planned: its reserve is the planned SoC of the step', () => {
+    // valley charge (arbitrage), a quarter hour the plan leaves idle, then the shaved peak
+    const p = plan(
+      { B1: steps([-20_000, 0, 40_000], [70, 70, 30]) },
+      [120_000, 150_000, 180_000],
+      ['arbitrage', 'idle', 'peak'],
+    );
+    const held = plannedLimits(problem(['B1']), p)['B1'];
+    // steps 0 and 1 would otherwise only keep the 40 points the peak draws (10 + 40 = 50)
+    expect(held.map((l) => l.socReservePct)).toEqual([70, 70, 10]);
+    expect(held.map((l) => l.stationLimitW)).toEqual([120_000, 150_000, 180_000]);
+    const free = plannedLimits(problem(['B1']), p, { holdPlanOffPeak: false })['B1'];
+    expect(free.map((l) => l.socReservePct)).toEqual([50, 50, 10]);
   });
 
   it('never holds a limit above the rating: where the plan expects an overload the unit holds the rating', () => {

@@ -1,4 +1,4 @@
-import type { DispatchParameters, DispatchPlan, DispatchProblem } from './types';
+import type { DispatchParameters, DispatchPlan, DispatchProblem, SitePlanStep } from './types';
 
 /** The limit-mode command of one battery for one quarter hour (grid.battery.commands.v2, mode `limit`). */
 export interface PlannedLimit {
@@ -8,6 +8,9 @@ export interface PlannedLimit {
   /** State of charge (% of usable) the unit keeps for the plan's later discharges. */
   socReservePct: number;
 }
+
+/** The plan's reasons under which the unit may discharge more than planned to hold the limit. */
+const RELEASE_ON: ReadonlySet<SitePlanStep['binding']> = new Set(['over-rating', 'p90-reserve', 'peak']);
 
 /**
  * Turns a plan into limit-mode commands, in the manner of OpenEMS's peak shaving under a planned level: the
@@ -34,7 +37,9 @@ export interface PlannedLimit {
 export function plannedLimits(
   problem: Pick<DispatchProblem, 'batteries'>,
   plan: DispatchPlan,
+  options: { holdPlanOffPeak?: boolean } = {},
 ): Record<string, PlannedLimit[]> {
+  const holdPlanOffPeak = options.holdPlanOffPeak ?? true;
   const out: Record<string, PlannedLimit[]> = {};
   for (const b of problem.batteries) {
     const site = plan.sites[b.secondarySubstationId];
@@ -57,10 +62,14 @@ export function plannedLimits(
       // never above the rating: a unit holding a limit above it would charge whenever the load came in
       // between, adding energy above the rating that it can only give back with its losses
       const limitW = Math.min(site[t].plannedW, site[t].ratingW);
+      let reservePct = b.minSocPct + drawnLaterPct;
+      // off the peak, the unit gives no more than the plan: discharging the forecast's error there spends
+      // energy the peak needs on load the transformer carries anyway (it still takes extra charge)
+      if (holdPlanOffPeak && !RELEASE_ON.has(site[t].binding)) reservePct = Math.max(reservePct, s.socPct);
       return {
         intervalStartMs: s.intervalStartMs,
         stationLimitW: Math.round(limitW + othersW),
-        socReservePct: Math.round(Math.min(b.maxSocPct, b.minSocPct + drawnLaterPct) * 10) / 10,
+        socReservePct: Math.round(Math.min(b.maxSocPct, reservePct) * 10) / 10,
       };
     });
   }

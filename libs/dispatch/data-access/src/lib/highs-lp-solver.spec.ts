@@ -173,6 +173,29 @@ describe('dispatch LP on HiGHS (hand-known optima)', () => {
     expect(noFirstStage.w).toEqual([0, 0]);
   });
 
+  it('plans the import load between the P50 and the P90 by upperQuantileWeight', async () => {
+    const base = { loadKW: [240, 240], p90KW: [270, 270] };
+    const at = (w: number) =>
+      setpoints(
+        problem({ ...base, parameters: { peakCtPerKW: 0, firstStageSteps: 0, upperQuantileWeight: w } }),
+      );
+    expect((await at(0)).w).toEqual([0, 0]);
+    // halfway: 255 kW on a 250 kW rating
+    expect((await at(0.5)).w).toEqual([5_000, 5_000]);
+    const p90 = await at(1);
+    expect(p90.w).toEqual([20_000, 20_000]);
+    // the plan's expected flow is the planning load with the battery; the P50 stays what it is
+    expect(p90.plan.sites['ONS-0001'][0]).toMatchObject({ loadP50W: 240_000, plannedW: 250_000 });
+  });
+
+  it('a throughput price stops shaving below the rating when it costs more than the peak saves', async () => {
+    const base = { loadKW: [100, 100, 300, 100] };
+    expect((await setpoints(problem(base))).w).toEqual([0, 0, 100_000, 0]);
+    // shaving 250 → 200 kW saves 50 kW × 200 ct but costs 12.5 kWh × 1,000 ct: only the overload is taken
+    const priced = await setpoints(problem({ ...base, parameters: { throughputCtPerKWh: 1_000 } }));
+    expect(priced.w).toEqual([0, 0, 50_000, 0]);
+  });
+
   it('an injected infeasibility makes the plan fail with a reason, not a throw', async () => {
     const out = await planDispatch(problem({ loadKW: [100, 300] }), solver, {
       transform: injectInfeasibility,
