@@ -300,7 +300,7 @@ export function buildDispatchModel(problem: DispatchProblem): { model: LpModel; 
         Number.NEGATIVE_INFINITY,
         revLimit + l10,
       );
-      lp.constraint(`peak[${tag}]`, [...net, [peak[s], -1]], Number.NEGATIVE_INFINITY, -lPlan);
+      lp.constraint(`peak[${tag}]`, [...net, [peak[s], -1]], Number.NEGATIVE_INFINITY, -l50);
     }
     over.push(idO);
     overP90.push(idO90);
@@ -395,11 +395,11 @@ export function readDispatchPlan(
       cost.reverseFlow += p.reverseFlowCtPerKWh * STEP_H * (r + x[index.reverseP10[s][t]] / 2);
       const l50 = kw(site.forecast.p50Wh[t]);
       const lPlan = planningLoadKW(site.forecast, t, p.upperQuantileWeight ?? 0);
-      const planned = lPlan + netKW[s][t];
+      const planned = l50 + netKW[s][t];
       const active = Math.abs(netKW[s][t]) > 1e-3;
       const tol = Math.max(0.5, rating * 0.005);
       const binding: SitePlanStep['binding'] =
-        o > 1e-6 || (active && (planned >= rating - tol || lPlan > rating))
+        o > 1e-6 || (active && (lPlan + netKW[s][t] >= rating - tol || lPlan > rating))
           ? 'over-rating'
           : o90 > 1e-6 || (active && kw(site.forecast.p90Wh[t]) > rating)
             ? 'p90-reserve'

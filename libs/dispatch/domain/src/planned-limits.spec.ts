@@ -107,6 +107,13 @@ describe('plannedLimits', () => {
     expect(limits[0].socReservePct).toBe(60);
   });
 
+  it('holds the rating where the plan holds it on its risk-weighted load, not the P50 flow below it', () => {
+    // the plan discharges 30 kW for a P90-weighted load at the rating; its P50 flow is 170 kW
+    const p = plan({ B1: steps([30_000, 0], [60, 60]) }, [170_000, 150_000], ['over-rating', 'idle']);
+    const limits = plannedLimits(problem(['B1']), p)['B1'];
+    expect(limits.map((l) => l.stationLimitW)).toEqual([200_000, 150_000]);
+  });
+
   it('limit mode deploys reserves from the first quarter hour on (the unit measures within it)', () => {
     const p = limitModeParameters({ ...DEFAULT_PARAMETERS, firstStageSteps: 1 });
     expect(p.firstStageSteps).toBe(0);

@@ -61,7 +61,10 @@ export function plannedLimits(
       const drawnLaterPct = Math.max(0, s.socPct - lowestSoc[t]);
       // never above the rating: a unit holding a limit above it would charge whenever the load came in
       // between, adding energy above the rating that it can only give back with its losses
-      const limitW = Math.min(site[t].plannedW, site[t].ratingW);
+      // where the plan holds the rating (on its risk-weighted load), the unit holds the rating: the P50 flow
+      // would sit below it by the margin planned for and spend the margin's energy whenever the P50 is right
+      const limitW =
+        site[t].binding === 'over-rating' ? site[t].ratingW : Math.min(site[t].plannedW, site[t].ratingW);
       let reservePct = b.minSocPct + drawnLaterPct;
       // off the peak, the unit gives no more than the plan: discharging the forecast's error there spends
       // energy the peak needs on load the transformer carries anyway (it still takes extra charge)

@@ -184,8 +184,25 @@ describe('dispatch LP on HiGHS (hand-known optima)', () => {
     expect((await at(0.5)).w).toEqual([5_000, 5_000]);
     const p90 = await at(1);
     expect(p90.w).toEqual([20_000, 20_000]);
-    // the plan's expected flow is the planning load with the battery; the P50 stays what it is
-    expect(p90.plan.sites['ONS-0001'][0]).toMatchObject({ loadP50W: 240_000, plannedW: 250_000 });
+    // the plan's expected flow stays the P50 one (220 kW); the step is held for the rating
+    expect(p90.plan.sites['ONS-0001'][0]).toMatchObject({
+      loadP50W: 240_000,
+      plannedW: 220_000,
+      binding: 'over-rating',
+    });
+  });
+
+  it('the peak it shaves below the rating stays the P50 one', async () => {
+    // P90 320 kW in step 2: with weight 1 the rating needs 70 kW there, the peak term still levels the P50
+    const w1 = await setpoints(
+      problem({
+        loadKW: [100, 100, 300, 100],
+        p90KW: [100, 100, 320, 100],
+        parameters: { upperQuantileWeight: 1, firstStageSteps: 0 },
+      }),
+    );
+    expect(w1.w).toEqual([0, 0, 100_000, 0]);
+    expect(w1.plan.sites['ONS-0001'][2]).toMatchObject({ plannedW: 200_000, binding: 'over-rating' });
   });
 
   it('a throughput price stops shaving below the rating when it costs more than the peak saves', async () => {
