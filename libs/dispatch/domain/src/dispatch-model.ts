@@ -418,6 +418,7 @@ export function readDispatchPlan(
         plannedW: Math.round(planned * 1000),
         ratingW: Math.round(rating * 1000),
         binding,
+        ...(o > 1e-6 ? { overRatingW: Math.round(o * 1000) } : {}),
       });
     }
     sites[site.secondarySubstationId] = out;

@@ -107,11 +107,27 @@ describe('plannedLimits', () => {
     expect(limits[0].socReservePct).toBe(60);
   });
 
-  it('holds the rating where the plan holds it on its risk-weighted load, not the P50 flow below it', () => {
-    // the plan discharges 30 kW for a P90-weighted load at the rating; its P50 flow is 170 kW
-    const p = plan({ B1: steps([30_000, 0], [60, 60]) }, [170_000, 150_000], ['over-rating', 'idle']);
+  it("where the plan holds the rating on its risk-weighted load, the unit holds the plan's P50 peak level", () => {
+    // the plan discharges 30 kW so that the P90-weighted load stays at the rating; its P50 flow is 170 kW
+    // now and 180 kW at its peak later: the unit shaves to that level, not to the 170 kW below it
+    const p = plan(
+      { B1: steps([30_000, 20_000, 0], [60, 40, 40]) },
+      [170_000, 180_000, 150_000],
+      ['over-rating', 'peak', 'idle'],
+    );
     const limits = plannedLimits(problem(['B1']), p)['B1'];
-    expect(limits.map((l) => l.stationLimitW)).toEqual([200_000, 150_000]);
+    expect(limits.map((l) => l.stationLimitW)).toEqual([180_000, 180_000, 150_000]);
+  });
+
+  it('when the plan cannot keep the rating somewhere, energy is short and the unit holds the rating', () => {
+    const p = plan(
+      { B1: steps([30_000, 50_000, 0], [60, 10, 10]) },
+      [170_000, 230_000, 150_000],
+      ['over-rating', 'over-rating', 'idle'],
+    );
+    p.sites['ONS-1'][1].overRatingW = 30_000;
+    const limits = plannedLimits(problem(['B1']), p)['B1'];
+    expect(limits.map((l) => l.stationLimitW)).toEqual([200_000, 200_000, 150_000]);
   });
 
   it('limit mode deploys reserves from the first quarter hour on (the unit measures within it)', () => {

@@ -11,6 +11,7 @@ export interface PlannedLimit {
 
 /** The plan's reasons under which the unit may discharge more than planned to hold the limit. */
 const RELEASE_ON: ReadonlySet<SitePlanStep['binding']> = new Set(['over-rating', 'p90-reserve', 'peak']);
+const RELEASE_ON_RATING: ReadonlySet<SitePlanStep['binding']> = new Set(['over-rating', 'p90-reserve']);
 
 /**
  * Turns a plan into limit-mode commands, in the manner of OpenEMS's peak shaving under a planned level: the
@@ -37,9 +38,10 @@ const RELEASE_ON: ReadonlySet<SitePlanStep['binding']> = new Set(['over-rating',
 export function plannedLimits(
   problem: Pick<DispatchProblem, 'batteries'>,
   plan: DispatchPlan,
-  options: { holdPlanOffPeak?: boolean } = {},
+  options: { holdPlanOffPeak?: boolean; releaseOnPeak?: boolean } = {},
 ): Record<string, PlannedLimit[]> {
   const holdPlanOffPeak = options.holdPlanOffPeak ?? true;
+  const releaseOn = options.releaseOnPeak === false ? RELEASE_ON_RATING : RELEASE_ON;
   const out: Record<string, PlannedLimit[]> = {};
   for (const b of problem.batteries) {
     const site = plan.sites[b.secondarySubstationId];
@@ -49,6 +51,12 @@ export function plannedLimits(
       (o) => o.secondarySubstationId === b.secondarySubstationId && o.assetId !== b.assetId,
     );
     const n = Math.min(site.length, steps.length);
+    // the plan's own peak level (P50): where the plan holds the rating on the risk-weighted load, the unit
+    // holds this level and keeps the margin below it as a reserve instead of spending it on the P50's noise
+    const peakW = site.slice(0, n).reduce((m, x) => Math.max(m, x.plannedW), Number.NEGATIVE_INFINITY);
+    // unless the plan cannot keep the rating somewhere: then energy is short, and every kWh given below the
+    // rating is one the overload lacks, so the unit holds the rating itself
+    const short = site.slice(0, n).some((x) => (x.overRatingW ?? 0) > 0);
     // the lowest SoC the plan reaches from each step on (a suffix minimum)
     const lowestSoc = new Array<number>(n);
     let runSoc = Number.POSITIVE_INFINITY;
@@ -64,11 +72,15 @@ export function plannedLimits(
       // where the plan holds the rating (on its risk-weighted load), the unit holds the rating: the P50 flow
       // would sit below it by the margin planned for and spend the margin's energy whenever the P50 is right
       const limitW =
-        site[t].binding === 'over-rating' ? site[t].ratingW : Math.min(site[t].plannedW, site[t].ratingW);
+        site[t].binding === 'over-rating'
+          ? short
+            ? site[t].ratingW
+            : Math.min(site[t].ratingW, Math.max(site[t].plannedW, peakW))
+          : Math.min(site[t].plannedW, site[t].ratingW);
       let reservePct = b.minSocPct + drawnLaterPct;
       // off the peak, the unit gives no more than the plan: discharging the forecast's error there spends
       // energy the peak needs on load the transformer carries anyway (it still takes extra charge)
-      if (holdPlanOffPeak && !RELEASE_ON.has(site[t].binding)) reservePct = Math.max(reservePct, s.socPct);
+      if (holdPlanOffPeak && !releaseOn.has(site[t].binding)) reservePct = Math.max(reservePct, s.socPct);
       return {
         intervalStartMs: s.intervalStartMs,
         stationLimitW: Math.round(limitW + othersW),

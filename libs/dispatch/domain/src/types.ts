@@ -158,6 +158,11 @@ export interface SitePlanStep {
   ratingW: number;
   /** What bound this step: the reason a setpoint was chosen. */
   binding: 'over-rating' | 'p90-reserve' | 'pv-surplus' | 'peak' | 'arbitrage' | 'idle';
+  /**
+   * Flow above the rating the batteries cannot take in this step (on the load the plan holds under the
+   * rating, see `upperQuantileWeight`), W; absent when the plan keeps the rating.
+   */
+  overRatingW?: number;
 }
 
 export interface DispatchPlan {

@@ -99,6 +99,8 @@ describe('dispatch LP on HiGHS (hand-known optima)', () => {
     const { plan, w } = await setpoints(problem({ loadKW: [400], parameters: { peakCtPerKW: 0 } }));
     expect(w).toEqual([100_000]);
     expect(plan.costBreakdownCt.overRating).toBeCloseTo(100_000 * 0.25 * 50, 3);
+    // the flow the battery cannot take is on the step (limit mode holds the rating itself there)
+    expect(plan.sites['ONS-0001'][0]).toMatchObject({ binding: 'over-rating', overRatingW: 50_000 });
   });
 
   it('arbitrage in market mode: charge at 10 ct, discharge what is stored at 50 ct (η = 0.81)', async () => {
