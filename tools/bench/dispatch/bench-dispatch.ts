@@ -139,17 +139,35 @@ interface Options {
   cases: number;
 }
 
+/** Keys `--limit-parameters` accepts: the model's numeric parameters, and the limit commands' option. */
+const LIMIT_NUMBER_KEYS = new Set<string>([
+  ...Object.entries(DEFAULT_PARAMETERS)
+    .filter(([, v]) => typeof v === 'number')
+    .map(([k]) => k),
+  'upperQuantileWeight',
+  'throughputCtPerKWh',
+]);
+
 function jsonFlag(name: string, raw: string | undefined): Options['limitOverrides'] {
   if (raw === undefined) return {};
+  let v: unknown;
   try {
-    const v: unknown = JSON.parse(raw);
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('not an object');
-    return v as Options['limitOverrides'];
+    v = JSON.parse(raw);
   } catch (err) {
-    throw new UsageError(
-      `--${name} must be a JSON object: ${err instanceof Error ? err.message : String(err)}`,
-    );
+    throw new UsageError(`--${name} must be JSON: ${err instanceof Error ? err.message : String(err)}`);
   }
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw new UsageError(`--${name} must be a JSON object`);
+  const out: Record<string, number | boolean> = {};
+  for (const [k, x] of Object.entries(v)) {
+    if (k === 'holdPlanOffPeak' && typeof x === 'boolean') out[k] = x;
+    else if (LIMIT_NUMBER_KEYS.has(k) && typeof x === 'number' && Number.isFinite(x)) out[k] = x;
+    else
+      throw new UsageError(
+        `--${name}: "${k}" is not a numeric model parameter (or holdPlanOffPeak: boolean)`,
+      );
+  }
+  return out;
 }
 
 function dayFlag(name: string, raw: string | undefined, fallback: string): string {

@@ -133,6 +133,7 @@ describe('plannedLimits', () => {
   it('limit mode deploys reserves from the first quarter hour on (the unit measures within it)', () => {
     const p = limitModeParameters({ ...DEFAULT_PARAMETERS, firstStageSteps: 1 });
     expect(p.firstStageSteps).toBe(0);
+    expect(p.upperQuantileWeight).toBe(0.5);
     expect(p.peakCtPerKW).toBe(DEFAULT_PARAMETERS.peakCtPerKW);
   });
 
