@@ -78,6 +78,16 @@ const FLAGS = {
     arg: 'N',
     help: 'how many of the cases to run: 1 = the --seed/--winter/--summer days only; 3 (default) adds two more seeds on weekend days',
   },
+  'limit-parameters': {
+    kind: 'value',
+    arg: 'JSON',
+    help: 'diagnostic: overrides of the limit mode\'s model parameters (e.g. {"upperQuantileWeight":0.5}); "holdPlanOffPeak":false turns off the off-peak reserve of the limit commands',
+  },
+  'forecast-cache': {
+    kind: 'value',
+    arg: 'DIR',
+    help: 'keep the TF.js issues of each station and day in DIR and reuse them on the next run (iteration: training is the slow part; delete DIR after changing the forecast models or the simulator)',
+  },
   'sunk-peak': {
     kind: 'boolean',
     help: 'the MPC prices only load above the peak each station already carried today (diagnostic, off by default: measured worse)',
@@ -121,10 +131,43 @@ interface Options {
   summer: string;
   solveSamples: number;
   profilesDir: string | undefined;
+  forecastCache: string | undefined;
+  limitOverrides: Partial<DispatchParameters> & { holdPlanOffPeak?: boolean };
   forecast: (typeof FORECASTS)[number];
   sunkPeak: boolean;
   dispatchMode: DispatchCommandMode;
   cases: number;
+}
+
+/** Keys `--limit-parameters` accepts: the model's numeric parameters, and the limit commands' option. */
+const LIMIT_NUMBER_KEYS = new Set<string>([
+  ...Object.entries(DEFAULT_PARAMETERS)
+    .filter(([, v]) => typeof v === 'number')
+    .map(([k]) => k),
+  'upperQuantileWeight',
+  'throughputCtPerKWh',
+]);
+
+function jsonFlag(name: string, raw: string | undefined): Options['limitOverrides'] {
+  if (raw === undefined) return {};
+  let v: unknown;
+  try {
+    v = JSON.parse(raw);
+  } catch (err) {
+    throw new UsageError(`--${name} must be JSON: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw new UsageError(`--${name} must be a JSON object`);
+  const out: Record<string, number | boolean> = {};
+  for (const [k, x] of Object.entries(v)) {
+    if (k === 'holdPlanOffPeak' && typeof x === 'boolean') out[k] = x;
+    else if (LIMIT_NUMBER_KEYS.has(k) && typeof x === 'number' && Number.isFinite(x)) out[k] = x;
+    else
+      throw new UsageError(
+        `--${name}: "${k}" is not a numeric model parameter (or holdPlanOffPeak: boolean)`,
+      );
+  }
+  return out;
 }
 
 function dayFlag(name: string, raw: string | undefined, fallback: string): string {
@@ -309,6 +352,38 @@ async function tfjsForecast(
 }
 
 /**
+ * `--forecast-cache DIR`: the issues of one station and day are trained once and read back on later runs
+ * (the same issues, so a run with the cache plans on exactly what the run that filled it planned on).
+ */
+async function cachedTfjsForecast(
+  o: Options,
+  day: string,
+  id: string,
+  loadW: Float64Array,
+  historyStart: number,
+  dayStart: number,
+): Promise<(t: number) => ForecastIssueInput[]> {
+  const file = o.forecastCache
+    ? path.join(
+        o.forecastCache,
+        `${o.seed}-${o.meters}-${o.profilesDir ? 'bdew' : 'builtin'}-${day}-${id}.json`,
+      )
+    : undefined;
+  let byCycle: ForecastIssueInput[][];
+  if (file && fs.existsSync(file)) {
+    byCycle = JSON.parse(fs.readFileSync(file, 'utf8')) as ForecastIssueInput[][];
+  } else {
+    const issuesAt = await tfjsForecast(id, loadW, historyStart, dayStart, o.seed);
+    byCycle = Array.from({ length: 96 }, (_, t) => issuesAt(t));
+    if (file) {
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, JSON.stringify(byCycle));
+    }
+  }
+  return (t) => byCycle[t] ?? [];
+}
+
+/**
  * `--forecast backtest`: P10/P90 as a forecast service calibrates them, from history only. The same
  * forecaster (day-ahead P50 + intraday update) is run on every history day that has three earlier days of
  * its type and its next day inside the history, from every quarter hour as an origin; the empirical 10 %
@@ -397,7 +472,9 @@ async function runPlan(
   parameters: DispatchParameters,
   forecastKind: Options['forecast'],
   sunkPeak: boolean,
+  limitOverrides: Options['limitOverrides'] = {},
 ): Promise<RunResult> {
+  const { holdPlanOffPeak, ...limitParameterOverrides } = limitOverrides;
   const states = new Map(
     feeder.batteries.map((b) => [b.assetId, initialBatteryState(b, ambientTemperatureC(dayStartMs))]),
   );
@@ -418,7 +495,8 @@ async function runPlan(
     pricesCtPerKWh: new Array<number>(steps).fill(0),
     dimming: [],
     // as the dispatch service plans in each command mode
-    parameters: plan === 'limit' ? limitModeParameters(parameters) : parameters,
+    parameters:
+      plan === 'limit' ? { ...limitModeParameters(parameters), ...limitParameterOverrides } : parameters,
   });
   let open: Map<string, number[]> | undefined;
   if (plan === 'perfectForesight') {
@@ -491,7 +569,9 @@ async function runPlan(
         setpoints = new Map(Object.entries(out.plan.batteries).map(([id, s]) => [id, s[0]?.setpointW ?? 0]));
       else
         limits = new Map(
-          Object.entries(plannedLimits(problem, out.plan)).flatMap(([id, l]) => (l[0] ? [[id, l[0]]] : [])),
+          Object.entries(
+            plannedLimits(problem, out.plan, holdPlanOffPeak === undefined ? {} : { holdPlanOffPeak }),
+          ).flatMap(([id, l]) => (l[0] ? [[id, l[0]]] : [])),
         );
     } else if (open) {
       setpoints = new Map([...open].map(([id, s]) => [id, s[t] ?? 0]));
@@ -610,7 +690,7 @@ async function season(o: Options, topology: GridTopology, day: string, solver: H
       ...dayAheadForecast(load, historyStart, historyDays, 2),
       ...(o.forecast === 'backtest' ? backtestQuantiles(load, historyStart, historyDays) : {}),
       ...(o.forecast === 'tfjs'
-        ? { issuesAt: await tfjsForecast(st, load, historyStart, dayStart, o.seed) }
+        ? { issuesAt: await cachedTfjsForecast(o, day, st, load, historyStart, dayStart) }
         : {}),
     });
   const forecastCheck = forecastQuality(o.forecast, feeders, loads, forecasts, dayOffset, dayStart);
@@ -638,6 +718,7 @@ async function season(o: Options, topology: GridTopology, day: string, solver: H
         parameters,
         o.forecast,
         o.sunkPeak,
+        o.limitOverrides,
       );
     for (const s of feeder.stations) {
       const row = { ratedKva: s.ratedKva } as { ratedKva: number } & Record<Plan, StationResult>;
@@ -900,6 +981,8 @@ async function main(): Promise<void> {
       fallback: 1 + MORE_CASES.length,
     }),
     solveSamples: integerFlag('solve-samples', f['solve-samples'], { min: 1, max: 1000, fallback: 20 }),
+    forecastCache: f['forecast-cache'],
+    limitOverrides: jsonFlag('limit-parameters', f['limit-parameters']),
     profilesDir:
       directoryFlag('profiles-dir', f['profiles-dir']) ??
       (fs.existsSync(defaultProfiles) ? defaultProfiles : undefined),

@@ -1,6 +1,6 @@
 import { effectiveLimits, chargeLimitKW } from './battery-limits';
 import { degradationCtPerKWh } from './degradation';
-import { buildDispatchModel, DispatchModelError, readDispatchPlan } from './dispatch-model';
+import { buildDispatchModel, DispatchModelError, planningLoadKW, readDispatchPlan } from './dispatch-model';
 import { injectInfeasibility } from './fault-injection';
 import { rowActivity } from './lp-model';
 import { thresholdPeakShaving, thresholdSettingsFor } from './threshold-rule';
@@ -73,6 +73,30 @@ describe('degradation price', () => {
   });
   it('a pack at its end of life is not cycled', () => {
     expect(degradationCtPerKWh(bat({ stateOfHealthPct: 60 }), DEFAULT_PARAMETERS)).toBe(6000);
+  });
+});
+
+describe('planning load (risk-weighted towards the P90)', () => {
+  const f = { p50Wh: [25_000, 25_000], p90Wh: [35_000, 20_000] };
+  it('is the P50 at weight 0 and the P90 at weight 1, in kW', () => {
+    expect(planningLoadKW(f, 0)).toBeCloseTo(100);
+    expect(planningLoadKW(f, 0, 0.5)).toBeCloseTo(120);
+    expect(planningLoadKW(f, 0, 1)).toBeCloseTo(140);
+  });
+  it('never goes below the P50 (a P90 under it adds nothing) and clamps the weight to 0…1', () => {
+    expect(planningLoadKW(f, 1, 1)).toBeCloseTo(100);
+    expect(planningLoadKW(f, 0, 3)).toBeCloseTo(140);
+    expect(planningLoadKW(f, 0, -1)).toBeCloseTo(100);
+  });
+  it('moves only the rating constraint of the model', () => {
+    const p = problem();
+    const w = buildDispatchModel({ ...p, parameters: { ...p.parameters, upperQuantileWeight: 0.5 } }).model;
+    const base = buildDispatchModel(p).model;
+    const row = (m: typeof base, name: string) => m.rowUpper[m.rowNames.indexOf(name)];
+    // step 2: P50 300 kW, P90 360 kW → 330 kW held under the 380 kW rating
+    expect(row(base, 'rating_import[ONS-0001,2]')).toBeCloseTo(380 - 300);
+    expect(row(w, 'rating_import[ONS-0001,2]')).toBeCloseTo(380 - 330);
+    expect(row(w, 'peak[ONS-0001,2]')).toBeCloseTo(row(base, 'peak[ONS-0001,2]'));
   });
 });
 

@@ -47,6 +47,20 @@ export class DispatchModelError extends Error {
 const kw = (wh: number) => wh / 1000 / STEP_H;
 
 /**
+ * The import load (kW) the plan holds under the rating and shaves at step t: the P50, moved towards the P90
+ * by `upperQuantileWeight` (never below the P50).
+ */
+export function planningLoadKW(
+  forecast: { p50Wh: readonly number[]; p90Wh: readonly number[] },
+  t: number,
+  upperQuantileWeight = 0,
+): number {
+  const l50 = kw(forecast.p50Wh[t]);
+  const w = Math.min(1, Math.max(0, upperQuantileWeight));
+  return w > 0 ? l50 + w * Math.max(0, kw(forecast.p90Wh[t]) - l50) : l50;
+}
+
+/**
  * Builds the dispatch LP of one feeder from typed inputs (pure: the same problem gives the same model).
  *
  * Per battery b and quarter hour t (kW, kWh): `charge`, `discharge` ≥ 0 within the limits after SoH, BMS
@@ -98,7 +112,9 @@ export function buildDispatchModel(problem: DispatchProblem): { model: LpModel; 
   const ratingKW = Float64Array.from(sites.map((s) => s.ratedKva * p.powerFactor));
 
   const limits = batteries.map((b) => effectiveLimits(b, p.maxCRate));
-  const degr = batteries.map((b) => degradationCtPerKWh(b, p));
+  // the throughput price damps cycling on noise; it is priced like degradation (and reported with it)
+  const degr = batteries.map((b) => degradationCtPerKWh(b, p) + Math.max(0, p.throughputCtPerKWh ?? 0));
+  const w = p.upperQuantileWeight ?? 0;
   const terminal = limits.map((l) => (market ? Math.max(0, medianPrice) * l.sqrtEta : 0));
   const chLimit = batteries.map((b, i) => {
     const out = new Float64Array(steps);
@@ -125,11 +141,11 @@ export function buildDispatchModel(problem: DispatchProblem): { model: LpModel; 
     const idDn = new Int32Array(steps);
     const id90 = new Int32Array(steps);
     const id10 = new Int32Array(steps);
-    const loads = sites[s].forecast.p50Wh;
+    const loads = sites[s].forecast;
     for (let t = 0; t < steps; t++) {
       const tag = `${b.assetId},${t}`;
       // charging at low loading is preferred (valley filling), a tie-breaker far below every other term
-      const valley = rating > 0 ? Math.max(0, kw(loads[t]) / rating) * 0.01 : 0;
+      const valley = rating > 0 ? Math.max(0, planningLoadKW(loads, t, w) / rating) * 0.01 : 0;
       const energyCt = market ? prices[t] * STEP_H : 0;
       idC[t] = lp.variable(`charge[${tag}]`, 0, chLimit[i][t], energyCt + degr[i] * STEP_H + valley * STEP_H);
       idD[t] = lp.variable(`discharge[${tag}]`, 0, l.maxDischargeKW, -energyCt + degr[i] * STEP_H);
@@ -230,7 +246,8 @@ export function buildDispatchModel(problem: DispatchProblem): { model: LpModel; 
       const tag = `${site.secondarySubstationId},${t}`;
       const l10 = kw(site.forecast.p10Wh[t]);
       const l50 = kw(site.forecast.p50Wh[t]);
-      const l90 = kw(site.forecast.p90Wh[t]);
+      const lPlan = planningLoadKW(site.forecast, t, w);
+      const l90 = Math.max(lPlan, kw(site.forecast.p90Wh[t]));
       idO[t] = lp.variable(`over[${tag}]`, 0, Number.POSITIVE_INFINITY, p.overRatingCtPerKWh * STEP_H);
       idO90[t] = lp.variable(
         `over_p90[${tag}]`,
@@ -251,7 +268,12 @@ export function buildDispatchModel(problem: DispatchProblem): { model: LpModel; 
       ]);
       const neg = (terms: [number, number][]): [number, number][] => terms.map(([c, v]) => [c, -v]);
       // flow = load + Σ(charge − discharge); |flow| ≤ rating + over
-      lp.constraint(`rating_import[${tag}]`, [...net, [idO[t], -1]], Number.NEGATIVE_INFINITY, rating - l50);
+      lp.constraint(
+        `rating_import[${tag}]`,
+        [...net, [idO[t], -1]],
+        Number.NEGATIVE_INFINITY,
+        rating - lPlan,
+      );
       lp.constraint(
         `rating_export[${tag}]`,
         [...neg(net), [idO[t], -1]],
@@ -372,11 +394,12 @@ export function readDispatchPlan(
       cost.reserveShortfall += p.reserveShortfallCtPerKWh * STEP_H * o90;
       cost.reverseFlow += p.reverseFlowCtPerKWh * STEP_H * (r + x[index.reverseP10[s][t]] / 2);
       const l50 = kw(site.forecast.p50Wh[t]);
+      const lPlan = planningLoadKW(site.forecast, t, p.upperQuantileWeight ?? 0);
       const planned = l50 + netKW[s][t];
       const active = Math.abs(netKW[s][t]) > 1e-3;
       const tol = Math.max(0.5, rating * 0.005);
       const binding: SitePlanStep['binding'] =
-        o > 1e-6 || (active && (planned >= rating - tol || l50 > rating))
+        o > 1e-6 || (active && (lPlan + netKW[s][t] >= rating - tol || lPlan > rating))
           ? 'over-rating'
           : o90 > 1e-6 || (active && kw(site.forecast.p90Wh[t]) > rating)
             ? 'p90-reserve'
@@ -395,6 +418,7 @@ export function readDispatchPlan(
         plannedW: Math.round(planned * 1000),
         ratingW: Math.round(rating * 1000),
         binding,
+        ...(o > 1e-6 ? { overRatingW: Math.round(o * 1000) } : {}),
       });
     }
     sites[site.secondarySubstationId] = out;

@@ -32,7 +32,7 @@ export type {
   ThermalStep,
   TransformerThermalParameters,
 } from './transformer-thermal';
-export { limitModeParameters, plannedLimits } from './planned-limits';
+export { LIMIT_MODE_UPPER_QUANTILE_WEIGHT, limitModeParameters, plannedLimits } from './planned-limits';
 export type { PlannedLimit } from './planned-limits';
 export { mergeForecastIssues } from './forecast-merge';
 export type { ForecastIssueInput, ForecastSourceSpan, MergedForecast } from './forecast-merge';

@@ -28,7 +28,7 @@ function problem(ids: string[]): DispatchProblem {
   };
 }
 
-const site = (plannedW: number[]): SitePlanStep[] =>
+const site = (plannedW: number[], binding: SitePlanStep['binding'][] = []): SitePlanStep[] =>
   plannedW.map((p, t) => ({
     intervalStartMs: t * STEP_MS,
     loadP50W: p,
@@ -36,10 +36,14 @@ const site = (plannedW: number[]): SitePlanStep[] =>
     loadP10W: p,
     plannedW: p,
     ratingW: 200_000,
-    binding: 'idle',
+    binding: binding[t] ?? 'peak',
   }));
 
-function plan(batteries: DispatchPlan['batteries'], plannedW: number[]): DispatchPlan {
+function plan(
+  batteries: DispatchPlan['batteries'],
+  plannedW: number[],
+  binding: SitePlanStep['binding'][] = [],
+): DispatchPlan {
   return {
     scopeId: 'F-1',
     startMs: 0,
@@ -57,7 +61,7 @@ function plan(batteries: DispatchPlan['batteries'], plannedW: number[]): Dispatc
       terminalValue: 0,
     },
     batteries,
-    sites: { 'ONS-1': site(plannedW) },
+    sites: { 'ONS-1': site(plannedW, binding) },
     degradationCtPerKWh: {},
   };
 }
@@ -79,6 +83,21 @@ describe('plannedLimits', () => {
     expect(limits[2].intervalStartMs).toBe(2 * STEP_MS);
   });
 
+  it('off the peak the unit gives no more than planned: its reserve is the planned SoC of the step', () => {
+    // valley charge (arbitrage), a quarter hour the plan leaves idle, then the shaved peak
+    const p = plan(
+      { B1: steps([-20_000, 0, 40_000], [70, 70, 30]) },
+      [120_000, 150_000, 180_000],
+      ['arbitrage', 'idle', 'peak'],
+    );
+    const held = plannedLimits(problem(['B1']), p)['B1'];
+    // steps 0 and 1 would otherwise only keep the 40 points the peak draws (10 + 40 = 50)
+    expect(held.map((l) => l.socReservePct)).toEqual([70, 70, 10]);
+    expect(held.map((l) => l.stationLimitW)).toEqual([120_000, 150_000, 180_000]);
+    const free = plannedLimits(problem(['B1']), p, { holdPlanOffPeak: false })['B1'];
+    expect(free.map((l) => l.socReservePct)).toEqual([50, 50, 10]);
+  });
+
   it('never holds a limit above the rating: where the plan expects an overload the unit holds the rating', () => {
     // the plan cannot cover the overload in step 1 (250 kW planned on a 200 kW rating)
     const p = plan({ B1: steps([50_000, 50_000, 0], [60, 10, 10]) }, [150_000, 250_000, 120_000]);
@@ -88,9 +107,33 @@ describe('plannedLimits', () => {
     expect(limits[0].socReservePct).toBe(60);
   });
 
+  it("where the plan holds the rating on its risk-weighted load, the unit holds the plan's P50 peak level", () => {
+    // the plan discharges 30 kW so that the P90-weighted load stays at the rating; its P50 flow is 170 kW
+    // now and 180 kW at its peak later: the unit shaves to that level, not to the 170 kW below it
+    const p = plan(
+      { B1: steps([30_000, 20_000, 0], [60, 40, 40]) },
+      [170_000, 180_000, 150_000],
+      ['over-rating', 'peak', 'idle'],
+    );
+    const limits = plannedLimits(problem(['B1']), p)['B1'];
+    expect(limits.map((l) => l.stationLimitW)).toEqual([180_000, 180_000, 150_000]);
+  });
+
+  it('when the plan cannot keep the rating somewhere, energy is short and the unit holds the rating', () => {
+    const p = plan(
+      { B1: steps([30_000, 50_000, 0], [60, 10, 10]) },
+      [170_000, 230_000, 150_000],
+      ['over-rating', 'over-rating', 'idle'],
+    );
+    p.sites['ONS-1'][1].overRatingW = 30_000;
+    const limits = plannedLimits(problem(['B1']), p)['B1'];
+    expect(limits.map((l) => l.stationLimitW)).toEqual([200_000, 200_000, 150_000]);
+  });
+
   it('limit mode deploys reserves from the first quarter hour on (the unit measures within it)', () => {
     const p = limitModeParameters({ ...DEFAULT_PARAMETERS, firstStageSteps: 1 });
     expect(p.firstStageSteps).toBe(0);
+    expect(p.upperQuantileWeight).toBe(0.5);
     expect(p.peakCtPerKW).toBe(DEFAULT_PARAMETERS.peakCtPerKW);
   });
 

@@ -93,6 +93,17 @@ export interface DispatchParameters {
    * quarter hour.
    */
   firstStageSteps: number;
+  /**
+   * Where between the P50 and the P90 the plan puts the import load it holds under the rating and shaves
+   * (0 = P50, 1 = P90; the export side stays on the P50): a risk-weighted plan for a forecast that is
+   * biased low on the overloaded days, so that the plan holds enough energy for the peak. Default 0.
+   */
+  upperQuantileWeight?: number;
+  /**
+   * Extra price per kWh charged or discharged, ct, on top of the degradation from SoH (which is about
+   * 1 ct/kWh for a second-life pack): damps cycling on forecast noise that buys nothing. Default 0.
+   */
+  throughputCtPerKWh?: number;
 }
 
 export const DEFAULT_PARAMETERS: DispatchParameters = {
@@ -147,6 +158,11 @@ export interface SitePlanStep {
   ratingW: number;
   /** What bound this step: the reason a setpoint was chosen. */
   binding: 'over-rating' | 'p90-reserve' | 'pv-surplus' | 'peak' | 'arbitrage' | 'idle';
+  /**
+   * Flow above the rating the batteries cannot take in this step (on the load the plan holds under the
+   * rating, see `upperQuantileWeight`), W; absent when the plan keeps the rating.
+   */
+  overRatingW?: number;
 }
 
 export interface DispatchPlan {

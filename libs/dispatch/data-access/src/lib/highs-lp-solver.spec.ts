@@ -99,6 +99,8 @@ describe('dispatch LP on HiGHS (hand-known optima)', () => {
     const { plan, w } = await setpoints(problem({ loadKW: [400], parameters: { peakCtPerKW: 0 } }));
     expect(w).toEqual([100_000]);
     expect(plan.costBreakdownCt.overRating).toBeCloseTo(100_000 * 0.25 * 50, 3);
+    // the flow the battery cannot take is on the step (limit mode holds the rating itself there)
+    expect(plan.sites['ONS-0001'][0]).toMatchObject({ binding: 'over-rating', overRatingW: 50_000 });
   });
 
   it('arbitrage in market mode: charge at 10 ct, discharge what is stored at 50 ct (η = 0.81)', async () => {
@@ -171,6 +173,46 @@ describe('dispatch LP on HiGHS (hand-known optima)', () => {
       problem({ ...base, parameters: { peakCtPerKW: 0, firstStageSteps: 0 } }),
     );
     expect(noFirstStage.w).toEqual([0, 0]);
+  });
+
+  it('plans the import load between the P50 and the P90 by upperQuantileWeight', async () => {
+    const base = { loadKW: [240, 240], p90KW: [270, 270] };
+    const at = (w: number) =>
+      setpoints(
+        problem({ ...base, parameters: { peakCtPerKW: 0, firstStageSteps: 0, upperQuantileWeight: w } }),
+      );
+    expect((await at(0)).w).toEqual([0, 0]);
+    // halfway: 255 kW on a 250 kW rating
+    expect((await at(0.5)).w).toEqual([5_000, 5_000]);
+    const p90 = await at(1);
+    expect(p90.w).toEqual([20_000, 20_000]);
+    // the plan's expected flow stays the P50 one (220 kW); the step is held for the rating
+    expect(p90.plan.sites['ONS-0001'][0]).toMatchObject({
+      loadP50W: 240_000,
+      plannedW: 220_000,
+      binding: 'over-rating',
+    });
+  });
+
+  it('the peak it shaves below the rating stays the P50 one', async () => {
+    // P90 320 kW in step 2: with weight 1 the rating needs 70 kW there, the peak term still levels the P50
+    const w1 = await setpoints(
+      problem({
+        loadKW: [100, 100, 300, 100],
+        p90KW: [100, 100, 320, 100],
+        parameters: { upperQuantileWeight: 1, firstStageSteps: 0 },
+      }),
+    );
+    expect(w1.w).toEqual([0, 0, 100_000, 0]);
+    expect(w1.plan.sites['ONS-0001'][2]).toMatchObject({ plannedW: 200_000, binding: 'over-rating' });
+  });
+
+  it('a throughput price stops shaving below the rating when it costs more than the peak saves', async () => {
+    const base = { loadKW: [100, 100, 300, 100] };
+    expect((await setpoints(problem(base))).w).toEqual([0, 0, 100_000, 0]);
+    // shaving 250 → 200 kW saves 50 kW × 200 ct but costs 12.5 kWh × 1,000 ct: only the overload is taken
+    const priced = await setpoints(problem({ ...base, parameters: { throughputCtPerKWh: 1_000 } }));
+    expect(priced.w).toEqual([0, 0, 50_000, 0]);
   });
 
   it('an injected infeasibility makes the plan fail with a reason, not a throw', async () => {

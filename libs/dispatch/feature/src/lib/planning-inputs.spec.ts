@@ -185,11 +185,12 @@ describe('planning inputs', () => {
       sites: { 'ONS-1': [step(0, 150_000), step(1, 152_000), step(2, 120_000)] },
     } as unknown as DispatchPlan;
     const { commands } = planCommands(plan, [battery], DEFAULT_PARAMETERS, T0, 2, 'F/1', 'limit');
+    // where the plan holds the rating, the unit holds the plan's peak level (152 kW), not the 150 kW below it
     expect(commands.map((c) => [c.mode, c.stationLimitW, c.socReservePct, c.setpointW])).toEqual([
-      ['limit', 150_000, 30, undefined],
+      ['limit', 152_000, 30, undefined],
       ['limit', 152_000, 10, undefined],
     ]);
-    expect(commands[0].reason).toMatch(/^plan F\/1: over-rating: .*; hold 150 kW, keep 30 %/);
+    expect(commands[0].reason).toMatch(/^plan F\/1: over-rating: .*; hold 152 kW, keep 30 %/);
   });
 
   it('hands batteries to the local rule with mode auto and the reason', () => {
