@@ -19,7 +19,21 @@ import {
   unavailableColumns,
 } from './input-guard';
 import { type QuantileForecast } from './metrics';
-import { type ModelInputs, type QuantileModel, type TrainOptions, trainQuantileModel } from './model';
+import {
+  type ModelInputs,
+  QuantileModel,
+  type TrainOptions,
+  trainQuantileModel,
+} from './model';
+import {
+  type PastForecast,
+  type RecentCalibrationOptions,
+  applyRecentCalibration,
+  calibrationOriginEveryMs,
+  fitRecentCalibration,
+  pastForecastRows,
+  recentLevel,
+} from './recent-calibration';
 import { type LoadSeries, endMs, isKnownAt, valueAt } from './series';
 
 const HOUR_MS = 3_600_000;
@@ -102,6 +116,8 @@ export interface TrainForecasterOptions extends TrainOptions {
   originEveryMs?: number;
   /** Keep only the most recent samples; default 60,000. */
   maxTrainingSamples?: number;
+  /** Calibration fitted after training (see recent-calibration); `false` leaves the model uncalibrated. */
+  calibration?: RecentCalibrationOptions | false;
 }
 
 /**
@@ -153,7 +169,7 @@ export async function trainForecaster(
     decisions,
     fallback: { baseline: use1d ? 'persistence1d' : 'persistence7d', q10: q.q10, q90: q.q90 },
   };
-  return trainQuantileModel(
+  const model = await trainQuantileModel(
     {
       rows,
       actual,
@@ -166,6 +182,62 @@ export async function trainForecaster(
     },
     options,
   );
+  if (options.calibration === false) return model;
+  const calibration = fitRecentCalibration(
+    rows,
+    actual,
+    model.predict(rows),
+    model.metadata.training.validationSamples,
+    series.stepMs,
+    policy.envelope,
+    options.calibration,
+  );
+  options.log?.(
+    `calibration: validation-tail P10–P90 coverage ${calibration.fit.coverageBefore.toFixed(3)} → ${calibration.fit.coverageAfter.toFixed(3)}, interval factors ${calibration.interval.pooled.lower.toFixed(2)}/${calibration.interval.pooled.upper.toFixed(2)}`,
+  );
+  return new QuantileModel(model.sharedNetwork, { ...model.metadata, calibration });
+}
+
+/**
+ * The model's forecasts for feature rows with its calibration applied (see recent-calibration): per issue
+ * time, the level from the model's own recent forecasts whose targets are known by then, and the interval
+ * factors by lead time. Uncalibrated models' forecasts are returned as they are.
+ */
+export function predictCalibrated(
+  model: QuantileModel,
+  series: LoadSeries,
+  rows: readonly FeatureRow[],
+): { forecasts: QuantileForecast[]; levels: Map<number, { level: number; n: number }> } {
+  const raw = model.predict(rows);
+  const cal = model.metadata.calibration;
+  const levels = new Map<number, { level: number; n: number }>();
+  if (cal === undefined) return { forecasts: raw, levels };
+  const cfg = modelFeatureConfig(model);
+  const envelope = model.metadata.inputs?.envelope;
+  const every = calibrationOriginEveryMs(cfg.horizon, series.stepMs);
+  for (const r of rows) {
+    if (levels.has(r.originMs)) continue;
+    const past = pastForecastRows(series, cfg, r.originMs, cal.windowDays, every);
+    const predicted = model.predict(past.rows);
+    const table: PastForecast[] = [];
+    past.rows.forEach((p, i) => {
+      const q = predicted[i];
+      if (
+        q === undefined ||
+        (envelope !== undefined &&
+          ![q.p10, q.p50, q.p90].every((v) => v >= envelope.lower && v <= envelope.upper))
+      )
+        return;
+      table.push({ originMs: p.originMs, targetMs: p.targetMs, actual: past.actual[i] ?? Number.NaN, p50: q.p50 });
+    });
+    levels.set(r.originMs, recentLevel(table, r.originMs, series.stepMs, cal));
+  }
+  const forecasts = raw.map((q, i) => {
+    const r = rows[i];
+    if (r === undefined) return q;
+    return applyRecentCalibration(cal, q, levels.get(r.originMs)?.level ?? 0, r.targetMs - r.originMs);
+  });
+  return { forecasts, levels };
 }
 
 /** Why a forecast value is not the model's own: it left the envelope, or an input it needs was missing. */
@@ -210,7 +282,7 @@ export function predictGuarded(
   decisions: InputDecision[],
 ): ForecastPoint[] {
   const envelope = model.metadata.inputs?.envelope;
-  return model.predict(rows).map((q, i) => {
+  return predictCalibrated(model, series, rows).forecasts.map((q, i) => {
     const r = rows[i];
     const targetMs = r?.targetMs ?? Number.NaN;
     if (envelope === undefined || r === undefined) return { targetMs, ...q };
