@@ -110,6 +110,10 @@ export interface FoldCalibration {
   windowDays: number;
   halfLifeDays: number;
   meanAbsLevel: number;
+  /** Share of the level applied, chosen on the validation tail, and that tail's MAE without and with it. */
+  levelWeight: number;
+  validationMaeBefore: number;
+  validationMaeAfter: number;
 }
 
 /** A model trained in the backtest: the fold's main model, or its variant without missing columns. */
@@ -484,6 +488,9 @@ export async function runBacktest(series: LoadSeries, options: BacktestOptions):
               windowDays: cal.windowDays,
               halfLifeDays: cal.halfLifeDays,
               meanAbsLevel: cal.fit.meanAbsLevel,
+              levelWeight: cal.levelWeight,
+              validationMaeBefore: cal.fit.maeBefore,
+              validationMaeAfter: cal.fit.maeAfter,
             },
           }),
     };

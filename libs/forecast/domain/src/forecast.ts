@@ -19,15 +19,11 @@ import {
   unavailableColumns,
 } from './input-guard';
 import { type QuantileForecast } from './metrics';
+import { type ModelInputs, QuantileModel, type TrainOptions, trainQuantileModel } from './model';
 import {
-  type ModelInputs,
-  QuantileModel,
-  type TrainOptions,
-  trainQuantileModel,
-} from './model';
-import {
-  type PastForecast,
+  type PastBand,
   type RecentCalibrationOptions,
+  adaptiveWidthScale,
   applyRecentCalibration,
   calibrationOriginEveryMs,
   fitRecentCalibration,
@@ -193,7 +189,7 @@ export async function trainForecaster(
     options.calibration,
   );
   options.log?.(
-    `calibration: validation-tail P10–P90 coverage ${calibration.fit.coverageBefore.toFixed(3)} → ${calibration.fit.coverageAfter.toFixed(3)}, interval factors ${calibration.interval.pooled.lower.toFixed(2)}/${calibration.interval.pooled.upper.toFixed(2)}`,
+    `calibration: validation-tail P10–P90 coverage ${calibration.fit.coverageBefore.toFixed(3)} → ${calibration.fit.coverageAfter.toFixed(3)}, interval factors ${calibration.interval.pooled.lower.toFixed(2)}/${calibration.interval.pooled.upper.toFixed(2)}, level weight ${calibration.levelWeight} (validation MAE ${calibration.fit.maeBefore.toFixed(3)} → ${calibration.fit.maeAfter.toFixed(3)})`,
   );
   return new QuantileModel(model.sharedNetwork, { ...model.metadata, calibration });
 }
@@ -207,19 +203,21 @@ export function predictCalibrated(
   model: QuantileModel,
   series: LoadSeries,
   rows: readonly FeatureRow[],
-): { forecasts: QuantileForecast[]; levels: Map<number, { level: number; n: number }> } {
+): { forecasts: QuantileForecast[]; levels: Map<number, { level: number; n: number; widthScale: number }> } {
   const raw = model.predict(rows);
   const cal = model.metadata.calibration;
-  const levels = new Map<number, { level: number; n: number }>();
+  const levels = new Map<number, { level: number; n: number; widthScale: number }>();
   if (cal === undefined) return { forecasts: raw, levels };
   const cfg = modelFeatureConfig(model);
   const envelope = model.metadata.inputs?.envelope;
   const every = calibrationOriginEveryMs(cfg.horizon, series.stepMs);
+  const adaptiveDays = cal.adaptive?.days ?? 0;
   for (const r of rows) {
-    if (levels.has(r.originMs)) continue;
-    const past = pastForecastRows(series, cfg, r.originMs, cal.windowDays, every);
+    // Without a level share and without the adaptive width, past forecasts are not needed.
+    if ((cal.levelWeight === 0 && adaptiveDays === 0) || levels.has(r.originMs)) continue;
+    const past = pastForecastRows(series, cfg, r.originMs, cal.windowDays + adaptiveDays, every);
     const predicted = model.predict(past.rows);
-    const table: PastForecast[] = [];
+    const table: PastBand[] = [];
     past.rows.forEach((p, i) => {
       const q = predicted[i];
       if (
@@ -228,14 +226,24 @@ export function predictCalibrated(
           ![q.p10, q.p50, q.p90].every((v) => v >= envelope.lower && v <= envelope.upper))
       )
         return;
-      table.push({ originMs: p.originMs, targetMs: p.targetMs, actual: past.actual[i] ?? Number.NaN, p50: q.p50 });
+      table.push({
+        originMs: p.originMs,
+        targetMs: p.targetMs,
+        actual: past.actual[i] ?? Number.NaN,
+        p10: q.p10,
+        p50: q.p50,
+        p90: q.p90,
+      });
     });
-    levels.set(r.originMs, recentLevel(table, r.originMs, series.stepMs, cal));
+    const level = recentLevel(table, r.originMs, series.stepMs, cal);
+    const adaptive = adaptiveWidthScale(cal, table, r.originMs, series.stepMs);
+    levels.set(r.originMs, { ...level, widthScale: adaptive.scale });
   }
   const forecasts = raw.map((q, i) => {
     const r = rows[i];
     if (r === undefined) return q;
-    return applyRecentCalibration(cal, q, levels.get(r.originMs)?.level ?? 0, r.targetMs - r.originMs);
+    const l = levels.get(r.originMs);
+    return applyRecentCalibration(cal, q, l?.level ?? 0, r.targetMs - r.originMs, l?.widthScale ?? 1);
   });
   return { forecasts, levels };
 }

@@ -117,7 +117,7 @@ export function renderBacktestHtml(report: BacktestReport, echartsSource: string
       const c = f.calibration;
       return c === undefined
         ? `<tr><td>${f.fold}</td><td colspan="7">uncalibrated model</td></tr>`
-        : `<tr><td>${f.fold}</td><td>${esc(c.method)}</td><td>${c.samples}</td><td>${fmt(100 * c.coverageBefore, 1)} %</td><td>${fmt(100 * c.coverageAfter, 1)} %</td><td>${fmt(c.lowerFactor, 2)} / ${fmt(c.upperFactor, 2)}</td><td>${fmt(c.windowDays, 0)} d, half-life ${fmt(c.halfLifeDays, 1)} d, mean |level| ${fmt(c.meanAbsLevel, 2)}</td><td>${fmt(100 * f.modelCoverage, 1)} %</td></tr>`;
+        : `<tr><td>${f.fold}</td><td>${esc(c.method)}</td><td>${c.samples}</td><td>${fmt(100 * c.coverageBefore, 1)} %</td><td>${fmt(100 * c.coverageAfter, 1)} %</td><td>${fmt(c.lowerFactor, 2)} / ${fmt(c.upperFactor, 2)}</td><td>weight ${fmt(c.levelWeight, 2)} of the level over ${fmt(c.windowDays, 0)} d (half-life ${fmt(c.halfLifeDays, 1)} d, mean |level| ${fmt(c.meanAbsLevel, 2)}); validation MAE ${fmt(c.validationMaeBefore)} → ${fmt(c.validationMaeAfter)}</td><td>${fmt(100 * f.modelCoverage, 1)} %</td></tr>`;
     })
     .join('');
   const s = report.series;
