@@ -196,7 +196,7 @@ describe('fitRecentCalibration', () => {
     expect(cal.significance?.c).toBe(1.5);
     expect(cal.significance?.rms).toBeGreaterThan(1);
     expect(cal.adaptive).toEqual({ gain: 1, days: 3 });
-    expect(cal.interval.lowerTau).toBeCloseTo(0.09, 9);
+    expect(cal.interval.lowerTau).toBeCloseTo(0.1, 9);
     expect(cal.fit.coverageAfter).toBeGreaterThanOrEqual(0.8);
   });
 

@@ -50,7 +50,7 @@ export interface RecentCalibrationOptions {
    * outer quantile) or 'pinball' (pinball-optimal scaling, which weights wide bands more).
    */
   intervalFit?: 'conformal' | 'pinball';
-  /** The outer quantiles are fitted to 0.1 − margin and 0.9 + margin; default 0.01. */
+  /** The outer quantiles are fitted to 0.1 − margin and 0.9 + margin; default 0. */
   margin?: number;
   /**
    * Adaptive width (stateless adaptive conformal): at the issue time, the share r of the model's calibrated
@@ -115,7 +115,7 @@ export interface PastForecast {
 const HOUR_MS = 3_600_000;
 /** Defaults, chosen on the quality bench (tools/bench/forecast; see the README). */
 const DEFAULT_SIGNIFICANCE = 1.5;
-const DEFAULT_MARGIN = 0.01;
+const DEFAULT_MARGIN = 0;
 const DEFAULT_ADAPTIVE_GAIN = 1;
 /** Candidate shares of the level, tried on the validation tail (0 is the default). */
 const LEVEL_WEIGHTS = [0.25, 0.5, 0.75, 1];
