@@ -118,6 +118,8 @@ describe('forecast jobs (CLI, PostgreSQL, Kafka)', () => {
         '--json',
       ],
       env,
+      // Training with calibration, on a machine shared by several engineers: generous, never retried.
+      300_000,
     );
     expect({ code: train.code, stderr: train.code === 0 ? '' : train.stderr }).toEqual({
       code: 0,
@@ -274,7 +276,7 @@ describe('forecast jobs (CLI, PostgreSQL, Kafka)', () => {
       summary.results.map((r) => ['unchanged', r.version]),
     );
     expect(await count('SELECT count(*) AS n FROM forecast_model')).toBe(2);
-  }, 80_000);
+  }, 600_000);
 
   // Uses the forecasts issued by the first test (same database).
   it('serves the latest forecasts with actuals and the model over HTTP, 400 for bad parameters, 404 for unknown series', async () => {
