@@ -2,8 +2,14 @@ import crypto from 'node:crypto';
 import net from 'node:net';
 import { Kafka, KafkaMessage } from 'kafkajs';
 import { EventTypes, Topics, parseEvent } from '@gridwerk/contracts';
-import { TrainForecastModelsUseCase, parseSeriesId } from '@gridwerk/forecast/data-access';
-import { useTfBackend } from '@gridwerk/forecast/domain';
+import {
+  FORECAST_LOOKBACK_DAYS,
+  LoadSeriesRepository,
+  TrainForecastModelsUseCase,
+  parseSeriesId,
+  toContractPoints,
+} from '@gridwerk/forecast/data-access';
+import { QuantileModel, forecastGuarded, loadQuantileModel, useTfBackend } from '@gridwerk/forecast/domain';
 import { createIngestTestDb, IngestTestDb, pauseTimescaleJobs } from '@gridwerk/ingest/data-access';
 import { readMessages, testBrokers, testKafka } from '@gridwerk/shared/data-access-kafka';
 import { JsonLogger } from '@gridwerk/shared/util-logging';
@@ -112,6 +118,8 @@ describe('forecast jobs (CLI, PostgreSQL, Kafka)', () => {
         '--json',
       ],
       env,
+      // Training with calibration, on a machine shared by several engineers: generous, never retried.
+      300_000,
     );
     expect({ code: train.code, stderr: train.code === 0 ? '' : train.stderr }).toEqual({
       code: 0,
@@ -196,6 +204,42 @@ describe('forecast jobs (CLI, PostgreSQL, Kafka)', () => {
       expect(Math.max(...p50)).toBeGreaterThan(20_000);
     }
 
+    // The run applies the model's calibration (level correction from the model's own forecasts of the
+    // last days, conformal interval factors stored with the model): the published points are exactly the
+    // calibrated forecast of the promoted artefact, and differ from the same network without calibration.
+    await useTfBackend('wasm');
+    const stored = await t.pool.query<{ series_id: string; artefact: unknown }>(
+      'SELECT series_id, artefact FROM forecast_model WHERE promoted ORDER BY series_id',
+    );
+    const history = await new LoadSeriesRepository(t.pool).loadMany(
+      seriesIds.map(parseSeriesId),
+      ISSUE - FORECAST_LOOKBACK_DAYS * DAY,
+      ISSUE,
+    );
+    expect(stored.rows).toHaveLength(2);
+    for (const row of stored.rows) {
+      const model = await loadQuantileModel(row.artefact);
+      const series = history.get(row.series_id);
+      if (series === undefined) throw new Error(`no history for ${row.series_id}`);
+      const cal = model.metadata.calibration;
+      expect(cal?.method).toBe('recent-level+split-conformal');
+      expect(cal?.fit.samples).toBeGreaterThan(500);
+      const published = msgs
+        .map((m) => parseEvent(m.value ?? Buffer.alloc(0), EventTypes.forecastIssued))
+        .flatMap((p) => (p.ok && p.value.data.seriesId === row.series_id ? [p.value.data.points] : []));
+      const calibrated = toContractPoints(forecastGuarded(model, series, ISSUE).points);
+      expect(published).toEqual([calibrated]);
+      const { calibration: _c, ...uncalibratedMeta } = model.metadata;
+      const uncalibrated = toContractPoints(
+        forecastGuarded(new QuantileModel(model.sharedNetwork, uncalibratedMeta), series, ISSUE).points,
+      );
+      expect(uncalibrated).toHaveLength(96);
+      expect(uncalibrated.map((p) => [p.p10Wh, p.p50Wh, p.p90Wh])).not.toEqual(
+        calibrated.map((p) => [p.p10Wh, p.p50Wh, p.p90Wh]),
+      );
+      model.dispose();
+    }
+
     // Rerunning the same issue time changes nothing: no rows, no outbox rows, no second event.
     const again = await runForecastCli(
       ['run', '--series', seriesIds.join(','), '--horizon', 'day-ahead', '--issue-time', ISSUE_ISO, '--json'],
@@ -232,7 +276,7 @@ describe('forecast jobs (CLI, PostgreSQL, Kafka)', () => {
       summary.results.map((r) => ['unchanged', r.version]),
     );
     expect(await count('SELECT count(*) AS n FROM forecast_model')).toBe(2);
-  }, 80_000);
+  }, 600_000);
 
   // Uses the forecasts issued by the first test (same database).
   it('serves the latest forecasts with actuals and the model over HTTP, 400 for bad parameters, 404 for unknown series', async () => {

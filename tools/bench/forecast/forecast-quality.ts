@@ -189,6 +189,8 @@ export interface QualityResult {
     mae: number;
     coverage: number;
     exogenous: string[];
+    /** The fold model's calibration, fitted before the fold's first origin. */
+    calibration?: BacktestReport['foldReports'][number]['calibration'];
   }[];
 }
 
@@ -237,6 +239,7 @@ export async function runQualityCase(
       mae: f.modelMae,
       coverage: f.modelCoverage,
       exogenous: f.exogenous,
+      ...(f.calibration === undefined ? {} : { calibration: f.calibration }),
     })),
   };
   return { result, report };

@@ -92,6 +92,28 @@ export interface FoldReport {
   replaced: number;
   /** Exogenous columns of the fold's main model (after the input guard). */
   exogenous: string[];
+  /** The fold's main model's calibration (see recent-calibration), fitted before the fold's first origin. */
+  calibration?: FoldCalibration;
+}
+
+/** What a fold's calibration was fitted on and did (for the JSON and the HTML report). */
+export interface FoldCalibration {
+  method: string;
+  /** Pooled factors on P50 − P10 and P90 − P50. */
+  lowerFactor: number;
+  upperFactor: number;
+  /** Validation-tail samples it was fitted on, and that tail's P10–P90 coverage before and after. */
+  samples: number;
+  coverageBefore: number;
+  coverageAfter: number;
+  /** Level correction: look-back and half-life (days), mean absolute level on the validation tail. */
+  windowDays: number;
+  halfLifeDays: number;
+  meanAbsLevel: number;
+  /** Share of the level applied, chosen on the validation tail, and that tail's MAE without and with it. */
+  levelWeight: number;
+  validationMaeBefore: number;
+  validationMaeAfter: number;
 }
 
 /** A model trained in the backtest: the fold's main model, or its variant without missing columns. */
@@ -434,6 +456,7 @@ export async function runBacktest(series: LoadSeries, options: BacktestOptions):
     });
     const meta = model.metadata.training;
     const foldExogenous = [...model.metadata.exogenous];
+    const cal = model.metadata.calibration;
     model.dispose();
     replacedTotal += foldReplaced;
     expectedTotal += pointsExpected;
@@ -452,6 +475,24 @@ export async function runBacktest(series: LoadSeries, options: BacktestOptions):
       pointsScored: n,
       replaced: foldReplaced,
       exogenous: foldExogenous,
+      ...(cal === undefined
+        ? {}
+        : {
+            calibration: {
+              method: cal.method,
+              lowerFactor: cal.interval.pooled.lower,
+              upperFactor: cal.interval.pooled.upper,
+              samples: cal.fit.samples,
+              coverageBefore: cal.fit.coverageBefore,
+              coverageAfter: cal.fit.coverageAfter,
+              windowDays: cal.windowDays,
+              halfLifeDays: cal.halfLifeDays,
+              meanAbsLevel: cal.fit.meanAbsLevel,
+              levelWeight: cal.levelWeight,
+              validationMaeBefore: cal.fit.maeBefore,
+              validationMaeAfter: cal.fit.maeAfter,
+            },
+          }),
     };
     foldReports.push(report);
     log(

@@ -19,7 +19,17 @@ import {
   unavailableColumns,
 } from './input-guard';
 import { type QuantileForecast } from './metrics';
-import { type ModelInputs, type QuantileModel, type TrainOptions, trainQuantileModel } from './model';
+import { type ModelInputs, QuantileModel, type TrainOptions, trainQuantileModel } from './model';
+import {
+  type PastBand,
+  type RecentCalibrationOptions,
+  adaptiveWidthScale,
+  applyRecentCalibration,
+  calibrationOriginEveryMs,
+  fitRecentCalibration,
+  pastForecastRows,
+  recentLevel,
+} from './recent-calibration';
 import { type LoadSeries, endMs, isKnownAt, valueAt } from './series';
 
 const HOUR_MS = 3_600_000;
@@ -102,6 +112,8 @@ export interface TrainForecasterOptions extends TrainOptions {
   originEveryMs?: number;
   /** Keep only the most recent samples; default 60,000. */
   maxTrainingSamples?: number;
+  /** Calibration fitted after training (see recent-calibration); `false` leaves the model uncalibrated. */
+  calibration?: RecentCalibrationOptions | false;
 }
 
 /**
@@ -153,7 +165,7 @@ export async function trainForecaster(
     decisions,
     fallback: { baseline: use1d ? 'persistence1d' : 'persistence7d', q10: q.q10, q90: q.q90 },
   };
-  return trainQuantileModel(
+  const model = await trainQuantileModel(
     {
       rows,
       actual,
@@ -166,6 +178,74 @@ export async function trainForecaster(
     },
     options,
   );
+  if (options.calibration === false) return model;
+  const calibration = fitRecentCalibration(
+    rows,
+    actual,
+    model.predict(rows),
+    model.metadata.training.validationSamples,
+    series.stepMs,
+    policy.envelope,
+    options.calibration,
+  );
+  options.log?.(
+    `calibration: validation-tail P10–P90 coverage ${calibration.fit.coverageBefore.toFixed(3)} → ${calibration.fit.coverageAfter.toFixed(3)}, interval factors ${calibration.interval.pooled.lower.toFixed(2)}/${calibration.interval.pooled.upper.toFixed(2)}, level weight ${calibration.levelWeight} (validation MAE ${calibration.fit.maeBefore.toFixed(3)} → ${calibration.fit.maeAfter.toFixed(3)})`,
+  );
+  return new QuantileModel(model.sharedNetwork, { ...model.metadata, calibration });
+}
+
+/**
+ * The model's forecasts for feature rows with its calibration applied (see recent-calibration): per issue
+ * time, the level from the model's own recent forecasts whose targets are known by then, and the interval
+ * factors by lead time. Uncalibrated models' forecasts are returned as they are.
+ */
+export function predictCalibrated(
+  model: QuantileModel,
+  series: LoadSeries,
+  rows: readonly FeatureRow[],
+): { forecasts: QuantileForecast[]; levels: Map<number, { level: number; n: number; widthScale: number }> } {
+  const raw = model.predict(rows);
+  const cal = model.metadata.calibration;
+  const levels = new Map<number, { level: number; n: number; widthScale: number }>();
+  if (cal === undefined) return { forecasts: raw, levels };
+  const cfg = modelFeatureConfig(model);
+  const envelope = model.metadata.inputs?.envelope;
+  const every = calibrationOriginEveryMs(cfg.horizon, series.stepMs);
+  const adaptiveDays = cal.adaptive?.days ?? 0;
+  for (const r of rows) {
+    // Without a level share and without the adaptive width, past forecasts are not needed.
+    if ((cal.levelWeight === 0 && adaptiveDays === 0) || levels.has(r.originMs)) continue;
+    const past = pastForecastRows(series, cfg, r.originMs, cal.windowDays + adaptiveDays, every);
+    const predicted = model.predict(past.rows);
+    const table: PastBand[] = [];
+    past.rows.forEach((p, i) => {
+      const q = predicted[i];
+      if (
+        q === undefined ||
+        (envelope !== undefined &&
+          ![q.p10, q.p50, q.p90].every((v) => v >= envelope.lower && v <= envelope.upper))
+      )
+        return;
+      table.push({
+        originMs: p.originMs,
+        targetMs: p.targetMs,
+        actual: past.actual[i] ?? Number.NaN,
+        p10: q.p10,
+        p50: q.p50,
+        p90: q.p90,
+      });
+    });
+    const level = recentLevel(table, r.originMs, series.stepMs, cal);
+    const adaptive = adaptiveWidthScale(cal, table, r.originMs, series.stepMs);
+    levels.set(r.originMs, { ...level, widthScale: adaptive.scale });
+  }
+  const forecasts = raw.map((q, i) => {
+    const r = rows[i];
+    if (r === undefined) return q;
+    const l = levels.get(r.originMs);
+    return applyRecentCalibration(cal, q, l?.level ?? 0, r.targetMs - r.originMs, l?.widthScale ?? 1);
+  });
+  return { forecasts, levels };
 }
 
 /** Why a forecast value is not the model's own: it left the envelope, or an input it needs was missing. */
@@ -210,7 +290,7 @@ export function predictGuarded(
   decisions: InputDecision[],
 ): ForecastPoint[] {
   const envelope = model.metadata.inputs?.envelope;
-  return model.predict(rows).map((q, i) => {
+  return predictCalibrated(model, series, rows).forecasts.map((q, i) => {
     const r = rows[i];
     const targetMs = r?.targetMs ?? Number.NaN;
     if (envelope === undefined || r === undefined) return { targetMs, ...q };

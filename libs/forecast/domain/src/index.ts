@@ -8,6 +8,7 @@ export * from './solar';
 export * from './baselines';
 export * from './metrics';
 export * from './calibration';
+export * from './recent-calibration';
 export * from './backend';
 export * from './model';
 export * from './input-guard';

@@ -4,6 +4,7 @@ import { type FeatureRow, type FeatureScaler, applyScaler, fitScaler } from './f
 import { type Horizon } from './horizons';
 import { type ColumnPolicy, type Envelope, type InputDecision, type StaleRange } from './input-guard';
 import { type QuantileForecast, pinballLoss } from './metrics';
+import { type RecentCalibration } from './recent-calibration';
 
 /*
  * A small MLP with three outputs (m, a, b) trained with the pinball loss on the load's residual over a
@@ -99,6 +100,11 @@ export interface ModelMetadata {
   metrics?: Record<string, number>;
   /** Absent in artefacts trained before the input guard. */
   inputs?: ModelInputs;
+  /**
+   * Level correction and conformal interval factors applied at inference (see recent-calibration); set by
+   * trainForecaster, absent in older artefacts and in global models.
+   */
+  calibration?: RecentCalibration;
 }
 
 export interface ModelArtefact extends ModelMetadata {

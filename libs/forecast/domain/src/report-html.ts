@@ -112,6 +112,14 @@ export function renderBacktestHtml(report: BacktestReport, echartsSource: string
               `<tr><td>${d.stage}</td><td>${d.kind}</td><td>${esc(d.column ?? '(target/output)')}</td><td>${d.count}</td><td>${esc(d.detail)}</td></tr>`,
           )
           .join('');
+  const calibrationRows = report.foldReports
+    .map((f) => {
+      const c = f.calibration;
+      return c === undefined
+        ? `<tr><td>${f.fold}</td><td colspan="7">uncalibrated model</td></tr>`
+        : `<tr><td>${f.fold}</td><td>${esc(c.method)}</td><td>${c.samples}</td><td>${fmt(100 * c.coverageBefore, 1)} %</td><td>${fmt(100 * c.coverageAfter, 1)} %</td><td>${fmt(c.lowerFactor, 2)} / ${fmt(c.upperFactor, 2)}</td><td>weight ${fmt(c.levelWeight, 2)} of the level over ${fmt(c.windowDays, 0)} d (half-life ${fmt(c.halfLifeDays, 1)} d, mean |level| ${fmt(c.meanAbsLevel, 2)}); validation MAE ${fmt(c.validationMaeBefore)} → ${fmt(c.validationMaeAfter)}</td><td>${fmt(100 * f.modelCoverage, 1)} %</td></tr>`;
+    })
+    .join('');
   const s = report.series;
   const data = {
     folds,
@@ -136,6 +144,8 @@ ${report.staleTarget ? '<span class="flag">Series flagged: the target flatlines 
 <table><tr><th>forecast</th><th>MAE</th><th>RMSE</th><th>bias</th><th>pinball P10</th><th>pinball P50</th><th>pinball P90</th><th>P10–P90 coverage</th><th>n</th></tr>${metricRows}</table>
 <h2>Reliability of the model's quantiles</h2>
 <table><tr><th>quantile</th><th>nominal share below</th><th>observed share below</th></tr>${reliabilityRows}</table>
+<h2>Calibration per fold (fitted before the fold's first origin)</h2>
+<table><tr><th>fold</th><th>method</th><th>validation samples</th><th>validation coverage before</th><th>after</th><th>interval factors P10 / P90</th><th>level correction</th><th>test coverage</th></tr>${calibrationRows}</table>
 <h2>Input decisions</h2>
 <table><tr><th>stage</th><th>decision</th><th>column</th><th>count</th><th>detail</th></tr>${decisionRows}</table>
 <h2>Error by hour of day (Europe/Berlin)</h2><div id="byHour" class="chart"></div>
