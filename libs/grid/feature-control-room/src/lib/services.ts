@@ -455,8 +455,9 @@ export class AlarmEvaluator {
       const final = ms < newest;
       if (this.seenMeters.get(ms) === b.meters && (!final || this.completeQuarterMs >= ms)) continue;
       const loads = [];
-      for (const row of await this.rollups.stationsAt(this.loadPool, b.bucketStart)) {
-        const complete = row.metersReporting >= (expected.get(row.nodeId) ?? Infinity);
+      const rows = await this.rollups.stationsAt(this.loadPool, b.bucketStart);
+      for (const row of rows) {
+        const complete = row.metersReporting >= this.expectedMeters(row.nodeId, expected);
         const prev = this.judged.get(row.nodeId);
         if (prev && (prev.bucketMs > ms || (prev.bucketMs === ms && prev.complete))) continue;
         if (!complete && !final) continue;
@@ -479,14 +480,10 @@ export class AlarmEvaluator {
       });
       conditions.push(...conds);
       quarters.push(b.bucketStart.toISOString());
-      let all = expected.size > 0;
-      for (const id of expected.keys()) {
-        const j = this.judged.get(id);
-        if (!j || j.bucketMs < ms) {
-          all = false;
-          break;
-        }
-      }
+      // every station with data in the quarter judged on it (a station none of whose meters report has no
+      // loading to judge)
+      const all =
+        rows.length > 0 && rows.every((r) => (this.judged.get(r.nodeId)?.bucketMs ?? -Infinity) >= ms);
       if (all && ms > this.completeQuarterMs) this.completeQuarterMs = ms;
     }
     for (const ms of this.seenMeters.keys())
@@ -494,6 +491,16 @@ export class AlarmEvaluator {
     if (conditions.length === 0) return { quarters, stationsJudged, changes: [] };
     const open = await this.alarms.open();
     return { quarters, stationsJudged, changes: await this.apply(open, conditions, wallNow) };
+  }
+
+  /**
+   * The meters a station's quarter hour is complete with: those of its meters that report at all (the live
+   * aggregator has seen them; a storage unit's meter may not send quarter-hour readings), else the topology's.
+   */
+  private expectedMeters(stationId: string, topology: ReadonlyMap<string, number>): number {
+    const all = topology.get(stationId) ?? Infinity;
+    const reporting = this.live.load.value(stationId)?.metersReporting ?? 0;
+    return reporting > 0 ? Math.min(reporting, all) : all;
   }
 
   private async apply(open: Alarm[], conditions: Condition[], wallNow: number): Promise<AlarmChange[]> {
