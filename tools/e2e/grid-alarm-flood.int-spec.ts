@@ -72,7 +72,7 @@ async function apiGet<T>(p: string): Promise<T> {
 }
 
 async function metric(name: string): Promise<number | undefined> {
-  const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(await api.metrics());
+  const m = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(await api.metrics());
   return m ? Number(m[1]) : undefined;
 }
 
@@ -134,7 +134,7 @@ beforeAll(async () => {
   api = new ServiceProcess('grid-api', await freePort(), {
     DATABASE_URL: db.url,
     KAFKA_BROKERS: testBrokers().join(','),
-    LOG_LEVEL: 'debug',
+    LOG_LEVEL: 'warn',
     OIDC_ISSUER_URL: provider.issuer,
     GRID_ALARM_EVAL_MS: '1000',
     GRID_API_CONSUMER_GROUP: uniqueName('test.flood.grid-api'),
