@@ -50,7 +50,7 @@ describe('app state', () => {
       parentId: 'UW-07',
       count: 5,
       unacknowledged: 5,
-      highestSeverity: 'critical',
+      highestSeverity: 'critical' as const,
       firstOutAlarmId: 'a1',
       firstRaisedAt: '2026-01-05T17:00:00.000Z',
       lastRaisedAt: '2026-01-05T17:01:00.000Z',

@@ -162,10 +162,10 @@ export function groupFloods(
     list.sort(firstOutOrder);
     let i = 0;
     while (i < list.length) {
-      const first = list[i] as Alarm;
+      const first = list[i];
       const until = Date.parse(first.raisedAt) + burstMs;
       let j = i;
-      while (j < list.length && Date.parse((list[j] as Alarm).raisedAt) <= until) j++;
+      while (j < list.length && Date.parse(list[j].raisedAt) <= until) j++;
       const burst = list.slice(i, j);
       if (burst.length >= minChildren) {
         for (const a of burst) grouped.add(a.id);
@@ -182,7 +182,7 @@ export function groupFloods(
           ),
           firstOutAlarmId: first.id,
           firstRaisedAt: first.raisedAt,
-          lastRaisedAt: (burst[burst.length - 1] as Alarm).raisedAt,
+          lastRaisedAt: burst[burst.length - 1].raisedAt,
           alarmIds: burst.map((a) => a.id),
         });
       }
