@@ -7,20 +7,26 @@ import { integerFlag } from '@gridwerk/shared/util-config';
 import { createTestDatabase, postgresDataSourceOptions } from '@gridwerk/shared/data-access-database';
 import { builtInProfiles, createGridSimulation } from '@gridwerk/simulator/domain';
 import { encodeReading, ParallelKafkaEventSink } from '@gridwerk/simulator/feature';
-import { IngestProcess } from '../../e2e/service-process';
+import type { ServiceProcess } from '../../e2e/service-process';
 import { benchHelp, parseBenchFlags } from '../lib/bench-cli';
 import { benchLog, withBenchTopics } from '../lib/bench-kafka';
 import { mib, PeakMemory } from '../lib/peak-memory';
+import { CHAIN, cityStages, type CityContext, type CityQuarter } from './stages';
 
 /**
  * `npm run bench:city`: a Leipzig-sized grid (the simulator's topology generator at 350,000 metering
  * points, with its batteries and communities) on the real broker and PostgreSQL. It replays a window of a
  * winter evening at quarter-hour cadence: each quarter hour's readings of every meter arrive as one burst
  * after the quarter closes, as smart-meter gateways deliver them, and go through the ingest service (the
- * compiled bundle, as deployed). Per quarter hour it measures
- *  - burst → stored: from the first reading of the burst produced to the last one committed;
- *  - stored → rollups: until every level's 15-minute bucket of that quarter counts every meter;
- * and reports p50/p95/max, the service's peak RSS and the database's size per day of readings.
+ * compiled bundle, as deployed) and grid-api (compiled, its alarm engine and SSE stream). Per quarter hour it
+ * measures, each from the burst (stage plug-ins in `stages/`, one module per stage):
+ *  - stored: from the first reading of the burst produced to the last one committed;
+ *  - rollups: until every level's 15-minute bucket of that quarter counts every meter;
+ *  - alarms evaluated: grid-api's engine judged every station's loading for the quarter;
+ *  - visible: the overview's substations on grid-api's SSE stream (subscribed as the dashboard does,
+ *    with a viewer's token) carry the quarter's values;
+ * and reports p50/p95/max, every service's peak RSS and the database's size per day of readings.
+ * The forecast training time for all stations is bench:forecast-global's (quoted with its command).
  * Before the window, the day's earlier hours are written straight into the tables (`--prefill-hours`), so
  * the partition the live path works in is as full as it is at that time of a real day.
  * Prints one JSON object.
@@ -30,6 +36,21 @@ const log = (m: string): void => benchLog(`[city] ${m}`);
 const QH = 900_000;
 const DAY = 86_400_000;
 const TARGET = { chainP95Seconds: 60, serviceRssMiB: 1024 };
+
+/**
+ * The training time for all stations is not re-measured here (it would add minutes of both cores to every
+ * run and disturb the chain's timings): it is bench:forecast-global's scale mode, quoted with its command.
+ */
+const FORECAST_TRAINING = {
+  source: 'bench:forecast-global (not re-run by bench:city)',
+  command: 'npm run bench:forecast-global -- --scale-only',
+  measuredOn: '2026-12-07, this 2-core machine, quiet',
+  stations: 2690,
+  horizons: 2,
+  seconds: 189,
+  peakRss: '1.46 GB (above the 1 GB a service may use: a batch Job, sharded on Kubernetes)',
+  targetSeconds: 900,
+};
 
 const FLAGS = {
   meters: { kind: 'value', arg: 'N', help: 'metering points (default 350000)' },
@@ -50,18 +71,9 @@ const FLAGS = {
 const HELP = benchHelp(
   'Usage: npm run bench:city -- [options]',
   `City-scale replay of a winter evening: per quarter hour, burst -> stored -> rollups (p50/p95/max),
-service peak RSS, database size per day. Target: the chain within ${TARGET.chainP95Seconds} s (p95), every service <= 1 GB RSS.`,
+alarms evaluated and visible over SSE (each from the burst), peak RSS per service, database size per day. Target: the chain within ${TARGET.chainP95Seconds} s (p95), every service <= 1 GB RSS.`,
   FLAGS,
 );
-
-/** Polls `done` every 100 ms; a stage that does not finish within 10 minutes fails the run. */
-async function until(what: string, done: () => Promise<boolean>, timeoutMs = 600_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await done())) {
-    if (Date.now() > deadline) throw new Error(`${what}: not reached within ${timeoutMs / 1000} s`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 function quantiles(xs: number[]): { p50: number; p95: number; max: number } {
   const s = [...xs].sort((a, b) => a - b);
@@ -83,199 +95,213 @@ async function main(): Promise<void> {
   const prefillStart = Math.max(dayStart, windowStart - f.prefillHours * 3_600_000);
   const mem = new PeakMemory();
 
-  await withBenchTopics('city', { readings: 6, telemetry: 1 }, async ({ kafka, client, brokers, topics }) => {
-    const db = await createTestDatabase('bench_city');
-    const pool = new Pool({ connectionString: db.url, max: 4 });
-    let ingest: IngestProcess | undefined;
-    try {
-      const ds = new DataSource(
-        postgresDataSourceOptions({
-          url: db.url,
-          applicationName: 'bench-city',
-          migrations: INGEST_MIGRATIONS,
-        }),
-      );
-      await ds.initialize();
-      await ds.runMigrations();
-      await ds.destroy();
-      await pool.query(`SELECT ensure_partitions($1::timestamptz, $2::timestamptz)`, [
-        new Date(dayStart - DAY),
-        new Date(windowStart + DAY),
-      ]);
-
-      const t0 = Date.now();
-      const sim = createGridSimulation({
-        seed: 'leipzig',
-        meters: f.meters,
-        start: new Date(windowStart),
-        days: 1,
-        resolutionMinutes: 15,
-        profiles: builtInProfiles(),
+  await withBenchTopics(
+    'city',
+    { readings: 6, telemetry: 1 },
+    async ({ kafka, client, admin, brokers, topics }) => {
+      // grid-api publishes alerts: to a topic of the run's own, deleted at the end
+      const alerts = `${topics.telemetry}.alerts`;
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: [{ topic: alerts, numPartitions: 1, replicationFactor: 1 }],
       });
-      const topo = sim.topology;
-      await new TopologyRepository(pool).upsertTopology(topo);
-      const topology = {
-        meteringPoints: topo.meteringPoints.length,
-        secondarySubstations: topo.secondarySubstations.length,
-        feeders: topo.feeders.length,
-        substations: topo.substations.length,
-        batteries: topo.batteries.length,
-        communities: topo.communities.length,
-        seconds: Math.round((Date.now() - t0) / 100) / 10,
-      };
-      log(`topology written: ${JSON.stringify(topology)}`);
+      const db = await createTestDatabase('bench_city');
+      const pool = new Pool({ connectionString: db.url, max: 4 });
+      const services = new Map<string, ServiceProcess>();
+      const stages = cityStages();
+      try {
+        const ds = new DataSource(
+          postgresDataSourceOptions({
+            url: db.url,
+            applicationName: 'bench-city',
+            migrations: INGEST_MIGRATIONS,
+          }),
+        );
+        await ds.initialize();
+        await ds.runMigrations();
+        await ds.destroy();
+        await pool.query(`SELECT ensure_partitions($1::timestamptz, $2::timestamptz)`, [
+          new Date(dayStart - DAY),
+          new Date(windowStart + DAY),
+        ]);
 
-      let prefill = { rows: 0, seconds: 0, rollupSeconds: 0 };
-      if (prefillStart < windowStart) {
-        const tp = Date.now();
-        // the day's earlier quarter hours of every meter, written in one statement per hour
-        let rows = 0;
-        for (let h = prefillStart; h < windowStart; h += 3_600_000) {
-          const r = await pool.query(
-            `INSERT INTO meter_reading (meter_point_id, interval_start, interval_end, resolution, import_wh,
+        const t0 = Date.now();
+        const sim = createGridSimulation({
+          seed: 'leipzig',
+          meters: f.meters,
+          start: new Date(windowStart),
+          days: 1,
+          resolutionMinutes: 15,
+          profiles: builtInProfiles(),
+        });
+        const topo = sim.topology;
+        await new TopologyRepository(pool).upsertTopology(topo);
+        const topology = {
+          meteringPoints: topo.meteringPoints.length,
+          secondarySubstations: topo.secondarySubstations.length,
+          feeders: topo.feeders.length,
+          substations: topo.substations.length,
+          batteries: topo.batteries.length,
+          communities: topo.communities.length,
+          seconds: Math.round((Date.now() - t0) / 100) / 10,
+        };
+        log(`topology written: ${JSON.stringify(topology)}`);
+
+        let prefill = { rows: 0, seconds: 0, rollupSeconds: 0 };
+        if (prefillStart < windowStart) {
+          const tp = Date.now();
+          // the day's earlier quarter hours of every meter, written in one statement per hour
+          let rows = 0;
+          for (let h = prefillStart; h < windowStart; h += 3_600_000) {
+            const r = await pool.query(
+              `INSERT INTO meter_reading (meter_point_id, interval_start, interval_end, resolution, import_wh,
                     export_wh, register_import_wh, register_export_wh, quality, event_id)
              SELECT mp.id, t, t + INTERVAL '15 minutes', 'PT15M', 20 + abs(hashtext(mp.id || t::text)) % 180, 0, 0, 0,
                     'measured', 'prefill/' || mp.id || '/' || extract(epoch FROM t)::bigint
                FROM meter_point mp, generate_series($1::timestamptz, $2::timestamptz, INTERVAL '15 minutes') t`,
-            [new Date(h), new Date(h + 3_600_000 - QH)],
-          );
-          rows += r.rowCount ?? 0;
-          log(`prefill: ${new Date(h).toISOString()} (${rows} rows)`);
+              [new Date(h), new Date(h + 3_600_000 - QH)],
+            );
+            rows += r.rowCount ?? 0;
+            log(`prefill: ${new Date(h).toISOString()} (${rows} rows)`);
+          }
+          const seconds = (Date.now() - tp) / 1000;
+          const tr = Date.now();
+          await rebuildLoadRollups(pool, new Date(prefillStart), new Date(windowStart));
+          await pool.query('VACUUM ANALYZE meter_reading');
+          prefill = {
+            rows,
+            seconds: Math.round(seconds),
+            rollupSeconds: Math.round((Date.now() - tr) / 1000),
+          };
+          log(`prefill done: ${JSON.stringify(prefill)}`);
         }
-        const seconds = (Date.now() - tp) / 1000;
-        const tr = Date.now();
-        await rebuildLoadRollups(pool, new Date(prefillStart), new Date(windowStart));
-        await pool.query('VACUUM ANALYZE meter_reading');
-        prefill = { rows, seconds: Math.round(seconds), rollupSeconds: Math.round((Date.now() - tr) / 1000) };
-        log(`prefill done: ${JSON.stringify(prefill)}`);
-      }
 
-      const service = new IngestProcess(
-        3991,
-        {
-          DATABASE_URL: db.url,
-          KAFKA_BROKERS: brokers,
-          INGEST_CONSUMER_GROUP: `bench-city-${Date.now().toString(36)}`,
-          INGEST_READINGS_TOPIC: topics.readings,
-          INGEST_TELEMETRY_TOPIC: topics.telemetry,
-          LOG_LEVEL: 'warn',
-        },
-        ['--max-semi-space-size=16'],
-        ROOT,
-      );
-      ingest = service;
-      await service.start();
-      const inserted = async (): Promise<number> => {
-        const m = /gridwerk_ingest_rows_total\{table="meter_reading",result="inserted"[^}]*\} (\d+)/.exec(
-          await service.metrics().catch(() => ''),
-        );
-        return Number(m?.[1] ?? 0);
-      };
-      const sink = new ParallelKafkaEventSink(kafka, client, {
-        workers: 2,
-        chunkSize: 5_000,
-        inFlightPerWorker: 3,
-      });
-      await sink.connect([topics.readings]);
-
-      const perQuarter: {
-        quarter: string;
-        readings: number;
-        produceSeconds: number;
-        burstToStoredSeconds: number;
-        storedToRollupsSeconds: number;
-        chainSeconds: number;
-      }[] = [];
-      let total = 0;
-      let lastBurst = 0;
-      let peakIngest = 0;
-      const sample = setInterval(() => {
-        peakIngest = Math.max(peakIngest, service.peakRssBytes() ?? 0);
-      }, 200);
-      for (let q = 0; q < f.quarters; q++) {
-        const step = sim.nextStep();
-        if (step === undefined) break;
-        const items = step.readings.map(encodeReading);
-        // the quarter has closed: its burst follows the previous one by the cadence
-        if (q > 0) {
-          const wait = f.cadenceSeconds * 1000 - (Date.now() - lastBurst);
-          if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-        }
-        const burst = Date.now();
-        lastBurst = burst;
-        await sink.send(topics.readings, items);
-        const produced = Date.now();
-        total += items.length;
-        await until(`quarter ${step.intervalStart} stored`, async () => (await inserted()) >= total);
-        const stored = Date.now();
-        const bucket = new Date(step.intervalStart);
-        await until(`rollups of ${step.intervalStart}`, async () => {
-          const r = await pool.query<{ levels: number; complete: boolean }>(
-            `SELECT count(DISTINCT level)::int AS levels,
-                    bool_and(meters) AS complete
-               FROM (SELECT level, sum(meters_reporting) = $2 AS meters FROM rollup_load
-                      WHERE bucket_width = '15m' AND bucket_start = $1 GROUP BY level) x`,
-            [bucket, topo.meteringPoints.length],
-          );
-          return r.rows[0]?.levels === 3 && r.rows[0].complete === true;
-        });
-        const rolled = Date.now();
-        const row = {
-          quarter: bucket.toISOString(),
-          readings: items.length,
-          produceSeconds: (produced - burst) / 1000,
-          burstToStoredSeconds: (stored - burst) / 1000,
-          storedToRollupsSeconds: (rolled - stored) / 1000,
-          chainSeconds: (rolled - burst) / 1000,
+        const ctx: CityContext = {
+          root: ROOT,
+          databaseUrl: db.url,
+          pool,
+          kafka,
+          brokers,
+          topics,
+          topology: topo,
+          log,
+          services,
         };
-        perQuarter.push(row);
-        log(`quarter ${q + 1}/${f.quarters}: ${JSON.stringify(row)}`);
+        for (const stage of stages) {
+          log(`setting up stage ${stage.name} ...`);
+          await stage.setup?.(ctx);
+        }
+        const sink = new ParallelKafkaEventSink(kafka, client, {
+          workers: 2,
+          chunkSize: 5_000,
+          inFlightPerWorker: 3,
+        });
+        await sink.connect([topics.readings]);
+
+        const perQuarter: Record<string, number | string>[] = [];
+        let total = 0;
+        let lastBurst = 0;
+        const peak = new Map<string, number>();
+        const samplePeaks = (): void => {
+          for (const [name, s] of services)
+            peak.set(name, Math.max(peak.get(name) ?? 0, s.peakRssBytes() ?? 0));
+        };
+        const sample = setInterval(samplePeaks, 200);
+        for (let q = 0; q < f.quarters; q++) {
+          const step = sim.nextStep();
+          if (step === undefined) break;
+          const items = step.readings.map(encodeReading);
+          // the quarter has closed: its burst follows the previous one by the cadence
+          if (q > 0) {
+            const wait = f.cadenceSeconds * 1000 - (Date.now() - lastBurst);
+            if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+          }
+          total += items.length;
+          const burst = Date.now();
+          const quarter: CityQuarter = {
+            index: q,
+            intervalStart: new Date(step.intervalStart),
+            burstAtMs: burst,
+            readings: step.readings,
+            totalReadings: total,
+          };
+          for (const stage of stages) stage.beforeBurst?.(quarter);
+          lastBurst = burst;
+          // every stage is awaited from the burst on: a later stage may finish before an earlier one
+          const done = Promise.all(stages.map((s) => s.awaitQuarter(quarter)));
+          await sink.send(topics.readings, items);
+          const produced = Date.now();
+          const at = await done;
+          const row: Record<string, number | string> = {
+            quarter: quarter.intervalStart.toISOString(),
+            readings: items.length,
+            produceSeconds: (produced - burst) / 1000,
+          };
+          stages.forEach((s, i) => {
+            row[s.key] = ((at[i] ?? NaN) - burst) / 1000;
+          });
+          row['chainSeconds'] = (Math.max(...at) - burst) / 1000;
+          perQuarter.push(row);
+          log(`quarter ${q + 1}/${f.quarters}: ${JSON.stringify(row)}`);
+        }
+        clearInterval(sample);
+        await sink.close();
+        samplePeaks();
+        const size = await pool.query<{ bytes: string; readings: string }>(
+          `SELECT pg_database_size(current_database())::text AS bytes, (SELECT count(*) FROM meter_reading)::text AS readings`,
+        );
+        const bytes = Number(size.rows[0]?.bytes ?? 0);
+        const readings = Number(size.rows[0]?.readings ?? 0);
+        const perDayGiB = readings > 0 ? ((bytes / readings) * topo.meteringPoints.length * 96) / 2 ** 30 : 0;
+        const col = (k: string): number[] => perQuarter.map((r) => Number(r[k]));
+        const chain = quantiles(col('chainSeconds'));
+        const rss: Record<string, number> = {};
+        for (const [name, bytesPeak] of peak) rss[name] = mib(bytesPeak);
+        const measured = new Set(stages.map((s) => s.name));
+        process.stdout.write(
+          `${JSON.stringify({
+            benchmark: 'city',
+            machine: { cpus: os.cpus().length, node: process.version },
+            config: { ...f, window: new Date(windowStart).toISOString() },
+            topology,
+            prefill,
+            stages: {
+              ...Object.fromEntries(stages.map((s) => [s.key, quantiles(col(s.key))])),
+              // the stage on its own, as reported before the chain grew: rollups after stored
+              storedToRollupsSeconds: quantiles(
+                perQuarter.map((r) => Number(r['toRollupsSeconds']) - Number(r['burstToStoredSeconds'])),
+              ),
+              produceSeconds: quantiles(col('produceSeconds')),
+            },
+            stageDetails: Object.fromEntries(
+              stages.flatMap((s) => (s.details ? [[s.key, s.details()]] : [])),
+            ),
+            chainSeconds: chain,
+            notYetMeasured: CHAIN.filter((n) => !measured.has(n)),
+            perQuarter,
+            peakRssMiB: { ...rss, benchmark: mib(mem.stop()) },
+            database: {
+              bytes,
+              readings,
+              estimatedGiBPerDay: Math.round(perDayGiB * 100) / 100,
+            },
+            forecastTraining: FORECAST_TRAINING,
+            target: TARGET,
+            targetsMet: {
+              chainP95: chain.p95 <= TARGET.chainP95Seconds,
+              serviceRss: Object.values(rss).every((v) => v <= TARGET.serviceRssMiB),
+            },
+          })}\n`,
+        );
+      } finally {
+        for (const stage of [...stages].reverse()) await stage.teardown?.().catch(() => undefined);
+        for (const svc of services.values()) await svc.stop().catch(() => undefined);
+        await admin.deleteTopics({ topics: [alerts] }).catch(() => undefined);
+        await pool.end().catch(() => undefined);
+        await db.drop().catch(() => undefined);
       }
-      clearInterval(sample);
-      await sink.close();
-      peakIngest = Math.max(peakIngest, service.peakRssBytes() ?? 0);
-      const size = await pool.query<{ bytes: string; readings: string }>(
-        `SELECT pg_database_size(current_database())::text AS bytes, (SELECT count(*) FROM meter_reading)::text AS readings`,
-      );
-      const bytes = Number(size.rows[0]?.bytes ?? 0);
-      const readings = Number(size.rows[0]?.readings ?? 0);
-      const perDayGiB = readings > 0 ? ((bytes / readings) * topo.meteringPoints.length * 96) / 2 ** 30 : 0;
-      const chain = quantiles(perQuarter.map((r) => r.chainSeconds));
-      const ingestRss = mib(peakIngest);
-      process.stdout.write(
-        `${JSON.stringify({
-          benchmark: 'city',
-          machine: { cpus: os.cpus().length, node: process.version },
-          config: { ...f, window: new Date(windowStart).toISOString() },
-          topology,
-          prefill,
-          stages: {
-            burstToStoredSeconds: quantiles(perQuarter.map((r) => r.burstToStoredSeconds)),
-            storedToRollupsSeconds: quantiles(perQuarter.map((r) => r.storedToRollupsSeconds)),
-            produceSeconds: quantiles(perQuarter.map((r) => r.produceSeconds)),
-          },
-          chainSeconds: chain,
-          notYetMeasured: ['alarms evaluated', 'visible over SSE', 'dispatch re-planned', 'settled on chain'],
-          perQuarter,
-          peakRssMiB: { ingest: ingestRss, benchmark: mib(mem.stop()) },
-          database: {
-            bytes,
-            readings,
-            estimatedGiBPerDay: Math.round(perDayGiB * 100) / 100,
-          },
-          target: TARGET,
-          targetsMet: {
-            chainP95: chain.p95 <= TARGET.chainP95Seconds,
-            ingestRss: ingestRss <= TARGET.serviceRssMiB,
-          },
-        })}\n`,
-      );
-    } finally {
-      await ingest?.stop().catch(() => undefined);
-      await pool.end().catch(() => undefined);
-      await db.drop().catch(() => undefined);
-    }
-  });
+    },
+  );
 }
 
 main().catch((err: unknown) => {

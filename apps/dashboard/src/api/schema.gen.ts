@@ -908,6 +908,33 @@ export interface components {
       latestChangeAt: string;
       alarmIds: string[];
     };
+    FloodGroupDto: {
+      /** @description Stable while the group lasts: parent and first-out alarm */
+      id: string;
+      /** @description The substation the grouped alarms are under (the parent alarm) */
+      parentId: string;
+      count: number;
+      unacknowledged: number;
+      /** @enum {string} */
+      highestSeverity: 'info' | 'warning' | 'critical';
+      /** @description The alarm raised first: where the cause most likely is */
+      firstOutAlarmId: string;
+      /** Format: date-time */
+      firstRaisedAt: string;
+      /** Format: date-time */
+      lastRaisedAt: string;
+      /** @description Children in the order raised (first-out first) */
+      alarmIds: string[];
+    };
+    AlarmRateDto: {
+      windowS: number;
+      /** @description Alarms of this operator (perimeter) raised in the window */
+      raised: number;
+      /** @description The same after flood grouping: a group counts once */
+      annunciated: number;
+      /** @description ISA-18.2 flood: more than 10 raised in 10 minutes */
+      flood: boolean;
+    };
     FloodDto: {
       active: boolean;
       count: number;
@@ -923,6 +950,10 @@ export interface components {
       items: components['schemas']['AlarmDto'][];
       /** @description Open alarms grouped by node */
       groups: components['schemas']['AlarmGroupDto'][];
+      /** @description ISA-18.2 flood handling: alarms raised together under one substation (at least 5 within 5 minutes) as one parent with its children, first-out first */
+      floodGroups: components['schemas']['FloodGroupDto'][];
+      /** @description The operator’s alarm rate over 10 minutes */
+      rate: components['schemas']['AlarmRateDto'];
       flood: components['schemas']['FloodDto'];
     };
     AuditEntryDto: {

@@ -44,6 +44,26 @@ describe('app state', () => {
     expect(activeAlarms(s.alarms)).toEqual([]);
   });
 
+  it('keeps the flood groups and the alarm rate of the last alarm list', () => {
+    const group = {
+      id: 'UW-07|a1',
+      parentId: 'UW-07',
+      count: 5,
+      unacknowledged: 5,
+      highestSeverity: 'critical' as const,
+      firstOutAlarmId: 'a1',
+      firstRaisedAt: '2026-01-05T17:00:00.000Z',
+      lastRaisedAt: '2026-01-05T17:01:00.000Z',
+      alarmIds: ['a1', 'a2', 'a3', 'a4', 'a5'],
+    };
+    const rate = { windowS: 600, raised: 5, annunciated: 1, flood: false };
+    const s = reducer(s0, { type: 'alarms/loaded', alarms: [], floodGroups: [group], rate });
+    expect(s.floodGroups).toEqual([group]);
+    expect(s.alarmRate).toEqual(rate);
+    // a list without groups (the storm is over) empties them
+    expect(reducer(s, { type: 'alarms/loaded', alarms: [], floodGroups: [] }).floodGroups).toEqual([]);
+  });
+
   it('returns the same state for no-op actions, so nothing re-renders', () => {
     expect(reducer(s0, { type: 'locale', locale: 'de' })).toBe(s0);
     expect(reducer(s0, { type: 'alarms/loaded', alarms: [] })).toBe(s0);

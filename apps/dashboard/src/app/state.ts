@@ -1,4 +1,12 @@
-import type { Alarm, Battery, FloodDto, LiveBatteryEvent, LiveLoadEvent } from '../api/types';
+import type {
+  Alarm,
+  AlarmRate,
+  Battery,
+  FloodDto,
+  FloodGroup,
+  LiveBatteryEvent,
+  LiveLoadEvent,
+} from '../api/types';
 import type { SessionUser } from '../auth/oidc-client';
 import type { Locale } from '../lib/berlin-time';
 import type { StreamState } from '../lib/live-stream';
@@ -37,6 +45,9 @@ export interface AppState {
   alarms: Record<string, Alarm>;
   /** The API's flood indicator as of the last alarm list. */
   flood: FloodDto | undefined;
+  /** ISA-18.2 flood groups of the last alarm list (parent per substation, first-out first) and the rate. */
+  floodGroups: FloodGroup[];
+  alarmRate: AlarmRate | undefined;
   /** Wall clock, ticked every few seconds so that ages and staleness advance without new data. */
   nowMs: number;
 }
@@ -51,7 +62,13 @@ export type Action =
   | { type: 'stream/battery'; battery: LiveBatteryEvent; atMs: number }
   | { type: 'stream/alarm'; alarm: Alarm; atMs: number }
   | { type: 'stream/heartbeat'; atMs: number }
-  | { type: 'alarms/loaded'; alarms: Alarm[]; flood?: FloodDto }
+  | {
+      type: 'alarms/loaded';
+      alarms: Alarm[];
+      flood?: FloodDto;
+      floodGroups?: FloodGroup[];
+      rate?: AlarmRate;
+    }
   | { type: 'batteries/loaded'; batteries: Battery[] }
   | { type: 'alarms/upsert'; alarm: Alarm }
   | { type: 'tick'; nowMs: number };
@@ -66,6 +83,8 @@ export function initialState(locale: Locale, route: Route, nowMs: number): AppSt
     batteries: {},
     alarms: {},
     flood: undefined,
+    floodGroups: [],
+    alarmRate: undefined,
     nowMs,
   };
 }
@@ -147,8 +166,14 @@ export function reducer(s: AppState, a: Action): AppState {
     case 'alarms/loaded': {
       let alarms = s.alarms;
       for (const al of a.alarms) alarms = upsertAlarm(alarms, al);
-      if (alarms === s.alarms && a.flood === undefined) return s;
-      return { ...s, alarms, ...(a.flood ? { flood: a.flood } : {}) };
+      if (alarms === s.alarms && a.flood === undefined && a.floodGroups === undefined) return s;
+      return {
+        ...s,
+        alarms,
+        ...(a.flood ? { flood: a.flood } : {}),
+        ...(a.floodGroups ? { floodGroups: a.floodGroups } : {}),
+        ...(a.rate ? { alarmRate: a.rate } : {}),
+      };
     }
     case 'alarms/upsert': {
       const alarms = upsertAlarm(s.alarms, a.alarm);

@@ -178,6 +178,10 @@ export const de = {
   'alarms.col.raisedAt': 'Ausgelöst',
   'alarms.col.by': 'Übernommen von',
   'alarms.col.actions': 'Aktionen',
+  'alarms.rate':
+    'Alarmrate: {raised} ausgelöst, {annunciated} gemeldet (nach Gruppierung) in {minutes} Minuten',
+  'alarms.floodGroup': '– Alarmflut: {count} Alarme, {unacknowledged} unquittiert.',
+  'alarms.firstOut': 'Erstwert: {node} {code} um {at}',
   'alarms.none': 'Keine Alarme für diesen Filter.',
   'alarms.state.unacknowledged': 'unquittiert',
   'alarms.state.acknowledged': 'quittiert',

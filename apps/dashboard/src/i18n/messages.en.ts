@@ -181,6 +181,10 @@ export const en: Record<MessageKey, string> = {
   'alarms.col.raisedAt': 'Raised',
   'alarms.col.by': 'Taken by',
   'alarms.col.actions': 'Actions',
+  'alarms.rate':
+    'Alarm rate: {raised} raised, {annunciated} annunciated (after grouping) in {minutes} minutes',
+  'alarms.floodGroup': '– alarm flood: {count} alarms, {unacknowledged} unacknowledged.',
+  'alarms.firstOut': 'First out: {node} {code} at {at}',
   'alarms.none': 'No alarms for this filter.',
   'alarms.state.unacknowledged': 'unacknowledged',
   'alarms.state.acknowledged': 'acknowledged',

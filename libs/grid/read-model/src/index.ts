@@ -35,3 +35,5 @@ export { StreamLogRepository } from './lib/stream-log.repository';
 export type { StreamEvent, StreamEventType } from './lib/stream-log.repository';
 export { TopologyQueries } from './lib/topology.queries';
 export type { TopologyModel } from './lib/topology.queries';
+export { ROLLUP_CHANGED_CHANNEL, StationRollupQueries } from './lib/station-rollup.queries';
+export type { StationBucketSummary, StationQuarterLoad } from './lib/station-rollup.queries';

@@ -5,6 +5,7 @@ import { actionsFor, filterAlarms, type StateFilter, type UserAction } from './a
 import { AlarmActionDialog, type ActionRequest } from './AlarmActionDialog';
 import { AlarmTable } from './AlarmTable';
 import { AuditTrail } from './AuditTrail';
+import { FloodGroups } from './FloodGroups';
 
 const STATES: AlarmState[] = [
   'unacknowledged',
@@ -21,6 +22,8 @@ export function AlarmListScreen(props: { nodeId: string | undefined }) {
   const { api } = useServices();
   const locale = useAppState((s) => s.locale);
   const alarmsById = useAppState((s) => s.alarms);
+  const floodGroups = useAppState((s) => s.floodGroups);
+  const alarmRate = useAppState((s) => s.alarmRate);
   const session = useAppState((s) => s.session);
   const roles = session.status === 'signed-in' ? session.user.roles : [];
   const [stateFilter, setStateFilter] = useState<StateFilter>('active');
@@ -32,9 +35,15 @@ export function AlarmListScreen(props: { nodeId: string | undefined }) {
     { alarmId: string; entries: AuditEntry[] | undefined; error: string | undefined } | undefined
   >();
 
+  // a flood group's children are shown under their parent, not one by one (unless the operator looks
+  // for a node by name)
+  const grouped = useMemo(() => new Set(floodGroups.flatMap((g) => g.alarmIds)), [floodGroups]);
   const alarms = useMemo(
-    () => filterAlarms(Object.values(alarmsById), stateFilter, nodeFilter),
-    [alarmsById, stateFilter, nodeFilter],
+    () =>
+      filterAlarms(Object.values(alarmsById), stateFilter, nodeFilter).filter(
+        (a) => nodeFilter !== '' || !grouped.has(a.id),
+      ),
+    [alarmsById, stateFilter, nodeFilter, grouped],
   );
 
   const loadAudit = (alarmId: string) => {
@@ -116,6 +125,19 @@ export function AlarmListScreen(props: { nodeId: string | undefined }) {
         </label>
         {!roles.includes('operator') && <span className="muted">{t('alarms.readOnly')}</span>}
       </div>
+      {nodeFilter === '' && (floodGroups.length > 0 || alarmRate !== undefined) && (
+        <FloodGroups
+          groups={floodGroups}
+          rate={alarmRate}
+          alarmsById={alarmsById}
+          actionsFor={(a) => actionsFor(a, roles)}
+          locale={locale}
+          t={t}
+          onAction={onAction}
+          onAudit={(a) => loadAudit(a.id)}
+          onOpenNode={(nodeId) => dispatch({ type: 'route', route: { screen: 'node', nodeId } })}
+        />
+      )}
       <AlarmTable
         alarms={alarms}
         actionsFor={(a) => actionsFor(a, roles)}

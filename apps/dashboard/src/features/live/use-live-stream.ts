@@ -18,7 +18,14 @@ export function useLiveStream(enabled: boolean): void {
       reload ??= setTimeout(() => {
         reload = undefined;
         api.alarms().then(
-          (list) => store.dispatch({ type: 'alarms/loaded', alarms: list.items, flood: list.flood }),
+          (list) =>
+            store.dispatch({
+              type: 'alarms/loaded',
+              alarms: list.items,
+              flood: list.flood,
+              floodGroups: list.floodGroups,
+              rate: list.rate,
+            }),
           () => undefined,
         );
       }, 2000);

@@ -13,7 +13,14 @@ export function useSessionData(enabled: boolean): void {
     let cancelled = false;
     api.alarms().then(
       (list) => {
-        if (!cancelled) store.dispatch({ type: 'alarms/loaded', alarms: list.items, flood: list.flood });
+        if (!cancelled)
+          store.dispatch({
+            type: 'alarms/loaded',
+            alarms: list.items,
+            flood: list.flood,
+            floodGroups: list.floodGroups,
+            rate: list.rate,
+          });
       },
       () => undefined,
     );

@@ -1,5 +1,5 @@
 import { Alarm, raiseAlarm } from './alarm';
-import { floodStatus, groupByNode } from './flood';
+import { floodStatus, groupByNode, groupFloods } from './flood';
 import { reconcile } from './reconcile';
 import { validateOverrides, ThresholdError, effectiveThresholds, DEFAULT_THRESHOLDS } from './thresholds';
 
@@ -45,6 +45,63 @@ describe('grouping by node', () => {
       ['S3', 1, 'warning', 1],
     ]);
     expect(groups[0]?.alarmIds).toEqual(['1', '2']);
+  });
+});
+
+describe('flood groups (ISA-18.2: a parent alarm with grouped children, first-out)', () => {
+  const parentOf = (id: string) => (id.startsWith('A') ? 'UW-A' : id.startsWith('B') ? 'UW-B' : undefined);
+
+  it('groups a storm under its substation, first-out first, and counts it once in the operator rate', () => {
+    // a storm takes out UW-A: six stations within a minute, A3 first; UW-B has two unrelated alarms
+    const storm = [
+      alarm('a1', 'A1', 'warning', 1),
+      alarm('a3', 'A3', 'warning', 0.5),
+      alarm('a2', 'A2', 'critical', 1),
+      alarm('a4', 'A4', 'warning', 1.5),
+      alarm('a5', 'A5', 'warning', 1.5),
+      alarm('a6', 'A6', 'warning', 1),
+    ];
+    const other = [alarm('b1', 'B1', 'warning', 2), alarm('b2', 'B2', 'warning', 3)];
+    const g = groupFloods([...storm, ...other], iso(4), { parentOf });
+    expect(g.groups).toHaveLength(1);
+    expect(g.groups[0]).toMatchObject({
+      parentId: 'UW-A',
+      count: 6,
+      unacknowledged: 6,
+      highestSeverity: 'critical',
+      firstOutAlarmId: 'a3',
+      firstRaisedAt: iso(0.5),
+      lastRaisedAt: iso(1.5),
+    });
+    // raised order; same instant: worse severity first, then id
+    expect(g.groups[0]?.alarmIds).toEqual(['a3', 'a2', 'a1', 'a6', 'a4', 'a5']);
+    expect([...g.grouped].sort()).toEqual(['a1', 'a2', 'a3', 'a4', 'a5', 'a6']);
+    // 8 raised, but the operator takes in 3: the storm's parent and UW-B's two
+    expect(g.rate).toEqual({ windowS: 600, raised: 8, annunciated: 3, flood: false });
+  });
+
+  it('needs enough alarms in one burst: alarms spread over time or below the minimum stay single', () => {
+    const spread = [0, 6, 12, 18, 24].map((m, i) => alarm(`a${i}`, `A${i}`, 'warning', m));
+    expect(groupFloods(spread, iso(25), { parentOf }).groups).toEqual([]);
+    const four = [0, 1, 2, 3].map((m, i) => alarm(`a${i}`, `A${i}`, 'warning', m));
+    expect(groupFloods(four, iso(5), { parentOf }).groups).toEqual([]);
+    expect(groupFloods(four, iso(5), { parentOf, minChildren: 4 }).groups[0]?.count).toBe(4);
+    // cleared alarms are not grouped; unknown parents are not grouped
+    const cleared = [0, 0, 0, 0, 0].map((m, i) => ({
+      ...alarm(`a${i}`, `A${i}`, 'warning', m),
+      state: 'cleared' as const,
+    }));
+    expect(groupFloods(cleared, iso(1), { parentOf }).groups).toEqual([]);
+    const orphans = [0, 0, 0, 0, 0].map((m, i) => alarm(`x${i}`, `X${i}`, 'warning', m));
+    expect(groupFloods(orphans, iso(1), { parentOf }).groups).toEqual([]);
+  });
+
+  it('reports an ISA-18.2 flood by the raised rate even when grouping keeps the annunciated rate low', () => {
+    const storm = Array.from({ length: 12 }, (_, i) => alarm(`a${i}`, `A${i}`, 'critical', i * 0.1));
+    const g = groupFloods(storm, iso(2), { parentOf });
+    expect(g.rate).toEqual({ windowS: 600, raised: 12, annunciated: 1, flood: true });
+    // ten minutes on, the window no longer holds them
+    expect(groupFloods(storm, iso(12), { parentOf }).rate).toMatchObject({ raised: 0, annunciated: 0 });
   });
 });
 

@@ -139,6 +139,59 @@ describe('AlarmRules', () => {
     expect(find(none, AlarmCodes.feederMissingData, 'F2')).toBeUndefined();
   });
 
+  it('missing data from the incremental input judges only the candidates, with the same outcome', () => {
+    const seen = new Map([
+      ['M1', T0],
+      ['M2', T0 + 50 * 60_000],
+      ['M3', T0],
+      ['M4', T0],
+    ]);
+    const full = new AlarmRules(DEFAULT_THRESHOLDS).evaluate(topology, input(61, { meterLastSeen: seen }));
+    const incremental = new AlarmRules(DEFAULT_THRESHOLDS).evaluate(
+      topology,
+      input(61, {
+        meterSilence: {
+          feederLastSeen: new Map([
+            ['F1', T0 + 50 * 60_000],
+            ['F2', T0],
+          ]),
+          feederMeterCount: new Map([
+            ['F1', 2],
+            ['F2', 2],
+          ]),
+          // M1 is silent; M3 too but under a missing feeder; M2 is not a candidate (it reported lately)
+          candidates: [
+            { id: 'M1', feederId: 'F1', lastSeenMs: T0 },
+            { id: 'M3', feederId: 'F2', lastSeenMs: T0 },
+          ],
+        },
+      }),
+    );
+    const active = (cs: typeof full) =>
+      cs
+        .filter((c) => c.active)
+        .map((c) => `${c.code}|${c.nodeId}|${c.message}`)
+        .sort();
+    expect(active(incremental)).toEqual(active(full));
+    expect(active(incremental)).toEqual([
+      `${AlarmCodes.feederMissingData}|F2|No reading from any of 2 meters of feeder F2 for 61 min`,
+      `${AlarmCodes.meterMissingData}|M1|No reading from meter M1 for 61 min`,
+    ]);
+    // a candidate that reported again (its open alarm returns to normal) is judged inactive
+    const back = new AlarmRules(DEFAULT_THRESHOLDS).evaluate(
+      topology,
+      input(62, {
+        meterSilence: {
+          feederLastSeen: new Map([['F1', T0 + 61 * 60_000]]),
+          feederMeterCount: new Map([['F1', 2]]),
+          candidates: [{ id: 'M1', feederId: 'F1', lastSeenMs: T0 + 61 * 60_000 }],
+        },
+      }),
+    );
+    expect(find(back, AlarmCodes.meterMissingData, 'M1')?.active).toBe(false);
+    expect(find(back, AlarmCodes.meterMissingData, 'M2')).toBeUndefined();
+  });
+
   it('battery faults: temperature (with hysteresis), low state of health, fault mode', () => {
     const rules = new AlarmRules(DEFAULT_THRESHOLDS);
     const bat = (temperatureC: number, stateOfHealthPct: number, mode = 'auto') =>

@@ -55,16 +55,63 @@ export interface EvaluationInput {
   /** The engine's clock (data time): ISO-8601 UTC. */
   readonly now: string;
   readonly loads: readonly NodeLoadSample[];
-  /** Last data instant (ms) per meter that ever reported. */
-  readonly meterLastSeen: ReadonlyMap<string, number>;
+  /**
+   * Last data instant (ms) per meter that ever reported. Judging it regroups every meter by feeder: fine for
+   * a few thousand meters; at city scale give `meterSilence` instead (it wins when both are given).
+   */
+  readonly meterLastSeen?: ReadonlyMap<string, number>;
+  /** Missing data from what a live aggregator keeps incrementally: O(feeders + silent meters) per evaluation. */
+  readonly meterSilence?: MeterSilenceInput;
   readonly batteries: readonly BatterySample[];
   readonly forecasts: readonly ForecastSample[];
+}
+
+/**
+ * What the missing-data rules need, kept up to date per reading by the live aggregator, so an evaluation
+ * does not touch every meter of a city.
+ */
+export interface MeterSilenceInput {
+  /** Newest reading end (ms) per feeder over all its meters (feeders none of whose meters reported are absent). */
+  readonly feederLastSeen: ReadonlyMap<string, number>;
+  /** Meters per feeder, for the message. */
+  readonly feederMeterCount: ReadonlyMap<string, number>;
+  /**
+   * The meters to judge: at least every meter silent longer than the smallest meter silence threshold, and
+   * every meter with an open missing-data alarm (so that it can return to normal). Others are not judged.
+   */
+  readonly candidates: readonly { id: string; feederId: string; lastSeenMs: number }[];
 }
 
 const TEMPERATURE_DEADBAND_C = 2;
 const SOH_DEADBAND_PCT = 1;
 
 const round1 = (x: number) => Math.round(x * 10) / 10;
+
+const groupedMeters = new WeakMap<
+  RulesTopology,
+  { feederOfMeter: Map<string, string>; feederMeterCount: Map<string, number> }
+>();
+
+/** Each meter's feeder and the meters per feeder: computed once per topology object, not per evaluation. */
+export function metersByFeeder(topology: RulesTopology): {
+  feederOfMeter: ReadonlyMap<string, string>;
+  feederMeterCount: ReadonlyMap<string, number>;
+} {
+  const hit = groupedMeters.get(topology);
+  if (hit) return hit;
+  const feederOfStation = new Map(topology.secondarySubstations.map((s) => [s.id, s.feederId]));
+  const feederOfMeter = new Map<string, string>();
+  const feederMeterCount = new Map<string, number>();
+  for (const m of topology.meters) {
+    const f = feederOfStation.get(m.secondarySubstationId);
+    if (f === undefined) continue;
+    feederOfMeter.set(m.id, f);
+    feederMeterCount.set(f, (feederMeterCount.get(f) ?? 0) + 1);
+  }
+  const value = { feederOfMeter, feederMeterCount };
+  groupedMeters.set(topology, value);
+  return value;
+}
 
 /**
  * The default rule set. Holds the sustain state per node between evaluations (nothing else); every
@@ -165,57 +212,66 @@ export class AlarmRules {
    */
   private missingData(topology: RulesTopology, input: EvaluationInput): Condition[] {
     const now = Date.parse(input.now);
-    const feederOfStation = new Map(topology.secondarySubstations.map((s) => [s.id, s.feederId]));
-    const metersByFeeder = new Map<string, string[]>();
-    for (const m of topology.meters) {
-      const f = feederOfStation.get(m.secondarySubstationId);
-      if (f === undefined) continue;
-      const list = metersByFeeder.get(f) ?? [];
-      list.push(m.id);
-      metersByFeeder.set(f, list);
-    }
+    const silence =
+      input.meterSilence ?? this.silenceFromLastSeen(topology, input.meterLastSeen ?? new Map());
     const out: Condition[] = [];
+    const missingFeeders = new Set<string>();
     for (const f of topology.feeders) {
-      const meters = metersByFeeder.get(f.id) ?? [];
-      let last = -Infinity;
-      for (const m of meters) last = Math.max(last, input.meterLastSeen.get(m) ?? -Infinity);
-      if (last === -Infinity) continue; // never heard of: nothing to compare with
+      const last = silence.feederLastSeen.get(f.id);
+      if (last === undefined || last === -Infinity) continue; // never heard of: nothing to compare with
       const ft = this.thresholdsFor(f.id);
       const feederSilentS = (now - last) / 1000;
       const feederMissing = feederSilentS > ft.feederSilenceS;
+      if (feederMissing) missingFeeders.add(f.id);
       out.push({
         code: AlarmCodes.feederMissingData,
         nodeId: f.id,
         nodeKind: 'feeder',
         active: feederMissing,
         severity: 'critical',
-        message: `No reading from any of ${meters.length} meters of feeder ${f.id} for ${Math.round(feederSilentS / 60)} min`,
+        message: `No reading from any of ${silence.feederMeterCount.get(f.id) ?? 0} meters of feeder ${f.id} for ${Math.round(feederSilentS / 60)} min`,
         value: Math.round(feederSilentS),
         threshold: ft.feederSilenceS,
         unit: 's',
         observedAt: new Date(last).toISOString(),
       });
-      if (feederMissing) continue;
-      for (const m of meters) {
-        const seen = input.meterLastSeen.get(m);
-        if (seen === undefined) continue;
-        const mt = this.thresholdsFor(m);
-        const silentS = (now - seen) / 1000;
-        out.push({
-          code: AlarmCodes.meterMissingData,
-          nodeId: m,
-          nodeKind: 'meter',
-          active: silentS > mt.meterSilenceS,
-          severity: 'warning',
-          message: `No reading from meter ${m} for ${Math.round(silentS / 60)} min`,
-          value: Math.round(silentS),
-          threshold: mt.meterSilenceS,
-          unit: 's',
-          observedAt: new Date(seen).toISOString(),
-        });
-      }
+    }
+    for (const m of silence.candidates) {
+      if (missingFeeders.has(m.feederId) || !silence.feederLastSeen.has(m.feederId)) continue;
+      const mt = this.thresholdsFor(m.id);
+      const silentS = (now - m.lastSeenMs) / 1000;
+      out.push({
+        code: AlarmCodes.meterMissingData,
+        nodeId: m.id,
+        nodeKind: 'meter',
+        active: silentS > mt.meterSilenceS,
+        severity: 'warning',
+        message: `No reading from meter ${m.id} for ${Math.round(silentS / 60)} min`,
+        value: Math.round(silentS),
+        threshold: mt.meterSilenceS,
+        unit: 's',
+        observedAt: new Date(m.lastSeenMs).toISOString(),
+      });
     }
     return out;
+  }
+
+  /** The small-grid input: every meter that reported is a candidate (the meters are grouped once per topology). */
+  private silenceFromLastSeen(
+    topology: RulesTopology,
+    lastSeen: ReadonlyMap<string, number>,
+  ): MeterSilenceInput {
+    const { feederOfMeter, feederMeterCount } = metersByFeeder(topology);
+    const feederLastSeen = new Map<string, number>();
+    const candidates: { id: string; feederId: string; lastSeenMs: number }[] = [];
+    for (const m of topology.meters) {
+      const seen = lastSeen.get(m.id);
+      const f = feederOfMeter.get(m.id);
+      if (seen === undefined || f === undefined) continue;
+      feederLastSeen.set(f, Math.max(feederLastSeen.get(f) ?? -Infinity, seen));
+      candidates.push({ id: m.id, feederId: f, lastSeenMs: seen });
+    }
+    return { feederLastSeen, feederMeterCount, candidates };
   }
 
   private batteries(input: EvaluationInput): Condition[] {

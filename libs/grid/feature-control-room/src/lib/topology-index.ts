@@ -13,6 +13,9 @@ export class TopologyIndex {
   readonly rules: RulesTopology;
   /** Aggregates, station search and single nodes for the city-scale overview. */
   readonly catalogue: TopologyCatalogue;
+  /** Meters per secondary substation and per feeder: what a complete quarter hour counts. */
+  readonly metersPerStation = new Map<string, number>();
+  readonly metersPerFeeder = new Map<string, number>();
 
   constructor(readonly model: TopologyModel) {
     this.catalogue = new TopologyCatalogue(model);
@@ -33,6 +36,12 @@ export class TopologyIndex {
       if (sub) this.substationOf.set(s.id, sub);
     }
     for (const m of model.meters) {
+      this.metersPerStation.set(
+        m.secondarySubstationId,
+        (this.metersPerStation.get(m.secondarySubstationId) ?? 0) + 1,
+      );
+      const f = feederOfStation.get(m.secondarySubstationId);
+      if (f !== undefined) this.metersPerFeeder.set(f, (this.metersPerFeeder.get(f) ?? 0) + 1);
       this.kindOf.set(m.id, 'meter');
       const sub = subOfStation(m.secondarySubstationId);
       if (sub) this.substationOf.set(m.id, sub);

@@ -13,6 +13,7 @@ import { GRID_API_MIGRATIONS } from './migrations';
 import { OutboxRepository } from './outbox.repository';
 import { SettingsRepository } from './settings.repository';
 import { StreamLogRepository } from './stream-log.repository';
+import { TopologyQueries } from './topology.queries';
 
 let db: TestDatabase;
 let pool: Pool;
@@ -369,6 +370,33 @@ describe('grid read model (real PostgreSQL)', () => {
       await pool.query('DROP VIEW dispatch_plan_v1');
       await pool.query('DROP TABLE stand_in_plan');
     }
+  });
+
+  it('gives the topology a digest that changes with it and only with it', async () => {
+    const topo = new TopologyQueries();
+    const meter = (n: number) => `DE${String(n).padStart(31, '0')}`;
+    await pool.query(`INSERT INTO substation (id, name) VALUES ('UW-T', 'UW Test')`);
+    await pool.query(`INSERT INTO feeder (id, substation_id, name) VALUES ('UW-T-F1', 'UW-T', 'F1')`);
+    await pool.query(
+      `INSERT INTO secondary_substation (id, feeder_id, name, rated_kva)
+       VALUES ('ONS-T1', 'UW-T-F1', 'T1', 400), ('ONS-T2', 'UW-T-F1', 'T2', 630)`,
+    );
+    await pool.query(
+      `INSERT INTO meter_point (id, secondary_substation_id, customer_type, profile, annual_consumption_wh)
+       VALUES ($1, 'ONS-T1', 'household', 'H25', 3000000), ($2, 'ONS-T2', 'household', 'H25', 3000000)`,
+      [meter(1), meter(2)],
+    );
+    const before = await topo.signature(pool);
+    expect(before).toMatch(/^[0-9a-f]{32}$/);
+    expect(await topo.signature(pool)).toBe(before);
+    // a meter moved to another station: same count, same ids, another digest
+    await pool.query(`UPDATE meter_point SET secondary_substation_id = 'ONS-T2' WHERE id = $1`, [meter(1)]);
+    const moved = await topo.signature(pool);
+    expect(moved).not.toBe(before);
+    await pool.query(`UPDATE secondary_substation SET rated_kva = 630 WHERE id = 'ONS-T1'`);
+    expect(await topo.signature(pool)).not.toBe(moved);
+    const model = await topo.load(pool);
+    expect(model.meters.filter((m) => m.secondarySubstationId === 'ONS-T2')).toHaveLength(2);
   });
 
   it('migrates down and up again', async () => {

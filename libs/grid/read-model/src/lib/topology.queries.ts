@@ -21,6 +21,27 @@ export interface TopologyModel {
  * `@gridwerk/shared/data-access-topology`). grid-api only reads them.
  */
 export class TopologyQueries {
+  /**
+   * A digest of everything `load` returns, computed in the database: re-reading a city's 350,000 meters into
+   * the service to find that nothing changed costs seconds and hundreds of MiB of garbage; this costs one
+   * scan of the meter ids (an order-independent hash sum: a reassigned meter changes it).
+   */
+  async signature(db: Queryable): Promise<string> {
+    const r = await rows<{ sig: string }>(
+      db,
+      `SELECT md5(concat_ws('|',
+         (SELECT string_agg(id || ':' || name || ':' || coalesce(rated_mva::text, ''), ',' ORDER BY id) FROM substation),
+         (SELECT string_agg(id || ':' || substation_id || ':' || name, ',' ORDER BY id) FROM feeder),
+         (SELECT string_agg(id || ':' || feeder_id || ':' || rated_kva || ':' || name || ':' || coalesce(street, ''), ',' ORDER BY id)
+            FROM secondary_substation),
+         (SELECT count(*) || ':' || coalesce(sum(hashtext(id || '>' || secondary_substation_id)::bigint), 0) FROM meter_point),
+         (SELECT string_agg(id || ':' || secondary_substation_id || ':' || nominal_capacity_wh, ',' ORDER BY id) FROM battery_asset),
+         (SELECT string_agg(id || ':' || name || ':' || coalesce(feeder_id, ''), ',' ORDER BY id) FROM community)
+       )) AS sig`,
+    );
+    return r[0]?.sig ?? '';
+  }
+
   async load(db: Queryable): Promise<TopologyModel> {
     const [substations, feeders, secondary, meters, batteries, communities] = await Promise.all([
       rows<{ id: string; name: string; rated_mva: number | null }>(

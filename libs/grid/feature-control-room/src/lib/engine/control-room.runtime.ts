@@ -8,7 +8,7 @@ import {
   OnModuleInit,
 } from '@nestjs/common';
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
-import type { Pool, PoolClient } from 'pg';
+import { Client, type Pool, type PoolClient } from 'pg';
 import {
   EventTypes,
   parseEvent,
@@ -19,6 +19,7 @@ import {
 import {
   FactsRepository,
   OutboxRepository,
+  ROLLUP_CHANGED_CHANNEL,
   runGridApiMigrations,
   StreamLogRepository,
 } from '@gridwerk/grid/read-model';
@@ -47,6 +48,11 @@ export class ControlRoomRuntime implements OnModuleInit, OnApplicationBootstrap,
   private stopping = false;
   private readonly busy = new Set<string>();
   private lastEvalMs = 0;
+  private listener: Client | undefined;
+  /** A quarter pass asked for while one runs: run again from the earliest quarter asked for. */
+  private quarterAgain: { from: Date | undefined } | undefined;
+  private quarterRunning = false;
+  private ticks = 0;
   private readonly facts = new FactsRepository();
   private readonly stream = new StreamLogRepository();
   private readonly outbox = new OutboxRepository();
@@ -81,8 +87,21 @@ export class ControlRoomRuntime implements OnModuleInit, OnApplicationBootstrap,
       outboxPending: metrics.gauge('gridwerk_grid_api_outbox_pending', 'alert events not yet published'),
       evalSeconds: metrics.histogram(
         'gridwerk_grid_api_alarm_eval_seconds',
-        'alarm evaluation duration',
+        'alarm evaluation duration (the tick: missing data, batteries, forecasts)',
         [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+      ),
+      quarterSeconds: metrics.histogram(
+        'gridwerk_grid_api_alarm_quarter_eval_seconds',
+        'duration of one pass of the loading rules over the station rollups',
+        [0.01, 0.05, 0.1, 0.5, 1, 5, 10],
+      ),
+      stationsJudged: metrics.counter(
+        'gridwerk_grid_api_alarm_stations_judged_total',
+        'station loadings judged from the quarter-hour rollups',
+      ),
+      quarterComplete: metrics.gauge(
+        'gridwerk_grid_api_alarm_quarter_complete_seconds',
+        'start (Unix s) of the newest quarter hour whose every station loading was judged',
       ),
     };
     health.register({
@@ -129,10 +148,15 @@ export class ControlRoomRuntime implements OnModuleInit, OnApplicationBootstrap,
       (b) => this.onFacts(b),
     );
     await this.hub.start();
+    await this.listen();
     this.every(this.config.topologyRefreshMs, 'topology', () => this.topology.refresh());
     this.every(Math.max(1000, this.config.alarmEvalMs), 'leader', () => this.tryLead());
     this.every(this.config.streamFlushMs, 'flush', () => this.flushLive());
     this.every(this.config.alarmEvalMs, 'evaluate', () => this.evaluate());
+    // the rollup notification is the path; the poll is the safety net (every 5th tick while LISTEN works)
+    this.every(this.config.alarmEvalMs, 'quarter-poll', async () => {
+      if (this.listener === undefined || this.ticks++ % 5 === 0) await this.evaluateQuarters(undefined);
+    });
     this.every(500, 'relay', () => this.relay());
     this.every(30_000, 'prune', () => this.prune());
     this.every(10_000, 'thresholds', () => this.thresholds.reload());
@@ -142,6 +166,9 @@ export class ControlRoomRuntime implements OnModuleInit, OnApplicationBootstrap,
   async onApplicationShutdown(): Promise<void> {
     this.stopping = true;
     for (const t of this.timers) clearInterval(t);
+    const l = this.listener;
+    this.listener = undefined;
+    await l?.end().catch(() => undefined);
     await Promise.all(this.consumers.map((c) => c.disconnect().catch(() => undefined)));
     await this.hub.stop();
     if (this.leaderClient) {
@@ -318,6 +345,78 @@ export class ControlRoomRuntime implements OnModuleInit, OnApplicationBootstrap,
     this.lastEvalMs = Date.now();
     for (const c of changes) this.metrics.alarmChanges.inc({ cause: c.cause });
     if (changes.length > 0) this.hub.poke();
+  }
+
+  /**
+   * LISTEN for ingest's rollup notifications on the load database: a quarter hour's loading is judged at
+   * the commit of its rollups, not at the next poll. Reconnects on its own.
+   */
+  private async listen(): Promise<void> {
+    if (this.stopping) return;
+    const client = new Client({
+      connectionString: this.config.loadDatabaseUrl ?? this.config.databaseUrl,
+      application_name: 'gridwerk-grid-api-listen',
+    });
+    const retry = (err: unknown): void => {
+      if (this.listener === client) this.listener = undefined;
+      client.removeAllListeners();
+      void client.end().catch(() => undefined);
+      if (this.stopping) return;
+      this.log.warn(`rollup listener: ${err instanceof Error ? err.message : String(err)}; retrying`);
+      const t = setTimeout(() => void this.listen(), 5000);
+      t.unref();
+    };
+    client.on('error', retry);
+    client.on('notification', (n) => {
+      const from = n.payload !== undefined ? new Date(n.payload) : undefined;
+      void this.evaluateQuarters(from !== undefined && !Number.isNaN(from.getTime()) ? from : undefined);
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${ROLLUP_CHANGED_CHANNEL}`);
+      this.listener = client;
+    } catch (err) {
+      retry(err);
+    }
+  }
+
+  /** One pass of the loading rules over the station rollups (leader only); passes asked for meanwhile are merged. */
+  private async evaluateQuarters(from: Date | undefined): Promise<void> {
+    if (!this.leader || this.stopping) return;
+    if (this.quarterRunning) {
+      const prev = this.quarterAgain;
+      this.quarterAgain = {
+        from:
+          prev === undefined
+            ? from
+            : prev.from === undefined || from === undefined
+              ? undefined
+              : new Date(Math.min(prev.from.getTime(), from.getTime())),
+      };
+      return;
+    }
+    this.quarterRunning = true;
+    try {
+      const end = this.metrics.quarterSeconds.startTimer();
+      const r = await this.evaluator.evaluateQuarters(from);
+      end();
+      this.metrics.stationsJudged.inc(r.stationsJudged);
+      for (const c of r.changes) this.metrics.alarmChanges.inc({ cause: c.cause });
+      const complete = this.evaluator.completeQuarter;
+      if (complete > -Infinity) this.metrics.quarterComplete.set(complete / 1000);
+      if (r.changes.length > 0) this.hub.poke();
+      if (r.stationsJudged > 0)
+        this.log.debug(
+          `loading judged: ${r.stationsJudged} stations of ${r.quarters.join(', ')}; ${r.changes.length} alarm changes`,
+        );
+    } catch (err) {
+      this.log.warn(`quarter evaluation failed: ${err instanceof Error ? err.message : String(err)}`);
+    } finally {
+      this.quarterRunning = false;
+      const again = this.quarterAgain;
+      this.quarterAgain = undefined;
+      if (again !== undefined) void this.evaluateQuarters(again.from);
+    }
   }
 
   private async relay(): Promise<void> {

@@ -1,6 +1,13 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, UseFilters } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { Alarm, ALARM_STATES, AlarmAction, AlarmState, groupByNode } from '@gridwerk/grid/alarms';
+import {
+  Alarm,
+  ALARM_STATES,
+  AlarmAction,
+  AlarmState,
+  groupByNode,
+  groupFloods,
+} from '@gridwerk/grid/alarms';
 import { CurrentUser, Roles, type AuthUser } from '@gridwerk/shared/auth';
 import { badRequest, ControlRoomErrorFilter } from '../errors';
 import { AlarmService, PerimeterService, TopologyService } from '../services';
@@ -63,9 +70,19 @@ export class AlarmsHttpController {
     );
     const now = Date.now();
     const flood = await this.alarms.flood(new Date(now));
+    const index = this.topology.index;
+    const floods = groupFloods(items, new Date(now).toISOString(), {
+      // a station's, feeder's or meter's alarms are grouped under its substation (the storm's parent)
+      parentOf: (id) => {
+        const sub = index.substationOf.get(id);
+        return sub === id ? undefined : sub;
+      },
+    });
     return {
       items: items.map((a) => this.dto(a, now)),
       groups: groupByNode(items).map((g) => ({ ...g, alarmIds: [...g.alarmIds] })),
+      floodGroups: floods.groups.map((g) => ({ ...g, alarmIds: [...g.alarmIds] })),
+      rate: floods.rate,
       flood: { ...flood, observedAt: new Date(now).toISOString(), ageS: 0 },
     };
   }

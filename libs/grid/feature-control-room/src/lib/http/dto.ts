@@ -220,10 +220,40 @@ export class FloodDto {
   @ApiProperty() ageS!: number;
 }
 
+export class FloodGroupDto {
+  @ApiProperty({ description: 'Stable while the group lasts: parent and first-out alarm' }) id!: string;
+  @ApiProperty({ description: 'The substation the grouped alarms are under (the parent alarm)' })
+  parentId!: string;
+  @ApiProperty() count!: number;
+  @ApiProperty() unacknowledged!: number;
+  @ApiProperty({ enum: ALARM_SEVERITIES }) highestSeverity!: string;
+  @ApiProperty({ description: 'The alarm raised first: where the cause most likely is' })
+  firstOutAlarmId!: string;
+  @ApiProperty({ format: 'date-time' }) firstRaisedAt!: string;
+  @ApiProperty({ format: 'date-time' }) lastRaisedAt!: string;
+  @ApiProperty({ type: [String], description: 'Children in the order raised (first-out first)' })
+  alarmIds!: string[];
+}
+
+export class AlarmRateDto {
+  @ApiProperty() windowS!: number;
+  @ApiProperty({ description: 'Alarms of this operator (perimeter) raised in the window' }) raised!: number;
+  @ApiProperty({ description: 'The same after flood grouping: a group counts once' }) annunciated!: number;
+  @ApiProperty({ description: 'ISA-18.2 flood: more than 10 raised in 10 minutes' }) flood!: boolean;
+}
+
 export class AlarmListDto {
   @ApiProperty({ type: [AlarmDto] }) items!: AlarmDto[];
   @ApiProperty({ type: [AlarmGroupDto], description: 'Open alarms grouped by node' })
   groups!: AlarmGroupDto[];
+  @ApiProperty({
+    type: [FloodGroupDto],
+    description:
+      'ISA-18.2 flood handling: alarms raised together under one substation (at least 5 within 5 minutes) as one parent with its children, first-out first',
+  })
+  floodGroups!: FloodGroupDto[];
+  @ApiProperty({ type: AlarmRateDto, description: 'The operator’s alarm rate over 10 minutes' })
+  rate!: AlarmRateDto;
   @ApiProperty({ type: FloodDto }) flood!: FloodDto;
 }
 

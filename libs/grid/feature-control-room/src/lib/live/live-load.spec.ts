@@ -95,4 +95,28 @@ describe('LiveLoad', () => {
     expect(live.clockMs(70_000)).toBe(end + 60_000);
     expect(live.meterLastSeen().get('M1')).toBe(end);
   });
+  it('finds the silent meters from the old buckets only, and counts the meters of a quarter', () => {
+    const live = new LiveLoad(topology);
+    live.addReading(reading('M1', 0, 10), 0);
+    live.addReading(reading('M2', 0, 10), 0);
+    live.addReading(reading('M3', 0, 10), 0);
+    const q1 = Date.UTC(2026, 0, 5, 17, 15);
+    const q2 = Date.UTC(2026, 0, 5, 17, 30);
+    expect(live.metersEndingAt(q1)).toBe(3);
+    live.addReading(reading('M1', 15, 10), 0);
+    live.addReading(reading('M3', 15, 10), 0);
+    expect([live.metersEndingAt(q1), live.metersEndingAt(q2)]).toEqual([1, 2]);
+    expect(live.silentMeters(q2)).toEqual([{ id: 'M2', lastSeenMs: q1 }]);
+    expect(live.silentMeters(q1)).toEqual([]);
+    expect(live.feederLastSeen()).toEqual(new Map([['F1', q2]]));
+    // battery telemetry moves the node's observation time, not its meters' last reading
+    live.addBattery({
+      ...exampleEventData('de.gridwerk.battery.telemetry.v1'),
+      assetId: 'B1',
+      time: new Date(q2 + 60_000).toISOString(),
+    });
+    expect(live.feederLastSeen().get('F1')).toBe(q2);
+    expect(live.lastSeen('M2')).toBe(q1);
+    expect(live.lastSeen('nope')).toBeUndefined();
+  });
 });

@@ -35,6 +35,8 @@ interface NodeAcc {
   meters: number;
   batteryW: number;
   lastMs: number;
+  /** Newest reading end of its meters (batteries not counted): what the missing-data rules compare. */
+  meterLastMs: number;
 }
 
 /**
@@ -48,6 +50,11 @@ export class LiveLoad {
   private readonly batteries = new Map<string, { powerW: number; atMs: number }>();
   private readonly nodes = new Map<string, NodeAcc>();
   private readonly dirty = new Set<string>();
+  /**
+   * Meters by the end of their newest reading. A meter moves on with each reading (O(1)), so the silent
+   * ones are found by looking at the old buckets only, never at every meter of a city.
+   */
+  private readonly byEnd = new Map<number, Set<string>>();
   private watermarkMs = -Infinity;
   private watermarkWallMs = 0;
   unknownMeters = 0;
@@ -58,7 +65,7 @@ export class LiveLoad {
   setTopology(topology: LiveTopology): void {
     this.topology = topology;
     this.nodes.clear();
-    for (const [id, m] of this.meters) this.addToNodes(this.pathOfMeter(id), m.powerW, 1, m.endMs);
+    for (const [id, m] of this.meters) this.addToNodes(this.pathOfMeter(id), m.powerW, 1, m.endMs, true);
     for (const [id, b] of this.batteries) this.addBatteryToNodes(id, b.powerW, b.atMs);
     for (const id of this.nodes.keys()) this.dirty.add(id);
   }
@@ -69,6 +76,33 @@ export class LiveLoad {
     return this.watermarkMs + Math.max(0, wallNowMs - this.watermarkWallMs);
   }
 
+  /** Newest reading end (ms) per feeder over its meters. */
+  feederLastSeen(): ReadonlyMap<string, number> {
+    const out = new Map<string, number>();
+    for (const [id, n] of this.nodes)
+      if (n.kind === 'feeder' && n.meterLastMs > -Infinity) out.set(id, n.meterLastMs);
+    return out;
+  }
+
+  /** The meters whose newest reading ended before `cutoffMs`, with that end: O(silent meters). */
+  silentMeters(cutoffMs: number): { id: string; lastSeenMs: number }[] {
+    const out: { id: string; lastSeenMs: number }[] = [];
+    for (const [endMs, ids] of this.byEnd)
+      if (endMs < cutoffMs) for (const id of ids) out.push({ id, lastSeenMs: endMs });
+    return out;
+  }
+
+  /** The newest reading end of one meter (undefined: never reported). */
+  lastSeen(meterId: string): number | undefined {
+    return this.meters.get(meterId)?.endMs;
+  }
+
+  /** How many meters' newest reading ends at `endMs` (a quarter is complete when that is every meter). */
+  metersEndingAt(endMs: number): number {
+    return this.byEnd.get(endMs)?.size ?? 0;
+  }
+
+  /** Every meter's newest reading end: O(meters), for small grids and tests only. */
   meterLastSeen(): ReadonlyMap<string, number> {
     const out = new Map<string, number>();
     for (const [id, m] of this.meters) out.set(id, m.endMs);
@@ -83,6 +117,17 @@ export class LiveLoad {
     const prev = this.meters.get(r.meterPointId);
     if (prev && prev.endMs >= endMs) return; // older or repeated reading: the newest counts
     this.meters.set(r.meterPointId, { powerW, endMs });
+    if (prev) {
+      const old = this.byEnd.get(prev.endMs);
+      old?.delete(r.meterPointId);
+      if (old?.size === 0) this.byEnd.delete(prev.endMs);
+    }
+    let bucket = this.byEnd.get(endMs);
+    if (!bucket) {
+      bucket = new Set();
+      this.byEnd.set(endMs, bucket);
+    }
+    bucket.add(r.meterPointId);
     if (endMs > this.watermarkMs) {
       this.watermarkMs = endMs;
       this.watermarkWallMs = wallNowMs;
@@ -92,7 +137,7 @@ export class LiveLoad {
       if (!prev) this.unknownMeters++;
       return;
     }
-    this.addToNodes(path, powerW - (prev?.powerW ?? 0), prev ? 0 : 1, endMs);
+    this.addToNodes(path, powerW - (prev?.powerW ?? 0), prev ? 0 : 1, endMs, true);
   }
 
   addBattery(t: BatteryTelemetry): void {
@@ -167,7 +212,15 @@ export class LiveLoad {
   private acc(id: string, kind: LiveNodeKind, sub: string): NodeAcc {
     let n = this.nodes.get(id);
     if (!n) {
-      n = { kind, substationId: sub, powerW: 0, meters: 0, batteryW: 0, lastMs: -Infinity };
+      n = {
+        kind,
+        substationId: sub,
+        powerW: 0,
+        meters: 0,
+        batteryW: 0,
+        lastMs: -Infinity,
+        meterLastMs: -Infinity,
+      };
       this.nodes.set(id, n);
     }
     return n;
@@ -178,12 +231,14 @@ export class LiveLoad {
     deltaW: number,
     deltaMeters: number,
     atMs: number,
+    fromMeter: boolean,
   ): void {
     for (const [id, kind, sub] of path) {
       const n = this.acc(id, kind, sub);
       n.powerW += deltaW;
       n.meters += deltaMeters;
       if (atMs > n.lastMs) n.lastMs = atMs;
+      if (fromMeter && atMs > n.meterLastMs) n.meterLastMs = atMs;
       this.dirty.add(id);
     }
   }
