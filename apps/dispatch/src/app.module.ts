@@ -44,6 +44,8 @@ export function dispatchServiceOptions(c: DispatchConfig, clock?: Clock): Dispat
     leaderLockKey: BigInt(c.leaderLockKey),
     leaderRetryMs: c.leaderRetrySeconds * 1000,
     runMigrations: c.runMigrations,
+    solverWorkers: c.solverWorkers,
+    ...(c.solveTimeoutSeconds > 0 ? { solveTimeoutMs: c.solveTimeoutSeconds * 1000 } : {}),
     ...(clock ? { clock } : {}),
   };
 }

@@ -53,6 +53,21 @@ export const dispatchConfigSpec = {
     max: 600,
     default: 30,
   }),
+  solverWorkers: cfg.int(
+    'DISPATCH_SOLVER_WORKERS',
+    'HiGHS worker threads: feeders solved at once (about the cores the service may use)',
+    { min: 1, max: 64, default: 2 },
+  ),
+  solveTimeoutSeconds: cfg.int(
+    'DISPATCH_SOLVE_TIMEOUT_S',
+    'wall-clock limit per feeder solve; a solve still running then has its worker terminated and the feeder runs the local rule (0: time limit + 10 s)',
+    { min: 0, max: 900, default: 0 },
+  ),
+  feederTimeoutSeconds: cfg.int(
+    'DISPATCH_FEEDER_TIMEOUT_S',
+    'a feeder not planned within this (inputs, solve, storing) runs the local rule, the others are planned (0: 2 × time limit + 30 s)',
+    { min: 0, max: 900, default: 0 },
+  ),
   priceSource: cfg.oneOf(
     'DISPATCH_PRICE_SOURCE',
     'day-ahead prices: none, csv-file, http-csv or synthetic (dev)',
@@ -206,6 +221,8 @@ export function plannerSettingsOf(c: DispatchConfig): PlannerSettings {
     forecastMaxAgeMs: c.forecastMaxAgeHours * 3_600_000,
     historyFallback: c.historyFallback,
     solveTimeLimitS: c.solveTimeLimitSeconds,
+    concurrency: c.solverWorkers,
+    ...(c.feederTimeoutSeconds > 0 ? { feederTimeoutMs: c.feederTimeoutSeconds * 1000 } : {}),
     ...(c.faultInfeasibleUntilMs !== undefined ? { injectInfeasibleBeforeMs: c.faultInfeasibleUntilMs } : {}),
   };
 }

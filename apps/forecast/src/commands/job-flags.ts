@@ -59,26 +59,37 @@ export function instantFlag(f: FlagValues, name: string): number | undefined {
   return ms;
 }
 
-/** --series/--all, --horizon, --csv/--target → typed selection; the CSV is read and parsed here (an edge). */
-export function parseSeriesSelection(f: FlagValues): SeriesSelection {
+/** --series IDS (comma-separated series ids) or --all, exactly one of them; throws UsageError naming the flag. */
+export function parseSeriesOrAll(f: FlagValues): SeriesRef[] | 'all' {
+  const list = stringFlag(f['series']);
+  if ((list === undefined) === (f['all'] !== true)) throw new UsageError('give either --series IDS or --all');
+  if (list === undefined) return 'all';
+  let series: SeriesRef[];
+  try {
+    series = list
+      .split(',')
+      .filter((s) => s.trim() !== '')
+      .map(parseSeriesId);
+  } catch (e) {
+    if (e instanceof ForecastJobError) throw new UsageError(`--series: ${e.message}`);
+    throw e;
+  }
+  if (series.length === 0) throw new UsageError('--series needs at least one id');
+  return series;
+}
+
+/** --horizon (default day-ahead). */
+export function parseHorizonFlag(f: FlagValues): ForecastHorizonName {
   const horizon = stringFlag(f['horizon']) ?? 'day-ahead';
   if (!isHorizonName(horizon))
     throw new UsageError(`--horizon must be one of ${HORIZON_NAMES.join(', ')}, got "${horizon}"`);
-  const list = stringFlag(f['series']);
-  if ((list === undefined) === (f['all'] !== true)) throw new UsageError('give either --series IDS or --all');
-  let series: SeriesRef[] | 'all' = 'all';
-  if (list !== undefined) {
-    try {
-      series = list
-        .split(',')
-        .filter((s) => s.trim() !== '')
-        .map(parseSeriesId);
-    } catch (e) {
-      if (e instanceof ForecastJobError) throw new UsageError(`--series: ${e.message}`);
-      throw e;
-    }
-    if (series.length === 0) throw new UsageError('--series needs at least one id');
-  }
+  return horizon;
+}
+
+/** --series/--all, --horizon, --csv/--target → typed selection; the CSV is read and parsed here (an edge). */
+export function parseSeriesSelection(f: FlagValues): SeriesSelection {
+  const horizon = parseHorizonFlag(f);
+  const series = parseSeriesOrAll(f);
   const custom = new Map<string, LoadSeries>();
   const customRefs = series === 'all' ? [] : series.filter((s) => s.kind === 'custom');
   const csv = stringFlag(f['csv']);

@@ -1,16 +1,11 @@
 import {
   type GlobalTrainSummary,
-  type SeriesRef,
   type TrainGlobalModelCommand,
-  ForecastJobError,
-  HORIZON_NAMES,
   TrainGlobalModelUseCase,
-  isHorizonName,
-  parseSeriesId,
 } from '@gridwerk/forecast/data-access';
 import { type FlagTable, helpText } from '@gridwerk/shared/util-config';
 import { type CliCommand, type CliIo, EXIT_OK, UsageError, parseFlags } from './cli-command';
-import { OUTPUT_FLAGS, instantFlag, intFlag, stringFlag } from './job-flags';
+import { OUTPUT_FLAGS, instantFlag, intFlag, parseHorizonFlag, parseSeriesOrAll } from './job-flags';
 import { withJobContext } from './job-context';
 
 const FLAGS = {
@@ -66,7 +61,8 @@ last --test-days scores it per series; the final model is trained on all history
 own registry row and is promoted only where the backtest beats the persistence baselines and the series' promoted model.
 Training time is bounded by --max-samples, whatever the number of series. Shards split the series without coordination:
 run N processes (an Indexed Job) with --shard-index 0..N-1. Runs the migrations. Idempotent per shard and data.
-Weather inputs are not used by the global model yet; custom (CSV) series are not supported.`,
+Weather: with FORECAST_WEATHER_POINTS each series gets its point's forecasts by vintage, as in per-series training;
+the model uses the weather columns every series of the shard has. Custom (CSV) series are not supported.`,
   flags: FLAGS,
   footer: `Exit codes: 0 trained (or unchanged), 2 usage or configuration error, 1 unexpected error.
 Series that could not take part are listed as skipped with their reason.`,
@@ -75,30 +71,14 @@ Series that could not take part are listed as skipped with their reason.`,
 /** Flags → typed command; throws UsageError naming the flag. Undefined for --help. */
 export function parseTrainGlobalCommand(
   argv: readonly string[],
-): (Omit<TrainGlobalModelCommand, 'dayAheadIssueMinute'> & { json: boolean }) | undefined {
+): (Omit<TrainGlobalModelCommand, 'dayAheadIssueMinute' | 'weather'> & { json: boolean }) | undefined {
   const f = parseFlags(argv, FLAGS);
   if (f['help'] === true) return undefined;
-  const horizon = stringFlag(f['horizon']) ?? 'day-ahead';
-  if (!isHorizonName(horizon))
-    throw new UsageError(`--horizon must be one of ${HORIZON_NAMES.join(', ')}, got "${horizon}"`);
-  const list = stringFlag(f['series']);
-  if ((list === undefined) === (f['all'] !== true)) throw new UsageError('give either --series IDS or --all');
-  let series: SeriesRef[] | 'all' = 'all';
-  if (list !== undefined) {
-    try {
-      series = list
-        .split(',')
-        .filter((s) => s.trim() !== '')
-        .map(parseSeriesId);
-    } catch (e) {
-      if (e instanceof ForecastJobError) throw new UsageError(`--series: ${e.message}`);
-      throw e;
-    }
-    if (series.length === 0) throw new UsageError('--series needs at least one id');
-    const custom = series.find((s) => s.kind === 'custom');
-    if (custom !== undefined)
-      throw new UsageError(`--series: ${custom.id}: custom series are not supported by --global`);
-  }
+  const horizon = parseHorizonFlag(f);
+  const series = parseSeriesOrAll(f);
+  const custom = series === 'all' ? undefined : series.find((s) => s.kind === 'custom');
+  if (custom !== undefined)
+    throw new UsageError(`--series: ${custom.id}: custom series are not supported by --global`);
   const shardCount = intFlag(f, 'shard-count', 1, 1);
   const shardIndex = intFlag(f, 'shard-index', 0, 0);
   if (shardIndex >= shardCount)
@@ -150,6 +130,7 @@ export async function runTrainGlobal(argv: readonly string[], io: CliIo): Promis
     new TrainGlobalModelUseCase(ctx.db, ctx.seriesDb, ctx.log, Date.now, ctx.metrics).execute({
       ...command,
       dayAheadIssueMinute: ctx.config.dayAheadIssueMinute,
+      ...(ctx.config.weather === undefined ? {} : { weather: ctx.config.weather }),
     }),
   );
   io.out(json ? JSON.stringify(summary) : formatSummary(summary));

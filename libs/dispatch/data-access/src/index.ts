@@ -1,4 +1,6 @@
 export { HighsLpSolver } from './lib/highs-lp-solver';
+export { HighsSolverPool, SolveTimeoutError } from './lib/highs-solver-pool';
+export type { SolverPoolOptions } from './lib/highs-solver-pool';
 export { DispatchRepository } from './lib/dispatch.repository';
 export type { FeederTopology, PlanRecord, StoredForecast, StoredPlan } from './lib/dispatch.repository';
 export { DISPATCH_MIGRATIONS } from './lib/migrations';

@@ -1,4 +1,6 @@
 export { DispatchPlanner } from './lib/dispatch-planner';
+export { mapIsolated } from './lib/feeder-isolation';
+export type { IsolatedOutcome } from './lib/feeder-isolation';
 export type { CommandPublisher, CycleObserver, CycleReport, PlannerSettings } from './lib/dispatch-planner';
 export {
   batteryInputOf,

@@ -1,4 +1,5 @@
-import { fitResidualQuantiles, persistence1d, persistence7d } from './baselines';
+import { persistence1d, persistence7d } from './baselines';
+import { chooseFallbackBaseline } from './fallback-baseline';
 import {
   type FeatureConfig,
   type FeatureCounters,
@@ -140,22 +141,7 @@ export async function trainForecaster(
   const decisions = policy.decisions.filter((d) => d.kind !== 'impute');
   counterDecisions(counters, 'fit', decisions);
   // The guard's fallback: the persistence baseline with the lower training MAE, with its residual band.
-  const p1 = rows.map((r) => persistence1d(series, r.originMs, r.targetMs));
-  const p7 = rows.map((r) => r.base);
-  const mae = (p: readonly number[]): number => {
-    let s = 0;
-    let n = 0;
-    actual.forEach((a, i) => {
-      const v = p[i] ?? Number.NaN;
-      if (!Number.isNaN(v)) {
-        s += Math.abs(a - v);
-        n++;
-      }
-    });
-    return n > 0 ? s / n : Number.POSITIVE_INFINITY;
-  };
-  const use1d = mae(p1) < mae(p7);
-  const q = fitResidualQuantiles(actual, use1d ? p1 : p7);
+  const fallback = chooseFallbackBaseline(series, rows, actual);
   const inputs: ModelInputs = {
     requested: [...cfg.exogenous],
     columns: policy.columns,
@@ -163,7 +149,7 @@ export async function trainForecaster(
     staleRanges: policy.staleRanges,
     staleExcluded: set.staleExcluded,
     decisions,
-    fallback: { baseline: use1d ? 'persistence1d' : 'persistence7d', q10: q.q10, q90: q.q90 },
+    fallback,
   };
   const model = await trainQuantileModel(
     {
@@ -174,7 +160,7 @@ export async function trainForecaster(
       features: featureNames(fitCfg),
       exogenous: [...policy.kept],
       inputs,
-      base: use1d ? 'persistence1d' : 'persistence7d',
+      base: fallback.baseline,
     },
     options,
   );

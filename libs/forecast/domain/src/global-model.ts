@@ -1,5 +1,5 @@
-import { fitResidualQuantiles, persistence1d } from './baselines';
 import { ForecastError } from './errors';
+import { chooseFallbackBaseline } from './fallback-baseline';
 import { type FeatureConfig, type FeatureRow, buildFeatureRow, featureNames } from './features';
 import { defaultTrainingOriginEveryMs } from './forecast';
 import { type Horizon, horizonOrigins, horizonTargets } from './horizons';
@@ -330,22 +330,6 @@ function drawSeries(
       `only ${rows.length} training pairs before ${new Date(opts.untilMs).toISOString()}`,
       { present: rows.length },
     );
-  const p1 = rows.map((r) => persistence1d(series, r.originMs, r.targetMs));
-  const p7 = rows.map((r) => r.base);
-  const mae = (p: readonly number[]): number => {
-    let s = 0;
-    let n = 0;
-    actual.forEach((a, k) => {
-      const v = p[k] ?? Number.NaN;
-      if (!Number.isNaN(v)) {
-        s += Math.abs(a - v);
-        n++;
-      }
-    });
-    return n > 0 ? s / n : Number.POSITIVE_INFINITY;
-  };
-  const use1d = mae(p1) < mae(p7);
-  const q = fitResidualQuantiles(actual, use1d ? p1 : p7);
   const binding: GlobalSeriesBinding = {
     format: GLOBAL_BINDING_FORMAT,
     version: GLOBAL_BINDING_VERSION,
@@ -359,7 +343,7 @@ function drawSeries(
       staleRanges: policy.staleRanges,
       staleExcluded: 0,
       decisions: policy.decisions.filter((d) => d.kind !== 'impute'),
-      fallback: { baseline: use1d ? 'persistence1d' : 'persistence7d', q10: q.q10, q90: q.q90 },
+      fallback: chooseFallbackBaseline(series, rows, actual),
     },
     trainingSamples: rows.length,
   };

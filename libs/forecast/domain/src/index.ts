@@ -6,6 +6,7 @@ export { berlinWallTimeToUtc, sameLocalTimeDaysBefore } from './local-time';
 export * from './features';
 export * from './solar';
 export * from './baselines';
+export * from './fallback-baseline';
 export * from './metrics';
 export * from './calibration';
 export * from './recent-calibration';

@@ -83,6 +83,13 @@ export interface SettlementLedger {
    * broadcast and is looked up, not re-sent, after a restart.
    */
   commitBatch(batch: LedgerBatch): Promise<LedgerCommitReceipt>;
+  /**
+   * Commits many batches in as few on-chain transactions as the ledger allows, with `commitBatch`'s
+   * checks and idempotency per batch; receipts in the order given. Optional: a ledger without it is
+   * committed batch by batch. Throws (committing none of a failing transaction's batches) when one
+   * batch is refused, so that the caller can fall back to one by one and isolate it.
+   */
+  commitBatches?(batches: readonly LedgerBatch[]): Promise<LedgerCommitReceipt[]>;
   /** The batch stored on chain, or undefined. */
   getBatch(communityId: string, intervalStart: string, version: number): Promise<OnChainBatch | undefined>;
   /** On-chain proof check of one leaf against the stored root of its batch. */

@@ -29,6 +29,9 @@ contract SettlementLedger is AccessControl {
     /// @notice Longest proof accepted: far beyond any tree that fits in a block, bounds the loop.
     uint256 public constant MAX_PROOF_LENGTH = 64;
 
+    /// @notice Most batches one `commitBatches` call takes: bounds its loop and its gas (~60k each).
+    uint256 public constant MAX_BATCHES_PER_CALL = 200;
+
     /// @notice Direction of a delivery leaf (energy and money flow from seller to buyer).
     uint8 public constant DIRECTION_DELIVERY = 0;
 
@@ -40,6 +43,17 @@ contract SettlementLedger is AccessControl {
         bytes32 merkleRoot;
         uint32 transactionCount;
         uint64 committedAtBlock;
+        uint80 totalEnergyWh;
+        uint80 totalAmountCt;
+    }
+
+    /// @notice One (community, interval, version) batch as given to `commitBatches`.
+    struct BatchInput {
+        bytes32 communityKey;
+        uint64 intervalStart;
+        uint32 version;
+        bytes32 merkleRoot;
+        uint32 transactionCount;
         uint80 totalEnergyWh;
         uint80 totalAmountCt;
     }
@@ -97,6 +111,8 @@ contract SettlementLedger is AccessControl {
     error InvalidDirection(uint8 direction);
     /// @notice A microtransaction with this key is already recorded.
     error TransactionAlreadyRecorded(bytes32 transactionKey);
+    /// @notice `commitBatches` got no batch or more than `MAX_BATCHES_PER_CALL`.
+    error BatchCountOutOfRange(uint256 count);
 
     /**
      * @notice Deploys the ledger.
@@ -131,35 +147,71 @@ contract SettlementLedger is AccessControl {
         uint80 totalEnergyWh,
         uint80 totalAmountCt
     ) external onlyRole(OPERATOR_ROLE) {
-        if (intervalStart % INTERVAL_SECONDS != 0) revert IntervalNotQuarterHour(intervalStart);
-        mapping(uint32 version => Batch) storage versions = _batches[communityKey][intervalStart];
-        if (versions[version].committedAtBlock != 0) revert BatchAlreadyCommitted(communityKey, intervalStart, version);
-        if (version == 0 || (version > 1 && versions[version - 1].committedAtBlock == 0)) {
-            revert VersionOutOfOrder(communityKey, intervalStart, version);
+        BatchInput memory b = BatchInput(
+            communityKey, intervalStart, version, merkleRoot, transactionCount, totalEnergyWh, totalAmountCt
+        );
+        if (!_commit(b)) revert BatchAlreadyCommitted(communityKey, intervalStart, version);
+    }
+
+    /**
+     * @notice Commits many (community, interval, version) batches in one transaction, each checked as
+     * `commitBatch` checks it, so that a city's communities settle a quarter hour in few transactions. A
+     * batch committed already with the same root, count and totals is skipped (a retried call is
+     * harmless, no event); with other content the whole call reverts. Only `OPERATOR_ROLE`.
+     * @param batches At most `MAX_BATCHES_PER_CALL` batches.
+     * @return committed How many were committed by this call (the rest were on chain already).
+     */
+    function commitBatches(
+        BatchInput[] calldata batches
+    ) external onlyRole(OPERATOR_ROLE) returns (uint256 committed) {
+        uint256 n = batches.length;
+        if (n == 0 || n > MAX_BATCHES_PER_CALL) revert BatchCountOutOfRange(n);
+        for (uint256 i = 0; i < n; ++i) {
+            if (_commit(batches[i])) ++committed;
         }
-        if (transactionCount == 0) {
-            if (merkleRoot != bytes32(0) || totalEnergyWh != 0 || totalAmountCt != 0) revert InconsistentBatch();
-        } else if (merkleRoot == bytes32(0)) {
+    }
+
+    /// @dev Checks and stores one batch; false if it is already committed with identical content.
+    function _commit(BatchInput memory b) private returns (bool) {
+        if (b.intervalStart % INTERVAL_SECONDS != 0) revert IntervalNotQuarterHour(b.intervalStart);
+        mapping(uint32 version => Batch) storage versions = _batches[b.communityKey][b.intervalStart];
+        Batch storage existing = versions[b.version];
+        if (existing.committedAtBlock != 0) {
+            if (
+                existing.merkleRoot == b.merkleRoot &&
+                existing.transactionCount == b.transactionCount &&
+                existing.totalEnergyWh == b.totalEnergyWh &&
+                existing.totalAmountCt == b.totalAmountCt
+            ) return false;
+            revert BatchAlreadyCommitted(b.communityKey, b.intervalStart, b.version);
+        }
+        if (b.version == 0 || (b.version > 1 && versions[b.version - 1].committedAtBlock == 0)) {
+            revert VersionOutOfOrder(b.communityKey, b.intervalStart, b.version);
+        }
+        if (b.transactionCount == 0) {
+            if (b.merkleRoot != bytes32(0) || b.totalEnergyWh != 0 || b.totalAmountCt != 0) revert InconsistentBatch();
+        } else if (b.merkleRoot == bytes32(0)) {
             revert InconsistentBatch();
         }
 
-        versions[version] = Batch({
-            merkleRoot: merkleRoot,
-            transactionCount: transactionCount,
+        versions[b.version] = Batch({
+            merkleRoot: b.merkleRoot,
+            transactionCount: b.transactionCount,
             committedAtBlock: uint64(block.number),
-            totalEnergyWh: totalEnergyWh,
-            totalAmountCt: totalAmountCt
+            totalEnergyWh: b.totalEnergyWh,
+            totalAmountCt: b.totalAmountCt
         });
         emit BatchCommitted(
-            communityKey,
-            intervalStart,
-            version,
-            merkleRoot,
-            transactionCount,
-            totalEnergyWh,
-            totalAmountCt,
+            b.communityKey,
+            b.intervalStart,
+            b.version,
+            b.merkleRoot,
+            b.transactionCount,
+            b.totalEnergyWh,
+            b.totalAmountCt,
             msg.sender
         );
+        return true;
     }
 
     /**

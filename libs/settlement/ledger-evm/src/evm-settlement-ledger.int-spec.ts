@@ -365,6 +365,46 @@ describe('EvmSettlementLedger (real EVM node, real PostgreSQL)', () => {
     });
   });
 
+  it('commitBatches: 250 communities of a quarter hour in 2 transactions, each readable; a retry commits nothing twice', async () => {
+    const ids = Array.from({ length: 250 }, () => community());
+    const batches = ids.map((id, i) => batchOf(id, 1 + (i % 5), 1, `m${i}`).batch);
+    const a = ledger();
+    const before = await signerNonce();
+    const receipts = await a.commitBatches(batches);
+    expect(await signerNonce()).toBe(before + 2); // 200 + 50
+    expect(receipts).toHaveLength(250);
+    expect(receipts.every((r) => !r.alreadyCommitted)).toBe(true);
+    expect(new Set(receipts.map((r) => r.txHash)).size).toBe(2);
+    for (const i of [0, 199, 200, 249]) {
+      const b = batches[i];
+      const onChain = await a.getBatch(b.communityId, b.intervalStart, 1);
+      expect(onChain?.merkleRoot).toBe(b.merkleRoot);
+      expect(onChain?.transactionCount).toBe(b.transactionCount);
+      expect(onChain?.committedAtBlock).toBe(receipts[i]?.blockNumber);
+    }
+    // retry with one new community in the middle: the present ones are reported as already committed
+    const extra = batchOf(community(), 3).batch;
+    const again = await a.commitBatches([batches[0], extra, batches[249]], {
+      maxPerTransaction: 50,
+    });
+    expect(again.map((r) => r.alreadyCommitted)).toEqual([true, false, true]);
+    expect((await commitEvents(ids[0])).length).toBe(1);
+    expect((await commitEvents(extra.communityId)).length).toBe(1);
+  });
+
+  it('commitBatches refuses other content for a committed batch and duplicates, before signing', async () => {
+    const id = community();
+    const a = ledger();
+    await a.commitBatch(batchOf(id, 4).batch);
+    const before = await signerNonce();
+    await expect(
+      a.commitBatches([batchOf(community(), 2).batch, batchOf(id, 4, 1, 'other').batch]),
+    ).rejects.toMatchObject({ code: 'LEDGER.ALREADY_RECORDED' });
+    const dup = batchOf(community(), 1).batch;
+    await expect(a.commitBatches([dup, dup])).rejects.toMatchObject({ code: 'LEDGER.INVALID_BATCH' });
+    expect(await signerNonce()).toBe(before);
+  });
+
   it('refuses to commit against the wrong chain or no contract', async () => {
     await expect(ledger({ chainId: 4242 }).commitBatch(batchOf(community(), 1).batch)).rejects.toMatchObject({
       code: 'LEDGER.CHAIN_MISMATCH',

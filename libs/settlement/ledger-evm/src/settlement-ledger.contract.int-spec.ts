@@ -222,6 +222,112 @@ describe('SettlementLedger.sol (real EVM node)', () => {
     });
   });
 
+  describe('commitBatches', () => {
+    const input = (ck: Hex, version: number, root: Hex, count = 1) => ({
+      communityKey: ck,
+      intervalStart: IS,
+      version,
+      merkleRoot: root,
+      transactionCount: count,
+      totalEnergyWh: BigInt(count),
+      totalAmountCt: BigInt(count),
+    });
+    const simulateMany = (who: ReturnType<typeof testClients>, batches: ReturnType<typeof input>[]) =>
+      who.publicClient.simulateContract({
+        address,
+        abi: settlementLedgerAbi,
+        functionName: 'commitBatches',
+        args: [batches],
+        account: who.account,
+      });
+    async function commitMany(batches: ReturnType<typeof input>[]) {
+      const { request, result } = await simulateMany(owner, batches);
+      const hash = await owner.walletClient.writeContract(request);
+      const receipt = await owner.publicClient.waitForTransactionReceipt({ hash });
+      return { result, receipt };
+    }
+
+    it('commits many communities in one transaction, one BatchCommitted each, and skips identical ones', async () => {
+      const cks = Array.from({ length: 30 }, () => community());
+      const { result, receipt } = await commitMany(
+        cks.map((ck, i) => input(ck, 1, keccak256(toBytes(`r${i}`)))),
+      );
+      expect(result).toBe(30n);
+      expect(receipt.status).toBe('success');
+      for (const [i, ck] of cks.entries()) {
+        const stored = await contract().read.getBatch([ck, IS, 1]);
+        expect(stored.merkleRoot).toBe(keccak256(toBytes(`r${i}`)));
+        expect(stored.committedAtBlock).toBe(receipt.blockNumber);
+      }
+      const events = await owner.publicClient.getContractEvents({
+        address,
+        abi: settlementLedgerAbi,
+        eventName: 'BatchCommitted',
+        fromBlock: receipt.blockNumber,
+        toBlock: receipt.blockNumber,
+      });
+      expect(events).toHaveLength(30);
+      // a retry with one new batch: the 2 present are skipped (no event), the new one committed
+      const fresh = community();
+      const again = await commitMany([
+        input(cks[0], 1, keccak256(toBytes('r0'))),
+        input(fresh, 1, keccak256(toBytes('new'))),
+        input(cks[1], 1, keccak256(toBytes('r1'))),
+      ]);
+      expect(again.result).toBe(1n);
+      const evs = await owner.publicClient.getContractEvents({
+        address,
+        abi: settlementLedgerAbi,
+        eventName: 'BatchCommitted',
+        fromBlock: again.receipt.blockNumber,
+        toBlock: again.receipt.blockNumber,
+      });
+      expect(evs.map((e) => e.args.communityKey)).toEqual([fresh]);
+    });
+
+    it('reverts BatchAlreadyCommitted when a present batch comes with other content, committing none', async () => {
+      const ck = community();
+      await commit(owner, [ck, IS, 1, keccak256('0x01'), 1, 1n, 1n]);
+      const other = community();
+      const r = await revertName(
+        simulateMany(owner, [input(other, 1, keccak256('0x02')), input(ck, 1, keccak256('0x09'))]),
+      );
+      expect(r).toEqual({ name: 'BatchAlreadyCommitted', args: [ck, IS, 1] });
+      expect((await contract().read.getBatch([other, IS, 1])).committedAtBlock).toBe(0n);
+    });
+
+    it('checks each batch as commitBatch does (VersionOutOfOrder, InconsistentBatch)', async () => {
+      const ck = community();
+      expect((await revertName(simulateMany(owner, [input(ck, 2, keccak256('0x01'))]))).name).toBe(
+        'VersionOutOfOrder',
+      );
+      expect((await revertName(simulateMany(owner, [input(community(), 1, ZERO32)]))).name).toBe(
+        'InconsistentBatch',
+      );
+      // versions 1 and 2 of one interval in one call: in order, both committed
+      const { result } = await commitMany([input(ck, 1, keccak256('0x01')), input(ck, 2, keccak256('0x02'))]);
+      expect(result).toBe(2n);
+    });
+
+    it('reverts BatchCountOutOfRange for no batch or more than MAX_BATCHES_PER_CALL', async () => {
+      const max = await contract().read.MAX_BATCHES_PER_CALL();
+      expect(max).toBe(200n);
+      expect(await revertName(simulateMany(owner, []))).toEqual({ name: 'BatchCountOutOfRange', args: [0n] });
+      const tooMany = Array.from({ length: 201 }, (_, i) =>
+        input(community(), 1, keccak256(toBytes(`m${i}`))),
+      );
+      expect(await revertName(simulateMany(owner, tooMany))).toEqual({
+        name: 'BatchCountOutOfRange',
+        args: [201n],
+      });
+    });
+
+    it('reverts AccessControlUnauthorizedAccount for an account without OPERATOR_ROLE', async () => {
+      const r = await revertName(simulateMany(stranger, [input(community(), 1, keccak256('0x01'))]));
+      expect(r.name).toBe('AccessControlUnauthorizedAccount');
+    });
+  });
+
   describe('verify and verifyTransaction', () => {
     it('prove a real leaf against the stored root, refuse tampered leaves, unknown batches, long proofs', async () => {
       const ck = community();

@@ -8,7 +8,7 @@ import {
   EventTypes,
 } from '@gridwerk/contracts';
 import { STEP_MS } from '@gridwerk/dispatch/domain';
-import { AdvisoryLeaderLock, DispatchRepository, HighsLpSolver } from '@gridwerk/dispatch/data-access';
+import { AdvisoryLeaderLock, DispatchRepository, HighsSolverPool } from '@gridwerk/dispatch/data-access';
 import { KafkaProducer } from '@gridwerk/shared/data-access-kafka';
 import { HealthRegistry, MetricsService } from '@gridwerk/shared/feature-ops';
 import { createLogger, JsonLogger } from '@gridwerk/shared/util-logging';
@@ -38,7 +38,7 @@ export class DispatchCycleService implements OnApplicationBootstrap, OnApplicati
   private readonly log: JsonLogger;
   private readonly clock: Clock;
   private pool: Pool | undefined;
-  private solver: HighsLpSolver | undefined;
+  private solver: HighsSolverPool | undefined;
   private lock: AdvisoryLeaderLock | undefined;
   private repoRef: DispatchRepository | undefined;
   private planner: DispatchPlanner | undefined;
@@ -86,6 +86,15 @@ export class DispatchCycleService implements OnApplicationBootstrap, OnApplicati
       cycles: metrics.counter('gridwerk_dispatch_cycles_total', 'MPC cycles run, by outcome', ['outcome']),
       leader: metrics.gauge('gridwerk_dispatch_leader', '1 on the replica that holds the leader lock'),
       inputs: metrics.counter('gridwerk_dispatch_inputs_total', 'input records stored, by kind', ['kind']),
+      feederFailures: metrics.counter(
+        'gridwerk_dispatch_feeder_failures_total',
+        'feeders whose planning threw or timed out (their batteries ran the local rule, the others were planned)',
+        ['code'],
+      ),
+      solveTimeouts: metrics.counter(
+        'gridwerk_dispatch_solve_timeouts_total',
+        'solves abandoned after the wall-clock limit (their solver worker was terminated and replaced)',
+      ),
     };
     health.register({
       key: 'dispatch',
@@ -125,22 +134,40 @@ export class DispatchCycleService implements OnApplicationBootstrap, OnApplicati
     }
     this.pool = new Pool({
       connectionString: o.databaseUrl,
-      max: 3,
+      // a connection per feeder planned at once, and one for the cycle's reads
+      max: Math.max(3, (o.solverWorkers ?? 1) + 1),
       application_name: `gridwerk-${o.service}`,
     });
     this.pool.on('error', (err) => this.log.warn('idle database connection failed', { error: err.message }));
     const repo = new DispatchRepository(this.pool);
     this.repoRef = repo;
-    this.solver = new HighsLpSolver({ timeLimitS: o.planner.solveTimeLimitS });
+    const workers = o.solverWorkers ?? 1;
+    this.solver = new HighsSolverPool({
+      size: workers,
+      timeLimitS: o.planner.solveTimeLimitS,
+      ...(o.solveTimeoutMs === undefined ? {} : { solveTimeoutMs: o.solveTimeoutMs }),
+      onTimeout: (model, timeoutMs) => {
+        this.m.solveTimeouts.inc();
+        this.log.warn('solve abandoned: its worker was terminated and replaced', { model, timeoutMs });
+      },
+    });
     this.lock = new AdvisoryLeaderLock(o.databaseUrl, o.leaderLockKey);
     const publisher: CommandPublisher = { publish: (c) => this.publish(c) };
-    this.planner = new DispatchPlanner(repo, this.solver, o.priceSource, publisher, o.planner, {
+    const planner = { ...o.planner, concurrency: o.planner.concurrency ?? workers };
+    this.planner = new DispatchPlanner(repo, this.solver, o.priceSource, publisher, planner, {
       solved: (feeder, seconds) => this.m.solve.observe({ feeder }, seconds),
       commandsSent: (commands) => {
         for (const c of commands) this.m.commands.inc({ mode: c.mode });
       },
       limitViolations: (n) => this.m.violations.inc(n),
       fallback: (cause, n) => this.m.fallback.inc({ cause }, n),
+      feederFailed: (feederId, code) => {
+        this.m.feederFailures.inc({ code });
+        this.log.error('feeder not planned: its batteries run the local rule, the others are planned', {
+          feederId,
+          code,
+        });
+      },
     });
     await this.inputs.start(
       repo,

@@ -30,6 +30,7 @@ import {
   siteSeriesId,
 } from './planning-inputs';
 import type { CommandMode } from './planning-inputs';
+import { mapIsolated } from './feeder-isolation';
 
 export interface PlannerSettings {
   parameters: DispatchParameters;
@@ -53,6 +54,13 @@ export interface PlannerSettings {
   historyFallback?: boolean;
   /** Drill: cycles starting before this instant solve an infeasible model (the solver-failure path). */
   injectInfeasibleBeforeMs?: number;
+  /** Feeders planned at once (the solver pool's size); default 1. */
+  concurrency?: number;
+  /**
+   * A feeder not planned within this many ms (inputs, solve, storing) is given up: its batteries run their
+   * local rule, the others are planned. Default: 2 × the solve time limit + 30 s.
+   */
+  feederTimeoutMs?: number;
 }
 
 /** What a station's plan stands on: the published forecast issues, or the history fallback and why. */
@@ -64,6 +72,8 @@ export interface CycleObserver {
   commandsSent(commands: readonly BatteryCommand[]): void;
   limitViolations(count: number): void;
   fallback(cause: string, batteries: number): void;
+  /** A feeder whose planning threw or timed out (the others were planned). */
+  feederFailed?(feederId: string, code: string): void;
 }
 
 export interface CommandPublisher {
@@ -157,20 +167,79 @@ export class DispatchPlanner {
       }
     }
     const report: CycleReport = { cycleStartMs, feeders: [], sent: 0 };
-    for (const feeder of feeders) {
-      const r = await this.planFeeder(
-        feeder,
-        states,
-        forecasts,
-        prices,
-        priceProblem,
-        cycleStartMs,
-        historyOf,
-      );
+    // feeders in parallel (as many as the solver pool has workers); one that throws or hangs fails alone
+    const outcomes = await mapIsolated(
+      feeders,
+      {
+        concurrency: s.concurrency ?? 1,
+        timeoutMs: s.feederTimeoutMs ?? 2 * s.solveTimeLimitS * 1000 + 30_000,
+      },
+      (feeder) => this.planFeeder(feeder, states, forecasts, prices, priceProblem, cycleStartMs, historyOf),
+    );
+    for (const [i, outcome] of outcomes.entries()) {
+      const feeder = feeders[i];
+      if (feeder === undefined) continue;
+      const r = outcome.ok
+        ? outcome.value
+        : await this.failFeeder(feeder, cycleStartMs, `${outcome.code}: ${outcome.reason}`, outcome.code);
       report.feeders.push(r.summary);
       report.sent += r.sent;
     }
     return report;
+  }
+
+  /**
+   * A feeder whose planning threw or timed out: every battery of it gets the local rule, stored as a
+   * fallback plan whose reason carries the code. If storing fails too, the cycle reports the feeder and
+   * goes on (the units fall back on their own when commands stop).
+   */
+  private async failFeeder(feeder: FeederTopology, cycleStartMs: number, reason: string, code: string) {
+    const s = this.settings;
+    const planId = `${feeder.feederId}/${new Date(cycleStartMs).toISOString()}`;
+    const assets = feeder.batteries.map((b) => b.assetId);
+    this.observer.feederFailed?.(feeder.feederId, code);
+    this.observer.fallback(
+      code === 'DISPATCH.FEEDER_TIMEOUT' ? 'feeder timed out' : 'feeder failed',
+      assets.length,
+    );
+    let sent = 0;
+    try {
+      const commands = fallbackCommands(assets, cycleStartMs, s.commandSteps, reason);
+      const fresh = await this.repo.savePlan({
+        id: planId,
+        scopeId: feeder.feederId,
+        cycleStart: new Date(cycleStartMs).toISOString(),
+        status: 'fallback',
+        reason,
+        horizonSteps: 0,
+        solveMs: 0,
+        objectiveCt: null,
+        explanation: {
+          error: { code, reason },
+          fallback: Object.fromEntries(assets.map((a) => [a, reason])),
+        },
+        commands,
+      });
+      if (fresh.length > 0) {
+        await this.publisher.publish(fresh);
+        await this.repo.markSent(fresh.map((c) => c.commandId));
+        this.observer.commandsSent(fresh);
+      }
+      sent = fresh.length;
+    } catch (err) {
+      reason = `${reason}; its fallback plan could not be stored: ${err instanceof Error ? err.message : String(err)}`;
+    }
+    return {
+      sent,
+      summary: {
+        feederId: feeder.feederId,
+        planId,
+        status: 'fallback' as const,
+        reason,
+        planned: [],
+        fallback: assets,
+      },
+    };
   }
 
   private async planFeeder(

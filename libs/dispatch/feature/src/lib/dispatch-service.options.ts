@@ -21,6 +21,10 @@ export interface DispatchServiceOptions {
   leaderLockKey: bigint;
   leaderRetryMs: number;
   runMigrations: boolean;
+  /** HiGHS worker threads: feeders solved at once (default 1). */
+  solverWorkers?: number;
+  /** Wall-clock limit per solve before its worker is terminated (default: time limit + 10 s). */
+  solveTimeoutMs?: number;
   /** Default: the system clock. */
   clock?: Clock;
 }

@@ -19,6 +19,8 @@ export interface GlobalSeriesRow {
   binding: unknown;
   metrics: unknown;
   features: readonly string[];
+  /** The weather point whose forecasts the series was trained with (run attaches the same); absent: none. */
+  weatherPointId?: string;
   promote: boolean;
 }
 
@@ -76,10 +78,12 @@ export class ForecastGlobalModelRepository {
       );
       if (inserted.rowCount === 0) return false;
       await client.query(
-        `INSERT INTO forecast_model (series_id, series_kind, horizon, version, trained_at, artefact, metrics, features, global_version)
+        `INSERT INTO forecast_model (series_id, series_kind, horizon, version, trained_at, artefact, metrics, features, global_version,
+                                     weather_point_id)
          SELECT s.id, s.kind, $1, $2, $3, s.binding, s.metrics,
-                ARRAY(SELECT jsonb_array_elements_text(s.features)), $2
-           FROM unnest($4::text[], $5::text[], $6::jsonb[], $7::jsonb[], $8::jsonb[]) AS s(id, kind, binding, metrics, features)
+                ARRAY(SELECT jsonb_array_elements_text(s.features)), $2, s.weather_point_id
+           FROM unnest($4::text[], $5::text[], $6::jsonb[], $7::jsonb[], $8::jsonb[], $9::text[])
+             AS s(id, kind, binding, metrics, features, weather_point_id)
          ON CONFLICT (series_id, horizon, version) DO NOTHING`,
         [
           model.horizon,
@@ -90,6 +94,7 @@ export class ForecastGlobalModelRepository {
           rows.map((r) => JSON.stringify(r.binding)),
           rows.map((r) => JSON.stringify(r.metrics)),
           rows.map((r) => JSON.stringify(r.features)),
+          rows.map((r) => r.weatherPointId ?? null),
         ],
       );
       const promote = rows.filter((r) => r.promote).map((r) => r.seriesId);

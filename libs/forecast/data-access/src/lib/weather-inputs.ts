@@ -1,4 +1,5 @@
 import { type Horizon, type LoadSeries, weatherColumnsAsOf, weatherKnownAt } from '@gridwerk/forecast/domain';
+import { type JsonLogger } from '@gridwerk/shared/util-logging';
 import { ForecastJobError } from './errors';
 import { type WeatherForecastRepository } from './weather-forecast.repository';
 
@@ -97,3 +98,39 @@ export async function attachWeather(
 }
 
 export const DEFAULT_WEATHER_MAX_AGE_MS = 24 * HOUR_MS;
+
+/** Where a training job's series get their weather: the point map and the largest vintage age used. */
+export interface WeatherSelection {
+  points: WeatherPointMap;
+  maxAgeMs: number;
+}
+
+/**
+ * A training series with the weather of its point attached by vintage (`attachWeather`), logged; the series
+ * unchanged when no weather is configured for it. Shared by per-series and global training.
+ */
+export async function seriesWithWeather(
+  repo: WeatherForecastRepository,
+  log: JsonLogger,
+  series: LoadSeries,
+  seriesId: string,
+  horizon: Horizon,
+  weather: WeatherSelection | undefined,
+): Promise<{ series: LoadSeries; weatherPointId?: string; columns: string[] }> {
+  const weatherPointId = weather === undefined ? undefined : weatherPointOf(weather.points, seriesId);
+  if (weather === undefined || weatherPointId === undefined) return { series, columns: [] };
+  const w = await attachWeather(repo, series, weatherPointId, horizon, { maxAgeMs: weather.maxAgeMs });
+  if (w.columns.length === 0)
+    log.warn('no weather forecast of the weather point covers the history: trained without weather', {
+      seriesId,
+      weatherPointId,
+    });
+  else
+    log.info('weather attached by vintage', {
+      seriesId,
+      weatherPointId,
+      columns: w.columns,
+      vintages: w.vintages,
+    });
+  return { series: w.series, weatherPointId, columns: w.columns };
+}

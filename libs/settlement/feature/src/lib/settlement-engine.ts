@@ -1,12 +1,18 @@
 import type { Pool } from 'pg';
-import type { SettlementLedger } from '@gridwerk/settlement/domain';
+import type { LedgerCommitReceipt, SettlementLedger } from '@gridwerk/settlement/domain';
 import {
   relaySettlementOutbox,
   type CommitterLock,
   type OutboxPublisher,
   type SettlementRepository,
+  type StoredBatch,
 } from '@gridwerk/settlement/data-access';
 import type { IntakeLog } from './readings.kafka-consumer';
+
+/** Batches per multi-batch commit (the EVM contract's MAX_BATCHES_PER_CALL). */
+const MULTI_COMMIT_CHUNK = 200;
+/** Pending batches read per tick when the ledger commits many per transaction (one per community). */
+const MULTI_COMMIT_PENDING = 4_000;
 
 export interface EngineMetrics {
   onIntervalSettled?(reason: 'close' | 'correction', version: number): void;
@@ -91,33 +97,68 @@ export class SettlementEngine {
         this.o.log.info('interval settled', { ...r });
       }
     }
-    const pending = await this.o.repo.pendingBatches();
+    const many = this.o.ledger.commitBatches?.bind(this.o.ledger);
+    const pending = await this.o.repo.pendingBatches(many === undefined ? undefined : MULTI_COMMIT_PENDING);
     this.o.metrics?.onPendingBatches?.(pending.length);
-    for (const b of pending) {
-      if (!this.o.lock.held) break;
+    if (many !== undefined && pending.length > 1) {
+      // a city's communities per quarter hour: many batches per on-chain transaction
+      for (let i = 0; i < pending.length && this.o.lock.held; i += MULTI_COMMIT_CHUNK) {
+        const chunk = pending.slice(i, i + MULTI_COMMIT_CHUNK);
+        let receipts: LedgerCommitReceipt[] | undefined;
+        try {
+          receipts = await many(chunk);
+        } catch (err) {
+          // one refused batch fails its whole transaction: commit this chunk one by one to isolate it
+          this.o.log.warn('multi-batch commit failed; committing its batches one by one', {
+            batches: chunk.length,
+            error: String(err),
+          });
+        }
+        if (receipts === undefined) {
+          if (!(await this.commitEach(chunk, result))) break;
+          continue;
+        }
+        for (const [k, b] of chunk.entries()) {
+          const receipt = receipts[k];
+          if (receipt !== undefined) await this.recordCommit(b, receipt, result);
+        }
+      }
+    } else {
+      await this.commitEach(pending, result);
+    }
+    this.o.metrics?.onPendingBatches?.(pending.length - result.committed);
+    if (this.o.lock.held)
+      result.published = (await relaySettlementOutbox(this.o.pool, this.o.publisher)).published;
+    return result;
+  }
+
+  /** Commits batches one by one, in order; stops at the first failure (it stays pending). False then. */
+  private async commitEach(batches: readonly StoredBatch[], result: TickResult): Promise<boolean> {
+    for (const b of batches) {
+      if (!this.o.lock.held) return false;
       try {
-        const receipt = await this.o.ledger.commitBatch(b);
-        await this.o.repo.markCommitted(b, receipt);
-        result.committed++;
-        this.o.metrics?.onBatchCommitted?.(receipt.gasUsed, receipt.alreadyCommitted);
-        this.o.log.info('batch committed', {
-          batchId: b.batchId,
-          txHash: receipt.txHash,
-          blockNumber: Number(receipt.blockNumber),
-          alreadyCommitted: receipt.alreadyCommitted,
-        });
+        await this.recordCommit(b, await this.o.ledger.commitBatch(b), result);
       } catch (err) {
         result.commitError = String(err);
         this.o.log.warn('batch commit failed; it stays pending', {
           batchId: b.batchId,
           error: result.commitError,
         });
-        break;
+        return false;
       }
     }
-    this.o.metrics?.onPendingBatches?.(pending.length - result.committed);
-    if (this.o.lock.held)
-      result.published = (await relaySettlementOutbox(this.o.pool, this.o.publisher)).published;
-    return result;
+    return true;
+  }
+
+  private async recordCommit(b: StoredBatch, receipt: LedgerCommitReceipt, result: TickResult) {
+    await this.o.repo.markCommitted(b, receipt);
+    result.committed++;
+    this.o.metrics?.onBatchCommitted?.(receipt.gasUsed, receipt.alreadyCommitted);
+    this.o.log.info('batch committed', {
+      batchId: b.batchId,
+      txHash: receipt.txHash,
+      blockNumber: Number(receipt.blockNumber),
+      alreadyCommitted: receipt.alreadyCommitted,
+    });
   }
 }

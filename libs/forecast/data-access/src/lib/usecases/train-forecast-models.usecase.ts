@@ -18,10 +18,9 @@ import { LoadSeriesRepository, trimGaps } from '../load-series.repository';
 import { type ForecastHorizonName, type SeriesRef } from '../series-id';
 import { type ForecastJobMetrics } from '../forecast-metrics';
 import { WeatherForecastRepository } from '../weather-forecast.repository';
-import { type WeatherPointMap, attachWeather, weatherPointOf } from '../weather-inputs';
+import { type WeatherSelection, seriesWithWeather } from '../weather-inputs';
 
 const DAY_MS = 86_400_000;
-const QUARTER_HOUR_MS = 900_000;
 
 export interface TrainForecastModelsCommand {
   /** Explicit series, or every feeder, substation and the grid with data in the history window. */
@@ -39,7 +38,7 @@ export interface TrainForecastModelsCommand {
   /** Series not in the views (`custom:<name>` from CSV), by series id. */
   custom?: ReadonlyMap<string, LoadSeries>;
   /** Weather points by series and the largest vintage age used; absent: no weather. */
-  weather?: { points: WeatherPointMap; maxAgeMs: number };
+  weather?: WeatherSelection;
 }
 
 export type TrainStatus = 'promoted' | 'not-promoted' | 'unchanged' | 'failed';
@@ -121,6 +120,13 @@ export function modelVersion(
   return `${horizon}-${until}-${h.digest('hex').slice(0, 16)}`;
 }
 
+/** The instant a training job trains on data known at: the given one, or now floored to the quarter hour. */
+export function trainingCutOff(untilMs: number | undefined, clock: () => number): number {
+  return untilMs ?? Math.floor(clock() / QUARTER_HOUR_MS) * QUARTER_HOUR_MS;
+}
+
+const QUARTER_HOUR_MS = 900_000;
+
 /** [fromMs, untilMs) of a series, trimmed of leading/trailing gaps. */
 function window(series: LoadSeries, fromMs: number, untilMs: number): LoadSeries | undefined {
   const a = Math.max(0, Math.ceil((fromMs - series.startMs) / series.stepMs));
@@ -162,7 +168,7 @@ export class TrainForecastModelsUseCase {
   }
 
   async execute(cmd: TrainForecastModelsCommand): Promise<TrainSummary> {
-    const viewUntil = cmd.untilMs ?? Math.floor(this.clock() / QUARTER_HOUR_MS) * QUARTER_HOUR_MS;
+    const viewUntil = trainingCutOff(cmd.untilMs, this.clock);
     const fromMs = viewUntil - cmd.historyDays * DAY_MS;
     const refs = cmd.series === 'all' ? await this.load.listSeries(fromMs, viewUntil) : cmd.series;
     if (refs.length === 0)
@@ -227,29 +233,14 @@ export class TrainForecastModelsUseCase {
       );
     }
     const horizon = domainHorizon(cmd.horizon, cmd.dayAheadIssueMinute);
-    let series = windowed;
-    const weatherPointId = cmd.weather === undefined ? undefined : weatherPointOf(cmd.weather.points, ref.id);
-    if (cmd.weather !== undefined && weatherPointId !== undefined) {
-      const w = await attachWeather(this.weather, windowed, weatherPointId, horizon, {
-        maxAgeMs: cmd.weather.maxAgeMs,
-      });
-      series = w.series;
-      if (w.columns.length === 0)
-        this.log.warn(
-          'no weather forecast of the weather point covers the history: trained without weather',
-          {
-            seriesId: ref.id,
-            weatherPointId,
-          },
-        );
-      else
-        this.log.info('weather attached by vintage', {
-          seriesId: ref.id,
-          weatherPointId,
-          columns: w.columns,
-          vintages: w.vintages,
-        });
-    }
+    const { series, weatherPointId } = await seriesWithWeather(
+      this.weather,
+      this.log,
+      windowed,
+      ref.id,
+      horizon,
+      cmd.weather,
+    );
     const settings = {
       horizon: formatHorizon(horizon),
       issueMinute: cmd.dayAheadIssueMinute,

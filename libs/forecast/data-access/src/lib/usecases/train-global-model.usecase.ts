@@ -16,9 +16,11 @@ import { domainHorizon } from '../horizon';
 import { LoadSeriesRepository, trimGaps } from '../load-series.repository';
 import { SeriesStaticsRepository } from '../series-statics.repository';
 import { type ForecastHorizonName, type SeriesRef } from '../series-id';
+import { WeatherForecastRepository } from '../weather-forecast.repository';
+import { type WeatherSelection, seriesWithWeather } from '../weather-inputs';
+import { trainingCutOff } from './train-forecast-models.usecase';
 
 const DAY_MS = 86_400_000;
-const QUARTER_HOUR_MS = 900_000;
 const HOUR_MS = 3_600_000;
 
 export interface TrainGlobalModelCommand {
@@ -37,6 +39,11 @@ export interface TrainGlobalModelCommand {
   maxEpochs?: number;
   /** Pooled training pairs at most (default: the domain's 100,000). */
   maxSamples?: number;
+  /**
+   * Weather points by series and the largest vintage age, as for per-series training; absent: no weather.
+   * The global model uses the weather columns every series of the shard has (one network, one input layout).
+   */
+  weather?: WeatherSelection;
 }
 
 export type GlobalSeriesStatus = 'promoted' | 'not-promoted' | 'skipped';
@@ -64,6 +71,8 @@ export interface GlobalTrainSummary {
   skipped: number;
   samples?: number;
   topologyStatics: boolean;
+  /** Weather columns the model was trained with (those every series of the shard has). */
+  weatherColumns: string[];
   results: GlobalSeriesResult[];
   seconds: { load: number; backtest: number; final: number; save: number; total: number };
 }
@@ -80,6 +89,13 @@ export function globalModelVersion(
   for (const s of [...series].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
     h.update(JSON.stringify({ name: s.name, startMs: s.startMs, stepMs: s.stepMs }));
     h.update(Buffer.from(s.values.buffer, s.values.byteOffset, s.values.byteLength));
+    // weather columns (none without weather: such a version is what it was before weather existed)
+    for (const k of Object.keys(s.exogenous).sort()) {
+      const col = s.exogenous[k];
+      if (col === undefined) continue;
+      h.update(k);
+      h.update(Buffer.from(col.buffer, col.byteOffset, col.byteLength));
+    }
   }
   const until = new Date(untilMs).toISOString().replace(/\.000Z$/, 'Z');
   return `global-${horizon}-${until}-${h.digest('hex').slice(0, 16)}`;
@@ -96,6 +112,7 @@ export class TrainGlobalModelUseCase {
   private readonly models: ForecastGlobalModelRepository;
   private readonly load: LoadSeriesRepository;
   private readonly statics: SeriesStaticsRepository;
+  private readonly weather: WeatherForecastRepository;
 
   constructor(
     db: Pool,
@@ -107,11 +124,12 @@ export class TrainGlobalModelUseCase {
     this.models = new ForecastGlobalModelRepository(db);
     this.load = new LoadSeriesRepository(seriesDb);
     this.statics = new SeriesStaticsRepository(seriesDb);
+    this.weather = new WeatherForecastRepository(db);
   }
 
   async execute(cmd: TrainGlobalModelCommand): Promise<GlobalTrainSummary> {
     const started = Date.now();
-    const untilMs = cmd.untilMs ?? Math.floor(this.clock() / QUARTER_HOUR_MS) * QUARTER_HOUR_MS;
+    const untilMs = trainingCutOff(cmd.untilMs, this.clock);
     const fromMs = untilMs - cmd.historyDays * DAY_MS;
     const all = cmd.series === 'all' ? await this.load.listSeries(fromMs, untilMs) : cmd.series;
     const refs = all.filter((r) => r.kind !== 'custom' && shardOf(r.id, cmd.shardCount) === cmd.shardIndex);
@@ -132,8 +150,11 @@ export class TrainGlobalModelUseCase {
           ...base,
         },
       );
+    const horizon = domainHorizon(cmd.horizon, cmd.dayAheadIssueMinute);
     const inputs: GlobalSeriesInput[] = [];
     const kindOf = new Map(refs.map((r) => [r.id, r.kind]));
+    const weatherOf = new Map<string, string>();
+    let weatherColumns: string[] | undefined;
     for (const ref of refs) {
       const raw = loaded.get(ref.id);
       const s = raw === undefined ? undefined : trimGaps(raw);
@@ -145,11 +166,17 @@ export class TrainGlobalModelUseCase {
         });
         continue;
       }
+      const w = await seriesWithWeather(this.weather, this.log, s, ref.id, horizon, cmd.weather);
+      if (w.weatherPointId !== undefined) weatherOf.set(ref.id, w.weatherPointId);
+      weatherColumns =
+        weatherColumns === undefined ? w.columns : weatherColumns.filter((c) => w.columns.includes(c));
       const st = statics.get(ref.id);
-      inputs.push({ series: s, ...(st === undefined ? {} : { statics: st }) });
+      inputs.push({ series: w.series, ...(st === undefined ? {} : { statics: st }) });
     }
+    const exogenous = [...(weatherColumns ?? [])].sort();
+    if (cmd.weather !== undefined)
+      this.log.info('global model: weather columns every series has', { ...base, columns: exogenous });
     const loadSeconds = (Date.now() - started) / 1000;
-    const horizon = domainHorizon(cmd.horizon, cmd.dayAheadIssueMinute);
     const count = (st: GlobalSeriesStatus) => results.filter((r) => r.status === st).length;
     const summary = (
       status: GlobalTrainSummary['status'],
@@ -163,6 +190,7 @@ export class TrainGlobalModelUseCase {
       notPromoted: count('not-promoted'),
       skipped: count('skipped'),
       topologyStatics: topology,
+      weatherColumns: exogenous,
       results,
       ...extra,
       seconds: {
@@ -188,6 +216,14 @@ export class TrainGlobalModelUseCase {
       maxSamples: cmd.maxSamples ?? null,
       shard,
       statics: [...statics.entries()].sort(([a], [b]) => (a < b ? -1 : 1)),
+      // only with weather: without it a shard keeps the version it had before weather existed
+      ...(exogenous.length > 0
+        ? {
+            exogenous,
+            weatherMaxAgeMs: cmd.weather?.maxAgeMs ?? null,
+            weatherPoints: [...weatherOf.entries()].sort(([a], [b]) => (a < b ? -1 : 1)),
+          }
+        : {}),
     };
     const version = globalModelVersion(
       inputs.map((i) => i.series),
@@ -210,6 +246,7 @@ export class TrainGlobalModelUseCase {
     const t1 = Date.now();
     const backtest = await runGlobalBacktest(inputs, {
       horizon,
+      exogenous,
       testFromMs: untilMs - cmd.testDays * DAY_MS,
       folds: 1,
       originEveryMs: 4 * HOUR_MS,
@@ -220,7 +257,7 @@ export class TrainGlobalModelUseCase {
     this.metrics?.countDecisions(backtest.decisions);
 
     const t2 = Date.now();
-    const final = await trainGlobalModel(inputs, { ...train, horizon, untilMs });
+    const final = await trainGlobalModel(inputs, { ...train, horizon, exogenous, untilMs });
     const finalSeconds = (Date.now() - t2) / 1000;
 
     const t3 = Date.now();
@@ -245,6 +282,7 @@ export class TrainGlobalModelUseCase {
         continue;
       }
       const inc = incumbent.get(id);
+      const point = weatherOf.get(id);
       const decision = globalPromotionDecision(bt, inc);
       const { model, persistence1d, persistence7d } = bt;
       rows.push({
@@ -266,6 +304,7 @@ export class TrainGlobalModelUseCase {
           global: { version, shard, incumbentMae: inc ?? null, decision: decision.reason },
         },
         features: [...final.model.metadata.exogenous],
+        ...(exogenous.length > 0 && point !== undefined ? { weatherPointId: point } : {}),
         promote: decision.promote,
       });
       results.push({
