@@ -136,7 +136,7 @@ export const dispatchConfigSpec = {
   ),
   historyFallback: cfg.bool(
     'DISPATCH_HISTORY_FALLBACK',
-    'plan a station on the same day-type mean of its measured load (ingest’s load_15m_secondary_substation) when no published forecast covers its next quarter hours, instead of its local rule',
+    'plan a station on the same day-type mean of its measured load without its batteries (ingest’s uncontrolled_load_15m_secondary_substation) when no published forecast covers its next quarter hours, instead of its local rule',
     true,
   ),
   runMigrations: cfg.bool(
