@@ -48,7 +48,7 @@ describe('forecast and dispatch read the load without the batteries', () => {
   const customerLoad = (station: string, topo = smallTopology(16)): number[] =>
     Array.from({ length: n }, (_, k) =>
       customers
-        .filter((r) => Date.parse(r.intervalStart) === day.getTime() + k * QH)
+        .filter((r) => new Date(r.intervalStart).getTime() === day.getTime() + k * QH)
         .filter(
           (r) =>
             topo.meterPoints?.find((m) => m.meterPointId === r.meterPointId)?.secondarySubstationId ===
@@ -99,7 +99,7 @@ describe('forecast and dispatch read the load without the batteries', () => {
     );
     const all = Array.from({ length: n }, (_, k) =>
       customers
-        .filter((r) => Date.parse(r.intervalStart) === day.getTime() + k * QH)
+        .filter((r) => new Date(r.intervalStart).getTime() === day.getTime() + k * QH)
         .reduce((s, r) => s + r.importWh - r.exportWh, 0),
     );
     expect(Array.from(series.get('grid')?.values ?? [])).toEqual(all);
