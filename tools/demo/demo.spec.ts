@@ -11,6 +11,10 @@ describe('npm run demo flags', () => {
       ingestPort: 3001,
       durationS: undefined,
       open: false,
+      startMs: undefined,
+      liveRate: 1,
+      dispatch: true,
+      stateDir: '.gridwerk/demo',
     });
     expect(parseDemoArgs(['--help'])).toBe('help');
     expect(parseDemoArgs(['--faults', 'none', '--duration', '60'])).toMatchObject({
@@ -33,6 +37,10 @@ describe('npm run demo flags', () => {
     [['--colour'], /unknown flag --colour/],
     [['--days', '30'], /unknown flag --days/],
     [['stray'], /unexpected argument "stray"/],
+    [['--start', '2026-12-07T15:05'], /--start must lie on a quarter hour/],
+    [['--start', 'tomorrow'], /--start must be a Berlin wall time/],
+    [['--live-rate', '4'], /--live-rate applies to the simulated clock of --start/],
+    [['--start', '2026-12-07T15:00', '--live-rate', '0'], /--live-rate/],
   ])('refuses %j with one line naming the flag', (argv, message) => {
     expect(() => parseDemoArgs(argv)).toThrow(message);
     try {
@@ -54,10 +62,50 @@ describe('npm run demo flags', () => {
       '--ingest-port N',
       '--duration S',
       '--open',
+      '--start INSTANT',
+      '--live-rate N',
+      '--no-dispatch',
+      '--state-dir DIR',
       '-h, --help',
     ])
       expect(DEMO_HELP).toContain(flag);
     expect(DEMO_HELP).toMatch(/Exit codes: 0 .*, 2 bad flags, 1 /);
+  });
+});
+
+describe('a simulated start (--start, --live-rate, --no-dispatch)', () => {
+  it('reads a Berlin wall time (winter and summer) or a zoned instant, and the live part’s rate', () => {
+    expect(
+      parseDemoArgs([
+        '--start',
+        '2026-12-07T15:00',
+        '--live-rate',
+        '4',
+        '--no-dispatch',
+        '--state-dir',
+        '/tmp/d',
+      ]),
+    ).toMatchObject({
+      startMs: Date.parse('2026-12-07T14:00:00Z'),
+      liveRate: 4,
+      dispatch: false,
+      stateDir: '/tmp/d',
+    });
+    expect(parseDemoArgs(['--start', '2026-07-08T15:00'])).toMatchObject({
+      startMs: Date.parse('2026-07-08T13:00:00Z'),
+      liveRate: 1,
+      dispatch: true,
+    });
+    expect(parseDemoArgs(['--start', '2026-12-07T14:45:00Z'])).toMatchObject({
+      startMs: Date.parse('2026-12-07T14:45:00Z'),
+    });
+  });
+
+  it('runs the timeline from the simulated start: history up to its midnight, the day replayed up to it', () => {
+    expect(demoTimeline(Date.parse('2026-12-07T14:00:00Z'), 60)).toMatchObject({
+      historyEnd: '2026-12-06T23:00:00.000Z',
+      replayEnd: '2026-12-07T14:00:00.000Z',
+    });
   });
 });
 

@@ -1,4 +1,11 @@
-import { dayAheadIssueCovering, nextIntradayRun, nextLocalTime } from './loop';
+import { parseSimulatedClock } from '@gridwerk/shared/util-calendar';
+import {
+  dayAheadIssueCovering,
+  defaultIssueTimeAt,
+  nextIntradayRun,
+  nextLocalTime,
+  simulatedScheduleClock,
+} from './loop';
 
 describe('the forecast schedule of the demo', () => {
   it('runs intraday a minute after each quarter hour', () => {
@@ -29,5 +36,23 @@ describe('the forecast schedule of the demo', () => {
     expect(at('2026-07-08T05:00:00Z')).toBe('2026-07-07T08:00:00.000Z'); // 10:00 CEST
     expect(at('2026-03-29T12:00:00Z')).toBe('2026-03-28T09:00:00.000Z'); // the day after CET → CEST: issued in CET
     expect(at('2026-10-25T12:00:00Z')).toBe('2026-10-24T08:00:00.000Z'); // the day after CEST → CET: issued in CEST
+  });
+
+  it('on a simulated clock: issue times as the jobs would pick them, and wall-clock delays at its rate', () => {
+    const at = (h: 'intraday' | 'day-ahead', iso: string) =>
+      new Date(defaultIssueTimeAt(h, Date.parse(iso), 600)).toISOString();
+    expect(at('intraday', '2026-12-07T14:16:00Z')).toBe('2026-12-07T14:15:00.000Z');
+    expect(at('day-ahead', '2026-12-07T14:16:00Z')).toBe('2026-12-07T09:00:00.000Z'); // 10:00 CET today
+    expect(at('day-ahead', '2026-07-08T14:16:00Z')).toBe('2026-07-08T08:00:00.000Z'); // 10:00 CEST today
+    const anchor = Date.now();
+    const clock = simulatedScheduleClock(
+      parseSimulatedClock(`2026-12-07T14:00:00Z@${new Date(anchor).toISOString()}x120`),
+    );
+    expect(clock.simulated).toBe(true);
+    expect(Math.abs(clock.now() - Date.parse('2026-12-07T14:00:00Z'))).toBeLessThan(120 * 1_000);
+    // an hour of the simulated clock is 30 s of wall time at 120 times the wall clock
+    const delay = clock.delayUntil(Date.parse('2026-12-07T15:00:00Z'));
+    expect(delay).toBeGreaterThan(28_000);
+    expect(delay).toBeLessThanOrEqual(30_000);
   });
 });

@@ -1,5 +1,12 @@
 import type { ChildProcess } from 'node:child_process';
-import { addDays, berlinOffsetMinutes, localDate } from '@gridwerk/shared/util-calendar';
+import {
+  addDays,
+  berlinOffsetMinutes,
+  localDate,
+  type SimulatedClockSpec,
+  simulatedNow,
+  wallDelayUntil,
+} from '@gridwerk/shared/util-calendar';
 
 /**
  * The intelligent loop of the demo: the forecast models trained at start-up, the forecast jobs on their
@@ -11,6 +18,29 @@ import { addDays, berlinOffsetMinutes, localDate } from '@gridwerk/shared/util-c
 export type ScriptRunner = (name: string, script: string, args: string[]) => { proc: ChildProcess };
 
 const QUARTER_MS = 15 * 60_000;
+
+/** The time the forecast schedule runs on: the wall clock, or the demo's simulated clock. */
+export interface ScheduleClock {
+  now(): number;
+  /** Wall-clock ms until the instant `atMs` of this clock. */
+  delayUntil(atMs: number): number;
+  /** Whether runs must be told their issue time (a simulated clock: the jobs themselves read the wall clock). */
+  readonly simulated: boolean;
+}
+
+export const wallClock: ScheduleClock = {
+  now: () => Date.now(),
+  delayUntil: (atMs) => Math.max(0, atMs - Date.now()),
+  simulated: false,
+};
+
+export function simulatedScheduleClock(spec: SimulatedClockSpec): ScheduleClock {
+  return {
+    now: () => simulatedNow(spec),
+    delayUntil: (atMs) => wallDelayUntil(spec, atMs),
+    simulated: true,
+  };
+}
 
 /** Runs a forecast CLI job to its end; calls `onLog` with each JSON log line it writes on stderr. */
 export function forecastJob(
@@ -71,7 +101,7 @@ export async function trainForecastModels(
 }
 
 /** The instant of a Berlin wall-clock time (`minuteOfDay` on a local date; the offset of that instant). */
-function berlinWallTime(year: number, month: number, day: number, minuteOfDay: number): number {
+export function berlinWallTime(year: number, month: number, day: number, minuteOfDay: number): number {
   const asUtc = Date.UTC(year, month - 1, day) + minuteOfDay * 60_000;
   const guess = asUtc - berlinOffsetMinutes(asUtc - 60 * 60_000) * 60_000;
   return asUtc - berlinOffsetMinutes(guess) * 60_000;
@@ -97,6 +127,20 @@ export function dayAheadIssueCovering(nowMs: number, minuteOfDay: number): numbe
   return berlinWallTime(y.year, y.month, y.day, minuteOfDay);
 }
 
+/**
+ * The issue time a run started at `nowMs` takes by default (as the forecast jobs pick it from the wall
+ * clock): intraday the current quarter hour, day-ahead today's issue time.
+ */
+export function defaultIssueTimeAt(
+  horizon: 'intraday' | 'day-ahead',
+  nowMs: number,
+  dayAheadMinute: number,
+): number {
+  if (horizon === 'intraday') return Math.floor(nowMs / QUARTER_MS) * QUARTER_MS;
+  const l = localDate(nowMs);
+  return berlinWallTime(l.year, l.month, l.day, dayAheadMinute);
+}
+
 /** The next intraday run: a minute after the next quarter hour (the rollups of the quarter are in). */
 export function nextIntradayRun(nowMs: number): number {
   const t = Math.floor(nowMs / QUARTER_MS) * QUARTER_MS + 60_000;
@@ -116,21 +160,31 @@ export class ForecastSchedule {
     private readonly run: ScriptRunner,
     private readonly dayAheadMinute: number,
     private readonly report: (horizon: string, code: number | null, issued: number) => void,
+    private readonly clock: ScheduleClock = wallClock,
+    /** Runs before each forecast run (the demo: the weather forecasts published since into the tables). */
+    private readonly prepare: () => Promise<unknown> = () => Promise.resolve(),
   ) {}
 
   /**
-   * Issues both horizons now, then keeps the schedule. First of all the day-ahead forecast that covers
-   * today (issued as of yesterday's issue time, on the history known then), so that every node shows
-   * today's band against the measured load from the start, not only from tomorrow on.
+   * Issues both horizons now, then keeps the schedule. First of all (unless `coveringIssued`) the
+   * day-ahead forecast that covers today (issued as of yesterday's issue time, on the history known then),
+   * so that every node shows today's band against the measured load from the start, not only from
+   * tomorrow on.
    */
-  start(): void {
+  start(opts: { coveringIssued?: boolean } = {}): void {
     void (async () => {
-      await this.issue('day-ahead', dayAheadIssueCovering(Date.now(), this.dayAheadMinute));
+      if (opts.coveringIssued !== true)
+        await this.issue('day-ahead', dayAheadIssueCovering(this.clock.now(), this.dayAheadMinute));
       await this.issue('day-ahead');
     })();
     void this.issue('intraday');
     this.every(nextIntradayRun, 'intraday');
     this.every((now) => nextLocalTime(now, this.dayAheadMinute), 'day-ahead');
+  }
+
+  /** One run now, with the given issue time (the demo's simulated start: today's forecast before the clock runs). */
+  issueNow(horizon: 'intraday' | 'day-ahead', issueTimeMs: number): Promise<void> {
+    return this.issue(horizon, issueTimeMs);
   }
 
   stop(): void {
@@ -140,16 +194,13 @@ export class ForecastSchedule {
   }
 
   private every(next: (nowMs: number) => number, horizon: 'intraday' | 'day-ahead'): void {
-    const at = next(Date.now());
-    const timer = setTimeout(
-      () => {
-        this.timers.delete(timer);
-        if (this.stopped) return;
-        void this.issue(horizon);
-        this.every(next, horizon);
-      },
-      Math.max(0, at - Date.now()),
-    );
+    const at = next(this.clock.now());
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      if (this.stopped) return;
+      void this.issue(horizon);
+      this.every(next, horizon);
+    }, this.clock.delayUntil(at));
     this.timers.add(timer);
   }
 
@@ -158,7 +209,14 @@ export class ForecastSchedule {
     this.running.add(horizon);
     let issued = 0;
     try {
-      const at = issueTimeMs === undefined ? [] : ['--issue-time', new Date(issueTimeMs).toISOString()];
+      await this.prepare().catch(() => undefined); // a run without the newest weather falls back, flagged
+      // on a simulated clock every run is told its issue time (the job would take the wall clock's)
+      const issueAt =
+        issueTimeMs ??
+        (this.clock.simulated
+          ? defaultIssueTimeAt(horizon, this.clock.now(), this.dayAheadMinute)
+          : undefined);
+      const at = issueAt === undefined ? [] : ['--issue-time', new Date(issueAt).toISOString()];
       const code = await forecastJob(
         this.run,
         `forecast-run-${horizon}${issueTimeMs === undefined ? '' : '-today'}`,

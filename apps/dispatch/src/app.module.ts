@@ -7,7 +7,8 @@ import {
   PriceSource,
   SyntheticPriceSource,
 } from '@gridwerk/dispatch/data-access';
-import { Clock, DispatchModule, DispatchServiceOptions } from '@gridwerk/dispatch/feature';
+import { AcceleratedClock, Clock, DispatchModule, DispatchServiceOptions } from '@gridwerk/dispatch/feature';
+import { parseSimulatedClock } from '@gridwerk/shared/util-calendar';
 import { PlatformModule } from '@gridwerk/shared/feature-ops';
 import { DispatchConfig, plannerSettingsOf } from './config/dispatch.config';
 
@@ -25,7 +26,17 @@ function priceSourceOf(c: DispatchConfig): PriceSource {
   }
 }
 
-export function dispatchServiceOptions(c: DispatchConfig, clock?: Clock): DispatchServiceOptions {
+/** The wall clock, or the simulated clock DISPATCH_SIMULATED_CLOCK names (the demo's accelerated live part). */
+export function clockOf(c: DispatchConfig): Clock | undefined {
+  return c.simulatedClock === undefined
+    ? undefined
+    : new AcceleratedClock(parseSimulatedClock(c.simulatedClock));
+}
+
+export function dispatchServiceOptions(
+  c: DispatchConfig,
+  clock: Clock | undefined = clockOf(c),
+): DispatchServiceOptions {
   return {
     service: c.service,
     logLevel: c.logLevel,

@@ -7,6 +7,7 @@ import { BatteryCommand as BatteryCommandData, BatteryCommandV2, Topics } from '
 import { KAFKA_CLIENT } from '@gridwerk/shared/data-access-kafka';
 import { HealthRegistry, MetricsService } from '@gridwerk/shared/feature-ops';
 import { readFileSync } from 'node:fs';
+import { parseSimulatedClock, simulatedNow } from '@gridwerk/shared/util-calendar';
 import {
   CityWeather,
   createGridSimulation,
@@ -45,6 +46,10 @@ export class SimulationService implements OnApplicationBootstrap, OnApplicationS
     const c = this.config;
     let now = new Date();
     now.setUTCMinutes(Math.floor(now.getUTCMinutes() / 15) * 15, 0, 0);
+    const clockSpec = c.simulatedClock === undefined ? undefined : parseSimulatedClock(c.simulatedClock);
+    if (clockSpec !== undefined) {
+      now = new Date(Math.floor(simulatedNow(clockSpec) / 900_000) * 900_000);
+    }
     if (c.start !== undefined) now = new Date(c.start);
     const seed = /^\d+$/.test(c.seed) ? Number(c.seed) : c.seed;
     this.sim = createGridSimulation({
@@ -58,6 +63,17 @@ export class SimulationService implements OnApplicationBootstrap, OnApplicationS
         ? { topology: JSON.parse(readFileSync(c.topologyFile, 'utf8')) as GridTopology }
         : {}),
     });
+    if (c.batteriesIdle) {
+      // a standing idle command for the whole run: no local rule; dispatch's commands (if any) still rule
+      const until = now.getTime() + c.days * 86_400_000;
+      for (const b of this.sim.topology.batteries)
+        this.sim.applyBatteryCommand(b.assetId, {
+          mode: 'idle',
+          validFrom: now.getTime(),
+          validUntil: until,
+          issuedAt: now.getTime() - 1,
+        });
+    }
     // The grid the events come from, for the services that roll up by feeder and substation.
     await this.dataSource.runMigrations({ transaction: 'each' });
     const pool = new Pool({ connectionString: c.databaseUrl, max: 2 });
@@ -75,8 +91,29 @@ export class SimulationService implements OnApplicationBootstrap, OnApplicationS
         const sim = this.sim;
         if (!sim) throw new Error('simulation not created');
         return new SimulationRunner(sim, sink).run({
-          mode: c.mode,
+          // on a shared simulated clock: each quarter hour once that clock has passed its end
+          mode: clockSpec === undefined ? c.mode : 'realtime',
           rate: c.rate,
+          ...(clockSpec === undefined
+            ? {}
+            : {
+                clock: {
+                  now: () => simulatedNow(clockSpec),
+                  sleep: (ms: number, signal?: AbortSignal) =>
+                    new Promise<void>((resolve) => {
+                      if (ms <= 0 || signal?.aborted) return resolve();
+                      const t = setTimeout(resolve, ms / clockSpec.rate);
+                      signal?.addEventListener(
+                        'abort',
+                        () => {
+                          clearTimeout(t);
+                          resolve();
+                        },
+                        { once: true },
+                      );
+                    }),
+                },
+              }),
           signal: this.abort.signal,
           ...(c.weatherForecastEveryHours > 0
             ? {
@@ -100,7 +137,7 @@ export class SimulationService implements OnApplicationBootstrap, OnApplicationS
       })
       .finally(() => sink.close().catch(() => undefined));
     this.log.log(
-      `simulating ${c.meters} meters (${c.mode}${c.mode === 'accelerated' ? `, ${c.rate} min/s` : ''}) from ${now.toISOString()}`,
+      `simulating ${c.meters} meters (${clockSpec !== undefined ? `simulated clock ${c.simulatedClock ?? ''}` : c.mode}${clockSpec === undefined && c.mode === 'accelerated' ? `, ${c.rate} min/s` : ''}${c.batteriesIdle ? ', batteries idle without commands' : ''}) from ${now.toISOString()}`,
     );
   }
 

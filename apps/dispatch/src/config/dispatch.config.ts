@@ -2,6 +2,7 @@ import { Topics } from '@gridwerk/contracts';
 import { DEFAULT_PARAMETERS, DispatchParameters } from '@gridwerk/dispatch/domain';
 import type { PlannerSettings } from '@gridwerk/dispatch/feature';
 import { loadServiceConfig } from '@gridwerk/shared/feature-ops';
+import { parseSimulatedClock } from '@gridwerk/shared/util-calendar';
 import { cfg, ConfigError, Env } from '@gridwerk/shared/util-config';
 
 /** dispatch's own variables; HTTP, logging, Kafka and database come from the platform spec. */
@@ -151,13 +152,19 @@ export const dispatchConfigSpec = {
   ),
   historyFallback: cfg.bool(
     'DISPATCH_HISTORY_FALLBACK',
-    'plan a station on the same day-type mean of its measured load (ingest’s load_15m_secondary_substation) when no published forecast covers its next quarter hours, instead of its local rule',
+    'plan a station on the same day-type mean of its measured load without its batteries (ingest’s uncontrolled_load_15m_secondary_substation) when no published forecast covers its next quarter hours, instead of its local rule',
     true,
   ),
   runMigrations: cfg.bool(
     'DISPATCH_RUN_MIGRATIONS',
     'apply pending migrations at start-up (off when a Kubernetes Job runs them)',
     true,
+  ),
+  simulatedClock: cfg.optional(
+    cfg.string(
+      'DISPATCH_SIMULATED_CLOCK',
+      "plan on a simulated clock instead of the wall clock: <start instant>@<wall-clock anchor instant>x<rate> (the demo's accelerated live part; the simulator service gets the same spec)",
+    ),
   ),
   faultInfeasibleUntil: cfg.optional(
     cfg.string(
@@ -174,6 +181,13 @@ export function loadDispatchConfig(env?: Env) {
     problems.push(
       `DISPATCH_CYCLE_MINUTES must be a multiple of 15 that divides 1440, got ${c.cycleMinutes}: minutes between two MPC cycles`,
     );
+  if (c.simulatedClock !== undefined) {
+    try {
+      parseSimulatedClock(c.simulatedClock);
+    } catch (err) {
+      problems.push(`DISPATCH_SIMULATED_CLOCK: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
   if (c.minSocPct >= c.maxSocPct)
     problems.push(
       `DISPATCH_MIN_SOC_PCT (${c.minSocPct}) must be below DISPATCH_MAX_SOC_PCT (${c.maxSocPct})`,

@@ -1,3 +1,4 @@
+import { parseSimulatedClock } from '@gridwerk/shared/util-calendar';
 import { cfg, ConfigError, ConfigOf, Env, loadConfig } from '@gridwerk/shared/util-config';
 import { databaseConfigSpec } from '@gridwerk/shared/data-access-database';
 import { kafkaConfigSpec, KafkaSettings, kafkaSettingsFrom } from '@gridwerk/shared/data-access-kafka';
@@ -53,6 +54,17 @@ export const simulatorServiceSpec = {
     'publish a 48-hour weather forecast on grid.weather.forecasts.v1 every N simulated hours (0 = none)',
     { min: 0, max: 24, default: 6 },
   ),
+  simulatedClock: cfg.optional(
+    cfg.string(
+      'SIM_SIMULATED_CLOCK',
+      "run on a simulated clock shared with other processes instead of SIM_MODE's pacing: <start instant>@<wall-clock anchor instant>x<rate> (each quarter hour is published once the clock has passed its end; the dispatch service gets the same spec)",
+    ),
+  ),
+  batteriesIdle: cfg.bool(
+    'SIM_BATTERIES_IDLE',
+    'batteries without a valid dispatch command stay idle instead of running their local rule (a day without battery control, for comparisons)',
+    false,
+  ),
   consumerGroup: cfg.string(
     'SIM_CONSUMER_GROUP',
     'consumer group for grid.battery.commands.v1 and .v2',
@@ -68,6 +80,15 @@ export function loadSimulatorServiceConfig(env?: Env) {
       throw new ConfigError('simulator', [
         `SIM_START must be a UTC quarter-hour instant, got "${c.start}": first simulated interval`,
       ]);
+  }
+  if (c.simulatedClock !== undefined) {
+    try {
+      parseSimulatedClock(c.simulatedClock);
+    } catch (err) {
+      throw new ConfigError('simulator', [
+        `SIM_SIMULATED_CLOCK: ${err instanceof Error ? err.message : String(err)}`,
+      ]);
+    }
   }
   return c;
 }

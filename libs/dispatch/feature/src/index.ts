@@ -14,7 +14,7 @@ export {
   siteSeriesId,
 } from './lib/planning-inputs';
 export type { BatteryDefaults, CommandMode } from './lib/planning-inputs';
-export { SteppedClock, systemClock } from './lib/clock';
+export { AcceleratedClock, SteppedClock, systemClock } from './lib/clock';
 export type { Clock } from './lib/clock';
 export { DISPATCH_OPTIONS } from './lib/dispatch-service.options';
 export type { DispatchServiceOptions } from './lib/dispatch-service.options';

@@ -1,2 +1,3 @@
 export * from './berlin-time';
 export * from './holidays';
+export * from './simulated-clock';

@@ -149,8 +149,10 @@ export class DispatchRepository {
   }
 
   /**
-   * Measured net energy (Wh) per quarter hour of secondary substations in [fromMs, untilMs), from the
-   * 15-minute rollup ingest publishes (`load_15m_secondary_substation`), for the history fallback forecast.
+   * Measured net energy (Wh) per quarter hour of secondary substations in [fromMs, untilMs) without their
+   * batteries (what the transformer would carry without them: ingest's `uncontrolled_load_15m_secondary_substation`,
+   * the 15-minute rollup minus the storage meters), for the history fallback forecast. A plan adds the
+   * batteries' power to this load, so a history the batteries already shaved must not count as load.
    * Empty where the rollup is not in this database (dispatch deployed without ingest's schema).
    */
   async measuredLoad(
@@ -163,7 +165,7 @@ export class DispatchRepository {
     try {
       const res = await this.pool.query<{ node_id: string; t: number; wh: number }>(
         `SELECT node_id, extract(epoch FROM bucket_start)::float8 * 1000 AS t, net_wh::float8 AS wh
-           FROM load_15m_secondary_substation
+           FROM uncontrolled_load_15m_secondary_substation
           WHERE node_id = ANY($1) AND bucket_start >= $2 AND bucket_start < $3`,
         [stationIds, new Date(fromMs), new Date(untilMs)],
       );

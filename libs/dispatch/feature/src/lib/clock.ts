@@ -1,3 +1,4 @@
+import { type SimulatedClockSpec, simulatedNow, wallDelayUntil } from '@gridwerk/shared/util-calendar';
 /**
  * Time as the dispatch service sees it. Production uses the system clock; a closed-loop test or an
  * accelerated demo steps a clock of its own, so that the same scheduler (alignment to the quarter hours,
@@ -51,5 +52,22 @@ export class SteppedClock implements Clock {
       this.timers = this.timers.filter((t) => t.id !== due.id);
       due.fn();
     }
+  }
+}
+
+/**
+ * A clock running faster than the wall clock from a given simulated instant (the demo's accelerated
+ * live part and its browser test): every process given the same spec agrees on the simulated time.
+ */
+export class AcceleratedClock implements Clock {
+  constructor(private readonly spec: SimulatedClockSpec) {}
+
+  now(): number {
+    return simulatedNow(this.spec);
+  }
+
+  schedule(atMs: number, fn: () => void): () => void {
+    const timer = setTimeout(fn, wallDelayUntil(this.spec, atMs));
+    return () => clearTimeout(timer);
   }
 }

@@ -3,9 +3,14 @@ import { type LoadSeries, STEP_15_MIN_MS } from '@gridwerk/forecast/domain';
 import { type SeriesRef, seriesRef } from './series-id';
 
 /**
- * Read-only access to the load the ingest service publishes: the views `load_15m_feeder`,
- * `load_15m_substation` and `load_15m_secondary_substation` (node_id, bucket_start, net_wh, …), Wh per
- * quarter hour, net = import − export.
+ * Read-only access to the load the ingest service publishes, Wh per quarter hour, net = import − export:
+ * - which series exist: the views `load_15m_feeder`, `load_15m_substation` and
+ *   `load_15m_secondary_substation` (node_id, bucket_start, net_wh, …);
+ * - their values: `uncontrolled_load_15m_<level>`, the same load without the storage meters of the
+ *   batteries behind each node. That is what the transformer would carry without the batteries, and what a
+ *   forecast that steers them and raises predicted-overload alarms must forecast: a history whose evening
+ *   peaks a battery clipped (its local rule, or dispatch itself) would otherwise teach the model the
+ *   battery's past behaviour instead of the load, and dispatch would plan against a peak already shaved.
  * These views are the contract between ingest and forecast; forecast never reads ingest's tables.
  * `grid` is the sum over all substations per quarter hour.
  */
@@ -41,7 +46,7 @@ export class LoadSeriesRepository {
   }
 
   /**
-   * The 15-minute net load of every given series over [fromMs, toMs) — one query per view whatever the
+   * The 15-minute net load without batteries of every given series over [fromMs, toMs) — one query per view whatever the
    * number of series. Missing buckets are NaN; a series without any data maps to an all-NaN series.
    * Custom series are not in the views and are ignored here.
    */
@@ -83,7 +88,7 @@ export class LoadSeriesRepository {
       jobs.push(
         this.db
           .query<unknown[]>({
-            text: `SELECT node_id, extract(epoch FROM bucket_start)::float8, net_wh::float8 FROM load_15m_${kind.replace('-', '_')}
+            text: `SELECT node_id, extract(epoch FROM bucket_start)::float8, net_wh::float8 FROM uncontrolled_load_15m_${kind.replace('-', '_')}
                     WHERE node_id = ANY($1::text[]) AND bucket_start >= $2 AND bucket_start < $3`,
             values: params([...nodes.keys()]),
             rowMode: 'array',
@@ -96,7 +101,7 @@ export class LoadSeriesRepository {
       jobs.push(
         this.db
           .query<unknown[]>({
-            text: `SELECT 'grid', extract(epoch FROM bucket_start)::float8, sum(net_wh)::float8 FROM load_15m_substation
+            text: `SELECT 'grid', extract(epoch FROM bucket_start)::float8, sum(net_wh)::float8 FROM uncontrolled_load_15m_substation
                     WHERE bucket_start >= $1 AND bucket_start < $2 GROUP BY bucket_start`,
             values: params([]).slice(1),
             rowMode: 'array',
@@ -108,7 +113,7 @@ export class LoadSeriesRepository {
     return out;
   }
 
-  /** Realised net load of one series per quarter hour in [fromMs, toMs) (for comparing with forecasts). */
+  /** Realised net load without batteries of one series per quarter hour in [fromMs, toMs) (for comparing with forecasts). */
   async actuals(ref: SeriesRef, fromMs: number, toMs: number): Promise<Map<number, number>> {
     const series = (await this.loadMany([ref], fromMs, toMs)).get(ref.id);
     const out = new Map<number, number>();

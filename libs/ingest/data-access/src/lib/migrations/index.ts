@@ -13,6 +13,7 @@ import { IngestLazyReadingVersions1730000000700 } from './1730000000700-ingest-l
 import { IngestRollupNotify1730000000800 } from './1730000000800-ingest-rollup-notify.migration';
 import { IngestRollupNotifyInRefresh1767100000000 } from './1767100000000-ingest-rollup-notify-in-refresh.migration';
 import { IngestReadingTimeBrin1767100000100 } from './1767100000100-ingest-reading-time-brin.migration';
+import { IngestUncontrolledLoad1767204500000 } from './1767204500000-ingest-uncontrolled-load.migration';
 
 /**
  * The ingest service's migrations, in order. Explicit, never synchronize. The topology tables come from
@@ -32,6 +33,7 @@ export const INGEST_MIGRATIONS = [
   GridTopologyStationStreet1767000000000,
   IngestRollupNotifyInRefresh1767100000000,
   IngestReadingTimeBrin1767100000100,
+  IngestUncontrolledLoad1767204500000,
 ];
 
 export { ROLLUP_CHANGED_CHANNEL } from '../load-rollup.sql';
@@ -40,6 +42,7 @@ export {
   IngestRollupNotify1730000000800,
   IngestRollupNotifyInRefresh1767100000000,
   IngestReadingTimeBrin1767100000100,
+  IngestUncontrolledLoad1767204500000,
   IngestLazyReadingVersions1730000000700,
   IngestLoadRollups1730000000200,
   IngestRawSeries1730000000100,

@@ -152,6 +152,7 @@ describe('ingest migrations (in the storage mode the server offers)', () => {
       'GridTopologyStationStreet1767000000000',
       'IngestRollupNotifyInRefresh1767100000000',
       'IngestReadingTimeBrin1767100000100',
+      'IngestUncontrolledLoad1767204500000',
     ]);
     expect(await relations(t)).toEqual(before);
   });
