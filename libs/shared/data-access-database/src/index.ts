@@ -14,3 +14,5 @@ export { withTransaction } from './transaction';
 export type { IsolationLevel } from './transaction';
 export { pendingOutboxRows, relayOutboxTable } from './outbox';
 export type { OutboxPublisher, OutboxTable, RelayResult } from './outbox';
+export { CoalescedPasses, earliestFrom, PgListener } from './listen';
+export type { PgListenerOptions } from './listen';

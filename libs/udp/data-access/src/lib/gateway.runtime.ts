@@ -1,4 +1,5 @@
-import { Client, type Pool } from 'pg';
+import type { Pool } from 'pg';
+import { CoalescedPasses, PgListener } from '@gridwerk/shared/data-access-database';
 import {
   buildCatalog,
   Catalog,
@@ -39,10 +40,9 @@ export class GatewayRuntime {
   private current: Catalog | undefined;
   private timers: NodeJS.Timeout[] = [];
   private stopped = false;
-  private loopRunning = false;
-  /** A notification arrived while a pass ran: run again, from this bucket (undefined = full lookback). */
-  private rerun: { from: Date | undefined } | undefined;
-  private listener: Client | undefined;
+  /** Live passes, one at a time; those asked for meanwhile run once, from the earliest bucket asked for. */
+  private readonly passes = new CoalescedPasses((from) => this.livePass(from));
+  private listener: PgListener | undefined;
   private lastFullPassAt = 0;
   /** Whether ingest's rollups notify (native mode); without, the poll is the path at its full rate. */
   private notifying = false;
@@ -83,7 +83,8 @@ export class GatewayRuntime {
       setInterval(() => {
         // while LISTEN works, the full comparison is a safety net, not the path: every 10 polls (≥ 5 s)
         const every = Math.max(5000, 10 * this.settings.pollMs);
-        if (this.listener !== undefined && this.notifying && Date.now() - this.lastFullPassAt < every) return;
+        if (this.listener?.listening === true && this.notifying && Date.now() - this.lastFullPassAt < every)
+          return;
         void this.liveOnce();
       }, this.settings.pollMs),
     );
@@ -96,32 +97,22 @@ export class GatewayRuntime {
    * the safety net (a lost connection, TimescaleDB mode without notifications). Reconnects on its own.
    */
   private async listen(url: string): Promise<void> {
-    const client = new Client({ connectionString: url, application_name: 'gridwerk-udp-gateway-listen' });
-    const retry = (err: unknown): void => {
-      if (this.listener === client) this.listener = undefined;
-      client.removeAllListeners();
-      void client.end().catch(() => undefined);
-      if (this.stopped) return;
-      this.events.onError('rollup listener', err);
-      this.timers.push(setTimeout(() => void this.listen(url), 1000));
-    };
-    client.on('error', retry);
-    client.on('notification', (n) => {
-      const from = n.payload !== undefined ? new Date(n.payload) : undefined;
-      void this.liveOnce(from !== undefined && !Number.isNaN(from.getTime()) ? from : undefined, true);
+    this.listener = new PgListener({
+      connectionString: url,
+      channel: ROLLUP_CHANGED_CHANNEL,
+      applicationName: 'gridwerk-udp-gateway-listen',
+      retryMs: 1000,
+      onNotify: (from) => void this.liveOnce(from, true),
+      onError: (err) => this.events.onError('rollup listener', err),
+      onConnected: async (client) => {
+        // native mode (a rollup_load table) announces every refresh; TimescaleDB mode has none: poll there
+        const native = await client.query<{ ok: boolean }>(
+          `SELECT EXISTS (SELECT 1 FROM pg_class WHERE oid = to_regclass('rollup_load') AND relkind IN ('r', 'p')) AS ok`,
+        );
+        this.notifying = native.rows[0]?.ok === true;
+      },
     });
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${ROLLUP_CHANGED_CHANNEL}`);
-      // native mode (a rollup_load table) announces every refresh; TimescaleDB mode has none: poll there
-      const native = await client.query<{ ok: boolean }>(
-        `SELECT EXISTS (SELECT 1 FROM pg_class WHERE oid = to_regclass('rollup_load') AND relkind IN ('r', 'p')) AS ok`,
-      );
-      this.notifying = native.rows[0]?.ok === true;
-      this.listener = client;
-    } catch (err) {
-      retry(err);
-    }
+    await this.listener.start();
   }
 
   /**
@@ -130,26 +121,18 @@ export class GatewayRuntime {
    */
   async liveOnce(changedFrom?: Date, notified = false): Promise<void> {
     if (this.stopped) return;
-    if (this.loopRunning) {
-      const prev = this.rerun;
-      const from = notified ? changedFrom : undefined;
-      this.rerun = {
-        from:
-          prev === undefined
-            ? from
-            : prev.from === undefined || from === undefined
-              ? undefined
-              : new Date(Math.min(prev.from.getTime(), from.getTime())),
-      };
-      return;
-    }
-    this.loopRunning = true;
-    if (!notified || changedFrom === undefined) this.lastFullPassAt = Date.now();
+    await this.passes.request(notified ? changedFrom : undefined);
+  }
+
+  /** One pass: from `from` (a notified bucket), or over the whole lookback when undefined. */
+  private async livePass(from: Date | undefined): Promise<void> {
+    if (this.stopped) return;
+    if (from === undefined) this.lastFullPassAt = Date.now();
     try {
       await detectNewObservations(this.pool, this.catalog(), {
         k: this.settings.k,
         lookbackMs: this.settings.lookbackMs,
-        ...(notified && changedFrom !== undefined ? { changedFrom } : {}),
+        ...(from !== undefined ? { changedFrom: from } : {}),
       });
       const r = await relayObservations(this.pool, this.publisher, {
         baseUrl: this.settings.sta.baseUrl,
@@ -162,12 +145,7 @@ export class GatewayRuntime {
     } catch (err) {
       this.lastLoopError = err instanceof Error ? err.message : String(err);
       this.events.onError('live loop', err);
-    } finally {
-      this.loopRunning = false;
     }
-    const again = this.rerun;
-    this.rerun = undefined;
-    if (again !== undefined) await this.liveOnce(again.from, again.from !== undefined);
   }
 
   /** The earliest quarter hour the rollups hold (the catalogue's temporal coverage). */
@@ -191,9 +169,6 @@ export class GatewayRuntime {
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
-    const l = this.listener;
-    this.listener = undefined;
-    l?.removeAllListeners();
-    void l?.end().catch(() => undefined);
+    this.listener?.stop();
   }
 }

@@ -8,7 +8,7 @@ import {
   OnModuleInit,
 } from '@nestjs/common';
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
-import { Client, type Pool, type PoolClient } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import {
   EventTypes,
   parseEvent,
@@ -23,6 +23,7 @@ import {
   runGridApiMigrations,
   StreamLogRepository,
 } from '@gridwerk/grid/read-model';
+import { CoalescedPasses, PgListener } from '@gridwerk/shared/data-access-database';
 import { DeadLetterPublisher, KAFKA_CLIENT, KafkaProducer } from '@gridwerk/shared/data-access-kafka';
 import { HealthRegistry, MetricsService } from '@gridwerk/shared/feature-ops';
 import { CONTROL_ROOM_CONFIG, type ControlRoomConfig, GRID_POOL } from '../control-room.config';
@@ -48,10 +49,10 @@ export class ControlRoomRuntime implements OnModuleInit, OnApplicationBootstrap,
   private stopping = false;
   private readonly busy = new Set<string>();
   private lastEvalMs = 0;
-  private listener: Client | undefined;
-  /** A quarter pass asked for while one runs: run again from the earliest quarter asked for. */
-  private quarterAgain: { from: Date | undefined } | undefined;
-  private quarterRunning = false;
+  /** ingest's rollup notifications on the load database: a quarter hour is judged at the commit of its rollups. */
+  private readonly listener: PgListener;
+  /** Quarter passes, one at a time; those asked for meanwhile run once, from the earliest quarter asked for. */
+  private readonly quarterPasses = new CoalescedPasses((from) => this.evaluateQuarters(from));
   private ticks = 0;
   private readonly facts = new FactsRepository();
   private readonly stream = new StreamLogRepository();
@@ -104,6 +105,15 @@ export class ControlRoomRuntime implements OnModuleInit, OnApplicationBootstrap,
         'start (Unix s) of the newest quarter hour whose every station loading was judged',
       ),
     };
+    this.listener = new PgListener({
+      connectionString: config.loadDatabaseUrl ?? config.databaseUrl,
+      channel: ROLLUP_CHANGED_CHANNEL,
+      applicationName: 'gridwerk-grid-api-listen',
+      retryMs: 5000,
+      onNotify: (from) => void this.quarterPasses.request(from),
+      onError: (err) =>
+        this.log.warn(`rollup listener: ${err instanceof Error ? err.message : String(err)}; retrying`),
+    });
     health.register({
       key: 'control-room',
       check: () => {
@@ -148,14 +158,14 @@ export class ControlRoomRuntime implements OnModuleInit, OnApplicationBootstrap,
       (b) => this.onFacts(b),
     );
     await this.hub.start();
-    await this.listen();
+    await this.listener.start();
     this.every(this.config.topologyRefreshMs, 'topology', () => this.topology.refresh());
     this.every(Math.max(1000, this.config.alarmEvalMs), 'leader', () => this.tryLead());
     this.every(this.config.streamFlushMs, 'flush', () => this.flushLive());
     this.every(this.config.alarmEvalMs, 'evaluate', () => this.evaluate());
     // the rollup notification is the path; the poll is the safety net (every 5th tick while LISTEN works)
     this.every(this.config.alarmEvalMs, 'quarter-poll', async () => {
-      if (this.listener === undefined || this.ticks++ % 5 === 0) await this.evaluateQuarters(undefined);
+      if (!this.listener.listening || this.ticks++ % 5 === 0) await this.quarterPasses.request(undefined);
     });
     this.every(500, 'relay', () => this.relay());
     this.every(30_000, 'prune', () => this.prune());
@@ -166,9 +176,7 @@ export class ControlRoomRuntime implements OnModuleInit, OnApplicationBootstrap,
   async onApplicationShutdown(): Promise<void> {
     this.stopping = true;
     for (const t of this.timers) clearInterval(t);
-    const l = this.listener;
-    this.listener = undefined;
-    await l?.end().catch(() => undefined);
+    this.listener.stop();
     await Promise.all(this.consumers.map((c) => c.disconnect().catch(() => undefined)));
     await this.hub.stop();
     if (this.leaderClient) {
@@ -347,55 +355,9 @@ export class ControlRoomRuntime implements OnModuleInit, OnApplicationBootstrap,
     if (changes.length > 0) this.hub.poke();
   }
 
-  /**
-   * LISTEN for ingest's rollup notifications on the load database: a quarter hour's loading is judged at
-   * the commit of its rollups, not at the next poll. Reconnects on its own.
-   */
-  private async listen(): Promise<void> {
-    if (this.stopping) return;
-    const client = new Client({
-      connectionString: this.config.loadDatabaseUrl ?? this.config.databaseUrl,
-      application_name: 'gridwerk-grid-api-listen',
-    });
-    const retry = (err: unknown): void => {
-      if (this.listener === client) this.listener = undefined;
-      client.removeAllListeners();
-      void client.end().catch(() => undefined);
-      if (this.stopping) return;
-      this.log.warn(`rollup listener: ${err instanceof Error ? err.message : String(err)}; retrying`);
-      const t = setTimeout(() => void this.listen(), 5000);
-      t.unref();
-    };
-    client.on('error', retry);
-    client.on('notification', (n) => {
-      const from = n.payload !== undefined ? new Date(n.payload) : undefined;
-      void this.evaluateQuarters(from !== undefined && !Number.isNaN(from.getTime()) ? from : undefined);
-    });
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${ROLLUP_CHANGED_CHANNEL}`);
-      this.listener = client;
-    } catch (err) {
-      retry(err);
-    }
-  }
-
-  /** One pass of the loading rules over the station rollups (leader only); passes asked for meanwhile are merged. */
+  /** One pass of the loading rules over the station rollups (leader only). */
   private async evaluateQuarters(from: Date | undefined): Promise<void> {
     if (!this.leader || this.stopping) return;
-    if (this.quarterRunning) {
-      const prev = this.quarterAgain;
-      this.quarterAgain = {
-        from:
-          prev === undefined
-            ? from
-            : prev.from === undefined || from === undefined
-              ? undefined
-              : new Date(Math.min(prev.from.getTime(), from.getTime())),
-      };
-      return;
-    }
-    this.quarterRunning = true;
     try {
       const end = this.metrics.quarterSeconds.startTimer();
       const r = await this.evaluator.evaluateQuarters(from);
@@ -411,11 +373,6 @@ export class ControlRoomRuntime implements OnModuleInit, OnApplicationBootstrap,
         );
     } catch (err) {
       this.log.warn(`quarter evaluation failed: ${err instanceof Error ? err.message : String(err)}`);
-    } finally {
-      this.quarterRunning = false;
-      const again = this.quarterAgain;
-      this.quarterAgain = undefined;
-      if (again !== undefined) void this.evaluateQuarters(again.from);
     }
   }
 
