@@ -73,6 +73,22 @@ export type Action =
   | { type: 'alarms/upsert'; alarm: Alarm }
   | { type: 'tick'; nowMs: number };
 
+/** The store action for an alarm list as `GET /api/v1/alarms` returns it. */
+export function alarmsLoaded(list: {
+  items: Alarm[];
+  flood?: FloodDto;
+  floodGroups?: FloodGroup[];
+  rate?: AlarmRate;
+}): Action {
+  return {
+    type: 'alarms/loaded',
+    alarms: list.items,
+    flood: list.flood,
+    floodGroups: list.floodGroups,
+    rate: list.rate,
+  };
+}
+
 export function initialState(locale: Locale, route: Route, nowMs: number): AppState {
   return {
     locale,

@@ -3,7 +3,7 @@ import type { Alarm, AlarmState, AuditEntry } from '../../api/types';
 import { useAppState, useDispatch, useServices, useT } from '../../app/context';
 import { actionsFor, filterAlarms, type StateFilter, type UserAction } from './alarm-actions';
 import { AlarmActionDialog, type ActionRequest } from './AlarmActionDialog';
-import { AlarmTable } from './AlarmTable';
+import { AlarmTable, type AlarmRowHandlers } from './AlarmTable';
 import { AuditTrail } from './AuditTrail';
 import { FloodGroups } from './FloodGroups';
 
@@ -94,6 +94,15 @@ export function AlarmListScreen(props: { nodeId: string | undefined }) {
     }
   };
 
+  const rowHandlers: AlarmRowHandlers = {
+    actionsFor: (a) => actionsFor(a, roles),
+    locale,
+    t,
+    onAction,
+    onAudit: (a) => loadAudit(a.id),
+    onOpenNode: (nodeId) => dispatch({ type: 'route', route: { screen: 'node', nodeId } }),
+  };
+
   return (
     <section className="screen alarm-list" data-testid="screen-alarms">
       <h2>{t('alarms.heading')}</h2>
@@ -126,27 +135,9 @@ export function AlarmListScreen(props: { nodeId: string | undefined }) {
         {!roles.includes('operator') && <span className="muted">{t('alarms.readOnly')}</span>}
       </div>
       {nodeFilter === '' && (floodGroups.length > 0 || alarmRate !== undefined) && (
-        <FloodGroups
-          groups={floodGroups}
-          rate={alarmRate}
-          alarmsById={alarmsById}
-          actionsFor={(a) => actionsFor(a, roles)}
-          locale={locale}
-          t={t}
-          onAction={onAction}
-          onAudit={(a) => loadAudit(a.id)}
-          onOpenNode={(nodeId) => dispatch({ type: 'route', route: { screen: 'node', nodeId } })}
-        />
+        <FloodGroups groups={floodGroups} rate={alarmRate} alarmsById={alarmsById} {...rowHandlers} />
       )}
-      <AlarmTable
-        alarms={alarms}
-        actionsFor={(a) => actionsFor(a, roles)}
-        locale={locale}
-        t={t}
-        onAction={onAction}
-        onAudit={(a) => loadAudit(a.id)}
-        onOpenNode={(nodeId) => dispatch({ type: 'route', route: { screen: 'node', nodeId } })}
-      />
+      <AlarmTable alarms={alarms} {...rowHandlers} />
       {audit && (
         <AuditTrail
           alarmId={audit.alarmId}

@@ -11,15 +11,17 @@ const ACTION_LABEL = {
   'return-to-service': 'alarms.returnToService',
 } as const;
 
-export function AlarmTable(props: {
-  alarms: Alarm[];
+/** What a row of the alarm table needs besides its alarm: the user's actions, the language, the handlers. */
+export interface AlarmRowHandlers {
   actionsFor: (a: Alarm) => UserAction[];
   locale: Locale;
   t: Translate;
   onAction: (a: Alarm, action: UserAction) => void;
   onAudit: (a: Alarm) => void;
   onOpenNode: (nodeId: string) => void;
-}) {
+}
+
+export function AlarmTable(props: { alarms: Alarm[] } & AlarmRowHandlers) {
   const { t, locale } = props;
   if (props.alarms.length === 0) return <p className="muted">{t('alarms.none')}</p>;
   return (

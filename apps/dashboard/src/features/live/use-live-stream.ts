@@ -1,6 +1,7 @@
 import { useEffect } from 'react';
 import type { Alarm, LiveBatteryEvent, LiveLoadEvent } from '../../api/types';
 import { useServices } from '../../app/context';
+import { alarmsLoaded } from '../../app/state';
 import { openLiveStream } from '../../lib/live-stream';
 
 /**
@@ -18,14 +19,7 @@ export function useLiveStream(enabled: boolean): void {
       reload ??= setTimeout(() => {
         reload = undefined;
         api.alarms().then(
-          (list) =>
-            store.dispatch({
-              type: 'alarms/loaded',
-              alarms: list.items,
-              flood: list.flood,
-              floodGroups: list.floodGroups,
-              rate: list.rate,
-            }),
+          (list) => store.dispatch(alarmsLoaded(list)),
           () => undefined,
         );
       }, 2000);

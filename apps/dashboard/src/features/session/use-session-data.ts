@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
 import { useServices } from '../../app/context';
+import { alarmsLoaded } from '../../app/state';
 
 /**
  * Loads what every screen needs once signed in: the alarms and the battery fleet. After that the live
@@ -13,14 +14,7 @@ export function useSessionData(enabled: boolean): void {
     let cancelled = false;
     api.alarms().then(
       (list) => {
-        if (!cancelled)
-          store.dispatch({
-            type: 'alarms/loaded',
-            alarms: list.items,
-            flood: list.flood,
-            floodGroups: list.floodGroups,
-            rate: list.rate,
-          });
+        if (!cancelled) store.dispatch(alarmsLoaded(list));
       },
       () => undefined,
     );
