@@ -7,28 +7,14 @@ import {
   planDispatch,
 } from '@gridwerk/dispatch/domain';
 import { HighsLpSolver } from './highs-lp-solver';
+import { testBattery } from './testing/battery.fixture';
 
 // Tiny instances whose optimum is known by hand, solved by the real HiGHS in its worker thread.
 const T0 = Date.parse('2026-01-13T16:00:00.000Z');
 const solver = new HighsLpSolver({ timeLimitS: 10 });
 afterAll(() => solver.close());
 
-function battery(over: Partial<BatteryInput> = {}): BatteryInput {
-  return {
-    assetId: 'BAT-0001',
-    secondarySubstationId: 'ONS-0001',
-    nominalCapacityWh: 100_000,
-    usableCapacityWh: 100_000,
-    stateOfHealthPct: 100,
-    stateOfChargePct: 50,
-    ratedChargeW: 100_000,
-    ratedDischargeW: 100_000,
-    ratedRoundTripEfficiency: 1,
-    minSocPct: 0,
-    maxSocPct: 100,
-    ...over,
-  };
-}
+const battery = testBattery;
 
 const wh = (kw: number[]) => kw.map((k) => k * 250); // kW over a quarter hour → Wh
 

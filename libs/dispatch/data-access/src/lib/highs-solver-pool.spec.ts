@@ -7,6 +7,7 @@ import {
   planDispatch,
 } from '@gridwerk/dispatch/domain';
 import { HighsSolverPool, SolveTimeoutError } from './highs-solver-pool';
+import { testBattery } from './testing/battery.fixture';
 
 // The real HiGHS in real worker threads: a hung solve is cut off and its worker replaced, a failing one fails
 // alone, and the other feeders' solves finish.
@@ -15,19 +16,7 @@ jest.setTimeout(180_000);
 const T0 = Date.parse('2026-01-13T16:00:00.000Z');
 
 function battery(assetId: string, site: string): BatteryInput {
-  return {
-    assetId,
-    secondarySubstationId: site,
-    nominalCapacityWh: 100_000,
-    usableCapacityWh: 100_000,
-    stateOfHealthPct: 100,
-    stateOfChargePct: 50,
-    ratedChargeW: 100_000,
-    ratedDischargeW: 100_000,
-    ratedRoundTripEfficiency: 1,
-    minSocPct: 0,
-    maxSocPct: 100,
-  };
+  return testBattery({ assetId, secondarySubstationId: site });
 }
 
 /** A feeder's problem: `sites` stations with `perSite` batteries over `steps` quarter hours, evening peak. */
