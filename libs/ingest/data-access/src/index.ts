@@ -27,7 +27,7 @@ export {
   refreshRollups,
   refreshRollupWindow,
 } from './lib/load-rollup.maintenance';
-export { ReadingImportStore, spanOfReadings } from './lib/reading-import.store';
+export { ReadingImportStore } from './lib/reading-import.store';
 export type { ImportBatchPath, ImportCheckpoint } from './lib/reading-import.store';
 export type { RefreshOptions, RefreshResult } from './lib/load-rollup.maintenance';
 export { BUCKET_WIDTHS, ROLLUP_LEVELS, rollupRelation } from './lib/load-rollup.sql';

@@ -75,4 +75,17 @@ describe('ReadingCopyBatch', () => {
     const day = (iso: string): number => Date.parse(iso) / 86_400_000;
     expect(b.days().sort()).toEqual([day('2026-03-02'), day('2026-03-03'), day('2026-03-04')]);
   });
+
+  it('spans the whole UTC hours of its interval starts, for the rollup window of an import batch', () => {
+    const b = ReadingCopyBatch.of([
+      reading(1, '2026-03-02T23:45:00Z'),
+      reading(2, '2026-03-02T21:15:00Z'),
+      reading(3, '2026-03-03T00:30:00Z'),
+    ]);
+    expect(b.startHours()).toEqual({
+      from: Date.parse('2026-03-02T21:00:00Z'),
+      to: Date.parse('2026-03-03T01:00:00Z'),
+    });
+    expect(new ReadingCopyBatch().startHours()).toBeUndefined();
+  });
 });

@@ -110,6 +110,21 @@ export class ReadingCopyBatch {
     return [...this.hourSet].sort();
   }
 
+  /**
+   * The whole UTC hours the interval starts fall in, as [earliest hour, latest hour + 1 h) in epoch ms:
+   * every rollup bucket of the batch lies inside (buckets go by interval start). Undefined when empty.
+   */
+  startHours(): { from: number; to: number } | undefined {
+    let from = Infinity;
+    let to = -Infinity;
+    for (const h of this.hourSet) {
+      const ms = Date.parse(h);
+      if (ms < from) from = ms;
+      if (ms + HOUR_MS > to) to = ms + HOUR_MS;
+    }
+    return from < to ? { from, to } : undefined;
+  }
+
   /** Distinct UTC day numbers (days since the epoch) of the interval starts. */
   days(): number[] {
     return [...this.daySet];

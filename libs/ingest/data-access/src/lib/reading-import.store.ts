@@ -50,27 +50,7 @@ UPDATE ingest_import_checkpoint
    SET byte_offset = $2, lines = $3, stored = $4, rejected = $5, reject_bytes = $6, updated_at = now()
  WHERE import_id = $1`;
 
-/** [earliest interval start, latest interval end] of validated rows, as epoch ms. */
-export function spanOfReadings(rows: readonly ReadingRow[]): { from: number; to: number } | undefined {
-  let from = Infinity;
-  let to = -Infinity;
-  // rows come in runs of one interval: parse an instant only when it differs from the row before's
-  let lastStart: string | Date | undefined;
-  let lastEnd: string | Date | undefined;
-  for (const r of rows) {
-    if (r.intervalStart !== lastStart) {
-      lastStart = r.intervalStart;
-      const s = new Date(r.intervalStart).getTime();
-      if (s < from) from = s;
-    }
-    if (r.intervalEnd !== lastEnd) {
-      lastEnd = r.intervalEnd;
-      const e = new Date(r.intervalEnd).getTime();
-      if (e > to) to = e;
-    }
-  }
-  return from <= to ? { from, to } : undefined;
-}
+const DAY_MS = 86_400_000;
 
 /**
  * The import's bulk path (`npm run ingest -- import`): one transaction per batch that COPYs the readings
@@ -135,13 +115,24 @@ export class ReadingImportStore {
     );
   }
 
-  /** Writes a batch of validated readings and moves the checkpoint to `cp`. */
-  async commitBatch(rows: readonly ReadingRow[], cp: ImportCheckpoint): Promise<ImportBatchPath> {
+  /**
+   * Writes a batch of validated readings and moves the checkpoint to `cp`. The import hands it a
+   * ReadingCopyBatch filled as lines are read, so no object per reading outlives its line.
+   */
+  async commitBatch(
+    rows: readonly ReadingRow[] | ReadingCopyBatch,
+    cp: ImportCheckpoint,
+  ): Promise<ImportBatchPath> {
     const mode = await this.storageMode();
-    const span = spanOfReadings(rows);
-    if (mode === 'native-partitioning' && span)
-      await ensurePartitions(this.pool, new Date(span.from), new Date(Math.max(span.from, span.to - 1)));
-    const batch = ReadingCopyBatch.of(rows);
+    const batch = rows instanceof ReadingCopyBatch ? rows : ReadingCopyBatch.of(rows);
+    const days = batch.days();
+    if (mode === 'native-partitioning' && days.length > 0)
+      // partitions go by interval start: the days of the batch's starts
+      await ensurePartitions(
+        this.pool,
+        new Date(Math.min(...days) * DAY_MS),
+        new Date(Math.max(...days) * DAY_MS),
+      );
     const copied = await this.inTransaction(async (client) => {
       if (batch.length > 0) {
         try {

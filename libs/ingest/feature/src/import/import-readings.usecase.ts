@@ -7,9 +7,9 @@ import {
   ReadingImportStore,
   refreshRollups,
   refreshRollupWindow,
-  spanOfReadings,
+  ReadingCopyBatch,
 } from '@gridwerk/ingest/data-access';
-import { DEFAULT_INGEST_RULES, type IngestRules, type MeterReadingRow } from '../ingest-batch.handler';
+import { DEFAULT_INGEST_RULES, type IngestRules } from '../ingest-batch.handler';
 import { CloudEventsReadingSource } from './cloudevents-reading.source';
 import { CsvReadingSource } from './csv-reading.source';
 import { ImportFileError, type ReadingSourceReader, type RejectReason } from './reading-source.port';
@@ -158,7 +158,8 @@ export async function importReadings(pool: Pool, cmd: ImportReadingsCommand): Pr
   const earliest = (): number => (rules.now?.() ?? new Date()).getTime() - rules.retentionDays * 86_400_000;
   const latest = (): number => (rules.now?.() ?? new Date()).getTime() + rules.maxClockSkewMs;
 
-  let rows: MeterReadingRow[] = [];
+  // accepted readings go straight into their COPY text: no object per reading outlives its line
+  let copy = new ReadingCopyBatch(batchLines);
   let rejectText = '';
   let pending = { lines: 0, rejected: 0, byteOffset: state.byteOffset, lastLine: state.lines };
   // Three stages overlap: reading and validating the next batch, committing this one, and the rollups of
@@ -172,7 +173,7 @@ export async function importReadings(pool: Pool, cmd: ImportReadingsCommand): Pr
     return p;
   };
   type Batch = {
-    rows: MeterReadingRow[];
+    copy: ReadingCopyBatch;
     rejectText: string;
     rejected: number;
     byteOffset: number;
@@ -184,15 +185,15 @@ export async function importReadings(pool: Pool, cmd: ImportReadingsCommand): Pr
       ...state,
       byteOffset: b.byteOffset,
       lines: b.lastLine,
-      stored: state.stored + b.rows.length,
+      stored: state.stored + b.copy.length,
       rejected: state.rejected + b.rejected,
       rejectBytes,
     };
-    const path = await store.commitBatch(b.rows, next);
+    const path = await store.commitBatch(b.copy, next);
     batches += 1;
     if (path === 'versioned') versionedBatches += 1;
     state = next;
-    const span = spanOfReadings(b.rows);
+    const span = b.copy.startHours();
     rollupBefore = rollingUp;
     if (span)
       rollingUp = watched(
@@ -206,8 +207,8 @@ export async function importReadings(pool: Pool, cmd: ImportReadingsCommand): Pr
   };
   const flush = async (): Promise<void> => {
     if (pending.lines === 0) return;
-    const batch: Batch = { rows, rejectText, ...pending };
-    rows = [];
+    const batch: Batch = { copy, rejectText, ...pending };
+    copy = new ReadingCopyBatch(batchLines);
     rejectText = '';
     pending = { lines: 0, rejected: 0, byteOffset: pending.byteOffset, lastLine: pending.lastLine };
     await writing; // batch n-1 committed: batch n starts committing while n-1 is rolled up
@@ -241,7 +242,7 @@ export async function importReadings(pool: Pool, cmd: ImportReadingsCommand): Pr
               code: DeadLetterReasonCodes.beyondRetention,
               message: `${rec.row.intervalStart} is older than the raw-series retention of ${rules.retentionDays} days`,
             });
-          else rows.push(rec.row);
+          else copy.add(rec.row, rec.row.eventId);
         } else if (rec.kind === 'reject') reject(rec.line, rec.text, rec.reason);
         pending.lines += 1;
         pending.lastLine = rec.line;
