@@ -15,7 +15,7 @@ import {
   GridTopology,
   resolveProfiles,
 } from '@gridwerk/simulator/domain';
-import { KafkaEventSink, SimulationRunner } from '@gridwerk/simulator/feature';
+import { abortableSleep, KafkaEventSink, SimulationRunner } from '@gridwerk/simulator/feature';
 import type { SimulatorServiceConfig } from './config/simulator.config';
 
 export const SIMULATOR_CONFIG = Symbol('SIMULATOR_CONFIG');
@@ -99,19 +99,8 @@ export class SimulationService implements OnApplicationBootstrap, OnApplicationS
             : {
                 clock: {
                   now: () => simulatedNow(clockSpec),
-                  sleep: (ms: number, signal?: AbortSignal) =>
-                    new Promise<void>((resolve) => {
-                      if (ms <= 0 || signal?.aborted) return resolve();
-                      const t = setTimeout(resolve, ms / clockSpec.rate);
-                      signal?.addEventListener(
-                        'abort',
-                        () => {
-                          clearTimeout(t);
-                          resolve();
-                        },
-                        { once: true },
-                      );
-                    }),
+                  // simulated ms pass `rate` times faster than wall ms
+                  sleep: (ms: number, signal?: AbortSignal) => abortableSleep(ms / clockSpec.rate, signal),
                 },
               }),
           signal: this.abort.signal,

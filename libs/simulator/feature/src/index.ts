@@ -10,5 +10,5 @@ export { KafkaEventSink } from './kafka-sink';
 export { ParallelKafkaEventSink } from './parallel-kafka-sink';
 export type { EventSink } from './kafka-sink';
 export { ProgressReporter } from './progress';
-export { SimulationRunner } from './simulation-runner';
+export { abortableSleep, SimulationRunner } from './simulation-runner';
 export type { Clock, RunOptions, RunResult, SimulationMode } from './simulation-runner';

@@ -67,7 +67,8 @@ export interface Clock {
 
 const toMessage = (i: StreamItem): Message => ({ key: i.key, value: i.value });
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+/** Waits `ms` of wall time, or until `signal` aborts (then resolves at once, never rejects). */
+export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (ms <= 0 || signal?.aborted) return resolve();
     const t = setTimeout(resolve, ms);
@@ -82,7 +83,7 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-const systemClock: Clock = { now: () => Date.now(), sleep };
+const systemClock: Clock = { now: () => Date.now(), sleep: abortableSleep };
 
 /**
  * Waits until the wall clock has passed `until`: a timer runs on the monotonic clock and may fire a
