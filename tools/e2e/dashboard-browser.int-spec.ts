@@ -36,6 +36,7 @@ import { encodeStep } from '@gridwerk/simulator/feature';
 import { launchChromium, type LaunchedBrowser, signInThroughKeycloak } from './chromium';
 import { buildDashboardInto } from './dashboard-build';
 import { freePort } from './free-port';
+import { gridApiTestTopics, gridApiTopicEnv } from './grid-api-topics';
 import { ServiceProcess } from './service-process';
 import { openStream, type ReceivedEvent } from './sse-client';
 
@@ -62,16 +63,7 @@ let dashboardDir: string;
 const pageErrors: string[] = [];
 /** The alarm the operator acknowledged in the browser. */
 let acknowledgedAlarm: string | undefined;
-const topics = {
-  readings: uniqueName('test.browser.readings'),
-  telemetry: uniqueName('test.browser.telemetry'),
-  commands: uniqueName('test.browser.commands'),
-  commandsV2: uniqueName('test.browser.commands-v2'),
-  forecasts: uniqueName('test.browser.forecasts'),
-  batches: uniqueName('test.browser.batches'),
-  alerts: uniqueName('test.browser.alerts'),
-  dlq: uniqueName('test.browser.dlq'),
-};
+const topics = { ...gridApiTestTopics('browser'), dlq: uniqueName('test.browser.dlq') };
 
 const STEPS = 24;
 /** Quarter hours streamed in all: the UI's 24 and the stream tests' 12. */
@@ -200,15 +192,7 @@ beforeAll(async () => {
     ...common,
     OIDC_ISSUER_URL: provider.issuer,
     DASHBOARD_DIR: dashboardDir,
-    GRID_API_CONSUMER_GROUP: uniqueName('test.browser.grid-api'),
-    GRID_API_LIVE_GROUP_PREFIX: uniqueName('test.browser.live'),
-    GRID_API_READINGS_TOPIC: topics.readings,
-    GRID_API_TELEMETRY_TOPIC: topics.telemetry,
-    GRID_API_COMMANDS_TOPIC: topics.commands,
-    GRID_API_COMMANDS_V2_TOPIC: topics.commandsV2,
-    GRID_API_FORECASTS_TOPIC: topics.forecasts,
-    GRID_API_BATCHES_TOPIC: topics.batches,
-    GRID_API_ALERTS_TOPIC: topics.alerts,
+    ...gridApiTopicEnv('browser', topics),
     GRID_ALARM_EVAL_MS: '250',
   });
   // Both run from TypeScript through ts-node, ingest with its two consumer threads transpiled apiece: on the

@@ -16,12 +16,13 @@ import { Pool } from 'pg';
 import { Producer } from 'kafkajs';
 import { readKeycloakCredentials, fetchPasswordGrantToken, testOidcProvider } from '@gridwerk/shared/auth';
 import { createTestDatabase, type TestDatabase } from '@gridwerk/shared/data-access-database';
-import { createTopic, testBrokers, testKafka, uniqueName } from '@gridwerk/shared/data-access-kafka';
+import { createTopic, testBrokers, testKafka } from '@gridwerk/shared/data-access-kafka';
 import { encodeReading } from '@gridwerk/simulator/feature';
 import { runAppCli } from './app-cli';
 import { launchChromium, type LaunchedBrowser, signInThroughKeycloak } from './chromium';
 import { buildDashboardInto } from './dashboard-build';
 import { freePort } from './free-port';
+import { gridApiTestTopics, gridApiTopicEnv } from './grid-api-topics';
 import { ServiceProcess } from './service-process';
 
 jest.setTimeout(600_000);
@@ -52,15 +53,7 @@ let counts: { substations: number; feeders: number; stations: number; meters: nu
 let loaded: { id: string; substationId: string; ratedKva: number; pct: number }[] = [];
 /** The station the operator looks for by its street. */
 let target: { id: string; name: string; street: string; substationId: string };
-const topics = {
-  readings: uniqueName('test.city.readings'),
-  telemetry: uniqueName('test.city.telemetry'),
-  commands: uniqueName('test.city.commands'),
-  commandsV2: uniqueName('test.city.commands-v2'),
-  forecasts: uniqueName('test.city.forecasts'),
-  batches: uniqueName('test.city.batches'),
-  alerts: uniqueName('test.city.alerts'),
-};
+const topics = gridApiTestTopics('city');
 
 interface PaintTiming {
   overviewReadyMs: number;
@@ -196,15 +189,7 @@ beforeAll(async () => {
       DASHBOARD_DIR: dashboardDir,
       // the test's own requests come from loopback: they may say they came over TLS (HSTS test)
       GRID_API_TRUST_PROXY: 'loopback',
-      GRID_API_CONSUMER_GROUP: uniqueName('test.city.grid-api'),
-      GRID_API_LIVE_GROUP_PREFIX: uniqueName('test.city.live'),
-      GRID_API_READINGS_TOPIC: topics.readings,
-      GRID_API_TELEMETRY_TOPIC: topics.telemetry,
-      GRID_API_COMMANDS_TOPIC: topics.commands,
-      GRID_API_COMMANDS_V2_TOPIC: topics.commandsV2,
-      GRID_API_FORECASTS_TOPIC: topics.forecasts,
-      GRID_API_BATCHES_TOPIC: topics.batches,
-      GRID_API_ALERTS_TOPIC: topics.alerts,
+      ...gridApiTopicEnv('city', topics),
     });
     // ts-node start-up on the shared, loaded 2-core machine (see dashboard-browser.int-spec.ts)
     await api.start(180_000);

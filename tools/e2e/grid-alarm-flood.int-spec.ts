@@ -16,10 +16,11 @@ import {
   postgresDataSourceOptions,
   type TestDatabase,
 } from '@gridwerk/shared/data-access-database';
-import { createTopic, testBrokers, testKafka, uniqueName } from '@gridwerk/shared/data-access-kafka';
+import { createTopic, testBrokers, testKafka } from '@gridwerk/shared/data-access-kafka';
 import { INGEST_MIGRATIONS, rebuildLoadRollups, TopologyRepository } from '@gridwerk/ingest/data-access';
 import { builtInProfiles, createGridSimulation } from '@gridwerk/simulator/domain';
 import { freePort } from './free-port';
+import { gridApiTestTopics, gridApiTopicEnv } from './grid-api-topics';
 import { ServiceProcess } from './service-process';
 
 jest.setTimeout(600_000);
@@ -31,15 +32,7 @@ const STORM_PCT = 150;
 const provider = testOidcProvider();
 const kafka = testKafka('alarm-flood-test');
 const admin = kafka.admin();
-const topics = {
-  readings: uniqueName('test.flood.readings'),
-  telemetry: uniqueName('test.flood.telemetry'),
-  commands: uniqueName('test.flood.commands'),
-  commandsV2: uniqueName('test.flood.commands-v2'),
-  forecasts: uniqueName('test.flood.forecasts'),
-  batches: uniqueName('test.flood.batches'),
-  alerts: uniqueName('test.flood.alerts'),
-};
+const topics = gridApiTestTopics('flood');
 let db: TestDatabase;
 let pool: Pool;
 let api: ServiceProcess;
@@ -137,15 +130,7 @@ beforeAll(async () => {
     LOG_LEVEL: 'warn',
     OIDC_ISSUER_URL: provider.issuer,
     GRID_ALARM_EVAL_MS: '1000',
-    GRID_API_CONSUMER_GROUP: uniqueName('test.flood.grid-api'),
-    GRID_API_LIVE_GROUP_PREFIX: uniqueName('test.flood.live'),
-    GRID_API_READINGS_TOPIC: topics.readings,
-    GRID_API_TELEMETRY_TOPIC: topics.telemetry,
-    GRID_API_COMMANDS_TOPIC: topics.commands,
-    GRID_API_COMMANDS_V2_TOPIC: topics.commandsV2,
-    GRID_API_FORECASTS_TOPIC: topics.forecasts,
-    GRID_API_BATCHES_TOPIC: topics.batches,
-    GRID_API_ALERTS_TOPIC: topics.alerts,
+    ...gridApiTopicEnv('flood', topics),
   });
   await api.start(180_000);
   token = await fetchPasswordGrantToken(provider, 'viewer');

@@ -9,6 +9,7 @@ import {
   quarterHourReadings,
   refreshRollupsNow,
   smallTopology,
+  smallTopologyWithBattery,
   TopologyRepository,
   type ReadingRow,
 } from '@gridwerk/ingest/data-access';
@@ -60,17 +61,7 @@ describe('forecast and dispatch read the load without the batteries', () => {
   beforeAll(async () => {
     t = await createIngestTestDb('demo_uncontrolled_series');
     await pauseTimescaleJobs(t.pool);
-    await new TopologyRepository(t.pool).upsertTopology({
-      ...smallTopology(16),
-      batteries: [
-        {
-          assetId: 'BAT-0001',
-          secondarySubstationId: STATION,
-          meterPointId: STORAGE,
-          nominalCapacityWh: 200_000,
-        },
-      ],
-    });
+    await new TopologyRepository(t.pool).upsertTopology(smallTopologyWithBattery(16, STATION, STORAGE));
     const writer = new MeterReadingWriter(t.pool);
     await writer.writeReadings(customers);
     await writer.writeReadings(storage);

@@ -64,5 +64,6 @@ export {
   quarterHourReadings,
   refreshRollupsNow,
   smallTopology,
+  smallTopologyWithBattery,
 } from './testing/ingest-test-db';
 export type { IngestTestDb } from './testing/ingest-test-db';

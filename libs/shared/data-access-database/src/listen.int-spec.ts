@@ -5,13 +5,19 @@ import { createTestDatabase, type TestDatabase } from './testing/test-database';
 const at = (iso: string): Date => new Date(iso);
 
 describe('CoalescedPasses', () => {
-  it('merges the passes asked for while one runs into one follow-up from the earliest instant', async () => {
+  /** Passes that record their `from`; the first one waits until `release()`. */
+  function gatedPasses() {
     const seen: (string | undefined)[] = [];
-    let release: () => void = () => undefined;
+    const gate: { release: () => void } = { release: () => undefined };
     const passes = new CoalescedPasses(async (from) => {
       seen.push(from?.toISOString());
-      if (seen.length === 1) await new Promise<void>((r) => (release = r));
+      if (seen.length === 1) await new Promise<void>((r) => (gate.release = r));
     });
+    return { passes, seen, release: () => gate.release() };
+  }
+
+  it('merges the passes asked for while one runs into one follow-up from the earliest instant', async () => {
+    const { passes, seen, release } = gatedPasses();
     const first = passes.request(at('2026-01-13T16:00:00Z'));
     expect(passes.busy).toBe(true);
     await passes.request(at('2026-01-13T17:00:00Z'));
@@ -23,12 +29,7 @@ describe('CoalescedPasses', () => {
   });
 
   it('turns a follow-up into a whole pass when any request asked for one', async () => {
-    const seen: (string | undefined)[] = [];
-    let release: () => void = () => undefined;
-    const passes = new CoalescedPasses(async (from) => {
-      seen.push(from?.toISOString());
-      if (seen.length === 1) await new Promise<void>((r) => (release = r));
-    });
+    const { passes, seen, release } = gatedPasses();
     const first = passes.request(at('2026-01-13T16:00:00Z'));
     await passes.request(undefined);
     await passes.request(at('2026-01-13T15:00:00Z'));

@@ -5,7 +5,7 @@ import {
   pauseTimescaleJobs,
   quarterHourReadings,
   refreshRollupsNow,
-  smallTopology,
+  smallTopologyWithBattery,
 } from '../testing/ingest-test-db';
 import { TopologyRepository } from '@gridwerk/shared/data-access-topology';
 import { MeterReadingWriter } from './meter-reading.writer';
@@ -47,18 +47,7 @@ describe('uncontrolled load views (load without the storage meters, every level)
   beforeAll(async () => {
     t = await createIngestTestDb('ingest_uncontrolled');
     await pauseTimescaleJobs(t.pool);
-    const topo = smallTopology(24);
-    await new TopologyRepository(t.pool).upsertTopology({
-      ...topo,
-      batteries: [
-        {
-          assetId: 'BAT-0001',
-          secondarySubstationId: STATION,
-          meterPointId: STORAGE,
-          nominalCapacityWh: 200_000,
-        },
-      ],
-    });
+    await new TopologyRepository(t.pool).upsertTopology(smallTopologyWithBattery(24, STATION, STORAGE));
     const writer = new MeterReadingWriter(t.pool);
     await writer.writeReadings(quarterHourReadings(day, 8, 0, 24));
     await writer.writeReadings(storageReadings(day, 8));

@@ -111,6 +111,25 @@ export function meterId(n: number): string {
 }
 
 /** 2 substations x 2 feeders x 2 secondary substations, `meters` meter points spread round-robin. */
+/** smallTopology(meters) with one 200 kWh battery (BAT-0001) behind `stationId`, metered at `storageMeterId`. */
+export function smallTopologyWithBattery(
+  meters: number,
+  stationId: string,
+  storageMeterId: string,
+): TopologySnapshot {
+  return {
+    ...smallTopology(meters),
+    batteries: [
+      {
+        assetId: 'BAT-0001',
+        secondarySubstationId: stationId,
+        meterPointId: storageMeterId,
+        nominalCapacityWh: 200_000,
+      },
+    ],
+  };
+}
+
 export function smallTopology(meters: number): TopologySnapshot {
   const substations = ['UW-01', 'UW-02'].map((id) => ({
     substationId: id,
