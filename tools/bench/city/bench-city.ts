@@ -64,7 +64,7 @@ const FLAGS = {
   'cadence-seconds': {
     kind: 'value',
     arg: 'S',
-    help: 'seconds between bursts (default 900, real time; less compresses the evening)',
+    help: "seconds between bursts (default 900, real time; less compresses the evening, and the dispatch service's simulated clock with it)",
   },
   'prefill-hours': {
     kind: 'value',
@@ -93,7 +93,7 @@ async function main(): Promise<void> {
   const f = parseBenchFlags(FLAGS, HELP, (v) => ({
     meters: integerFlag('meters', v.meters, { min: 100, max: 2_000_000, fallback: 350_000 }),
     quarters: integerFlag('quarters', v.quarters, { min: 1, max: 96, fallback: 8 }),
-    cadenceSeconds: integerFlag('cadence-seconds', v['cadence-seconds'], { min: 0, max: 900, fallback: 900 }),
+    cadenceSeconds: integerFlag('cadence-seconds', v['cadence-seconds'], { min: 1, max: 900, fallback: 900 }),
     prefillHours: integerFlag('prefill-hours', v['prefill-hours'], { min: 0, max: 23, fallback: 16 }),
   }));
   // a winter weekday evening: 2026-01-14, 17:00 Berlin = 16:00 UTC; the day starts at 23:00 UTC before

@@ -16,13 +16,32 @@ const START_LEAD_MS = 30_000;
 /** How far the stand-in forecast reaches from the window's start (the MPC's horizon is at least 96 quarters). */
 const FORECAST_QUARTERS = 40 * 4;
 
+/** Messages per produce request: a request stays well under the broker's 1 MB (a forecast issue is ~15 kB). */
+const FORECASTS_PER_REQUEST = 40;
+const TELEMETRY_PER_REQUEST = 500;
+
+async function sendChunked(
+  producer: Producer,
+  topic: string,
+  messages: readonly { key: string; value: string }[],
+  per: number,
+): Promise<void> {
+  for (let i = 0; i < messages.length; i += per)
+    await producer.send({ topic, acks: -1, messages: messages.slice(i, i + per) });
+}
+
 /**
  * The forecast service's day-ahead issue for one battery station, stood in for (the forecast service is not
  * part of the chain measured): the station's meters' mean load from their annual consumption, shaped like a
  * winter weekday with its evening peak (Berlin time), P10/P90 at ∓/±10 %. The dispatch LP is as large as
  * with the real issue: it depends on the batteries, stations and horizon, not on the values.
  */
-function standInForecast(stationId: string, annualWh: number, fromMs: number, issueMs: number): ForecastIssued {
+function standInForecast(
+  stationId: string,
+  annualWh: number,
+  fromMs: number,
+  issueMs: number,
+): ForecastIssued {
   const meanW = annualWh / 8760;
   const points = Array.from({ length: FORECAST_QUARTERS }, (_, k) => {
     const t = fromMs + k * QH;
@@ -73,10 +92,6 @@ export function dispatchStage(): CityStage {
     key: 'toDispatchReplannedSeconds',
     async setup(c: CityContext) {
       ctx = c;
-      if (c.window.cadenceSeconds <= 0)
-        throw new Error(
-          'dispatch re-planned: --cadence-seconds 0 leaves dispatch no quarter hours to plan on its clock; give a cadence of at least a few seconds',
-        );
       const batteryStations = new Set(c.topology.batteries.map((b) => b.secondarySubstationId));
       const feederOf = new Map(
         c.topology.secondarySubstations.map((s) => [s.secondarySubstationId, s.feederId]),
@@ -103,12 +118,15 @@ export function dispatchStage(): CityStage {
       const annual = new Map<string, number>();
       for (const m of c.topology.meteringPoints)
         if (batteryStations.has(m.secondarySubstationId))
-          annual.set(m.secondarySubstationId, (annual.get(m.secondarySubstationId) ?? 0) + m.annualConsumptionWh);
+          annual.set(
+            m.secondarySubstationId,
+            (annual.get(m.secondarySubstationId) ?? 0) + m.annualConsumptionWh,
+          );
       const issueMs = c.window.startMs - 6 * 3_600_000;
-      await producer.send({
-        topic: topics.forecasts,
-        acks: -1,
-        messages: [...batteryStations].map((id) => {
+      await sendChunked(
+        producer,
+        topics.forecasts,
+        [...batteryStations].map((id) => {
           const data = standInForecast(id, annual.get(id) ?? 0, c.window.startMs, issueMs);
           const event = createEvent(EventTypes.forecastIssued, data, {
             source: '/gridwerk/forecast',
@@ -116,17 +134,18 @@ export function dispatchStage(): CityStage {
           });
           return { key: data.seriesId, value: JSON.stringify(event) };
         }),
-      });
+        FORECASTS_PER_REQUEST,
+      );
       env = {
-          DATABASE_URL: c.databaseUrl,
-          KAFKA_BROKERS: c.brokers,
-          LOG_LEVEL: 'warn',
-          DISPATCH_CONSUMER_GROUP: `bench.city.dispatch.${suffix}`,
-          DISPATCH_TELEMETRY_TOPIC: topics.telemetry,
-          DISPATCH_FORECASTS_TOPIC: topics.forecasts,
-          DISPATCH_COMMANDS_TOPIC: topics.commands,
-          DISPATCH_COMMANDS_V2_TOPIC: topics.commandsV2,
-          DISPATCH_CYCLE_DELAY_S: String(CYCLE_DELAY_S),
+        DATABASE_URL: c.databaseUrl,
+        KAFKA_BROKERS: c.brokers,
+        LOG_LEVEL: 'warn',
+        DISPATCH_CONSUMER_GROUP: `bench.city.dispatch.${suffix}`,
+        DISPATCH_TELEMETRY_TOPIC: topics.telemetry,
+        DISPATCH_FORECASTS_TOPIC: topics.forecasts,
+        DISPATCH_COMMANDS_TOPIC: topics.commands,
+        DISPATCH_COMMANDS_V2_TOPIC: topics.commandsV2,
+        DISPATCH_CYCLE_DELAY_S: String(CYCLE_DELAY_S),
       };
     },
     async beforeWindow() {
@@ -162,14 +181,14 @@ export function dispatchStage(): CityStage {
     },
     beforeBurst(q: CityQuarter) {
       // the units report with the burst, as every quarter hour
-      const p = producer as Producer;
       telemetrySent.set(
         q.index,
-        p.send({
-          topic: (topics as { telemetry: string }).telemetry,
-          acks: -1,
-          messages: q.batteries.map(encodeTelemetry),
-        }),
+        sendChunked(
+          producer as Producer,
+          (topics as { telemetry: string }).telemetry,
+          q.batteries.map(encodeTelemetry),
+          TELEMETRY_PER_REQUEST,
+        ),
       );
     },
     async awaitQuarter(q: CityQuarter) {

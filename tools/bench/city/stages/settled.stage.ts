@@ -134,7 +134,13 @@ export function settledStage(): CityStage {
         `every community's interval ${interval.toISOString()} settled on chain`,
         async () => {
           row = (
-            await c.pool.query<{ closed: number; batches: number; committed: number; txs: number; chain: number }>(
+            await c.pool.query<{
+              closed: number;
+              batches: number;
+              committed: number;
+              txs: number;
+              chain: number;
+            }>(
               `SELECT (SELECT count(*)::int FROM settlement_interval WHERE interval_start = $1 AND state = 'closed') AS closed,
                       count(*)::int AS batches, count(*) FILTER (WHERE state = 'committed')::int AS committed,
                       coalesce(sum(transaction_count), 0)::int AS txs, count(DISTINCT tx_hash)::int AS chain
@@ -163,9 +169,9 @@ export function settledStage(): CityStage {
       registerSeconds,
       intervals: perQuarter,
       readingsByOutcome: Object.fromEntries(
-        [...metrics.matchAll(/^gridwerk_settlement_readings_total\{[^}]*outcome="([^"]+)"[^}]*\} (\S+)$/gm)].map(
-          (m) => [m[1], Number(m[2])],
-        ),
+        [
+          ...metrics.matchAll(/^gridwerk_settlement_readings_total\{[^}]*outcome="([^"]+)"[^}]*\} (\S+)$/gm),
+        ].map((m) => [m[1], Number(m[2])]),
       ),
       gasUsed: metricSum(metrics, 'gridwerk_settlement_gas_used_total'),
     }),

@@ -319,7 +319,11 @@ describe('settlement data access (real PostgreSQL, real Kafka)', () => {
 
     // one at a time, stopped after two: the rest stays due
     let calls = 0;
-    const first = await repo.settleIntervals(due, { concurrency: 1, stop: () => calls >= 2, onSettled: () => calls++ });
+    const first = await repo.settleIntervals(due, {
+      concurrency: 1,
+      stop: () => calls >= 2,
+      onSettled: () => calls++,
+    });
     expect(first.map((r) => r.communityId)).toEqual(many.slice(0, 2));
     expect((await repo.dueIntervals(grace)).filter((r) => many.includes(r.communityId))).toHaveLength(22);
 
