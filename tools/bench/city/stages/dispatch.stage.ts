@@ -71,7 +71,9 @@ function standInForecast(
  * first burst waits for the clock's anchor; the rate follows `--cadence-seconds`). With every burst the
  * fleet's units report their telemetry (the simulator's batteries); every battery station has a day-ahead
  * forecast issue (a stand-in, see `standInForecast`). Measured from the burst to the last feeder's plan
- * stored (`dispatch_plan.created_at`).
+ * stored (`dispatch_plan.created_at`) of the first cycle, from the quarter's end on, that planned every feeder
+ * after the burst (`plannedBeforeBurst` lists the quarters whose own cycle ran before their burst: the
+ * previous quarter's chain outlasted the cadence, so the burst came late on dispatch's clock).
  */
 export function dispatchStage(): CityStage {
   let ctx: CityContext | undefined;
@@ -194,18 +196,22 @@ export function dispatchStage(): CityStage {
     async awaitQuarter(q: CityQuarter) {
       const c = ctx as CityContext;
       await telemetrySent.get(q.index);
-      const cycleStart = new Date(q.intervalStart.getTime() + QH);
-      let row: { n: number; optimal: number; first: number; last: number } | undefined;
+      const quarterEnd = new Date(q.intervalStart.getTime() + QH);
+      type Cycle = { cycle: Date; n: number; optimal: number; first: number; last: number };
+      let row: Cycle | undefined;
+      // the first cycle (from the quarter's end on) that every feeder was planned in after the burst: when a
+      // quarter's chain outlasts the cadence, the next burst comes after dispatch's clock ran that cycle
       await until(
-        `dispatch plans of the cycle ${cycleStart.toISOString()}`,
+        `dispatch plans of every feeder after the burst of ${q.intervalStart.toISOString()}`,
         async () => {
           row = (
-            await c.pool.query<{ n: number; optimal: number; first: number; last: number }>(
-              `SELECT count(*)::int AS n, count(*) FILTER (WHERE status = 'optimal')::int AS optimal,
+            await c.pool.query<Cycle>(
+              `SELECT cycle_start AS cycle, count(*)::int AS n, count(*) FILTER (WHERE status = 'optimal')::int AS optimal,
                       (extract(epoch FROM min(created_at)) * 1000)::float8 AS first,
                       (extract(epoch FROM max(created_at)) * 1000)::float8 AS last
-                 FROM dispatch_plan WHERE cycle_start = $1`,
-              [cycleStart],
+                 FROM dispatch_plan WHERE cycle_start >= $1 GROUP BY cycle_start
+               HAVING min(created_at) >= to_timestamp($2::float8 / 1000) ORDER BY cycle_start LIMIT 1`,
+              [quarterEnd, q.burstAtMs],
             )
           ).rows[0];
           return row !== undefined && row.n >= feeders;
@@ -213,10 +219,10 @@ export function dispatchStage(): CityStage {
         600_000,
         200,
       );
-      const r = row as { n: number; optimal: number; first: number; last: number };
-      if (r.first < q.burstAtMs) plannedBeforeBurst.push(cycleStart.toISOString());
+      const r = row as Cycle;
+      if (r.cycle.getTime() !== quarterEnd.getTime()) plannedBeforeBurst.push(quarterEnd.toISOString());
       perQuarter.push({
-        cycleStart: cycleStart.toISOString(),
+        cycleStart: r.cycle.toISOString(),
         optimal: r.optimal,
         fallback: r.n - r.optimal,
         cycleSeconds: Math.round(r.last - r.first) / 1000,

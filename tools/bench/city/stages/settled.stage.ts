@@ -69,22 +69,29 @@ export function settledStage(): CityStage {
         list.push({ meterPointId: m.meterPointId, role: m.pvPeakW === null ? 'consumer' : 'prosumer' });
         byCommunity.set(m.communityId, list);
       }
-      for (const [i, community] of c.topology.communities.entries()) {
-        await repo.create({
-          communityId: community.communityId,
-          name: community.name,
-          actor: 'bench-city',
-          effectiveFrom,
-          priceMilliCtPerKWh: PRICE_MILLI_CT_PER_KWH,
-        });
-        const list = byCommunity.get(community.communityId) ?? [];
-        await repo.setMembers(
-          list.map((m) => ({ communityId: community.communityId, ...m, effectiveFrom })),
-          'bench-city',
-        );
-        members += list.length;
-        if ((i + 1) % 500 === 0) c.log(`settlement: ${i + 1} communities registered`);
-      }
+      // four communities at a time (the bench's pool), each in its own transactions as the CSV import does
+      let next = 0;
+      const register = async (): Promise<void> => {
+        while (next < c.topology.communities.length) {
+          const community = c.topology.communities[next++];
+          if (community === undefined) return;
+          await repo.create({
+            communityId: community.communityId,
+            name: community.name,
+            actor: 'bench-city',
+            effectiveFrom,
+            priceMilliCtPerKWh: PRICE_MILLI_CT_PER_KWH,
+          });
+          const list = byCommunity.get(community.communityId) ?? [];
+          await repo.setMembers(
+            list.map((m) => ({ communityId: community.communityId, ...m, effectiveFrom })),
+            'bench-city',
+          );
+          members += list.length;
+          if (next % 500 === 0) c.log(`settlement: ${next} communities registered`);
+        }
+      };
+      await Promise.all([register(), register(), register(), register()]);
       communities = c.topology.communities.length;
       registerSeconds = Math.round((Date.now() - t0) / 100) / 10;
       c.log(`settlement: ${communities} communities, ${members} members in ${registerSeconds} s`);

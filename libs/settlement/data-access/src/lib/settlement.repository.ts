@@ -368,16 +368,16 @@ export class SettlementRepository {
   ): Promise<SettleResult[]> {
     const results: (SettleResult | undefined)[] = new Array<SettleResult | undefined>(refs.length);
     let next = 0;
-    let failure: unknown;
+    let failure: Error | undefined;
     const lane = async (): Promise<void> => {
       while (next < refs.length && failure === undefined && !(opts.stop?.() ?? false)) {
         const i = next++;
         try {
-          const r = await this.settleInterval(refs[i] as IntervalRef);
+          const r = await this.settleInterval(refs[i]);
           results[i] = r;
           if (r) opts.onSettled?.(r);
         } catch (err) {
-          failure ??= err;
+          failure ??= err instanceof Error ? err : new Error(String(err));
         }
       }
     };
