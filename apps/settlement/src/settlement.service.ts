@@ -125,6 +125,7 @@ export class SettlementService implements OnApplicationBootstrap, OnApplicationS
       publisher: { send: (topic, messages) => this.producer.send(topic, messages) },
       graceMs: c.graceMs,
       tickMs: c.tickMs,
+      settleConcurrency: c.settleConcurrency,
       log: this.log.child({ context: SettlementEngine.name }),
       metrics: {
         onIntervalSettled: (reason) => intervals.inc({ reason }),

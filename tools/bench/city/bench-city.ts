@@ -18,13 +18,19 @@ import { CHAIN, cityStages, type CityContext, type CityQuarter } from './stages'
  * points, with its batteries and communities) on the real broker and PostgreSQL. It replays a window of a
  * winter evening at quarter-hour cadence: each quarter hour's readings of every meter arrive as one burst
  * after the quarter closes, as smart-meter gateways deliver them, and go through the ingest service (the
- * compiled bundle, as deployed) and grid-api (compiled, its alarm engine and SSE stream). Per quarter hour it
- * measures, each from the burst (stage plug-ins in `stages/`, one module per stage):
+ * compiled bundle, as deployed), grid-api (compiled, its alarm engine and SSE stream), the dispatch service
+ * (compiled, HiGHS worker pool) and the settlement service (compiled, on the local EVM node). Per quarter hour
+ * it measures, each from the burst (stage plug-ins in `stages/`, one module per stage):
  *  - stored: from the first reading of the burst produced to the last one committed;
  *  - rollups: until every level's 15-minute bucket of that quarter counts every meter;
  *  - alarms evaluated: grid-api's engine judged every station's loading for the quarter;
  *  - visible: the overview's substations on grid-api's SSE stream (subscribed as the dashboard does,
  *    with a viewer's token) carry the quarter's values;
+ *  - dispatch re-planned: every feeder with batteries has its plan of the cycle starting at the quarter's
+ *    end (the service's own schedule, 20 s after the quarter hour, on a simulated clock that follows the
+ *    cadence; the fleet's telemetry arrives with each burst);
+ *  - settled on chain: every community's interval that the burst closes (event time plus the 10-minute
+ *    grace: the quarter before) closed and its batches committed on chain;
  * and reports p50/p95/max, every service's peak RSS and the database's size per day of readings.
  * The forecast training time for all stations is bench:forecast-global's (quoted with its command).
  * Before the window, the day's earlier hours are written straight into the tables (`--prefill-hours`), so
@@ -58,7 +64,7 @@ const FLAGS = {
   'cadence-seconds': {
     kind: 'value',
     arg: 'S',
-    help: 'seconds between bursts (default 900, real time; less compresses the evening)',
+    help: "seconds between bursts (default 900, real time; less compresses the evening, and the dispatch service's simulated clock with it)",
   },
   'prefill-hours': {
     kind: 'value',
@@ -71,7 +77,8 @@ const FLAGS = {
 const HELP = benchHelp(
   'Usage: npm run bench:city -- [options]',
   `City-scale replay of a winter evening: per quarter hour, burst -> stored -> rollups (p50/p95/max),
-alarms evaluated and visible over SSE (each from the burst), peak RSS per service, database size per day. Target: the chain within ${TARGET.chainP95Seconds} s (p95), every service <= 1 GB RSS.`,
+alarms evaluated, visible over SSE, dispatch re-planned and settled on chain (each from the burst), peak RSS
+per service, database size per day. Target: the chain within ${TARGET.chainP95Seconds} s (p95), every service <= 1 GB RSS.`,
   FLAGS,
 );
 
@@ -86,7 +93,7 @@ async function main(): Promise<void> {
   const f = parseBenchFlags(FLAGS, HELP, (v) => ({
     meters: integerFlag('meters', v.meters, { min: 100, max: 2_000_000, fallback: 350_000 }),
     quarters: integerFlag('quarters', v.quarters, { min: 1, max: 96, fallback: 8 }),
-    cadenceSeconds: integerFlag('cadence-seconds', v['cadence-seconds'], { min: 0, max: 900, fallback: 900 }),
+    cadenceSeconds: integerFlag('cadence-seconds', v['cadence-seconds'], { min: 1, max: 900, fallback: 900 }),
     prefillHours: integerFlag('prefill-hours', v['prefill-hours'], { min: 0, max: 23, fallback: 16 }),
   }));
   // a winter weekday evening: 2026-01-14, 17:00 Berlin = 16:00 UTC; the day starts at 23:00 UTC before
@@ -186,6 +193,7 @@ async function main(): Promise<void> {
           topology: topo,
           log,
           services,
+          window: { startMs: windowStart, quarters: f.quarters, cadenceSeconds: f.cadenceSeconds },
         };
         for (const stage of stages) {
           log(`setting up stage ${stage.name} ...`);
@@ -197,8 +205,15 @@ async function main(): Promise<void> {
           inFlightPerWorker: 3,
         });
         await sink.connect([topics.readings]);
+        // a stage whose service runs on a simulated clock says when the first burst may come
+        let notBefore = Date.now();
+        for (const stage of stages) notBefore = Math.max(notBefore, (await stage.beforeWindow?.()) ?? 0);
+        if (notBefore > Date.now()) {
+          log(`first burst in ${Math.round((notBefore - Date.now()) / 1000)} s (a stage's clock anchor)`);
+          await new Promise((r) => setTimeout(r, notBefore - Date.now()));
+        }
 
-        const perQuarter: Record<string, number | string>[] = [];
+        const perQuarter: Record<string, number | string | null>[] = [];
         let total = 0;
         let lastBurst = 0;
         const peak = new Map<string, number>();
@@ -223,6 +238,7 @@ async function main(): Promise<void> {
             intervalStart: new Date(step.intervalStart),
             burstAtMs: burst,
             readings: step.readings,
+            batteries: step.batteries,
             totalReadings: total,
           };
           for (const stage of stages) stage.beforeBurst?.(quarter);
@@ -232,15 +248,18 @@ async function main(): Promise<void> {
           await sink.send(topics.readings, items);
           const produced = Date.now();
           const at = await done;
-          const row: Record<string, number | string> = {
+          const row: Record<string, number | string | null> = {
             quarter: quarter.intervalStart.toISOString(),
             readings: items.length,
             produceSeconds: (produced - burst) / 1000,
           };
+          // a stage the burst left nothing to do is not measured for this quarter (null)
+          const measuredAt = at.filter((t): t is number => t !== undefined);
           stages.forEach((s, i) => {
-            row[s.key] = ((at[i] ?? NaN) - burst) / 1000;
+            const t = at[i];
+            row[s.key] = t === undefined ? null : (t - burst) / 1000;
           });
-          row['chainSeconds'] = (Math.max(...at) - burst) / 1000;
+          row['chainSeconds'] = (Math.max(...measuredAt) - burst) / 1000;
           perQuarter.push(row);
           log(`quarter ${q + 1}/${f.quarters}: ${JSON.stringify(row)}`);
         }
@@ -253,7 +272,8 @@ async function main(): Promise<void> {
         const bytes = Number(size.rows[0]?.bytes ?? 0);
         const readings = Number(size.rows[0]?.readings ?? 0);
         const perDayGiB = readings > 0 ? ((bytes / readings) * topo.meteringPoints.length * 96) / 2 ** 30 : 0;
-        const col = (k: string): number[] => perQuarter.map((r) => Number(r[k]));
+        const col = (k: string): number[] =>
+          perQuarter.flatMap((r) => (r[k] === null || r[k] === undefined ? [] : [Number(r[k])]));
         const chain = quantiles(col('chainSeconds'));
         const rss: Record<string, number> = {};
         for (const [name, bytesPeak] of peak) rss[name] = mib(bytesPeak);

@@ -23,6 +23,11 @@ export const settlementConfigSpec = {
     'how often the committer closes intervals, commits batches and relays the outbox',
     { min: 100, max: 600_000, default: 2_000 },
   ),
+  settleConcurrency: cfg.int(
+    'SETTLEMENT_SETTLE_CONCURRENCY',
+    'intervals the committer settles at once, each in its own transaction (a city closes thousands per quarter hour)',
+    { min: 1, max: 32, default: 4 },
+  ),
   consumerGroup: cfg.string(
     'SETTLEMENT_CONSUMER_GROUP',
     'Kafka consumer group of the readings intake',

@@ -276,4 +276,82 @@ describe('settlement data access (real PostgreSQL, real Kafka)', () => {
     expect(await a.tryAcquire()).toBe(false);
     await b.release();
   });
+
+  it('settles a quarter hour of many communities several at a time, each exactly once even when two committers race', async () => {
+    const many = Array.from({ length: 24 }, (_, n) => `EG-MANY-${String(n).padStart(2, '0')}`);
+    const meter = (n: number, k: number) => syntheticMeterPointId(200 + n, k);
+    for (const [n, communityId] of many.entries()) {
+      await communities.create({
+        communityId,
+        name: communityId,
+        actor: 'admin-a',
+        effectiveFrom: '2026-01-01T00:00:00Z',
+        priceMilliCtPerKWh: 20_000,
+      });
+      await communities.setMembers(
+        [0, 1, 2].map((k) => ({
+          communityId,
+          meterPointId: meter(n, k),
+          role: k === 0 ? ('generator' as const) : ('consumer' as const),
+          effectiveFrom: '2026-01-01T00:00:00Z',
+        })),
+        'admin-a',
+      );
+    }
+    const quarter = (communityId: string, m: string, k: number, importWh: number, exportWh: number) => ({
+      ...reading(0, k, importWh, exportWh, `many-${m}-${k}`),
+      communityId,
+      meterPointId: m,
+    });
+    // interval 40 of every community: the generator exports 3 kWh, the consumers take 1 and 2 kWh; a reading
+    // of interval 42 moves each watermark past the grace
+    await repo.recordReadings(
+      many.flatMap((c, n) => [
+        quarter(c, meter(n, 0), 40, 0, 3000),
+        quarter(c, meter(n, 1), 40, 1000, 0),
+        quarter(c, meter(n, 2), 40, 2000, 0),
+        quarter(c, meter(n, 1), 42, 10, 0),
+      ]),
+    );
+    const grace = 20 * 60_000;
+    const due = (await repo.dueIntervals(grace)).filter((r) => many.includes(r.communityId));
+    expect(due).toEqual(many.map((communityId) => ({ communityId, intervalStart: at(40) })));
+
+    // one at a time, stopped after two: the rest stays due
+    let calls = 0;
+    const first = await repo.settleIntervals(due, {
+      concurrency: 1,
+      stop: () => calls >= 2,
+      onSettled: () => calls++,
+    });
+    expect(first.map((r) => r.communityId)).toEqual(many.slice(0, 2));
+    expect((await repo.dueIntervals(grace)).filter((r) => many.includes(r.communityId))).toHaveLength(22);
+
+    // two committers (a lock handover) race over the same intervals, four at a time each
+    const heard: string[] = [];
+    const [a, b] = await Promise.all([
+      repo.settleIntervals(due, { concurrency: 4, onSettled: (r) => heard.push(r.communityId) }),
+      repo.settleIntervals(due, { concurrency: 4 }),
+    ]);
+    expect([...a, ...b].map((r) => r.communityId).sort()).toEqual(many.slice(2));
+    expect([...a, ...b].every((r) => r.version === 1 && r.reason === 'close')).toBe(true);
+    expect(heard.sort()).toEqual(a.map((r) => r.communityId).sort());
+    expect((await repo.dueIntervals(grace)).filter((r) => many.includes(r.communityId))).toEqual([]);
+    const batches = await pool.query<{ community_id: string; version: number }>(
+      `SELECT community_id, version FROM settlement_batch WHERE interval_start = $1 ORDER BY community_id`,
+      [at(40)],
+    );
+    expect(batches.rows).toEqual(many.map((community_id) => ({ community_id, version: 1 })));
+    // each settled as on its own: the generator's 3 kWh shared 1 : 2 by the consumers' demand
+    for (const [n, c] of many.entries()) {
+      const txs = await repo.transactionsOf(c, at(40));
+      const allocated = txs.filter((t) => t.kind === 'allocation');
+      expect(allocated.map((t) => [t.buyerId, t.energyWh]).sort()).toEqual(
+        [
+          [meter(n, 1), 1000],
+          [meter(n, 2), 2000],
+        ].sort(),
+      );
+    }
+  });
 });

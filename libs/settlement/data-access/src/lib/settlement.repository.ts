@@ -354,6 +354,38 @@ export class SettlementRepository {
     });
   }
 
+  /**
+   * Settles many intervals (`settleInterval` each, in its own transaction) with up to `concurrency` at once:
+   * a city's communities close the same quarter hour together, and one after another they would not keep
+   * up. Intervals are taken in the order given; `stop()` (e.g. the committer lock was lost) ends it before
+   * the next one; `onSettled` hears of each as it is done. Resolves with the results of those that were
+   * settled (a version written, or closed without one), in the order given; rejects with the first failure
+   * once every running settle has ended (the others stay settled).
+   */
+  async settleIntervals(
+    refs: readonly IntervalRef[],
+    opts: { concurrency: number; stop?: () => boolean; onSettled?: (r: SettleResult) => void },
+  ): Promise<SettleResult[]> {
+    const results: (SettleResult | undefined)[] = new Array<SettleResult | undefined>(refs.length);
+    let next = 0;
+    let failure: Error | undefined;
+    const lane = async (): Promise<void> => {
+      while (next < refs.length && failure === undefined && !(opts.stop?.() ?? false)) {
+        const i = next++;
+        try {
+          const r = await this.settleInterval(refs[i]);
+          results[i] = r;
+          if (r) opts.onSettled?.(r);
+        } catch (err) {
+          failure ??= err instanceof Error ? err : new Error(String(err));
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency, refs.length)) }, lane));
+    if (failure !== undefined) throw failure;
+    return results.filter((r): r is SettleResult => r !== undefined);
+  }
+
   private async latestReadings(
     c: PoolClient,
     meters: string[],
