@@ -23,6 +23,7 @@ import { type Horizon, formatHorizon, horizonOrigins, horizonTargets } from './h
 import { type InputDecision, countDecision, unavailableColumns } from './input-guard';
 import { type ForecastMetrics, type QuantileForecast, computeMetrics } from './metrics';
 import { type QuantileModel, type TrainOptions } from './model';
+import { type AdaptiveMode } from './recent-calibration';
 import { type ErrorBreakdown, errorBreakdown } from './report-html';
 import { type LoadSeries, endMs, valueAt } from './series';
 
@@ -114,6 +115,8 @@ export interface FoldCalibration {
   levelWeight: number;
   validationMaeBefore: number;
   validationMaeAfter: number;
+  /** The adaptive width step applied at each issue time (see recent-calibration); absent = off. */
+  adaptive?: { mode: AdaptiveMode; gain: number; days: number };
 }
 
 /** A model trained in the backtest: the fold's main model, or its variant without missing columns. */
@@ -491,6 +494,15 @@ export async function runBacktest(series: LoadSeries, options: BacktestOptions):
               levelWeight: cal.levelWeight,
               validationMaeBefore: cal.fit.maeBefore,
               validationMaeAfter: cal.fit.maeAfter,
+              ...(cal.adaptive === undefined
+                ? {}
+                : {
+                    adaptive: {
+                      mode: cal.adaptive.mode ?? 'widen-only',
+                      gain: cal.adaptive.gain,
+                      days: cal.adaptive.days,
+                    },
+                  }),
             },
           }),
     };

@@ -5,6 +5,7 @@ import {
   type PastBand,
   type PastForecast,
   type RecentCalibration,
+  type RecentCalibrationOptions,
   adaptiveWidthScale,
   applyRecentCalibration,
   effectiveLevel,
@@ -195,7 +196,7 @@ describe('fitRecentCalibration', () => {
     expect(cal.levelWeight).toBe(1);
     expect(cal.significance?.c).toBe(1.5);
     expect(cal.significance?.rms).toBeGreaterThan(1);
-    expect(cal.adaptive).toEqual({ gain: 1, days: 3 });
+    expect(cal.adaptive).toEqual({ gain: 1, days: 3, mode: 'widen-only' });
     expect(cal.interval.lowerTau).toBeCloseTo(0.1, 9);
     expect(cal.fit.coverageAfter).toBeGreaterThanOrEqual(0.8);
   });
@@ -207,6 +208,20 @@ describe('fitRecentCalibration', () => {
     expect(cal.fit.samples).toBe(5 * 24);
     expect(Number.isFinite(cal.interval.pooled.lower)).toBe(true);
     expect(Math.abs(cal.fit.meanAbsLevel)).toBeLessThan(50);
+  });
+
+  it('refuses a negative adaptive gain and an empty adaptive window', () => {
+    const { rows, actual, predicted } = drifting(30, 9);
+    const fit = (o: RecentCalibrationOptions) => () =>
+      fitRecentCalibration(rows, actual, predicted, 10 * 24, HOUR, undefined, o);
+    expect(fit({ adaptiveGain: -0.5 })).toThrow(/adaptiveGain must be ≥ 0/);
+    expect(fit({ adaptiveDays: 0 })).toThrow(/adaptiveDays > 0/);
+    expect(fit({ adaptiveGain: 0 })().adaptive).toBeUndefined();
+    expect(fit({ adaptiveMode: 'symmetric', adaptiveGain: 0.5 })().adaptive).toEqual({
+      gain: 0.5,
+      days: 3,
+      mode: 'symmetric',
+    });
   });
 });
 
@@ -278,12 +293,36 @@ describe('adaptiveWidthScale', () => {
     return out;
   }
 
-  it('widens after misses, never narrows after a run of hits, and is 1 at the nominal miss rate', () => {
+  it('widen-only (artefacts without a mode): widens after misses, never narrows after a run of hits', () => {
     expect(adaptiveWidthScale(base, past(0.2), o, HOUR).scale).toBeCloseTo(1, 1);
     const wide = adaptiveWidthScale(base, past(0.5), o, HOUR);
     expect(wide.missRate).toBeGreaterThan(0.45);
     expect(wide.scale).toBeCloseTo(normalQuantile(1 - 0.02 / 2) / normalQuantile(0.9), 1);
     expect(adaptiveWidthScale(base, past(0), o, HOUR).scale).toBe(1);
+  });
+
+  it('symmetric: moves the miss rate to 0.2 − gain·(r − 0.2), widening after misses and narrowing after hits', () => {
+    const sym: RecentCalibration = { ...base, adaptive: { gain: 0.5, days: 3, mode: 'symmetric' } };
+    const expected = (r: number): number =>
+      normalQuantile(1 - Math.min(0.5, Math.max(0.02, 0.2 - 0.5 * (r - 0.2))) / 2) / normalQuantile(0.9);
+    const wide = adaptiveWidthScale(sym, past(0.5), o, HOUR);
+    expect(wide.missRate).toBeGreaterThan(0.45);
+    expect(wide.scale).toBeCloseTo(expected(wide.missRate), 9);
+    expect(wide.scale).toBeGreaterThan(1.4);
+    const calm = adaptiveWidthScale(sym, past(0), o, HOUR);
+    expect(calm.missRate).toBe(0);
+    // α = 0.3: the band narrows to the width of a 70 % interval.
+    expect(calm.scale).toBeCloseTo(normalQuantile(0.85) / normalQuantile(0.9), 9);
+    expect(calm.scale).toBeLessThan(0.85);
+    const nominal = adaptiveWidthScale(sym, past(0.2), o, HOUR);
+    expect(nominal.scale).toBeCloseTo(expected(nominal.missRate), 9);
+    expect(Math.abs(nominal.scale - 1)).toBeLessThan(0.1);
+    // A large gain cannot narrow the band below the width of a 50 % interval.
+    const steep = { ...sym, adaptive: { gain: 5, days: 3, mode: 'symmetric' as const } };
+    expect(adaptiveWidthScale(steep, past(0), o, HOUR).scale).toBeCloseTo(
+      normalQuantile(0.75) / normalQuantile(0.9),
+      9,
+    );
   });
 
   it('is 1 when off or with too few known targets', () => {

@@ -116,8 +116,8 @@ export function renderBacktestHtml(report: BacktestReport, echartsSource: string
     .map((f) => {
       const c = f.calibration;
       return c === undefined
-        ? `<tr><td>${f.fold}</td><td colspan="7">uncalibrated model</td></tr>`
-        : `<tr><td>${f.fold}</td><td>${esc(c.method)}</td><td>${c.samples}</td><td>${fmt(100 * c.coverageBefore, 1)} %</td><td>${fmt(100 * c.coverageAfter, 1)} %</td><td>${fmt(c.lowerFactor, 2)} / ${fmt(c.upperFactor, 2)}</td><td>weight ${fmt(c.levelWeight, 2)} of the level over ${fmt(c.windowDays, 0)} d (half-life ${fmt(c.halfLifeDays, 1)} d, mean |level| ${fmt(c.meanAbsLevel, 2)}); validation MAE ${fmt(c.validationMaeBefore)} → ${fmt(c.validationMaeAfter)}</td><td>${fmt(100 * f.modelCoverage, 1)} %</td></tr>`;
+        ? `<tr><td>${f.fold}</td><td colspan="8">uncalibrated model</td></tr>`
+        : `<tr><td>${f.fold}</td><td>${esc(c.method)}</td><td>${c.samples}</td><td>${fmt(100 * c.coverageBefore, 1)} %</td><td>${fmt(100 * c.coverageAfter, 1)} %</td><td>${fmt(c.lowerFactor, 2)} / ${fmt(c.upperFactor, 2)}</td><td>weight ${fmt(c.levelWeight, 2)} of the level over ${fmt(c.windowDays, 0)} d (half-life ${fmt(c.halfLifeDays, 1)} d, mean |level| ${fmt(c.meanAbsLevel, 2)}); validation MAE ${fmt(c.validationMaeBefore)} → ${fmt(c.validationMaeAfter)}</td><td>${c.adaptive === undefined ? 'off' : `${esc(c.adaptive.mode)}, gain ${fmt(c.adaptive.gain, 2)} over ${fmt(c.adaptive.days, 0)} d`}</td><td>${fmt(100 * f.modelCoverage, 1)} %</td></tr>`;
     })
     .join('');
   const s = report.series;
@@ -145,7 +145,7 @@ ${report.staleTarget ? '<span class="flag">Series flagged: the target flatlines 
 <h2>Reliability of the model's quantiles</h2>
 <table><tr><th>quantile</th><th>nominal share below</th><th>observed share below</th></tr>${reliabilityRows}</table>
 <h2>Calibration per fold (fitted before the fold's first origin)</h2>
-<table><tr><th>fold</th><th>method</th><th>validation samples</th><th>validation coverage before</th><th>after</th><th>interval factors P10 / P90</th><th>level correction</th><th>test coverage</th></tr>${calibrationRows}</table>
+<table><tr><th>fold</th><th>method</th><th>validation samples</th><th>validation coverage before</th><th>after</th><th>interval factors P10 / P90</th><th>level correction</th><th>adaptive width</th><th>test coverage</th></tr>${calibrationRows}</table>
 <h2>Input decisions</h2>
 <table><tr><th>stage</th><th>decision</th><th>column</th><th>count</th><th>detail</th></tr>${decisionRows}</table>
 <h2>Error by hour of day (Europe/Berlin)</h2><div id="byHour" class="chart"></div>
