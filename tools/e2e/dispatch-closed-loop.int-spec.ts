@@ -122,12 +122,6 @@ describe('battery dispatch, closed loop', () => {
       }),
       expect.objectContaining({ horizon: 'day-ahead', from: new Date(NOON + 36 * QH).toISOString() }),
     ]);
-    // the day-ahead rest brought to the intraday issue's level: both within ±3 % of the meters here
-    const alignment = (merged as { alignment?: { kind: string; value: number; overlapSteps: number } })
-      .alignment;
-    expect(alignment).toMatchObject({ kind: 'scale', overlapSteps: 16 });
-    expect(Math.abs((alignment?.value ?? 0) - 1)).toBeLessThan(0.05);
-    expect((spansOf(0) as { alignment?: unknown }).alignment).toBeUndefined();
     const spec = l.topology.batteries.find((b) => b.assetId === BATTERY);
     for (const r of l.received) {
       expect(r.command.reason.length).toBeGreaterThan(10);

@@ -98,7 +98,7 @@ const FLAGS = {
   'forecast-alignment': {
     kind: 'value',
     arg: 'KIND',
-    help: "how each cycle brings the day-ahead issue to the latest intraday issue's level beyond its reach (mergeForecastIssues, as the dispatch service does): scale (default), shift, off",
+    help: "diagnostic: how each cycle brings the day-ahead issue to the latest intraday issue's level beyond its reach (the alignment option of mergeForecastIssues): off (default, as the dispatch service merges), scale, shift",
   },
   'alignment-fade': {
     kind: 'value',
@@ -148,7 +148,7 @@ const MORE_CASES: readonly { seed: string; winter: string; summer: string }[] = 
   { seed: 'chemnitz', winter: '2026-12-06', summer: '2026-08-15' },
 ];
 
-const ALIGNMENTS = ['scale', 'shift', 'off'] as const;
+const ALIGNMENTS = ['off', 'scale', 'shift'] as const;
 const FORECASTS = ['tfjs', 'history', 'backtest', 'perfect', 'next-quarter', 'after-next'] as const;
 
 interface Options {
@@ -1048,7 +1048,7 @@ async function main(): Promise<void> {
     fixedHorizon: f['fixed-horizon'] === true,
     trace: f.trace,
     merge: {
-      alignment: choiceFlag('forecast-alignment', f['forecast-alignment'], ALIGNMENTS, 'scale'),
+      alignment: choiceFlag('forecast-alignment', f['forecast-alignment'], ALIGNMENTS, 'off'),
       alignmentFadeSteps: integerFlag('alignment-fade', f['alignment-fade'], {
         min: 0,
         max: 1000,

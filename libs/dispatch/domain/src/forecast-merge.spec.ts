@@ -71,7 +71,10 @@ describe('mergeForecastIssues', () => {
     const intraday = issue('intraday', T0, 0, 16, 1200);
 
     it('scales the quantiles beyond its reach by the ratio, fading out over the fade', () => {
-      const m = mergeForecastIssues([dayAhead, intraday], T0, 96, { alignmentFadeSteps: 40 });
+      const m = mergeForecastIssues([dayAhead, intraday], T0, 96, {
+        alignment: 'scale',
+        alignmentFadeSteps: 40,
+      });
       expect(m.alignment).toEqual({ kind: 'scale', value: 1.2, overlapSteps: 16, fadeSteps: 40 });
       expect(m.series.p50Wh.slice(0, 16)).toEqual(new Array(16).fill(1200));
       expect(m.series.p50Wh[16]).toBeCloseTo(1200, 6);
@@ -94,20 +97,24 @@ describe('mergeForecastIssues', () => {
         [issue('day-ahead', T0 - 20 * 3_600_000, -44, 140, -50), issue('intraday', T0, 0, 16, 30)],
         T0,
         96,
+        { alignment: 'scale' },
       );
       expect(pv.alignment).toMatchObject({ kind: 'shift', value: 80 });
       expect(pv.series.p50Wh[16]).toBeCloseTo(30, 6);
     });
 
     it('bounds the ratio and leaves alone a day-ahead issue out after the intraday one', () => {
-      const broken = mergeForecastIssues([dayAhead, issue('intraday', T0, 0, 16, 9000)], T0, 24);
+      const broken = mergeForecastIssues([dayAhead, issue('intraday', T0, 0, 16, 9000)], T0, 24, {
+        alignment: 'scale',
+      });
       expect(broken.alignment).toMatchObject({ kind: 'scale', value: 2 });
       const fresh = issue('day-ahead', T0 + STEP_MS, 16, 20, 500);
-      const m = mergeForecastIssues([dayAhead, intraday, fresh], T0, 40);
+      const m = mergeForecastIssues([dayAhead, intraday, fresh], T0, 40, { alignment: 'scale' });
       expect(m.series.p50Wh.slice(16, 36)).toEqual(new Array(20).fill(500));
       expect(m.series.p50Wh[36]).toBeGreaterThan(1000);
-      // without an intraday issue nothing is aligned
-      expect(mergeForecastIssues([dayAhead], T0, 96).alignment).toBeUndefined();
+      // without an intraday issue nothing is aligned, and by default nothing at all
+      expect(mergeForecastIssues([dayAhead], T0, 96, { alignment: 'scale' }).alignment).toBeUndefined();
+      expect(mergeForecastIssues([dayAhead, intraday], T0, 96).alignment).toBeUndefined();
     });
   });
 });

@@ -39,11 +39,13 @@ export interface MergedForecast {
 /** How the day-ahead part of a merged forecast is brought to the level the latest intraday issue sees. */
 export interface MergeOptions {
   /**
-   * `scale` (default): the day-ahead quantiles beyond the intraday issue's reach are multiplied by the ratio
+   * `off` (default): merged as issued; `scale`: the day-ahead quantiles beyond the intraday issue's reach are multiplied by the ratio
    * of the two issues' P50 sums over the quarter hours both cover (bounded to
    * {@link ALIGNMENT_SCALE_BOUNDS}; `shift` where the overlap's load is too small for a ratio, as under PV);
-   * `shift`: moved by the mean difference; `off`: merged as issued. The correction fades linearly to zero
-   * over `alignmentFadeSteps` quarter hours after the intraday issue's last one.
+   * `shift`: moved by the mean difference. The correction fades linearly to zero over `alignmentFadeSteps`
+   * quarter hours after the intraday issue's last one. Off by default: measured on `bench:dispatch` (leipzig
+   * winter, limit mode) it held energy for an evening it overestimated and removed less energy above the rating
+   * (0.868 of perfect foresight's vs 0.949; tools/bench/dispatch/README.md).
    */
   alignment?: 'scale' | 'shift' | 'off';
   alignmentFadeSteps?: number;
@@ -153,7 +155,7 @@ function alignDayAhead(
   fromMs: number,
   options: MergeOptions,
 ): MergedForecast['alignment'] {
-  const mode = options.alignment ?? 'scale';
+  const mode = options.alignment ?? 'off';
   const fadeSteps = Math.max(0, Math.round(options.alignmentFadeSteps ?? ALIGNMENT_FADE_STEPS));
   if (mode === 'off' || fadeSteps === 0) return undefined;
   const k = ordered.findIndex((i) => i.horizon === 'intraday');
