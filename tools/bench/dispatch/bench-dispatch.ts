@@ -8,9 +8,12 @@ import {
   DispatchParameters,
   DispatchProblem,
   degradationCtPerKWh,
+  ALIGNMENT_FADE_STEPS,
   ForecastIssueInput,
+  horizonSteps,
   limitModeParameters,
   mergeForecastIssues,
+  MergeOptions,
   ONAN_DISTRIBUTION_TRANSFORMER,
   planDispatch,
   plannedLimits,
@@ -57,7 +60,11 @@ const FLAGS = {
   seed: { kind: 'value', arg: 'S', help: 'simulation seed (default leipzig)' },
   winter: { kind: 'value', arg: 'YYYY-MM-DD', help: 'winter day, Europe/Berlin (default 2026-01-14)' },
   summer: { kind: 'value', arg: 'YYYY-MM-DD', help: 'summer day, Europe/Berlin (default 2026-07-15)' },
-  'solve-samples': { kind: 'value', arg: 'N', help: 'solves of the 50-battery x 96-step LP (default 20)' },
+  'solve-samples': {
+    kind: 'value',
+    arg: 'N',
+    help: 'solves of the 50-battery x 96-step LP (default 20; 0 skips the solve time, for iteration runs)',
+  },
   'profiles-dir': {
     kind: 'value',
     arg: 'DIR',
@@ -87,6 +94,25 @@ const FLAGS = {
     kind: 'value',
     arg: 'DIR',
     help: 'keep the TF.js issues of each station and day in DIR and reuse them on the next run (iteration: training is the slow part; delete DIR after changing the forecast models or the simulator)',
+  },
+  'forecast-alignment': {
+    kind: 'value',
+    arg: 'KIND',
+    help: "diagnostic: how each cycle brings the day-ahead issue to the latest intraday issue's level beyond its reach (the alignment option of mergeForecastIssues): off (default, as the dispatch service merges), scale, shift",
+  },
+  'alignment-fade': {
+    kind: 'value',
+    arg: 'N',
+    help: 'quarter hours over which that correction fades out after the intraday issue (default 96)',
+  },
+  'fixed-horizon': {
+    kind: 'boolean',
+    help: 'diagnostic: plan 96 quarter hours in every cycle (by default the TF.js cycles plan as the dispatch service does: the whole next day once the day-ahead issue reaches its end)',
+  },
+  trace: {
+    kind: 'value',
+    arg: 'FILE',
+    help: "append one tab-separated line per plan, battery and quarter hour to FILE: day, plan, battery, station, step, station load W (without batteries), rating W, battery power W (+ discharge), SoC % after, setpoint W, station limit W, SoC reserve %, the plan's first-step reason:peak level W:short:P50 W",
   },
   'sunk-peak': {
     kind: 'boolean',
@@ -122,6 +148,7 @@ const MORE_CASES: readonly { seed: string; winter: string; summer: string }[] = 
   { seed: 'chemnitz', winter: '2026-12-06', summer: '2026-08-15' },
 ];
 
+const ALIGNMENTS = ['off', 'scale', 'shift'] as const;
 const FORECASTS = ['tfjs', 'history', 'backtest', 'perfect', 'next-quarter', 'after-next'] as const;
 
 interface Options {
@@ -135,6 +162,9 @@ interface Options {
   limitOverrides: Partial<DispatchParameters> & { holdPlanOffPeak?: boolean };
   forecast: (typeof FORECASTS)[number];
   sunkPeak: boolean;
+  merge: MergeOptions;
+  fixedHorizon: boolean;
+  trace: string | undefined;
   dispatchMode: DispatchCommandMode;
   cases: number;
 }
@@ -473,6 +503,9 @@ async function runPlan(
   forecastKind: Options['forecast'],
   sunkPeak: boolean,
   limitOverrides: Options['limitOverrides'] = {},
+  merge: MergeOptions = {},
+  fixedHorizon = false,
+  trace: string | undefined = undefined,
 ): Promise<RunResult> {
   const { holdPlanOffPeak, ...limitParameterOverrides } = limitOverrides;
   const states = new Map(
@@ -499,6 +532,7 @@ async function runPlan(
       plan === 'limit' ? { ...limitModeParameters(parameters), ...limitParameterOverrides } : parameters,
   });
   let open: Map<string, number[]> | undefined;
+  const traceBinding = new Map<string, string>();
   if (plan === 'perfectForesight') {
     // the same LP once over the day and the next (so that it does not empty the batteries at midnight), on the realised load
     const sites = feeder.stations.map((s) => {
@@ -516,6 +550,15 @@ async function runPlan(
     let setpoints: Map<string, number> | undefined;
     let limits: Map<string, { stationLimitW: number; socReservePct: number }> | undefined;
     if (plan === 'mpc' || plan === 'limit') {
+      // as the service: 96 quarter hours, the whole next day once every station's issues reach its end (the
+      // diagnostic forecasts cover 96 from every cycle)
+      const coverageEnd = Math.min(
+        ...feeder.stations.map((s) => {
+          const f = forecast.get(s.id) as StationForecast;
+          return f.issuesAt ? mergeForecastIssues(f.issuesAt(t), startMs, 4 * 96).coverageEndMs : startMs;
+        }),
+      );
+      const steps = fixedHorizon ? 96 : horizonSteps(startMs, 96, coverageEnd);
       const sites = feeder.stations.map((s) => {
         const f = forecast.get(s.id) as StationForecast;
         const real = load.get(s.id) as Float64Array;
@@ -523,7 +566,7 @@ async function runPlan(
           return {
             secondarySubstationId: s.id,
             ratedKva: s.ratedKva,
-            forecast: mergeForecastIssues(f.issuesAt(t), startMs, 96).series,
+            forecast: mergeForecastIssues(f.issuesAt(t), startMs, steps, merge).series,
           };
         }
         // intraday update: the error of the quarter just measured, fading over two hours
@@ -560,8 +603,14 @@ async function runPlan(
           ...(sunkPeak && t > 0 ? { realisedPeakKW: realisedW / 1000 } : {}),
         };
       });
-      const problem = problemAt(t, sites, 96);
+      const problem = problemAt(t, sites, steps);
       const out = await planDispatch(problem, solver, { timeLimitS: 30 });
+      if (trace && out.ok)
+        for (const [id, st] of Object.entries(out.plan.sites)) {
+          const level = Math.round(Math.max(...st.map((x) => x.plannedW)));
+          const short = st.some((x) => (x.overRatingW ?? 0) > 0) ? 'short' : '';
+          traceBinding.set(id, `${st[0]?.binding}:${level}:${short}:${st[0]?.loadP50W ?? ''}`);
+        }
       result.solveMs.push(out.solveMs);
       if (!out.ok)
         result.failedSolves += 1; // the units run their local rule in that quarter hour
@@ -612,6 +661,25 @@ async function runPlan(
             : {}),
       });
       (flows.get(b.secondarySubstationId) as Float64Array)[t] -= powerW;
+      if (trace)
+        fs.appendFileSync(
+          trace,
+          [
+            new Date(dayStartMs).toISOString().slice(0, 10),
+            plan,
+            b.assetId,
+            b.secondarySubstationId,
+            t,
+            Math.round(station),
+            Math.round((site?.ratedKva ?? 0) * PF * 1000),
+            powerW,
+            Math.round((state.storedWh / state.usableCapacityWh) * 1000) / 10,
+            sp ?? '',
+            limit?.stationLimitW ?? '',
+            limit?.socReservePct ?? '',
+            traceBinding.get(b.secondarySubstationId) ?? '',
+          ].join('\t') + '\n',
+        );
       result.throughputWh.set(b.assetId, (result.throughputWh.get(b.assetId) ?? 0) + Math.abs(powerW) / 4);
     }
   }
@@ -719,6 +787,9 @@ async function season(o: Options, topology: GridTopology, day: string, solver: H
         o.forecast,
         o.sunkPeak,
         o.limitOverrides,
+        o.merge,
+        o.fixedHorizon,
+        o.trace,
       );
     for (const s of feeder.stations) {
       const row = { ratedKva: s.ratedKva } as { ratedKva: number } & Record<Plan, StationResult>;
@@ -803,7 +874,8 @@ function forecastQuality(
       let p50: number[];
       let p90: number[];
       if (fc.issuesAt) {
-        const m = mergeForecastIssues(fc.issuesAt(0), dayStart, 96).series;
+        // as issued: the day-ahead issue's own error, before the cycles align it to the intraday level
+        const m = mergeForecastIssues(fc.issuesAt(0), dayStart, 96, { alignment: 'off' }).series;
         p50 = m.p50Wh.map((v) => v * 4);
         p90 = m.p90Wh.map((v) => v * 4);
       } else {
@@ -973,6 +1045,16 @@ async function main(): Promise<void> {
     winter: dayFlag('winter', f.winter, '2026-01-14'),
     summer: dayFlag('summer', f.summer, '2026-07-15'),
     sunkPeak: f['sunk-peak'] === true,
+    fixedHorizon: f['fixed-horizon'] === true,
+    trace: f.trace,
+    merge: {
+      alignment: choiceFlag('forecast-alignment', f['forecast-alignment'], ALIGNMENTS, 'off'),
+      alignmentFadeSteps: integerFlag('alignment-fade', f['alignment-fade'], {
+        min: 0,
+        max: 1000,
+        fallback: ALIGNMENT_FADE_STEPS,
+      }),
+    },
     forecast: choiceFlag('forecast', f.forecast, FORECASTS, 'tfjs'),
     dispatchMode: choiceFlag('dispatch-mode', f['dispatch-mode'], DISPATCH_MODES, 'limit'),
     cases: integerFlag('cases', f.cases, {
@@ -980,7 +1062,7 @@ async function main(): Promise<void> {
       max: 1 + MORE_CASES.length,
       fallback: 1 + MORE_CASES.length,
     }),
-    solveSamples: integerFlag('solve-samples', f['solve-samples'], { min: 1, max: 1000, fallback: 20 }),
+    solveSamples: integerFlag('solve-samples', f['solve-samples'], { min: 0, max: 1000, fallback: 20 }),
     forecastCache: f['forecast-cache'],
     limitOverrides: jsonFlag('limit-parameters', f['limit-parameters']),
     profilesDir:
@@ -990,13 +1072,15 @@ async function main(): Promise<void> {
   const started = Date.now();
   // The solve time first, on its own HiGHS worker: the dispatch service runs no TF.js and no thousands of
   // earlier solves in its process, so the 50 x 96 LP is timed before the bench loads either.
-  process.stderr.write(`[bench:dispatch] solve time, 50 batteries x 96 steps ...\n`);
-  const solveSolver = new HighsLpSolver({ timeLimitS: 60 });
-  let solve: Awaited<ReturnType<typeof solveTime>>;
-  try {
-    solve = await solveTime(o, solveSolver);
-  } finally {
-    await solveSolver.close();
+  let solve: Awaited<ReturnType<typeof solveTime>> | null = null;
+  if (o.solveSamples > 0) {
+    process.stderr.write(`[bench:dispatch] solve time, 50 batteries x 96 steps ...\n`);
+    const solveSolver = new HighsLpSolver({ timeLimitS: 60 });
+    try {
+      solve = await solveTime(o, solveSolver);
+    } finally {
+      await solveSolver.close();
+    }
   }
   if (o.forecast === 'tfjs') await useTfBackend('wasm');
   const solver = new HighsLpSolver({ timeLimitS: 60 });
@@ -1043,7 +1127,8 @@ async function main(): Promise<void> {
         dispatchCommandMode: o.dispatchMode,
         forecast: o.forecast,
         sunkPeak: o.sunkPeak,
-        horizonSteps: 96,
+        forecastAlignment: o.merge,
+        horizonSteps: o.forecast === 'tfjs' && !o.fixedHorizon ? 'service' : 96,
         replanEveryMinutes: 15,
         transformerThermalModel: 'IEC 60076-7, ONAN distribution defaults (libs/dispatch/domain README)',
       },
@@ -1053,7 +1138,7 @@ async function main(): Promise<void> {
         energyAboveRatingRemovedShare: allMet('energyAboveRatingRemovedShare'),
         lossOfLifeReductionShare: allMet('lossOfLifeReductionShare'),
         cyclesRatio: allMet('cyclesRatio'),
-        solveP95: solve.met,
+        solveP95: solve ? solve.met : null,
       },
       durationS: round((Date.now() - started) / 1000, 1),
     };

@@ -24,7 +24,8 @@ describe('mergeForecastIssues', () => {
   it('takes the intraday issue where it reaches and the day-ahead issue for the rest of the horizon', () => {
     const dayAhead = issue('day-ahead', T0 - 20 * 3_600_000, -44, 140, 1000);
     const intraday = issue('intraday', T0, 0, 16, 2000);
-    const m = mergeForecastIssues([dayAhead, intraday], T0, 96);
+    const m = mergeForecastIssues([dayAhead, intraday], T0, 96, { alignment: 'off' });
+    expect(m.alignment).toBeUndefined();
     expect(m.series.p50Wh.slice(0, 16)).toEqual(new Array(16).fill(2000));
     expect(m.series.p50Wh.slice(16)).toEqual(new Array(80).fill(1000));
     // the quantiles of the issue that won each quarter hour
@@ -62,5 +63,58 @@ describe('mergeForecastIssues', () => {
     const m = mergeForecastIssues([later], T0, 20);
     expect(m.coverageEndMs).toBe(T0);
     expect(m.series.p50Wh[4]).toBe(300);
+  });
+
+  describe('aligns the day-ahead part to the level of the latest intraday issue', () => {
+    // day-ahead 1000 Wh throughout; the intraday issue (16 quarter hours) sees 1200: the day runs 20 % high
+    const dayAhead = issue('day-ahead', T0 - 20 * 3_600_000, -44, 140, 1000);
+    const intraday = issue('intraday', T0, 0, 16, 1200);
+
+    it('scales the quantiles beyond its reach by the ratio, fading out over the fade', () => {
+      const m = mergeForecastIssues([dayAhead, intraday], T0, 96, {
+        alignment: 'scale',
+        alignmentFadeSteps: 40,
+      });
+      expect(m.alignment).toEqual({ kind: 'scale', value: 1.2, overlapSteps: 16, fadeSteps: 40 });
+      expect(m.series.p50Wh.slice(0, 16)).toEqual(new Array(16).fill(1200));
+      expect(m.series.p50Wh[16]).toBeCloseTo(1200, 6);
+      expect(m.series.p50Wh[36]).toBeCloseTo(1100, 6); // halfway through the fade
+      expect(m.series.p50Wh.slice(56)).toEqual(new Array(40).fill(1000));
+      // P10 and P90 move with the P50
+      expect(m.series.p10Wh[16]).toBeCloseTo(990 * 1.2, 6);
+      expect(m.series.p90Wh[16]).toBeCloseTo((1000 + 10 + 60) * 1.2, 6);
+      // the source of each quarter hour stays the issue's
+      expect(m.spans.map((s) => s.horizon)).toEqual(['intraday', 'day-ahead']);
+    });
+
+    it('shifts by the mean difference when asked, or where the load is too small for a ratio', () => {
+      const shifted = mergeForecastIssues([dayAhead, intraday], T0, 96, { alignment: 'shift' });
+      expect(shifted.alignment).toMatchObject({ kind: 'shift', value: 200 });
+      expect(shifted.series.p50Wh[16]).toBeCloseTo(1200, 6);
+      expect(shifted.series.p10Wh[16]).toBeCloseTo(1190, 6);
+      // net load around zero (PV): no ratio, the shift stands in
+      const pv = mergeForecastIssues(
+        [issue('day-ahead', T0 - 20 * 3_600_000, -44, 140, -50), issue('intraday', T0, 0, 16, 30)],
+        T0,
+        96,
+        { alignment: 'scale' },
+      );
+      expect(pv.alignment).toMatchObject({ kind: 'shift', value: 80 });
+      expect(pv.series.p50Wh[16]).toBeCloseTo(30, 6);
+    });
+
+    it('bounds the ratio and leaves alone a day-ahead issue out after the intraday one', () => {
+      const broken = mergeForecastIssues([dayAhead, issue('intraday', T0, 0, 16, 9000)], T0, 24, {
+        alignment: 'scale',
+      });
+      expect(broken.alignment).toMatchObject({ kind: 'scale', value: 2 });
+      const fresh = issue('day-ahead', T0 + STEP_MS, 16, 20, 500);
+      const m = mergeForecastIssues([dayAhead, intraday, fresh], T0, 40, { alignment: 'scale' });
+      expect(m.series.p50Wh.slice(16, 36)).toEqual(new Array(20).fill(500));
+      expect(m.series.p50Wh[36]).toBeGreaterThan(1000);
+      // without an intraday issue nothing is aligned, and by default nothing at all
+      expect(mergeForecastIssues([dayAhead], T0, 96, { alignment: 'scale' }).alignment).toBeUndefined();
+      expect(mergeForecastIssues([dayAhead, intraday], T0, 96).alignment).toBeUndefined();
+    });
   });
 });

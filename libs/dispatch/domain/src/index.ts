@@ -34,5 +34,6 @@ export type {
 } from './transformer-thermal';
 export { LIMIT_MODE_UPPER_QUANTILE_WEIGHT, limitModeParameters, plannedLimits } from './planned-limits';
 export type { PlannedLimit } from './planned-limits';
-export { mergeForecastIssues } from './forecast-merge';
-export type { ForecastIssueInput, ForecastSourceSpan, MergedForecast } from './forecast-merge';
+export { ALIGNMENT_FADE_STEPS, ALIGNMENT_SCALE_BOUNDS, mergeForecastIssues } from './forecast-merge';
+export type { ForecastIssueInput, ForecastSourceSpan, MergedForecast, MergeOptions } from './forecast-merge';
+export { horizonSteps } from './horizon';

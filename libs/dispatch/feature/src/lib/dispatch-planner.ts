@@ -342,6 +342,8 @@ export class DispatchPlanner {
               ? { filled: 'same quarter hour a day earlier' }
               : { horizon: x.horizon, issueTime: x.issueTime, modelVersion: x.modelVersion }),
           })),
+          // the day-ahead part brought to the intraday issue's level (mergeForecastIssues)
+          ...(merged.alignment ? { alignment: merged.alignment } : {}),
         };
       } else if (src?.kind === 'history') {
         site.forecast = historyOf(site.secondarySubstationId, steps) ?? src.series;

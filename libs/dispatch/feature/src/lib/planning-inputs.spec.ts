@@ -49,6 +49,10 @@ describe('planning inputs', () => {
     const both = mergeStoredForecasts([f, intraday], T0, 96);
     expect(both.series.p50Wh[15]).toBe(1030);
     expect(both.series.p50Wh[16]).toBe(32);
+    // asked to, the day-ahead rest is brought to the intraday issue's level (here far above: the bound, × 2)
+    const aligned = mergeStoredForecasts([f, intraday], T0, 96, { alignment: 'scale' });
+    expect(aligned.alignment).toMatchObject({ kind: 'scale', value: 2, overlapSteps: 16 });
+    expect(aligned.series.p50Wh[16]).toBe(64);
     expect(both.spans.map((x) => x.horizon)).toEqual(['intraday', 'day-ahead']);
   });
 

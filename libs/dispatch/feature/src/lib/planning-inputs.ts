@@ -7,6 +7,7 @@ import {
   effectiveLimits,
   MergedForecast,
   mergeForecastIssues,
+  MergeOptions,
   plannedLimits,
   QuantileSeries,
   STEP_MS,
@@ -23,17 +24,8 @@ export interface BatteryDefaults {
   maxSocPct: number;
 }
 
-/**
- * Horizon of a cycle: at least `minSteps` quarter hours; the whole next local day once every forecast
- * (and, in market mode, the prices) reach its end — the day-ahead auction and forecast are out.
- */
-export function horizonSteps(cycleStartMs: number, minSteps: number, coverageEndMs: number): number {
-  const l = localDate(cycleStartMs);
-  const d = addDays(l.year, l.month, l.day, 2);
-  const end = startOfLocalDayUtc(d.year, d.month, d.day);
-  const wholeNextDay = Math.round((end - cycleStartMs) / STEP_MS);
-  return coverageEndMs >= end ? Math.max(minSteps, wholeNextDay) : minSteps;
-}
+/** Horizon of a cycle (moved to the domain: `bench:dispatch` plans the same horizons). */
+export { horizonSteps } from '@gridwerk/dispatch/domain';
 
 /**
  * The latest issue of each horizon of a station's forecast merged over the horizon (see
@@ -44,6 +36,7 @@ export function mergeStoredForecasts(
   issues: readonly StoredForecast[],
   fromMs: number,
   steps: number,
+  options: MergeOptions = {},
 ): MergedForecast {
   return mergeForecastIssues(
     issues.map((f) => ({
@@ -59,6 +52,7 @@ export function mergeStoredForecasts(
     })),
     fromMs,
     steps,
+    options,
   );
 }
 
