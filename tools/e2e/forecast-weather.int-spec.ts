@@ -212,7 +212,7 @@ describe('weather in the forecast production path (simulator topic, PostgreSQL, 
       [seriesId],
     );
     expect(registry.rows).toEqual([{ features: res?.features, weather_point_id: point, promoted: true }]);
-  }, 200_000);
+  }, 300_000);
 
   it('never uses a later vintage: adding the observed weather as vintages of every hour changes no model input', async () => {
     // A vintage issued at each hour h with the weather observed in [h, h+1 h): the latest vintage at or

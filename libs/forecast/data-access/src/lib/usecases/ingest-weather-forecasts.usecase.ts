@@ -139,13 +139,15 @@ export async function consumeWeatherForecasts(
   } finally {
     await admin.disconnect();
   }
+  const caughtUp = (): boolean =>
+    [...ends].every(([p, high]) => high === 0n || (position.get(p) ?? -1n) + 1n >= high);
+  // nothing new since the group's last run: no consumer to start (and to stop while it joins)
+  if (opts.untilCaughtUp && caughtUp()) return summary;
   const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false });
   await consumer.connect();
   try {
     await consumer.subscribe({ topic, fromBeginning: true });
     await new Promise<void>((resolve, reject) => {
-      const caughtUp = (): boolean =>
-        [...ends].every(([p, high]) => high === 0n || (position.get(p) ?? -1n) + 1n >= high);
       const timer =
         opts.timeoutMs === undefined
           ? undefined
