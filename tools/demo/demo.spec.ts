@@ -1,4 +1,5 @@
-import { DEMO_HELP, demoTimeline, parseDemoArgs } from './demo';
+import { TOPIC_NAMES } from '@gridwerk/contracts';
+import { DEMO_HELP, demoRunGroups, demoTimeline, parseDemoArgs } from './demo';
 
 describe('npm run demo flags', () => {
   it('has defaults that start the control room demo', () => {
@@ -138,5 +139,20 @@ describe('the demo timeline', () => {
       historyStart: '2026-10-23T22:00:00.000Z',
       historyEnd: '2026-10-24T22:00:00.000Z', // midnight CEST; the replay's day has 25 hours
     });
+  });
+});
+
+describe("a demo run's consumer groups", () => {
+  it('are its own: no group of one run is a group of another, each reads contract topics', () => {
+    const first = Object.values(demoRunGroups(1_765_100_000_000));
+    const second = Object.values(demoRunGroups(1_765_100_000_001));
+    const ids = first.map((g) => g.groupId);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(second.map((g) => g.groupId).filter((id) => ids.includes(id))).toEqual([]);
+    for (const g of first) {
+      expect(g.groupId).toMatch(/^gridwerk-[a-z-]+-demo-1765100000000$/);
+      expect(g.topics.length).toBeGreaterThan(0);
+      for (const t of g.topics) expect(TOPIC_NAMES).toContain(t);
+    }
   });
 });

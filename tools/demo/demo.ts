@@ -204,9 +204,37 @@ const HISTORY_WEATHER_EVERY_HOURS = 6;
 /** The simulator's weather point id. */
 const SIM_WEATHER_POINT = 'sim-leipzig';
 
-/** The consumer group `forecast weather ingest` uses for a database (one per demo database). */
-export function weatherGroupOf(databaseUrl: string): string {
-  return `gridwerk-forecast-weather-demo-${createHash('sha256').update(databaseUrl).digest('hex').slice(0, 12)}`;
+/** A Kafka consumer group of one demo run and the topics it reads. */
+export interface RunGroup {
+  groupId: string;
+  topics: string[];
+}
+
+/**
+ * The consumer groups of one demo run (`runId`: when it started, ms), one per consumer it starts. The demo
+ * places each at the end of its topics before the run produces anything, so a run consumes exactly what it
+ * produces: never what earlier runs (or anyone else on a long-lived broker) left on the default topics,
+ * and it shares no group, and so no partition, with another run.
+ */
+export function demoRunGroups(runId: number) {
+  const group = (service: string, topics: string[]): RunGroup => ({
+    groupId: `gridwerk-${service}-demo-${runId}`,
+    topics,
+  });
+  return {
+    ingest: group('ingest', [Topics.meterReadings, Topics.batteryTelemetry]),
+    gridApi: group('grid-api', [
+      Topics.batteryTelemetry,
+      Topics.batteryCommands,
+      Topics.batteryCommandsV2,
+      Topics.forecasts,
+      Topics.settlementBatches,
+    ]),
+    dispatch: group('dispatch', [Topics.batteryTelemetry, Topics.forecasts]),
+    settlement: group('settlement', [Topics.meterReadings]),
+    simulator: group('simulator', [Topics.batteryCommands, Topics.batteryCommandsV2]),
+    weather: group('forecast-weather', [Topics.weatherForecasts]),
+  };
 }
 /** The day-ahead forecast's issue time, Europe/Berlin (the forecast jobs' FORECAST_DAY_AHEAD_ISSUE_AT default). */
 const DAY_AHEAD_ISSUE_MINUTE = 10 * 60;
@@ -334,6 +362,7 @@ async function main(argv: string[]): Promise<number> {
   const opts = parsed;
   // from the process's start: loading the demo script through ts-node is part of what a user waits for
   const demoStarted = Date.now() - Math.round(process.uptime() * 1000);
+  const groups = demoRunGroups(demoStarted);
   const root = path.resolve(__dirname, '..', '..');
   const cfg = loadInfraConfig();
   const logDir = path.resolve(root, opts.stateDir);
@@ -547,26 +576,57 @@ async function main(argv: string[]): Promise<number> {
 
   /**
    * `forecast weather ingest`: the weather forecasts on the topic up to its end into the forecast
-   * tables (by vintage), in a consumer group of this database, so that another demo database on the
-   * same broker gets them too.
+   * tables (by vintage), in the run's consumer group: what this run produced since it started (the
+   * history's forecasts, then the live simulator's).
    */
   const ingestWeather = (env: NodeJS.ProcessEnv): Promise<string> =>
     runTool(
       'forecast-weather-ingest',
       'apps/forecast/src/cli.ts',
-      ['weather', 'ingest', '--group', weatherGroupOf(env['DATABASE_URL'] ?? '')],
+      ['weather', 'ingest', '--group', groups.weather.groupId],
       env,
     );
 
+  const kafka = (): Kafka =>
+    new Kafka({ clientId: 'gridwerk-demo', brokers: [brokerAddress(cfg)], logLevel: logLevel.NOTHING });
+
+  /**
+   * Commits each group's offsets at the end of its topics, partition by partition (groups of this run: no
+   * member yet). Without it a new group would start at the beginning of the topics (the services subscribe
+   * from the beginning), and the live simulator would obey the battery commands of every earlier run of the
+   * same day. The ends are explicit offsets: kafkajs's `resetOffsets` to the latest commits -1, which a
+   * consumer that subscribes from the beginning reads as "no offset" and starts at the earliest.
+   */
+  const placeGroupsAtEnd = async (runGroups: RunGroup[]): Promise<void> => {
+    const admin = kafka().admin();
+    await admin.connect();
+    try {
+      const topics = [...new Set(runGroups.flatMap((g) => g.topics))];
+      const ends = new Map(
+        await Promise.all(
+          topics.map(async (topic) => [topic, await admin.fetchTopicOffsets(topic)] as const),
+        ),
+      );
+      // groups side by side; one group's topics one after the other (setting offsets joins the group)
+      await Promise.all(
+        runGroups.map(async (g) => {
+          for (const topic of g.topics)
+            await admin.setOffsets({
+              groupId: g.groupId,
+              topic,
+              partitions: (ends.get(topic) ?? []).map((p) => ({ partition: p.partition, offset: p.high })),
+            });
+        }),
+      );
+    } finally {
+      await admin.disconnect();
+    }
+  };
+
   /** Sends a file of CloudEvents (one a line, keyed by their subject) to a topic (none: 0). */
   const produceFile = async (file: string, topic: string): Promise<number> => {
-    const kafka = new Kafka({
-      clientId: 'gridwerk-demo',
-      brokers: [brokerAddress(cfg)],
-      logLevel: logLevel.NOTHING,
-    });
     if (!fs.existsSync(file)) return 0;
-    const producer = kafka.producer();
+    const producer = kafka().producer();
     await producer.connect();
     let sent = 0;
     try {
@@ -691,11 +751,13 @@ async function main(argv: string[]): Promise<number> {
       FORECAST_WEATHER_POINTS: `*=${SIM_WEATHER_POINT}`,
     };
 
+    // before anything of this run is produced: each of its consumer groups at the end of its topics
+    await placeGroupsAtEnd(Object.values(groups));
     const ingest = start(
       'ingest',
       'apps/ingest/src/main.ts',
       [],
-      { ...env, HTTP_PORT: String(opts.ingestPort) },
+      { ...env, HTTP_PORT: String(opts.ingestPort), INGEST_CONSUMER_GROUP: groups.ingest.groupId },
       true,
     );
     const ingestHealthy = waitHealthy(
@@ -742,10 +804,8 @@ async function main(argv: string[]): Promise<number> {
     const counts = await writeTopology(cfg.databaseUrl, topology);
     say(`${c.green('✔')} topology written: ${JSON.stringify(counts)}`);
     // settlement's set-up and grid-api come up while the history is imported; the control room does not
-    // wait for settlement, only the replay waits for its consumer group to be placed at the topic's end
-    let groupReset: () => void = () => undefined;
-    const settlementGroupReset = new Promise<void>((resolve) => (groupReset = resolve));
-    const settling = startSettlement(env, t.replayStart, groupReset).then((r) => {
+    // wait for settlement (its consumer group is at the topic's end since the run's start: it settles the replay)
+    const settling = startSettlement(env, t.replayStart).then((r) => {
       phaseDone('settlement (in parallel)');
       return r;
     });
@@ -760,6 +820,7 @@ async function main(argv: string[]): Promise<number> {
           HTTP_PORT: String(opts.port),
           OIDC_ISSUER_URL: keycloakIssuer(cfg),
           DASHBOARD_DIR: dashboardDir,
+          GRID_API_CONSUMER_GROUP: groups.gridApi.groupId,
         },
         true,
       );
@@ -787,7 +848,6 @@ async function main(argv: string[]): Promise<number> {
     training.catch((err: unknown) =>
       failure?.(new ServiceFailed(`training failed: ${err instanceof Error ? err.message : String(err)}`)),
     );
-    await Promise.race([settlementGroupReset, settling]);
     await apiUp;
     const db = new Client({ connectionString: cfg.databaseUrl });
     await db.connect();
@@ -796,26 +856,13 @@ async function main(argv: string[]): Promise<number> {
 
   /**
    * Settlement of one community from the replayed day on: the contract deployed and the community
-   * registered through the settlement CLI (as an operator would), the consumer group set to the end of
-   * the readings topic (history before the community existed is not settled), then the service.
+   * registered through the settlement CLI (as an operator would), then the service, in the run's consumer
+   * group (at the end of the readings topic since the run started: the history, imported by COPY before
+   * the community existed, is not settled).
    */
-  const startSettlement = async (env: NodeJS.ProcessEnv, fromInstant: string, groupReset: () => void) => {
+  const startSettlement = async (env: NodeJS.ProcessEnv, fromInstant: string) => {
     const from = fromInstant.replace(/\.\d+Z$/, 'Z');
-    // first of all, before today is replayed: the service consumes from here once it is set up
-    const group = `gridwerk-settlement-demo-${Date.parse(from)}`;
-    const kafka = new Kafka({
-      clientId: 'gridwerk-demo',
-      brokers: [brokerAddress(cfg)],
-      logLevel: logLevel.NOTHING,
-    });
-    const admin = kafka.admin();
-    await admin.connect();
-    try {
-      await admin.resetOffsets({ groupId: group, topic: Topics.meterReadings, earliest: false });
-    } finally {
-      await admin.disconnect();
-    }
-    groupReset();
+    const group = groups.settlement.groupId;
     const tsNode = (script: string, args: string[], extra: NodeJS.ProcessEnv = {}) =>
       runAsync(
         process.execPath,
@@ -1055,7 +1102,12 @@ async function main(argv: string[]): Promise<number> {
           'dispatch',
           'apps/dispatch/src/main.ts',
           [],
-          { ...serviceEnv, HTTP_PORT: String(dispatchPort), ...clockEnv('DISPATCH_SIMULATED_CLOCK') },
+          {
+            ...serviceEnv,
+            HTTP_PORT: String(dispatchPort),
+            DISPATCH_CONSUMER_GROUP: groups.dispatch.groupId,
+            ...clockEnv('DISPATCH_SIMULATED_CLOCK'),
+          },
           true,
         )
       : undefined;
@@ -1073,8 +1125,8 @@ async function main(argv: string[]): Promise<number> {
         SIM_START: replayEnd,
         SIM_DAYS: '3650',
         SIM_TOPOLOGY_FILE: ready.topologyFile,
-        // a group of this run: commands of an earlier run of the same simulated day must not reach it
-        SIM_CONSUMER_GROUP: `gridwerk-simulator-demo-${Date.parse(replayEnd)}${opts.startMs === undefined ? '' : `-${demoStarted}`}`,
+        // the run's group: commands of an earlier run of the same simulated day must not reach it
+        SIM_CONSUMER_GROUP: groups.simulator.groupId,
         ...(opts.dispatch ? {} : { SIM_BATTERIES_IDLE: 'true' }),
         ...clockEnv('SIM_SIMULATED_CLOCK'),
         ...(ready.profilesDir ? { BDEW_PROFILES_DIR: ready.profilesDir } : {}),

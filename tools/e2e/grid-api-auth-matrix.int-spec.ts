@@ -60,6 +60,7 @@ const ROUTES: Readonly<Record<string, RouteSpec>> = {
   'GET /api/openapi.json': { roles: ALL },
   'GET /api/v1/me': { roles: ALL },
   // control room (libs/grid/feature-control-room); unknown ids answer 404 so that writes stay repeatable
+  'GET /api/v1/clock': { roles: READERS },
   'GET /api/v1/topology': { roles: READERS },
   'GET /api/v1/topology/summary': { roles: READERS },
   'GET /api/v1/topology/stations': { roles: READERS, request: { query: { q: 'Straße', limit: '5' } } },

@@ -3,6 +3,7 @@ import type {
   AlarmListDto,
   AuditEntryDto,
   BatteriesDto,
+  ClockDto,
   DispatchPlansDto,
   ForecastDto,
   LoadDto,
@@ -104,6 +105,7 @@ export function createApiClient(opts: ApiClientOptions) {
           cursor: s.cursor,
         })}`,
       ),
+    clock: () => request<ClockDto>('GET', '/api/v1/clock'),
     topologyNode: (nodeId: string) => request<TopologyNodeDto>('GET', `/api/v1/topology/nodes/${id(nodeId)}`),
     load: (nodeId: string, from: string, to: string) =>
       request<LoadDto>('GET', `/api/v1/nodes/${id(nodeId)}/load${q({ from, to })}`),

@@ -89,6 +89,23 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/clock': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The control room's clock: the newest data instant, advanced by wall time since it moved (the alarm engine's now; on a replayed or simulated day that day's time) */
+    get: operations['ReadHttpController_clock'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/topology': {
     parameters: {
       query?: never;
@@ -198,7 +215,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Energy above a secondary substation's rating avoided by its batteries today (Europe/Berlin), from the dispatch plans in force: per quarter hour max(0, P50 without batteries − rating) − max(0, planned − rating), × ¼ h */
+    /** Energy above a secondary substation's rating avoided by its batteries today (Europe/Berlin, by the control room's clock: GET /api/v1/clock), from the dispatch plans in force: per quarter hour max(0, P50 without batteries − rating) − max(0, planned − rating), × ¼ h */
     get: operations['DispatchHttpController_aboveRating'];
     put?: never;
     post?: never;
@@ -551,6 +568,18 @@ export interface components {
       batteries: components['schemas']['TopologyBatteryDto'][];
       /** @description Feeders of a substation, stations of a feeder */
       children: components['schemas']['TopologyNodeChildDto'][];
+    };
+    ClockDto: {
+      /**
+       * Format: date-time
+       * @description The control room's now: the newest data instant this replica has received, advanced by wall time since it last moved (the clock the alarm engine judges by; the wall clock before any data). On a live grid it is the wall clock; on a replayed or simulated day it is that day's time. Views choose their time windows by it.
+       */
+      now: string;
+      /**
+       * Format: date-time
+       * @description grid-api's wall clock
+       */
+      wallNow: string;
     };
     TopologyMeterPointsDto: {
       count: number;
@@ -1326,6 +1355,52 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['TopologyNodeDto'];
+        };
+      };
+      /** @description no, invalid, expired or foreign bearer token (AUTH.TOKEN_MISSING, AUTH.TOKEN_INVALID, AUTH.TOKEN_EXPIRED, AUTH.SIGNATURE_INVALID, AUTH.ISSUER_MISMATCH, AUTH.AUDIENCE_MISMATCH) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description none of the caller's roles may call this route (AUTH.FORBIDDEN) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description rate limit exceeded (REQUEST.RATE_LIMITED); see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  ReadHttpController_clock: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ClockDto'];
         };
       };
       /** @description no, invalid, expired or foreign bearer token (AUTH.TOKEN_MISSING, AUTH.TOKEN_INVALID, AUTH.TOKEN_EXPIRED, AUTH.SIGNATURE_INVALID, AUTH.ISSUER_MISMATCH, AUTH.AUDIENCE_MISMATCH) */

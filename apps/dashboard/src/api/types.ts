@@ -21,6 +21,7 @@ export type TopologyAggregateView = Omit<TopologySummaryFeederDto, 'id' | 'name'
 export type TopologyStationDto = Schemas['TopologyStationDto'];
 export type TopologyStationPageDto = Schemas['TopologyStationPageDto'];
 export type TopologyNodeDto = Schemas['TopologyNodeDto'];
+export type ClockDto = Schemas['ClockDto'];
 export type LoadDto = Schemas['LoadDto'];
 export type LoadPointDto = Schemas['LoadPointDto'];
 export type LiveValueDto = Schemas['LiveValueDto'];

@@ -58,18 +58,28 @@ export function NodeDetailScreen({ nodeId }: { nodeId: string }) {
   useEffect(() => {
     let cancelled = false;
     setLoaded({ status: 'loading' });
-    const { fromMs, toMs } = rangeFor(range, Date.now());
     const iso = (ms: number) => new Date(ms).toISOString();
-    // ranges longer than the API's 15-minute window come in chunks, fetched in parallel
-    const loads = Promise.all(
-      chunkRange(fromMs, toMs).map((c) => api.load(nodeId, iso(c.fromMs), iso(c.toMs))),
+    // the window ends at the control room's now (its data clock), not the browser's: on a replayed or
+    // simulated day (the demo's --start) that is the day shown, and the alarms are judged by it too; a
+    // grid-api that cannot tell (an older one without the route) leaves the browser's clock
+    const ready = api.clock().then(
+      (c) => Date.parse(c.now),
+      () => Date.now(),
     );
-    const forecast = api
-      .forecast(nodeId, iso(Math.max(fromMs, toMs - 7 * 86_400_000)), iso(toMs + 86_400_000))
-      .catch(() => undefined);
-    Promise.all([loads, forecast]).then(
-      ([l, f]) => {
-        if (!cancelled) setLoaded({ status: 'ready', loads: l, forecast: f, window: { fromMs, toMs } });
+    const fetched = ready.then((nowMs) => {
+      const { fromMs, toMs } = rangeFor(range, nowMs);
+      // ranges longer than the API's 15-minute window come in chunks, fetched in parallel
+      const loads = Promise.all(
+        chunkRange(fromMs, toMs).map((c) => api.load(nodeId, iso(c.fromMs), iso(c.toMs))),
+      );
+      const forecast = api
+        .forecast(nodeId, iso(Math.max(fromMs, toMs - 7 * 86_400_000)), iso(toMs + 86_400_000))
+        .catch(() => undefined);
+      return Promise.all([loads, forecast]).then(([l, f]) => ({ l, f, window: { fromMs, toMs } }));
+    });
+    fetched.then(
+      ({ l, f, window }) => {
+        if (!cancelled) setLoaded({ status: 'ready', loads: l, forecast: f, window });
       },
       (err: unknown) => {
         if (!cancelled)

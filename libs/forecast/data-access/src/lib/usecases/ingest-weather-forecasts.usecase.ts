@@ -106,7 +106,8 @@ export interface ConsumeWeatherSummary {
 
 /**
  * Consumes grid.weather.forecasts.v1 in the weather consumer group. `untilCaughtUp` (the CronJob and the
- * tests): stops once every partition has been read up to the end offsets seen at the start. Offsets are
+ * tests): stops once every partition has been read up to the end offsets seen at the start (by this run or,
+ * as its committed offset says, an earlier one: a run with nothing new stops at once). Offsets are
  * committed after each message is stored or dead-lettered, so a crash replays (idempotently) and loses nothing.
  */
 export async function consumeWeatherForecasts(
@@ -123,24 +124,30 @@ export async function consumeWeatherForecasts(
   const topic = opts.topic ?? Topics.weatherForecasts;
   const t0 = Date.now();
   const summary: ConsumeWeatherSummary = { stored: 0, duplicate: 0, deadLettered: 0, seconds: 0 };
+  const groupId = opts.groupId ?? WEATHER_CONSUMER_GROUP;
   const admin = kafka.admin();
   await admin.connect();
   let ends: Map<number, bigint>;
+  /** The newest offset the group has read per partition: a partition it read to its end before is caught up. */
+  const position = new Map<number, bigint>();
   try {
     const offsets = await admin.fetchTopicOffsets(topic);
     ends = new Map(offsets.map((o) => [o.partition, BigInt(o.high)]));
+    const committed = await admin.fetchOffsets({ groupId, topics: [topic] });
+    for (const p of committed.find((c) => c.topic === topic)?.partitions ?? [])
+      if (BigInt(p.offset) > 0n) position.set(p.partition, BigInt(p.offset) - 1n);
   } finally {
     await admin.disconnect();
   }
-  const groupId = opts.groupId ?? WEATHER_CONSUMER_GROUP;
+  const caughtUp = (): boolean =>
+    [...ends].every(([p, high]) => high === 0n || (position.get(p) ?? -1n) + 1n >= high);
+  // nothing new since the group's last run: no consumer to start (and to stop while it joins)
+  if (opts.untilCaughtUp && caughtUp()) return summary;
   const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false });
   await consumer.connect();
-  const position = new Map<number, bigint>();
   try {
     await consumer.subscribe({ topic, fromBeginning: true });
     await new Promise<void>((resolve, reject) => {
-      const caughtUp = (): boolean =>
-        [...ends].every(([p, high]) => high === 0n || (position.get(p) ?? -1n) + 1n >= high);
       const timer =
         opts.timeoutMs === undefined
           ? undefined

@@ -6,7 +6,7 @@ import { CurrentUser, Roles, type AuthUser } from '@gridwerk/shared/auth';
 import { localDate, startOfLocalDayUtc } from '@gridwerk/shared/util-calendar';
 import { DISPATCH_POOL } from '../control-room.config';
 import { ControlRoomErrorFilter, notFound } from '../errors';
-import { PerimeterService, TopologyService } from '../services';
+import { LiveState, PerimeterService, TopologyService } from '../services';
 import { DispatchPlansDto, StationAboveRatingDto } from './dto';
 import { ageS, nodeIdParam } from './params';
 
@@ -25,6 +25,7 @@ export class DispatchHttpController {
     @Inject(DISPATCH_POOL) private readonly pool: Pool,
     private readonly topology: TopologyService,
     private readonly perimeters: PerimeterService,
+    private readonly live: LiveState,
   ) {}
 
   @Get('plans')
@@ -60,7 +61,7 @@ export class DispatchHttpController {
   @Roles('viewer', 'operator', 'admin')
   @ApiOperation({
     summary:
-      "Energy above a secondary substation's rating avoided by its batteries today (Europe/Berlin), from the dispatch plans in force: per quarter hour max(0, P50 without batteries − rating) − max(0, planned − rating), × ¼ h",
+      "Energy above a secondary substation's rating avoided by its batteries today (Europe/Berlin, by the control room's clock: GET /api/v1/clock), from the dispatch plans in force: per quarter hour max(0, P50 without batteries − rating) − max(0, planned − rating), × ¼ h",
   })
   @ApiOkResponse({ type: StationAboveRatingDto })
   async aboveRating(
@@ -73,7 +74,9 @@ export class DispatchHttpController {
     const perimeter = await this.perimeters.perimeterOf(user);
     if (feederId === undefined || !index.visible(stationId, perimeter))
       throw notFound('NODE.NOT_FOUND', `no secondary substation ${stationId}`);
-    const now = Date.now();
+    // today by the control room's clock: on a replayed or simulated day, that day
+    const wallNow = Date.now();
+    const now = this.live.load.clockMs(wallNow);
     const d = localDate(now);
     const from = new Date(startOfLocalDayUtc(d.year, d.month, d.day));
     const to = new Date(now);
@@ -88,7 +91,7 @@ export class DispatchHttpController {
       to: to.toISOString(),
       ...day,
       observedAt,
-      ageS: ageS(observedAt, now),
+      ageS: ageS(observedAt, wallNow),
     };
   }
 }

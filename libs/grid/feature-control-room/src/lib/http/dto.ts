@@ -50,6 +50,17 @@ export class TopologyDto {
   @ApiProperty({ type: [TopologySubstationDto] }) substations!: TopologySubstationDto[];
 }
 
+/** The control room's clock (GET /api/v1/clock). */
+export class ClockDto {
+  @ApiProperty({
+    format: 'date-time',
+    description:
+      "The control room's now: the newest data instant this replica has received, advanced by wall time since it last moved (the clock the alarm engine judges by; the wall clock before any data). On a live grid it is the wall clock; on a replayed or simulated day it is that day's time. Views choose their time windows by it.",
+  })
+  now!: string;
+  @ApiProperty({ format: 'date-time', description: "grid-api's wall clock" }) wallNow!: string;
+}
+
 export class LoadPointDto {
   @ApiProperty({ format: 'date-time', description: 'Bucket start (UTC)' }) t!: string;
   @ApiProperty() importWh!: number;

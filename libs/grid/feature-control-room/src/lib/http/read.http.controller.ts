@@ -6,7 +6,7 @@ import { CurrentUser, Roles, type AuthUser } from '@gridwerk/shared/auth';
 import { CONTROL_ROOM_CONFIG, type ControlRoomConfig, GRID_POOL, LOAD_POOL } from '../control-room.config';
 import { ApiError, badRequest, ControlRoomErrorFilter, notFound } from '../errors';
 import { LiveState, PerimeterService, TopologyService } from '../services';
-import { BatteriesDto, ForecastDto, LoadDto, SettlementBatchDto, TopologyDto } from './dto';
+import { BatteriesDto, ClockDto, ForecastDto, LoadDto, SettlementBatchDto, TopologyDto } from './dto';
 import { ageS, nodeIdParam, timeRange } from './params';
 
 const DAY = 86_400_000;
@@ -27,6 +27,21 @@ export class ReadHttpController {
     private readonly perimeters: PerimeterService,
     private readonly live: LiveState,
   ) {}
+
+  @Get('clock')
+  @Roles('viewer', 'operator', 'admin')
+  @ApiOperation({
+    summary:
+      "The control room's clock: the newest data instant, advanced by wall time since it moved (the alarm engine's now; on a replayed or simulated day that day's time)",
+  })
+  @ApiOkResponse({ type: ClockDto })
+  clock(): ClockDto {
+    const wallNow = Date.now();
+    return {
+      now: new Date(this.live.load.clockMs(wallNow)).toISOString(),
+      wallNow: new Date(wallNow).toISOString(),
+    };
+  }
 
   @Get('topology')
   @Roles('viewer', 'operator', 'admin')
