@@ -27,14 +27,9 @@ import {
   TopologyRepository,
 } from '@gridwerk/shared/data-access-topology';
 import { type GridTopology, resolveProfiles, topologyToJson } from '@gridwerk/simulator/domain';
+import { berlinWallTimeToUtc } from '@gridwerk/forecast/domain';
 import { DEMO_SEED, demoTopology } from './demo-grid';
-import {
-  berlinWallTime,
-  dayAheadIssueCovering,
-  ForecastSchedule,
-  simulatedScheduleClock,
-  trainForecastModels,
-} from './loop';
+import { dayAheadIssueCovering, ForecastSchedule, simulatedScheduleClock, trainForecastModels } from './loop';
 import { STORY_STATION } from './story-station';
 import {
   EXIT_USAGE,
@@ -264,7 +259,7 @@ export interface DemoOptions {
 export function parseStartFlag(raw: string): number {
   const local = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/.exec(raw);
   const ms = local
-    ? berlinWallTime(
+    ? berlinWallTimeToUtc(
         Number(local[1]),
         Number(local[2]),
         Number(local[3]),

@@ -1,11 +1,6 @@
+import { defaultIssueTime } from '@gridwerk/forecast/data-access';
 import { parseSimulatedClock } from '@gridwerk/shared/util-calendar';
-import {
-  dayAheadIssueCovering,
-  defaultIssueTimeAt,
-  nextIntradayRun,
-  nextLocalTime,
-  simulatedScheduleClock,
-} from './loop';
+import { dayAheadIssueCovering, nextIntradayRun, nextLocalTime, simulatedScheduleClock } from './loop';
 
 describe('the forecast schedule of the demo', () => {
   it('runs intraday a minute after each quarter hour', () => {
@@ -40,7 +35,7 @@ describe('the forecast schedule of the demo', () => {
 
   it('on a simulated clock: issue times as the jobs would pick them, and wall-clock delays at its rate', () => {
     const at = (h: 'intraday' | 'day-ahead', iso: string) =>
-      new Date(defaultIssueTimeAt(h, Date.parse(iso), 600)).toISOString();
+      new Date(defaultIssueTime(h, 600, Date.parse(iso))).toISOString();
     expect(at('intraday', '2026-12-07T14:16:00Z')).toBe('2026-12-07T14:15:00.000Z');
     expect(at('day-ahead', '2026-12-07T14:16:00Z')).toBe('2026-12-07T09:00:00.000Z'); // 10:00 CET today
     expect(at('day-ahead', '2026-07-08T14:16:00Z')).toBe('2026-07-08T08:00:00.000Z'); // 10:00 CEST today

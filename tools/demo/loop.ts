@@ -1,12 +1,13 @@
 import type { ChildProcess } from 'node:child_process';
 import {
   addDays,
-  berlinOffsetMinutes,
   localDate,
   type SimulatedClockSpec,
   simulatedNow,
   wallDelayUntil,
 } from '@gridwerk/shared/util-calendar';
+import { defaultIssueTime } from '@gridwerk/forecast/data-access';
+import { berlinWallTimeToUtc } from '@gridwerk/forecast/domain';
 
 /**
  * The intelligent loop of the demo: the forecast models trained at start-up, the forecast jobs on their
@@ -100,19 +101,12 @@ export async function trainForecastModels(
   }
 }
 
-/** The instant of a Berlin wall-clock time (`minuteOfDay` on a local date; the offset of that instant). */
-export function berlinWallTime(year: number, month: number, day: number, minuteOfDay: number): number {
-  const asUtc = Date.UTC(year, month - 1, day) + minuteOfDay * 60_000;
-  const guess = asUtc - berlinOffsetMinutes(asUtc - 60 * 60_000) * 60_000;
-  return asUtc - berlinOffsetMinutes(guess) * 60_000;
-}
-
 /** The next instant (ms) after `nowMs` at `minuteOfDay` Europe/Berlin. */
 export function nextLocalTime(nowMs: number, minuteOfDay: number): number {
   const l = localDate(nowMs);
   for (let d = 0; ; d++) {
     const day = addDays(l.year, l.month, l.day, d);
-    const t = berlinWallTime(day.year, day.month, day.day, minuteOfDay);
+    const t = berlinWallTimeToUtc(day.year, day.month, day.day, minuteOfDay);
     if (t > nowMs) return t;
   }
 }
@@ -124,21 +118,7 @@ export function nextLocalTime(nowMs: number, minuteOfDay: number): number {
 export function dayAheadIssueCovering(nowMs: number, minuteOfDay: number): number {
   const l = localDate(nowMs);
   const y = addDays(l.year, l.month, l.day, -1);
-  return berlinWallTime(y.year, y.month, y.day, minuteOfDay);
-}
-
-/**
- * The issue time a run started at `nowMs` takes by default (as the forecast jobs pick it from the wall
- * clock): intraday the current quarter hour, day-ahead today's issue time.
- */
-export function defaultIssueTimeAt(
-  horizon: 'intraday' | 'day-ahead',
-  nowMs: number,
-  dayAheadMinute: number,
-): number {
-  if (horizon === 'intraday') return Math.floor(nowMs / QUARTER_MS) * QUARTER_MS;
-  const l = localDate(nowMs);
-  return berlinWallTime(l.year, l.month, l.day, dayAheadMinute);
+  return berlinWallTimeToUtc(y.year, y.month, y.day, minuteOfDay);
 }
 
 /** The next intraday run: a minute after the next quarter hour (the rollups of the quarter are in). */
@@ -213,9 +193,7 @@ export class ForecastSchedule {
       // on a simulated clock every run is told its issue time (the job would take the wall clock's)
       const issueAt =
         issueTimeMs ??
-        (this.clock.simulated
-          ? defaultIssueTimeAt(horizon, this.clock.now(), this.dayAheadMinute)
-          : undefined);
+        (this.clock.simulated ? defaultIssueTime(horizon, this.dayAheadMinute, this.clock.now()) : undefined);
       const at = issueAt === undefined ? [] : ['--issue-time', new Date(issueAt).toISOString()];
       const code = await forecastJob(
         this.run,
