@@ -90,6 +90,18 @@ export class SettlementService implements OnApplicationBootstrap, OnApplicationS
       'call',
     ]);
     const active = m.gauge('gridwerk_settlement_committer_active', '1 while this replica is the committer');
+    const tickPhase = m.histogram(
+      'gridwerk_settlement_tick_phase_seconds',
+      "wall time of a committer tick's phases: settle the due intervals, commit batches on chain, relay the outbox",
+      [0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60],
+      ['phase'],
+    );
+    const intakePhase = m.histogram(
+      'gridwerk_settlement_intake_phase_seconds',
+      "wall time of a readings chunk's intake phases: classify (validate, memberships), dead_letter, record",
+      [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+      ['phase'],
+    );
 
     const ledger = EvmSettlementLedger.fromConfig(c, {
       dataSource: this.dataSource,
@@ -114,6 +126,7 @@ export class SettlementService implements OnApplicationBootstrap, OnApplicationS
         onReadings: (n) => {
           for (const [outcome, count] of Object.entries(n)) if (count > 0) readings.inc({ outcome }, count);
         },
+        onIntakePhase: (phase, seconds) => intakePhase.observe({ phase }, seconds),
       },
     });
     this.engine = new SettlementEngine({
@@ -132,6 +145,7 @@ export class SettlementService implements OnApplicationBootstrap, OnApplicationS
         onBatchCommitted: (_gas, already) => batches.inc({ already: String(already) }),
         onPendingBatches: (n) => pendingBatches.set(n),
         onRole: (isActive) => active.set(isActive ? 1 : 0),
+        onTickPhase: (phase, seconds) => tickPhase.observe({ phase }, seconds),
       },
     });
     this.health.register({ key: 'chain', check: () => this.chainHealth() });

@@ -13,6 +13,13 @@ import type { CityContext, CityQuarter, CityStage } from './stage';
 import { metricSum, until } from './stage';
 
 const QH = 900_000;
+
+/** Sums of a histogram's `_sum` series by its `phase` label, rounded to 0.1 s. */
+function phaseSums(text: string, name: string): Record<string, number> {
+  const re = new RegExp(`^${name}\\{[^}]*phase="([^"]+)"[^}]*\\} (\\S+)$`, 'gm');
+  return Object.fromEntries([...text.matchAll(re)].map((m) => [m[1], Math.round(Number(m[2]) * 10) / 10]));
+}
+
 /** DEV ONLY: the local node's public test account the bench's committer signs with (no other tool uses it). */
 const SIGNER = DEV_ONLY_ACCOUNTS[7];
 /** The community price the bench registers, milli-ct/kWh. */
@@ -181,6 +188,9 @@ export function settledStage(): CityStage {
         ].map((m) => [m[1], Number(m[2])]),
       ),
       gasUsed: metricSum(metrics, 'gridwerk_settlement_gas_used_total'),
+      // where the service's time went over the whole run (wall seconds summed per phase)
+      tickPhaseSeconds: phaseSums(metrics, 'gridwerk_settlement_tick_phase_seconds_sum'),
+      intakePhaseSeconds: phaseSums(metrics, 'gridwerk_settlement_intake_phase_seconds_sum'),
     }),
     async teardown() {
       await svc?.stop().catch(() => undefined);

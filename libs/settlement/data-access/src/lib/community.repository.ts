@@ -72,6 +72,28 @@ const toMember = (r: MemberRow): MemberVersion => ({
 });
 
 /**
+ * The members of one community at `instant` from its member versions ordered by metering point, then
+ * effective-from and version, newest first: per metering point the first version in force at the instant,
+ * kept when it has a role (a null role is a departure).
+ */
+function membersAt(rows: readonly MemberRow[], instant: string): CommunityMember[] {
+  const t = Date.parse(instant);
+  const out: CommunityMember[] = [];
+  let current: string | undefined;
+  let decided = false;
+  for (const r of rows) {
+    if (r.meter_point_id !== current) {
+      current = r.meter_point_id;
+      decided = false;
+    }
+    if (decided || r.effective_from.getTime() > t) continue;
+    decided = true;
+    if (r.role !== null) out.push({ meterPointId: r.meter_point_id, role: r.role });
+  }
+  return out;
+}
+
+/**
  * The community registry: communities, members (metering points with a role), allocation keys and prices,
  * each versioned with an effective-from instant. Nothing is updated in place: every change is a new
  * version row plus an audit entry (actor, what, before → after) in the same transaction.
@@ -329,39 +351,90 @@ export class CommunityRepository {
     instant: string,
     c: Pool | PoolClient = this.db,
   ): Promise<CommunityTerms | undefined> {
-    const community = await c.query<{ party_salt: `0x${string}` }>(
-      'SELECT party_salt FROM settlement_community WHERE community_id = $1',
-      [communityId],
+    return (await this.termsAtMany([{ communityId, instant }], c))[0];
+  }
+
+  /**
+   * The terms in force for many (community, instant) pairs, in the order given (undefined where the
+   * community has no key or price yet), read in four statements whatever their number: a city's quarter
+   * hour closes thousands of communities at once. Members are those whose latest version at the instant
+   * (by effective-from, then version) has a role, ordered by metering point as the database orders them.
+   */
+  async termsAtMany(
+    refs: readonly { communityId: string; instant: string }[],
+    c: Pool | PoolClient = this.db,
+  ): Promise<(CommunityTerms | undefined)[]> {
+    if (refs.length === 0) return [];
+    const ids = [...new Set(refs.map((r) => r.communityId))];
+    const latest = refs.reduce(
+      (m, r) => (Date.parse(r.instant) > Date.parse(m) ? r.instant : m),
+      refs[0].instant,
     );
-    if (community.rows.length === 0) return undefined;
-    const keys = await c.query<{ version: number; effective_from: Date; key: AllocationKey }>(
-      'SELECT version, effective_from, key FROM settlement_key_version WHERE community_id = $1',
-      [communityId],
-    );
-    const prices = await c.query<{ version: number; effective_from: Date; price_milli_ct_per_kwh: string }>(
-      'SELECT version, effective_from, price_milli_ct_per_kwh FROM settlement_price_version WHERE community_id = $1',
-      [communityId],
-    );
-    const key = effectiveAt(
-      keys.rows.map((k) => ({ version: k.version, effectiveFrom: iso(k.effective_from), value: k.key })),
-      instant,
-    );
-    const price = effectiveAt(
-      prices.rows.map((p) => ({
-        version: p.version,
-        effectiveFrom: iso(p.effective_from),
-        value: num(p.price_milli_ct_per_kwh),
-      })),
-      instant,
-    );
-    if (!key || !price) return undefined;
-    return {
-      communityId,
-      partySalt: community.rows[0].party_salt,
-      members: await this.membersIn(c, communityId, instant),
-      key: key.value,
-      priceMilliCtPerKWh: price.value,
+    const [communities, keys, prices, members] = await Promise.all([
+      c.query<{ community_id: string; party_salt: `0x${string}` }>(
+        'SELECT community_id, party_salt FROM settlement_community WHERE community_id = ANY($1)',
+        [ids],
+      ),
+      c.query<{ community_id: string; version: number; effective_from: Date; key: AllocationKey }>(
+        'SELECT community_id, version, effective_from, key FROM settlement_key_version WHERE community_id = ANY($1)',
+        [ids],
+      ),
+      c.query<{
+        community_id: string;
+        version: number;
+        effective_from: Date;
+        price_milli_ct_per_kwh: string;
+      }>(
+        'SELECT community_id, version, effective_from, price_milli_ct_per_kwh FROM settlement_price_version WHERE community_id = ANY($1)',
+        [ids],
+      ),
+      c.query<MemberRow>(
+        `SELECT * FROM settlement_member_version WHERE community_id = ANY($1) AND effective_from <= $2
+         ORDER BY community_id, meter_point_id, effective_from DESC, version DESC`,
+        [ids, latest],
+      ),
+    ]);
+    const group = <R extends { community_id: string }>(rows: R[]): Map<string, R[]> => {
+      const out = new Map<string, R[]>();
+      for (const r of rows) {
+        const list = out.get(r.community_id);
+        if (list) list.push(r);
+        else out.set(r.community_id, [r]);
+      }
+      return out;
     };
+    const salts = new Map(communities.rows.map((r) => [r.community_id, r.party_salt]));
+    const keysOf = group(keys.rows);
+    const pricesOf = group(prices.rows);
+    const membersOf = group(members.rows);
+    return refs.map(({ communityId, instant }) => {
+      const salt = salts.get(communityId);
+      if (salt === undefined) return undefined;
+      const key = effectiveAt(
+        (keysOf.get(communityId) ?? []).map((k) => ({
+          version: k.version,
+          effectiveFrom: iso(k.effective_from),
+          value: k.key,
+        })),
+        instant,
+      );
+      const price = effectiveAt(
+        (pricesOf.get(communityId) ?? []).map((p) => ({
+          version: p.version,
+          effectiveFrom: iso(p.effective_from),
+          value: num(p.price_milli_ct_per_kwh),
+        })),
+        instant,
+      );
+      if (!key || !price) return undefined;
+      return {
+        communityId,
+        partySalt: salt,
+        members: membersAt(membersOf.get(communityId) ?? [], instant),
+        key: key.value,
+        priceMilliCtPerKWh: price.value,
+      };
+    });
   }
 
   async partySalt(communityId: string): Promise<`0x${string}`> {
@@ -412,14 +485,11 @@ export class CommunityRepository {
     instant: string,
   ): Promise<CommunityMember[]> {
     const res = await c.query<MemberRow>(
-      `SELECT DISTINCT ON (meter_point_id) * FROM settlement_member_version
-       WHERE community_id = $1 AND effective_from <= $2
+      `SELECT * FROM settlement_member_version WHERE community_id = $1 AND effective_from <= $2
        ORDER BY meter_point_id, effective_from DESC, version DESC`,
       [communityId, instant],
     );
-    return res.rows
-      .filter((r) => r.role !== null)
-      .map((r) => ({ meterPointId: r.meter_point_id, role: r.role as MemberRole }));
+    return membersAt(res.rows, instant);
   }
 
   private async lockCommunity(c: PoolClient, communityId: string): Promise<void> {

@@ -317,21 +317,27 @@ describe('settlement data access (real PostgreSQL, real Kafka)', () => {
     const due = (await repo.dueIntervals(grace)).filter((r) => many.includes(r.communityId));
     expect(due).toEqual(many.map((communityId) => ({ communityId, intervalStart: at(40) })));
 
-    // one at a time, stopped after two: the rest stays due
+    // one at a time (groups of one interval), stopped after two: the rest stays due
     let calls = 0;
     const first = await repo.settleIntervals(due, {
       concurrency: 1,
+      groupSize: 1,
       stop: () => calls >= 2,
       onSettled: () => calls++,
     });
     expect(first.map((r) => r.communityId)).toEqual(many.slice(0, 2));
     expect((await repo.dueIntervals(grace)).filter((r) => many.includes(r.communityId))).toHaveLength(22);
 
-    // two committers (a lock handover) race over the same intervals, four at a time each
+    // two committers (a lock handover) race over the same intervals, four groups at a time each: one closes
+    // groups of five intervals per transaction, the other groups of three
     const heard: string[] = [];
     const [a, b] = await Promise.all([
-      repo.settleIntervals(due, { concurrency: 4, onSettled: (r) => heard.push(r.communityId) }),
-      repo.settleIntervals(due, { concurrency: 4 }),
+      repo.settleIntervals(due, {
+        concurrency: 4,
+        groupSize: 5,
+        onSettled: (r) => heard.push(r.communityId),
+      }),
+      repo.settleIntervals(due, { concurrency: 4, groupSize: 3 }),
     ]);
     expect([...a, ...b].map((r) => r.communityId).sort()).toEqual(many.slice(2));
     expect([...a, ...b].every((r) => r.version === 1 && r.reason === 'close')).toBe(true);
@@ -353,5 +359,89 @@ describe('settlement data access (real PostgreSQL, real Kafka)', () => {
         ].sort(),
       );
     }
+  });
+
+  it('closes a group of intervals in one transaction as one by one would, and a community without terms fails alone', async () => {
+    const names = ['EG-GRP-0', 'EG-GRP-1', 'EG-GRP-2', 'EG-GRP-3', 'EG-GRP-4', 'EG-GRP-S', 'EG-GRP-LATE'];
+    const meter = (n: number, k: number) => syntheticMeterPointId(300 + n, k);
+    for (const [n, communityId] of names.entries()) {
+      await communities.create({
+        communityId,
+        name: communityId,
+        actor: 'admin-a',
+        // EG-GRP-LATE has no key and no price before July: no terms for a June interval
+        effectiveFrom: communityId === 'EG-GRP-LATE' ? '2026-07-01T00:00:00Z' : '2026-01-01T00:00:00Z',
+        priceMilliCtPerKWh: 20_000,
+      });
+      await communities.setMembers(
+        [0, 1, 2].map((k) => ({
+          communityId,
+          meterPointId: meter(n, k),
+          role: k === 0 ? ('prosumer' as const) : ('consumer' as const),
+          effectiveFrom: '2026-01-01T00:00:00Z',
+        })),
+        'admin-a',
+      );
+    }
+    // interval 50 of each: the same energies everywhere; a reading of interval 52 moves the watermarks
+    await repo.recordReadings(
+      names.flatMap((communityId, n) =>
+        [
+          [0, 50, 400, 2500],
+          [1, 50, 1200, 0],
+          [2, 50, 900, 0],
+          [1, 52, 10, 0],
+        ].map(([k, q, importWh, exportWh]) => ({
+          ...reading(0, q, importWh, exportWh, `grp-${communityId}-${k}-${q}`),
+          communityId,
+          meterPointId: meter(n, k),
+        })),
+      ),
+    );
+    const due = (await repo.dueIntervals(20 * 60_000)).filter((r) => names.includes(r.communityId));
+    expect(due.map((r) => r.communityId).sort()).toEqual([...names].sort());
+    // EG-GRP-S the old way, on its own
+    const single = await repo.settleInterval({ communityId: 'EG-GRP-S', intervalStart: at(50) });
+    expect(single?.version).toBe(1);
+
+    const heard: string[] = [];
+    await expect(
+      repo.settleIntervals(
+        due.filter((r) => r.communityId !== 'EG-GRP-S'),
+        { concurrency: 2, groupSize: 3, onSettled: (r) => heard.push(r.communityId) },
+      ),
+    ).rejects.toThrow(/SETTLEMENT.NO_TERMS: EG-GRP-LATE/);
+    // every other community closed; the one without terms is still due
+    expect(heard.sort()).toEqual(['EG-GRP-0', 'EG-GRP-1', 'EG-GRP-2', 'EG-GRP-3', 'EG-GRP-4']);
+    expect((await repo.dueIntervals(20 * 60_000)).filter((r) => names.includes(r.communityId))).toEqual([
+      { communityId: 'EG-GRP-LATE', intervalStart: at(50) },
+    ]);
+    // a group's version, batch and transactions are those of the interval settled on its own
+    const summary = await pool.query<{
+      community_id: string;
+      figures: string;
+    }>(
+      `SELECT v.community_id,
+              concat_ws('/', v.version, v.reason, v.rule, v.generation_wh, v.consumption_wh, v.allocated_wh,
+                v.rounding_remainder_micro_ct, b.transaction_count, b.total_energy_wh, b.total_amount_ct, b.state,
+                (SELECT count(*) FROM settlement_allocation a WHERE a.community_id = v.community_id AND a.interval_start = v.interval_start),
+                (SELECT count(*) FROM settlement_outbox o JOIN settlement_transaction t ON t.transaction_id = o.event_id
+                  WHERE t.community_id = v.community_id AND t.interval_start = v.interval_start)) AS figures
+         FROM settlement_interval_version v
+         JOIN settlement_batch b USING (community_id, interval_start, version)
+        WHERE v.interval_start = $1 AND v.community_id LIKE 'EG-GRP-%' ORDER BY v.community_id`,
+      [at(50)],
+    );
+    const bySingle = summary.rows.find((r) => r.community_id === 'EG-GRP-S')?.figures;
+    expect(bySingle).toMatch(/^1\/close\//);
+    expect(summary.rows.map((r) => r.community_id)).toEqual([
+      'EG-GRP-0',
+      'EG-GRP-1',
+      'EG-GRP-2',
+      'EG-GRP-3',
+      'EG-GRP-4',
+      'EG-GRP-S',
+    ]);
+    for (const r of summary.rows) expect(r.figures).toBe(bySingle);
   });
 });

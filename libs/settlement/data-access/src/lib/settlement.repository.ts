@@ -26,6 +26,19 @@ import { iso, num } from './settlement-db';
 
 export const SETTLEMENT_EVENT_SOURCE = '/gridwerk/settlement';
 
+/** Open intervals closed per transaction by `settleIntervals` (about 4,000 transactions of a city's quarter hour). */
+export const SETTLE_GROUP_SIZE = 100;
+
+/** One interval version to write: its allocation, the transactions it settles and the community's salt. */
+interface VersionWrite {
+  readonly allocation: IntervalAllocation;
+  readonly txs: readonly Microtransaction[];
+  readonly reason: 'close' | 'correction';
+  readonly salt: Hex;
+}
+
+const refKey = (r: IntervalRef): string => `${r.communityId}|${Date.parse(r.intervalStart)}`;
+
 /** A validated reading of a metering point that is a community member at its interval start. */
 export interface MemberReading {
   readonly communityId: string;
@@ -338,7 +351,7 @@ export class SettlementRepository {
           reason,
         };
       }
-      await this.writeVersion(c, allocation, txs, reason, terms.partySalt);
+      await this.writeVersions(c, [{ allocation, txs, reason, salt: terms.partySalt }]);
       await c.query(
         `UPDATE settlement_interval SET state = 'closed', version = $3, needs_resettlement = false, closed_at = COALESCE(closed_at, now())
          WHERE community_id = $1 AND interval_start = $2`,
@@ -355,35 +368,148 @@ export class SettlementRepository {
   }
 
   /**
-   * Settles many intervals (`settleInterval` each, in its own transaction) with up to `concurrency` at once:
-   * a city's communities close the same quarter hour together, and one after another they would not keep
-   * up. Intervals are taken in the order given; `stop()` (e.g. the committer lock was lost) ends it before
-   * the next one; `onSettled` hears of each as it is done. Resolves with the results of those that were
-   * settled (a version written, or closed without one), in the order given; rejects with the first failure
-   * once every running settle has ended (the others stay settled).
+   * Settles many intervals with up to `concurrency` transactions at once: a city's communities close the
+   * same quarter hour together, and one after another they would not keep up. Open intervals are closed
+   * in groups of `groupSize` per transaction (`closeGroup`: set-based reads and writes); what a group leaves
+   * (intervals flagged for re-settlement, communities without terms) and every interval of a group that
+   * failed are settled one by one (`settleInterval`), so one failing interval fails alone. Intervals are
+   * taken in the order given; `stop()` (e.g. the committer lock was lost) ends it before the next group;
+   * `onSettled` hears of each as it is done. Resolves with the results of those that were settled (a
+   * version written, or closed without one), in the order given; rejects with the first failure once every
+   * running settle has ended (the others stay settled).
    */
   async settleIntervals(
     refs: readonly IntervalRef[],
-    opts: { concurrency: number; stop?: () => boolean; onSettled?: (r: SettleResult) => void },
+    opts: {
+      concurrency: number;
+      groupSize?: number;
+      stop?: () => boolean;
+      onSettled?: (r: SettleResult) => void;
+    },
   ): Promise<SettleResult[]> {
     const results: (SettleResult | undefined)[] = new Array<SettleResult | undefined>(refs.length);
+    const indexOf = new Map(refs.map((r, i) => [refKey(r), i]));
+    const size = Math.max(1, opts.groupSize ?? SETTLE_GROUP_SIZE);
+    const groups: IntervalRef[][] = [];
+    for (let i = 0; i < refs.length; i += size) groups.push(refs.slice(i, i + size));
     let next = 0;
     let failure: Error | undefined;
+    const settled = (r: SettleResult | undefined, ref: IntervalRef): void => {
+      const i = indexOf.get(refKey(ref));
+      if (i !== undefined) results[i] = r;
+      if (r) opts.onSettled?.(r);
+    };
     const lane = async (): Promise<void> => {
-      while (next < refs.length && failure === undefined && !(opts.stop?.() ?? false)) {
-        const i = next++;
+      while (next < groups.length && failure === undefined && !(opts.stop?.() ?? false)) {
+        const group = groups[next++];
+        let rest: readonly IntervalRef[] = group;
         try {
-          const r = await this.settleInterval(refs[i]);
-          results[i] = r;
-          if (r) opts.onSettled?.(r);
-        } catch (err) {
-          failure ??= err instanceof Error ? err : new Error(String(err));
+          const closed = await this.closeGroup(group);
+          for (const r of closed.results) settled(r, r);
+          rest = closed.rest;
+        } catch {
+          // one interval of the group failed it: each is settled on its own below, the culprit fails alone
+        }
+        for (const ref of rest) {
+          if (failure !== undefined || (opts.stop?.() ?? false)) return;
+          try {
+            settled(await this.settleInterval(ref), ref);
+          } catch (err) {
+            failure ??= err instanceof Error ? err : new Error(String(err));
+          }
         }
       }
     };
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency, refs.length)) }, lane));
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency, groups.length)) }, lane));
     if (failure !== undefined) throw failure;
     return results.filter((r): r is SettleResult => r !== undefined);
+  }
+
+  /**
+   * Closes the open intervals among `refs` in one transaction, as `settleInterval` closes one (version 1,
+   * same allocation, transactions, batch and outbox events), with a constant number of statements: the
+   * rows locked in key order, the terms of every community (`termsAtMany`), the latest readings of all
+   * members, then each table written once. Returns what it closed, and the refs it left for
+   * `settleInterval`: those not open (e.g. flagged for re-settlement) and communities without terms.
+   */
+  private async closeGroup(
+    refs: readonly IntervalRef[],
+  ): Promise<{ results: SettleResult[]; rest: IntervalRef[] }> {
+    return withTransaction(this.db, async (c) => {
+      const locked = await c.query<{
+        community_id: string;
+        interval_start: Date;
+        state: string;
+        version: number;
+      }>(
+        `SELECT i.community_id, i.interval_start, i.state, i.version FROM settlement_interval i
+         JOIN unnest($1::text[], $2::timestamptz[]) AS k(c, s) ON i.community_id = k.c AND i.interval_start = k.s
+         ORDER BY i.community_id, i.interval_start FOR UPDATE OF i`,
+        [refs.map((r) => r.communityId), refs.map((r) => r.intervalStart)],
+      );
+      const state = new Map(
+        locked.rows.map((r) => [
+          refKey({ communityId: r.community_id, intervalStart: iso(r.interval_start) }),
+          r,
+        ]),
+      );
+      const rest: IntervalRef[] = [];
+      const open: IntervalRef[] = [];
+      for (const ref of refs) {
+        const row = state.get(refKey(ref));
+        if (row === undefined) continue; // no such interval: nothing to settle, as settleInterval
+        if (row.state === 'open' && row.version === 0) open.push(ref);
+        else rest.push(ref);
+      }
+      const terms = await this.communities.termsAtMany(
+        open.map((r) => ({ communityId: r.communityId, instant: r.intervalStart })),
+        c,
+      );
+      const withTerms = open.flatMap((ref, i) => {
+        const t = terms[i];
+        if (t === undefined) {
+          rest.push(ref); // settleInterval fails it with SETTLEMENT.NO_TERMS, alone
+          return [];
+        }
+        return [{ ref, terms: t }];
+      });
+      const readings = await this.latestReadingsOf(
+        c,
+        [...new Set(withTerms.flatMap((w) => w.terms.members.map((m) => m.meterPointId)))],
+        [...new Set(withTerms.map((w) => w.ref.intervalStart))],
+      );
+      const writes: VersionWrite[] = [];
+      const results: SettleResult[] = [];
+      const versions: number[] = [];
+      for (const { ref, terms: t } of withTerms) {
+        const mine: Record<string, MeteredEnergy> = {};
+        const at = Date.parse(ref.intervalStart);
+        for (const m of t.members) {
+          const r = readings.get(`${m.meterPointId}|${at}`);
+          if (r) mine[m.meterPointId] = r;
+        }
+        const allocation = allocateInterval({
+          terms: t,
+          intervalStart: ref.intervalStart,
+          version: 1,
+          readings: mine,
+        });
+        const txs = [...allocation.transactions];
+        // no energy at all: closed without a version, as settleInterval does
+        const version = txs.length === 0 ? 0 : 1;
+        if (version === 1) writes.push({ allocation, txs, reason: 'close', salt: t.partySalt });
+        versions.push(version);
+        results.push({ ...ref, version, transactions: txs.length, reason: 'close' });
+      }
+      await this.writeVersions(c, writes);
+      await c.query(
+        `UPDATE settlement_interval i SET state = 'closed', version = k.v, needs_resettlement = false, closed_at = COALESCE(i.closed_at, now())
+         FROM unnest($1::text[], $2::timestamptz[], $3::int[]) AS k(c, s, v)
+         WHERE i.community_id = k.c AND i.interval_start = k.s`,
+        [withTerms.map((w) => w.ref.communityId), withTerms.map((w) => w.ref.intervalStart), versions],
+      );
+      return { results, rest };
+    });
   }
 
   private async latestReadings(
@@ -391,61 +517,78 @@ export class SettlementRepository {
     meters: string[],
     intervalStart: string,
   ): Promise<Record<string, MeteredEnergy>> {
+    const at = Date.parse(intervalStart);
+    const out: Record<string, MeteredEnergy> = {};
+    for (const [key, energy] of await this.latestReadingsOf(c, meters, [intervalStart]))
+      if (key.endsWith(`|${at}`)) out[key.slice(0, key.lastIndexOf('|'))] = energy;
+    return out;
+  }
+
+  /** The latest revision of each (meter, interval) among `meters` × `intervalStarts`, keyed `meter|epoch ms`. */
+  private async latestReadingsOf(
+    c: PoolClient,
+    meters: readonly string[],
+    intervalStarts: readonly string[],
+  ): Promise<Map<string, MeteredEnergy>> {
+    const out = new Map<string, MeteredEnergy>();
+    if (meters.length === 0 || intervalStarts.length === 0) return out;
     const res = await c.query<{
       meter_point_id: string;
+      interval_start: Date;
       import_wh: string;
       export_wh: string;
       quality: string;
     }>(
-      `SELECT DISTINCT ON (meter_point_id) meter_point_id, import_wh, export_wh, quality FROM settlement_reading
-       WHERE meter_point_id = ANY($1) AND interval_start = $2 ORDER BY meter_point_id, revision DESC`,
-      [meters, intervalStart],
+      `SELECT DISTINCT ON (meter_point_id, interval_start) meter_point_id, interval_start, import_wh, export_wh, quality
+         FROM settlement_reading WHERE meter_point_id = ANY($1) AND interval_start = ANY($2::timestamptz[])
+        ORDER BY meter_point_id, interval_start, revision DESC`,
+      [meters, intervalStarts],
     );
-    const out: Record<string, MeteredEnergy> = {};
     for (const r of res.rows) {
-      out[r.meter_point_id] = {
+      out.set(`${r.meter_point_id}|${r.interval_start.getTime()}`, {
         importWh: num(r.import_wh),
         exportWh: num(r.export_wh),
         substituted: r.quality === 'substituted',
-      };
+      });
     }
     return out;
   }
 
-  private async writeVersion(
-    c: PoolClient,
-    a: IntervalAllocation,
-    txs: readonly Microtransaction[],
-    reason: 'close' | 'correction',
-    salt: Hex,
-  ): Promise<void> {
+  /**
+   * Writes interval versions (version row, allocation per member, transactions, the pending batch and the
+   * transaction events in the outbox): each table once for all of them.
+   */
+  private async writeVersions(c: PoolClient, writes: readonly VersionWrite[]): Promise<void> {
+    if (writes.length === 0) return;
+    const a = writes.map((w) => w.allocation);
     await c.query(
       `INSERT INTO settlement_interval_version (community_id, interval_start, version, reason, rule, price_milli_ct_per_kwh,
          generation_wh, consumption_wh, allocated_wh, rounding_remainder_micro_ct)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+       SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::int[], $4::text[], $5::text[], $6::bigint[], $7::bigint[],
+         $8::bigint[], $9::bigint[], $10::bigint[])`,
       [
-        a.communityId,
-        a.intervalStart,
-        a.version,
-        reason,
-        a.rule,
-        a.priceMilliCtPerKWh,
-        a.generationWh,
-        a.consumptionWh,
-        a.allocatedWh,
-        a.roundingRemainderMicroCt,
+        a.map((x) => x.communityId),
+        a.map((x) => x.intervalStart),
+        a.map((x) => x.version),
+        writes.map((w) => w.reason),
+        a.map((x) => x.rule),
+        a.map((x) => x.priceMilliCtPerKWh),
+        a.map((x) => x.generationWh),
+        a.map((x) => x.consumptionWh),
+        a.map((x) => x.allocatedWh),
+        a.map((x) => x.roundingRemainderMicroCt),
       ],
     );
-    const m = a.members;
+    const m = a.flatMap((x) => x.members.map((member) => ({ ...member, of: x })));
     await c.query(
       `INSERT INTO settlement_allocation (community_id, interval_start, version, meter_point_id, role, consumption_wh, generation_wh,
          community_supply_wh, residual_supply_wh, sold_wh, surplus_wh, paid_ct, received_ct, substituted)
-       SELECT $1, $2, $3, * FROM unnest($4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[],
-         $11::bigint[], $12::bigint[], $13::bigint[], $14::boolean[])`,
+       SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::int[], $4::text[], $5::text[], $6::bigint[], $7::bigint[],
+         $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[], $12::bigint[], $13::bigint[], $14::boolean[])`,
       [
-        a.communityId,
-        a.intervalStart,
-        a.version,
+        m.map((x) => x.of.communityId),
+        m.map((x) => x.of.intervalStart),
+        m.map((x) => x.of.version),
         m.map((x) => x.meterPointId),
         m.map((x) => x.role),
         m.map((x) => x.consumptionWh),
@@ -459,6 +602,7 @@ export class SettlementRepository {
         m.map((x) => x.substituted),
       ],
     );
+    const txs = writes.flatMap((w) => w.txs);
     await c.query(
       `INSERT INTO settlement_transaction (transaction_id, community_id, interval_start, version, seller_id, buyer_id, energy_wh,
          price_milli_ct_per_kwh, amount_ct, kind, direction, rule, adjusts_transaction_id)
@@ -480,20 +624,30 @@ export class SettlementRepository {
         txs.map((t) => t.adjustsTransactionId ?? null),
       ],
     );
-    const tree = buildBatchTree(a.communityId, a.intervalStart, a.version, txs, salt);
-    const b = tree.batch;
+    const batches = writes.map((w) => ({
+      a: w.allocation,
+      b: buildBatchTree(
+        w.allocation.communityId,
+        w.allocation.intervalStart,
+        w.allocation.version,
+        w.txs,
+        w.salt,
+      ).batch,
+    }));
     await c.query(
       `INSERT INTO settlement_batch (community_id, interval_start, version, batch_id, merkle_root, transaction_count, total_energy_wh,
-         total_amount_ct, state) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending')`,
+         total_amount_ct, state)
+       SELECT *, 'pending' FROM unnest($1::text[], $2::timestamptz[], $3::int[], $4::text[], $5::text[], $6::int[], $7::bigint[],
+         $8::bigint[])`,
       [
-        a.communityId,
-        a.intervalStart,
-        a.version,
-        batchIdOf(a.communityId, a.intervalStart, a.version),
-        b.merkleRoot,
-        b.transactionCount,
-        b.totalEnergyWh.toString(),
-        b.totalAmountCt.toString(),
+        batches.map((x) => x.a.communityId),
+        batches.map((x) => x.a.intervalStart),
+        batches.map((x) => x.a.version),
+        batches.map((x) => batchIdOf(x.a.communityId, x.a.intervalStart, x.a.version)),
+        batches.map((x) => x.b.merkleRoot),
+        batches.map((x) => x.b.transactionCount),
+        batches.map((x) => x.b.totalEnergyWh.toString()),
+        batches.map((x) => x.b.totalAmountCt.toString()),
       ],
     );
     const events = txs.map((t) => {
@@ -579,59 +733,108 @@ export class SettlementRepository {
 
   /** Records the on-chain commit of a batch and enqueues its batch event, in one transaction (idempotent). */
   async markCommitted(batch: StoredBatch, receipt: LedgerCommitReceipt): Promise<boolean> {
+    return (await this.markCommittedMany([{ batch, receipt }]))[0] ?? false;
+  }
+
+  /**
+   * Records the on-chain commits of many batches (e.g. the up to 200 of one multi-batch chain transaction)
+   * and enqueues their batch events, in one transaction with a constant number of statements. Idempotent:
+   * a batch already marked is left alone. Resolves, per batch in the order given, whether it was marked now.
+   */
+  async markCommittedMany(
+    commits: readonly { batch: StoredBatch; receipt: LedgerCommitReceipt }[],
+  ): Promise<boolean[]> {
+    if (commits.length === 0) return [];
     return withTransaction(this.db, async (c) => {
-      const res = await c.query(
-        `UPDATE settlement_batch SET state = 'committed', chain_id = $4, contract_address = $5, tx_hash = $6, block_number = $7,
-           gas_used = $8, committed_at = $9
-         WHERE community_id = $1 AND interval_start = $2 AND version = $3 AND state = 'pending'`,
+      const marked = await c.query<{ community_id: string; interval_start: Date; version: number }>(
+        `UPDATE settlement_batch b SET state = 'committed', chain_id = k.chain_id, contract_address = k.contract_address,
+           tx_hash = k.tx_hash, block_number = k.block_number, gas_used = k.gas_used, committed_at = k.committed_at
+         FROM unnest($1::text[], $2::timestamptz[], $3::int[], $4::int[], $5::text[], $6::text[], $7::bigint[], $8::bigint[],
+           $9::timestamptz[]) AS k(community_id, interval_start, version, chain_id, contract_address, tx_hash, block_number,
+           gas_used, committed_at)
+         WHERE b.community_id = k.community_id AND b.interval_start = k.interval_start AND b.version = k.version
+           AND b.state = 'pending'
+         RETURNING b.community_id, b.interval_start, b.version`,
         [
-          batch.communityId,
-          batch.intervalStart,
-          batch.version,
-          receipt.chainId,
-          receipt.contractAddress,
-          receipt.txHash,
-          receipt.blockNumber.toString(),
-          receipt.gasUsed.toString(),
-          receipt.committedAt,
+          commits.map((x) => x.batch.communityId),
+          commits.map((x) => x.batch.intervalStart),
+          commits.map((x) => x.batch.version),
+          commits.map((x) => x.receipt.chainId),
+          commits.map((x) => x.receipt.contractAddress),
+          commits.map((x) => x.receipt.txHash),
+          commits.map((x) => x.receipt.blockNumber.toString()),
+          commits.map((x) => x.receipt.gasUsed.toString()),
+          commits.map((x) => x.receipt.committedAt),
         ],
       );
-      if (res.rowCount === 0) return false;
-      const ids = await c.query<{ transaction_id: string }>(
-        'SELECT transaction_id FROM settlement_transaction WHERE community_id = $1 AND interval_start = $2 AND version = $3 ORDER BY transaction_id',
-        [batch.communityId, batch.intervalStart, batch.version],
+      const batchKey = (communityId: string, intervalStart: string, version: number): string =>
+        `${communityId}|${Date.parse(intervalStart)}|${version}`;
+      const now = new Set(marked.rows.map((r) => batchKey(r.community_id, iso(r.interval_start), r.version)));
+      const done = commits.filter((x) =>
+        now.has(batchKey(x.batch.communityId, x.batch.intervalStart, x.batch.version)),
       );
-      const data: SettlementBatch = {
-        batchId: batch.batchId,
-        communityId: batch.communityId,
-        intervalStart: batch.intervalStart,
-        intervalEnd: quarterHourEnd(batch.intervalStart),
-        transactionIds: ids.rows.map((r) => r.transaction_id),
-        transactionCount: batch.transactionCount,
-        totalEnergyWh: Number(batch.totalEnergyWh),
-        totalAmountCt: Number(batch.totalAmountCt),
-        merkleRoot: batch.merkleRoot,
-        chainId: receipt.chainId,
-        contractAddress: receipt.contractAddress,
-        txHash: receipt.txHash,
-        blockNumber: Number(receipt.blockNumber),
-        committedAt: new Date(receipt.committedAt).toISOString(),
-        version: batch.version,
-      };
-      const e = createEvent(EventTypes.settlementBatch, data, {
-        source: SETTLEMENT_EVENT_SOURCE,
-        subject: batch.communityId,
-        id: batch.batchId,
-      });
-      await this.enqueue(c, [
-        {
-          eventId: e.id,
-          topic: this.topics.batches,
-          key: batch.communityId,
-          payload: JSON.stringify(e),
-        },
-      ]);
-      return true;
+      if (done.length > 0) {
+        const ids = await c.query<{
+          community_id: string;
+          interval_start: Date;
+          version: number;
+          transaction_id: string;
+        }>(
+          `SELECT t.community_id, t.interval_start, t.version, t.transaction_id FROM settlement_transaction t
+           JOIN unnest($1::text[], $2::timestamptz[], $3::int[]) AS k(c, s, v)
+             ON t.community_id = k.c AND t.interval_start = k.s AND t.version = k.v
+           ORDER BY t.community_id, t.interval_start, t.version, t.transaction_id`,
+          [
+            done.map((x) => x.batch.communityId),
+            done.map((x) => x.batch.intervalStart),
+            done.map((x) => x.batch.version),
+          ],
+        );
+        const idsOf = new Map<string, string[]>();
+        for (const r of ids.rows) {
+          const k = batchKey(r.community_id, iso(r.interval_start), r.version);
+          const list = idsOf.get(k);
+          if (list) list.push(r.transaction_id);
+          else idsOf.set(k, [r.transaction_id]);
+        }
+        await this.enqueue(
+          c,
+          done.map(({ batch, receipt }) => {
+            const data: SettlementBatch = {
+              batchId: batch.batchId,
+              communityId: batch.communityId,
+              intervalStart: batch.intervalStart,
+              intervalEnd: quarterHourEnd(batch.intervalStart),
+              transactionIds:
+                idsOf.get(batchKey(batch.communityId, batch.intervalStart, batch.version)) ?? [],
+              transactionCount: batch.transactionCount,
+              totalEnergyWh: Number(batch.totalEnergyWh),
+              totalAmountCt: Number(batch.totalAmountCt),
+              merkleRoot: batch.merkleRoot,
+              chainId: receipt.chainId,
+              contractAddress: receipt.contractAddress,
+              txHash: receipt.txHash,
+              blockNumber: Number(receipt.blockNumber),
+              committedAt: new Date(receipt.committedAt).toISOString(),
+              version: batch.version,
+            };
+            const e = createEvent(EventTypes.settlementBatch, data, {
+              source: SETTLEMENT_EVENT_SOURCE,
+              subject: batch.communityId,
+              id: batch.batchId,
+            });
+            return {
+              eventId: e.id,
+              topic: this.topics.batches,
+              key: batch.communityId,
+              payload: JSON.stringify(e),
+            };
+          }),
+        );
+      }
+      return commits.map((x) =>
+        now.has(batchKey(x.batch.communityId, x.batch.intervalStart, x.batch.version)),
+      );
     });
   }
 

@@ -24,6 +24,8 @@ export interface IntakeMetrics {
     late: number;
     deadLettered: number;
   }): void;
+  /** Wall time of one phase of a chunk's intake: validate and look up memberships, dead-letter, store. */
+  onIntakePhase?(phase: 'classify' | 'dead_letter' | 'record', seconds: number): void;
 }
 
 export interface ReadingsConsumerOptions {
@@ -93,7 +95,14 @@ export class ReadingsConsumer {
     for (let i = 0; i < batch.messages.length; i += size) {
       if (!isRunning() || isStale()) return;
       const chunk = batch.messages.slice(i, i + size);
+      let phaseStart = performance.now();
+      const phaseDone = (phase: 'classify' | 'dead_letter' | 'record'): void => {
+        const now = performance.now();
+        this.o.metrics?.onIntakePhase?.(phase, (now - phaseStart) / 1000);
+        phaseStart = now;
+      };
       const verdicts = await classifyReadings(chunk, this.o.communities);
+      phaseDone('classify');
       const bad = verdicts.flatMap((v, k) =>
         v.ok
           ? []
@@ -115,7 +124,9 @@ export class ReadingsConsumer {
       for (let attempt = 0; ; attempt++) {
         try {
           if (bad.length > 0) await this.o.deadLetters.publishAll(this.o.groupId, bad);
+          phaseDone('dead_letter');
           const counts = await this.o.repo.recordReadings(good);
+          phaseDone('record');
           this.o.metrics?.onReadings({ ...counts, deadLettered: bad.length });
           break;
         } catch (err) {

@@ -21,7 +21,11 @@ export interface EngineMetrics {
   onBatchCommitted?(gasUsed: bigint, alreadyCommitted: boolean): void;
   onPendingBatches?(n: number): void;
   onRole?(active: boolean): void;
+  /** Wall time of one phase of a committer tick (settle intervals, commit on chain, relay the outbox). */
+  onTickPhase?(phase: TickPhase, seconds: number): void;
 }
+
+export type TickPhase = 'settle' | 'commit' | 'relay';
 
 export interface SettlementEngineOptions {
   readonly pool: Pool;
@@ -89,6 +93,12 @@ export class SettlementEngine {
     this.o.metrics?.onRole?.(active);
     const result: TickResult = { active, settled: 0, committed: 0, published: 0 };
     if (!active) return result;
+    let phaseStart = performance.now();
+    const phaseDone = (phase: TickPhase): void => {
+      const now = performance.now();
+      this.o.metrics?.onTickPhase?.(phase, (now - phaseStart) / 1000);
+      phaseStart = now;
+    };
     // a city's communities close the same quarter hour together: settled `settleConcurrency` at a time
     await this.o.repo.settleIntervals(
       [
@@ -106,6 +116,7 @@ export class SettlementEngine {
         },
       },
     );
+    phaseDone('settle');
     if (!this.o.lock.held) return result;
     const many = this.o.ledger.commitBatches?.bind(this.o.ledger);
     const pending = await this.o.repo.pendingBatches(many === undefined ? undefined : MULTI_COMMIT_PENDING);
@@ -128,17 +139,24 @@ export class SettlementEngine {
           if (!(await this.commitEach(chunk, result))) break;
           continue;
         }
-        for (const [k, b] of chunk.entries()) {
-          const receipt = receipts[k];
-          if (receipt !== undefined) await this.recordCommit(b, receipt, result);
-        }
+        const got = receipts;
+        await this.recordCommits(
+          chunk.flatMap((batch, k) => {
+            const receipt = got[k];
+            return receipt === undefined ? [] : [{ batch, receipt }];
+          }),
+          result,
+        );
       }
     } else {
       await this.commitEach(pending, result);
     }
     this.o.metrics?.onPendingBatches?.(pending.length - result.committed);
-    if (this.o.lock.held)
+    phaseDone('commit');
+    if (this.o.lock.held) {
       result.published = (await relaySettlementOutbox(this.o.pool, this.o.publisher)).published;
+      phaseDone('relay');
+    }
     return result;
   }
 
@@ -161,14 +179,25 @@ export class SettlementEngine {
   }
 
   private async recordCommit(b: StoredBatch, receipt: LedgerCommitReceipt, result: TickResult) {
-    await this.o.repo.markCommitted(b, receipt);
-    result.committed++;
-    this.o.metrics?.onBatchCommitted?.(receipt.gasUsed, receipt.alreadyCommitted);
-    this.o.log.info('batch committed', {
-      batchId: b.batchId,
-      txHash: receipt.txHash,
-      blockNumber: Number(receipt.blockNumber),
-      alreadyCommitted: receipt.alreadyCommitted,
-    });
+    await this.recordCommits([{ batch: b, receipt }], result);
+  }
+
+  /** Records on-chain commits (one database transaction for all of them), with a metric and a log line each. */
+  private async recordCommits(
+    commits: readonly { batch: StoredBatch; receipt: LedgerCommitReceipt }[],
+    result: TickResult,
+  ): Promise<void> {
+    if (commits.length === 0) return;
+    await this.o.repo.markCommittedMany(commits);
+    for (const { batch, receipt } of commits) {
+      result.committed++;
+      this.o.metrics?.onBatchCommitted?.(receipt.gasUsed, receipt.alreadyCommitted);
+      this.o.log.info('batch committed', {
+        batchId: batch.batchId,
+        txHash: receipt.txHash,
+        blockNumber: Number(receipt.blockNumber),
+        alreadyCommitted: receipt.alreadyCommitted,
+      });
+    }
   }
 }
