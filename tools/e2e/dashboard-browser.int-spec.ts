@@ -12,7 +12,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Page } from 'playwright-core';
+import type { Page, Request } from 'playwright-core';
 import { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { Producer } from 'kafkajs';
@@ -64,6 +64,36 @@ const pageErrors: string[] = [];
 /** The alarm the operator acknowledged in the browser. */
 let acknowledgedAlarm: string | undefined;
 const topics = { ...gridApiTestTopics('browser'), dlq: uniqueName('test.browser.dlq') };
+
+/** A request the page sent to grid-api's API: path and query, and when it went out and its answer came in. */
+interface ApiCall {
+  request: Request;
+  path: string;
+  url: URL;
+  startMs: number;
+  endMs?: number;
+}
+/** Every API request of the page, in the order they went out (performance.now() of this process). */
+const calls: ApiCall[] = [];
+const QUARTER_MS = 900_000;
+
+/** How often each path (with its query) was asked among `list`. */
+function countByPath(list: readonly ApiCall[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const c of list) out[c.path] = (out[c.path] ?? 0) + 1;
+  return out;
+}
+
+/** Waits until a request matching `match` has gone out at index `from` or later, and returns it. */
+async function nextCall(from: number, match: (c: ApiCall) => boolean, timeoutMs = 30_000): Promise<ApiCall> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const c = calls.slice(from).find(match);
+    if (c) return c;
+    if (Date.now() > deadline) throw new Error(`no such request within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 
 const STEPS = 24;
 /** Quarter hours streamed in all: the UI's 24 and the stream tests' 12. */
@@ -203,6 +233,17 @@ beforeAll(async () => {
   browser = await launchChromium();
   page = await browser.context.newPage();
   page.on('pageerror', (err) => pageErrors.push(err.stack ?? err.message));
+  page.on('request', (request) => {
+    const url = new URL(request.url());
+    if (url.origin === base && url.pathname.startsWith('/api/'))
+      calls.push({ request, path: url.pathname + url.search, url, startMs: performance.now() });
+  });
+  const answered = (request: Request) => {
+    const c = calls.find((x) => x.request === request);
+    if (c) c.endMs = performance.now();
+  };
+  page.on('requestfinished', answered);
+  page.on('requestfailed', answered);
 });
 
 afterEach(() => {
@@ -242,13 +283,44 @@ describe('the dashboard in chromium', () => {
     await page.locator(`[data-node="${station().id}"]`).waitFor();
     await page.getByTestId('live-state').filter({ hasText: 'Live' }).waitFor({ timeout: 30_000 });
     await shot('overview');
+    // the first load asks each path once: the session data, the control room's clock, the overview, the stream
+    for (const p of ['/api/v1/alarms', '/api/v1/batteries', '/api/v1/clock', '/api/v1/topology/summary'])
+      await nextCall(0, (c) => c.path === p);
+    await page.waitForTimeout(1_000);
+    const firstLoad = countByPath(calls);
+    expect(Object.keys(firstLoad)).toEqual(
+      expect.arrayContaining([
+        '/api/v1/alarms',
+        '/api/v1/batteries',
+        '/api/v1/clock',
+        '/api/v1/topology/summary',
+        '/api/v1/stream',
+      ]),
+    );
+    expect(Object.entries(firstLoad).filter(([, n]) => n !== 1)).toEqual([]);
   });
 
   it('opens a feeder and watches its live value change as the simulator runs', async () => {
     const { feederId } = station();
+    const before = calls.length;
     await page.locator(`[data-node="${feederId}"] text.feeder-label`).click();
     await page.getByTestId('screen-node').waitFor();
     expect(new URL(page.url()).hash).toBe(`#/node/${feederId}`);
+    // the node page's data goes out at once, its window from the control room's clock read at sign-in: no
+    // GET /api/v1/clock in series before it, and (no data yet: the clock is the wall clock) asked once
+    const firstLoad = await nextCall(before, (c) => c.url.pathname === `/api/v1/nodes/${feederId}/load`);
+    await nextCall(before, (c) => c.url.pathname === `/api/v1/nodes/${feederId}/forecast`);
+    await page.getByTestId('load-chart').waitFor({ timeout: 30_000 });
+    const opened = calls.slice(before);
+    expect(opened.slice(0, opened.indexOf(firstLoad)).map((c) => c.url.pathname)).not.toContain(
+      '/api/v1/clock',
+    );
+    expect(
+      countByPath(opened.filter((c) => c.url.pathname.startsWith(`/api/v1/nodes/${feederId}/`))),
+    ).toEqual({
+      [firstLoad.path]: 1,
+      [opened.find((c) => c.url.pathname.endsWith('/forecast'))?.path ?? 'forecast']: 1,
+    });
     const value = page.getByTestId('live-value');
     const seen = new Set<string>();
     const producing = produceSteps(STEPS, STEP_PAUSE_MS);
@@ -301,8 +373,27 @@ describe('the dashboard in chromium', () => {
   it("shows the station's battery with its SoC and mode on the station page", async () => {
     const { id } = station();
     const own = sim.topology.batteries.filter((b) => b.secondarySubstationId === id);
-    await page.goto(`${base}/#/node/${id}`);
+    // a page load of the station's deep link: the app starts afresh and reads the control room's clock,
+    // which is the streamed evening now, far from the browser's; the page does not wait for it
+    const before = calls.length;
+    await page.goto(`${base}/nodes/${id}`);
     await page.getByTestId('station-batteries').waitFor({ timeout: 30_000 });
+    const loadPath = `/api/v1/nodes/${id}/load`;
+    const firstLoad = await nextCall(before, (c) => c.url.pathname === loadPath);
+    const clock = await nextCall(before, (c) => c.path === '/api/v1/clock');
+    const clockAnswer = (await (await clock.request.response())?.json()) as { now: string };
+    await nextCall(before, (c) => c === clock && c.endMs !== undefined);
+    expect(firstLoad.startMs).toBeLessThan(clock.endMs ?? 0);
+    // …and once the clock has answered, the window it shows ends at the control room's now
+    const controlRoomTo = Math.ceil(Date.parse(clockAnswer.now) / QUARTER_MS) * QUARTER_MS;
+    // (within a quarter hour: the offset is estimated over the round trip; the first window may be the
+    // browser's, as the deep link asked before the clock answered)
+    const endsAtClock = (c: ApiCall) => {
+      const to = Date.parse(c.url.searchParams.get('to') ?? '');
+      return c.url.pathname === loadPath && Math.abs(to - controlRoomTo) <= QUARTER_MS;
+    };
+    await nextCall(before, endsAtClock);
+    expect(endsAtClock(calls.filter((c) => c.url.pathname === loadPath).at(-1) ?? firstLoad)).toBe(true);
     if (own.length === 0) {
       await page
         .getByTestId('station-batteries')

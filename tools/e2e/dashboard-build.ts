@@ -21,7 +21,14 @@ export function buildDashboardInto(outDir: string): void {
       '--logLevel',
       'warn',
     ],
-    { cwd: root, encoding: 'utf8', env: { ...process.env, VITE_CONFIG_NATIVE_IGNORE_WARNING: 'true' } },
+    {
+      cwd: root,
+      encoding: 'utf8',
+      // NODE_ENV=production, whatever the caller's: Vite builds for the NODE_ENV it finds, and under jest that
+      // is 'test', which bundled React's development build, whose StrictMode runs every effect twice: each
+      // first-load request went out twice in the browser tests, never in the build grid-api serves
+      env: { ...process.env, NODE_ENV: 'production', VITE_CONFIG_NATIVE_IGNORE_WARNING: 'true' },
+    },
   );
   if (r.status !== 0) throw new Error(`dashboard build failed (exit ${r.status}): ${r.stdout}${r.stderr}`);
 }

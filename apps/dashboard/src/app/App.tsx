@@ -10,6 +10,7 @@ import { NodeDetailScreen } from '../features/node-detail/NodeDetailScreen';
 import { OverviewScreen } from '../features/overview/OverviewScreen';
 import { LanguageSwitch } from '../features/session/LanguageSwitch';
 import { SignIn } from '../features/session/SignIn';
+import { useControlRoomClock } from '../features/session/use-control-room-clock';
 import { useSessionData } from '../features/session/use-session-data';
 
 export function App() {
@@ -24,6 +25,7 @@ export function App() {
 
   useLiveStream(signedIn);
   useSessionData(signedIn);
+  useControlRoomClock(signedIn);
 
   useEffect(() => {
     const onHash = () => dispatch({ type: 'route', route: parseRoute(window.location.hash) });

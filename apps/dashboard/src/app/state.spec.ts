@@ -64,6 +64,16 @@ describe('app state', () => {
     expect(reducer(s, { type: 'alarms/loaded', alarms: [], floodGroups: [] }).floodGroups).toEqual([]);
   });
 
+  it("keeps the control room's clock as the last offset read, the browser's until then", () => {
+    expect(s0.clock).toEqual({ offsetMs: 0, readAtMs: undefined });
+    const s = reducer(s0, { type: 'clock/read', offsetMs: -28_000_000_000, atMs: 5 });
+    expect(s.clock).toEqual({ offsetMs: -28_000_000_000, readAtMs: 5 });
+    expect(reducer(s, { type: 'clock/read', offsetMs: 120, atMs: 60_005 }).clock).toEqual({
+      offsetMs: 120,
+      readAtMs: 60_005,
+    });
+  });
+
   it('returns the same state for no-op actions, so nothing re-renders', () => {
     expect(reducer(s0, { type: 'locale', locale: 'de' })).toBe(s0);
     expect(reducer(s0, { type: 'alarms/loaded', alarms: [] })).toBe(s0);

@@ -9,6 +9,7 @@ import type {
 } from '../api/types';
 import type { SessionUser } from '../auth/oidc-client';
 import type { Locale } from '../lib/berlin-time';
+import { UNREAD_CLOCK, type ControlRoomClock } from '../lib/control-room-clock';
 import type { StreamState } from '../lib/live-stream';
 import type { Route } from './route';
 
@@ -50,6 +51,8 @@ export interface AppState {
   alarmRate: AlarmRate | undefined;
   /** Wall clock, ticked every few seconds so that ages and staleness advance without new data. */
   nowMs: number;
+  /** The control room's clock as an offset to the browser's (grid-api's data clock; windows are chosen by it). */
+  clock: ControlRoomClock;
 }
 
 export type Action =
@@ -71,7 +74,8 @@ export type Action =
     }
   | { type: 'batteries/loaded'; batteries: Battery[] }
   | { type: 'alarms/upsert'; alarm: Alarm }
-  | { type: 'tick'; nowMs: number };
+  | { type: 'tick'; nowMs: number }
+  | { type: 'clock/read'; offsetMs: number; atMs: number };
 
 /** The store action for an alarm list as `GET /api/v1/alarms` returns it. */
 export function alarmsLoaded(list: {
@@ -102,6 +106,7 @@ export function initialState(locale: Locale, route: Route, nowMs: number): AppSt
     floodGroups: [],
     alarmRate: undefined,
     nowMs,
+    clock: UNREAD_CLOCK,
   };
 }
 
@@ -197,6 +202,8 @@ export function reducer(s: AppState, a: Action): AppState {
     }
     case 'tick':
       return { ...s, nowMs: a.nowMs };
+    case 'clock/read':
+      return { ...s, clock: { offsetMs: a.offsetMs, readAtMs: a.atMs } };
   }
 }
 

@@ -1,16 +1,25 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import type { ForecastDto, LoadDto } from '../../api/types';
 import { useAppState, useDispatch, useServices, useT } from '../../app/context';
 import { activeAlarms, ageNowS, type LiveValue } from '../../app/state';
 import { formatAge } from '../../i18n/i18n';
 import { formatBerlinDateTime } from '../../lib/berlin-time';
+import { controlRoomNowMs } from '../../lib/control-room-clock';
 import { loadingPct, STALE_AFTER_S } from '../../lib/loading';
 import { AlarmSummary } from '../alarms/AlarmSummary';
 import { batteriesAt } from '../batteries/battery-view';
 import { nodeInfo, type NodeInfo } from './find-node';
 import { LoadChart } from './LoadChart';
 import { StationBatteries } from './StationBatteries';
-import { chunkRange, mergeSeries, rangeFor, withLivePoint, type RangeKey, RANGE_DAYS } from './node-series';
+import {
+  chunkRange,
+  mergeSeries,
+  rangeFor,
+  windowMoved,
+  withLivePoint,
+  type RangeKey,
+  RANGE_DAYS,
+} from './node-series';
 
 const RANGES: RangeKey[] = ['1d', '7d', '30d', '365d'];
 
@@ -19,6 +28,7 @@ type Loaded =
   | { status: 'error'; message: string }
   | {
       status: 'ready';
+      range: RangeKey;
       loads: LoadDto[];
       forecast: ForecastDto | undefined;
       window: { fromMs: number; toMs: number };
@@ -27,7 +37,7 @@ type Loaded =
 export function NodeDetailScreen({ nodeId }: { nodeId: string }) {
   const t = useT();
   const dispatch = useDispatch();
-  const { api } = useServices();
+  const { api, store } = useServices();
   const locale = useAppState((s) => s.locale);
   const streamed = useAppState((s) => s.live[nodeId]);
   const nowMs = useAppState((s) => s.nowMs);
@@ -35,6 +45,10 @@ export function NodeDetailScreen({ nodeId }: { nodeId: string }) {
   const batteriesById = useAppState((s) => s.batteries);
   const [range, setRange] = useState<RangeKey>('1d');
   const [loaded, setLoaded] = useState<Loaded>({ status: 'loading' });
+  const clockOffsetMs = useAppState((s) => s.clock.offsetMs);
+  /** The window asked for last: its end and the browser time it was chosen at. */
+  const asked = useRef<{ toMs: number; atMs: number } | undefined>(undefined);
+  const [refetches, setRefetches] = useState(0);
 
   const [node, setNode] = useState<NodeInfo | undefined>(undefined);
   const [nodeError, setNodeError] = useState<string | undefined>(undefined);
@@ -57,29 +71,27 @@ export function NodeDetailScreen({ nodeId }: { nodeId: string }) {
 
   useEffect(() => {
     let cancelled = false;
-    setLoaded({ status: 'loading' });
+    // a new range shows that it loads; the same range asked again (the clock moved) keeps its chart meanwhile
+    setLoaded((l) => (l.status === 'ready' && l.range === range ? l : { status: 'loading' }));
     const iso = (ms: number) => new Date(ms).toISOString();
     // the window ends at the control room's now (its data clock), not the browser's: on a replayed or
-    // simulated day (the demo's --start) that is the day shown, and the alarms are judged by it too; a
-    // grid-api that cannot tell (an older one without the route) leaves the browser's clock
-    const ready = api.clock().then(
-      (c) => Date.parse(c.now),
-      () => Date.now(),
+    // simulated day (the demo's --start) that is the day shown, and the alarms are judged by it too. The
+    // offset to it is in the store (read at sign-in, refreshed in the background), so the requests go out
+    // at once, never after a GET /api/v1/clock in series
+    const atMs = Date.now();
+    const { fromMs, toMs } = rangeFor(range, controlRoomNowMs(store.getState().clock, atMs));
+    asked.current = { toMs, atMs };
+    // ranges longer than the API's 15-minute window come in chunks, fetched in parallel
+    const loads = Promise.all(
+      chunkRange(fromMs, toMs).map((c) => api.load(nodeId, iso(c.fromMs), iso(c.toMs))),
     );
-    const fetched = ready.then((nowMs) => {
-      const { fromMs, toMs } = rangeFor(range, nowMs);
-      // ranges longer than the API's 15-minute window come in chunks, fetched in parallel
-      const loads = Promise.all(
-        chunkRange(fromMs, toMs).map((c) => api.load(nodeId, iso(c.fromMs), iso(c.toMs))),
-      );
-      const forecast = api
-        .forecast(nodeId, iso(Math.max(fromMs, toMs - 7 * 86_400_000)), iso(toMs + 86_400_000))
-        .catch(() => undefined);
-      return Promise.all([loads, forecast]).then(([l, f]) => ({ l, f, window: { fromMs, toMs } }));
-    });
-    fetched.then(
-      ({ l, f, window }) => {
-        if (!cancelled) setLoaded({ status: 'ready', loads: l, forecast: f, window });
+    const forecast = api
+      .forecast(nodeId, iso(Math.max(fromMs, toMs - 7 * 86_400_000)), iso(toMs + 86_400_000))
+      .catch(() => undefined);
+    Promise.all([loads, forecast]).then(
+      ([l, f]) => {
+        if (!cancelled)
+          setLoaded({ status: 'ready', range, loads: l, forecast: f, window: { fromMs, toMs } });
       },
       (err: unknown) => {
         if (!cancelled)
@@ -89,7 +101,16 @@ export function NodeDetailScreen({ nodeId }: { nodeId: string }) {
     return () => {
       cancelled = true;
     };
-  }, [api, nodeId, range]);
+  }, [api, store, nodeId, range, refetches]);
+
+  // Until the first read of the control room's clock has answered (a deep link opened at app start) the
+  // window is the browser's: correct on a live grid, where the offset is about zero, and nothing waits for
+  // the clock. When an offset arrives (the first, or a background refresh) that moves the window to another
+  // quarter hour (a replayed or simulated day, the demo's --start), the page asks again for the right one.
+  useEffect(() => {
+    const a = asked.current;
+    if (a && windowMoved(range, a.toMs, a.atMs, clockOffsetMs)) setRefetches((n) => n + 1);
+  }, [clockOffsetMs, range]);
 
   // until the stream brings a value for this node, the one the load response carried
   const live = useMemo((): LiveValue | undefined => {

@@ -1,5 +1,5 @@
 import type { LoadDto } from '../../api/types';
-import { chunkRange, mergeSeries, rangeFor, withLivePoint } from './node-series';
+import { chunkRange, mergeSeries, rangeFor, windowMoved, withLivePoint } from './node-series';
 
 const load = (points: { t: string; avgPowerW: number }[]): LoadDto => ({
   nodeId: 'F',
@@ -24,6 +24,18 @@ describe('node series', () => {
     expect(chunks[10].toMs).toBe(toMs);
     for (let i = 1; i < chunks.length; i++) expect(chunks[i].fromMs).toBe(chunks[i - 1].toMs);
     for (const c of chunks) expect(c.toMs - c.fromMs).toBeLessThanOrEqual(34 * 86_400_000);
+  });
+
+  it("asks again only when the control room's clock moves the window to another quarter hour", () => {
+    const chosenAt = Date.UTC(2026, 11, 7, 23, 31);
+    const { toMs } = rangeFor('1d', chosenAt); // the browser's clock: the first read had not answered
+    // a live grid: the data clock a few seconds behind, the same quarter hour
+    expect(windowMoved('1d', toMs, chosenAt, -20_000)).toBe(false);
+    expect(windowMoved('1d', toMs, chosenAt, 0)).toBe(false);
+    // a replayed day (the demo's --start): another window altogether
+    expect(windowMoved('1d', toMs, chosenAt, Date.UTC(2026, 0, 14, 15) - chosenAt)).toBe(true);
+    // a clock a quarter hour ahead ends the window a quarter hour later
+    expect(windowMoved('365d', rangeFor('365d', chosenAt).toMs, chosenAt, 15 * 60_000)).toBe(true);
   });
 
   it('aligns load and forecast on one axis in kW, forecast energy per step turned into power', () => {

@@ -26,6 +26,15 @@ export function rangeFor(key: RangeKey, nowMs: number): { fromMs: number; toMs: 
   return { fromMs: toMs - RANGE_DAYS[key] * DAY_MS, toMs };
 }
 
+/**
+ * Whether a window that ended at `toMs`, chosen at browser time `chosenAtMs` by an older offset of the
+ * control room's clock, would have ended in another quarter hour by the offset `offsetMs`: only then is
+ * it worth fetching again (the data is by quarter hour; a few seconds of clock change nothing).
+ */
+export function windowMoved(key: RangeKey, toMs: number, chosenAtMs: number, offsetMs: number): boolean {
+  return rangeFor(key, chosenAtMs + offsetMs).toMs !== toMs;
+}
+
 /** [from, to) split into consecutive chunks of at most `chunkDays`. */
 export function chunkRange(
   fromMs: number,
