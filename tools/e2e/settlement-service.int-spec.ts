@@ -36,10 +36,13 @@ import {
 } from '@gridwerk/shared/data-access-database';
 import {
   createTopic,
+  endOffsets,
   readMessages,
+  readMessagesFrom,
   testBrokers,
   testKafka,
   uniqueName,
+  type TopicOffset,
 } from '@gridwerk/shared/data-access-kafka';
 import { builtInProfiles, createGridSimulation, type GridTopology } from '@gridwerk/simulator/domain';
 import { encodeReading } from '@gridwerk/simulator/feature';
@@ -131,6 +134,8 @@ describe('settlement service end to end (real broker, PostgreSQL, EVM node)', ()
   let lateJoiner: string;
   const hostile: { key: string; value: string; reason: string }[] = [];
   let produced = 0;
+  /** Where the shared dead-letter topic ended before this run (it is long: not read from its beginning). */
+  let dlqFrom: TopicOffset[];
 
   const send = async (items: { key: string; value: string }[]) => {
     for (let i = 0; i < items.length; i += 500) {
@@ -187,6 +192,7 @@ describe('settlement service end to end (real broker, PostgreSQL, EVM node)', ()
     await createTopic(admin, topics.readings, 1);
     await createTopic(admin, topics.transactions, 3);
     await createTopic(admin, topics.batches, 3);
+    dlqFrom = await endOffsets(kafka, 'grid.dlq.v1');
     producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
 
@@ -488,7 +494,7 @@ describe('settlement service end to end (real broker, PostgreSQL, EVM node)', ()
   });
 
   it('dead-lettered exactly the bad input: produced = stored + duplicates + dead-lettered', async () => {
-    const dlq = await readMessages(kafka, 'grid.dlq.v1', () => false, 8_000);
+    const dlq = await readMessagesFrom(kafka, 'grid.dlq.v1', dlqFrom, { timeoutMs: 60_000 });
     // at least once: a letter written again after the kill -9 has the same id (topic/partition/offset/group)
     const letters = new Map<string, string>();
     for (const m of dlq) {
