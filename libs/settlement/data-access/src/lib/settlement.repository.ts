@@ -7,6 +7,7 @@ import {
   type SettlementTransaction,
 } from '@gridwerk/contracts';
 import { withTransaction } from '@gridwerk/shared/data-access-database';
+import { mapConcurrently } from '@gridwerk/shared/util-async';
 import {
   adjustmentsFor,
   allocateInterval,
@@ -366,23 +367,16 @@ export class SettlementRepository {
     refs: readonly IntervalRef[],
     opts: { concurrency: number; stop?: () => boolean; onSettled?: (r: SettleResult) => void },
   ): Promise<SettleResult[]> {
-    const results: (SettleResult | undefined)[] = new Array<SettleResult | undefined>(refs.length);
-    let next = 0;
-    let failure: Error | undefined;
-    const lane = async (): Promise<void> => {
-      while (next < refs.length && failure === undefined && !(opts.stop?.() ?? false)) {
-        const i = next++;
-        try {
-          const r = await this.settleInterval(refs[i]);
-          results[i] = r;
-          if (r) opts.onSettled?.(r);
-        } catch (err) {
-          failure ??= err instanceof Error ? err : new Error(String(err));
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency, refs.length)) }, lane));
-    if (failure !== undefined) throw failure;
+    const results = await mapConcurrently(
+      refs,
+      opts.concurrency,
+      async (ref) => {
+        const r = await this.settleInterval(ref);
+        if (r) opts.onSettled?.(r);
+        return r;
+      },
+      { stop: () => opts.stop?.() ?? false },
+    );
     return results.filter((r): r is SettleResult => r !== undefined);
   }
 
