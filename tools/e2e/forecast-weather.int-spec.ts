@@ -5,7 +5,14 @@ import path from 'node:path';
 import { type Kafka, type KafkaMessage } from 'kafkajs';
 import { EventTypes, Topics, parseEvent } from '@gridwerk/contracts';
 import { createIngestTestDb, type IngestTestDb, pauseTimescaleJobs } from '@gridwerk/ingest/data-access';
-import { createTopic, readMessages, testBrokers, testKafka } from '@gridwerk/shared/data-access-kafka';
+import {
+  createTopic,
+  endOffsets,
+  readMessages,
+  readMessagesFrom,
+  testBrokers,
+  testKafka,
+} from '@gridwerk/shared/data-access-kafka';
 import {
   CityWeather,
   observedWeather,
@@ -66,43 +73,6 @@ async function publish(messages: { key: string; value: string }[]): Promise<void
   } finally {
     await producer.disconnect();
   }
-}
-
-async function endOffsets(name: string): Promise<{ partition: number; offset: string }[]> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    return (await admin.fetchTopicOffsets(name)).map((o) => ({ partition: o.partition, offset: o.high }));
-  } finally {
-    await admin.disconnect();
-  }
-}
-
-/** Messages of `name` from the given offsets on (the shared dead-letter topic is long: no full read). */
-async function readFrom(
-  name: string,
-  from: { partition: number; offset: string }[],
-  until: (m: KafkaMessage[]) => boolean,
-  timeoutMs: number,
-): Promise<KafkaMessage[]> {
-  const consumer = kafka.consumer({ groupId: `e2e-read-${tag}-${crypto.randomBytes(3).toString('hex')}` });
-  const out: KafkaMessage[] = [];
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topic: name, fromBeginning: false });
-    await consumer.run({
-      eachMessage: ({ message }) => {
-        out.push(message);
-        return Promise.resolve();
-      },
-    });
-    for (const o of from) consumer.seek({ topic: name, partition: o.partition, offset: o.offset });
-    const deadline = Date.now() + timeoutMs;
-    while (!until(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
-  } finally {
-    await consumer.disconnect();
-  }
-  return out;
 }
 
 const ours = (m: KafkaMessage): boolean => {
@@ -181,7 +151,7 @@ describe('weather in the forecast production path (simulator topic, PostgreSQL, 
       key: point,
       value: JSON.stringify({ specversion: '1.0', type: EventTypes.weatherForecast }),
     };
-    const dlqOffsets = await endOffsets(Topics.deadLetters);
+    const dlqOffsets = await endOffsets(kafka, Topics.deadLetters);
     await publish([...vintages, bad]);
     expect(await ingestWeather()).toMatchObject({ stored: issues.length, duplicate: 0, deadLettered: 1 });
     // nothing new since: the group has read the topic to its end, so the next run stops at once
@@ -192,7 +162,12 @@ describe('weather in the forecast production path (simulator topic, PostgreSQL, 
     );
     expect(Number(stored.rows[0]?.n)).toBe(issues.length);
     expect(stored.rows[0]?.last.toISOString()).toBe(new Date(issues.at(-1) ?? 0).toISOString());
-    const dlq = (await readFrom(Topics.deadLetters, dlqOffsets, (m) => m.some(ours), 30_000)).filter(ours);
+    const dlq = (
+      await readMessagesFrom(kafka, Topics.deadLetters, dlqOffsets, {
+        until: (m) => m.some(ours),
+        timeoutMs: 30_000,
+      })
+    ).filter(ours);
     expect(dlq).toHaveLength(1);
 
     const r = await train();

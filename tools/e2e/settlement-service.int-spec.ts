@@ -6,7 +6,9 @@
  *
  * The day is sent in three parts, and between them the service is killed between sending a batch and its
  * confirmation, and the EVM node is restarted. Then every reading is replayed, and a late correction
- * arrives. Checked at the end: energy and money reconcile exactly with the readings, one batch per closed
+ * arrives. Readings of metering points in no community (never registered, or registered but not a member
+ * at that instant) are sent along, as in a city: they are counted as skipped, never dead-lettered.
+ * Checked at the end: energy and money reconcile exactly with the readings, one batch per closed
  * interval (version 2 only for the corrected one), every transaction proves on chain, and billing's
  * de-duplicated view of the events reconciles with the database with nothing lost or twice.
  *
@@ -36,10 +38,13 @@ import {
 } from '@gridwerk/shared/data-access-database';
 import {
   createTopic,
+  endOffsets,
   readMessages,
+  readMessagesFrom,
   testBrokers,
   testKafka,
   uniqueName,
+  type TopicOffset,
 } from '@gridwerk/shared/data-access-kafka';
 import { builtInProfiles, createGridSimulation, type GridTopology } from '@gridwerk/simulator/domain';
 import { encodeReading } from '@gridwerk/simulator/feature';
@@ -125,12 +130,14 @@ describe('settlement service end to end (real broker, PostgreSQL, EVM node)', ()
     batches: uniqueName(`test.${label}.batches`),
   };
   const group = uniqueName(`test.${label}.group`);
-  /** Every reading sent, by step (0..96), of the members and of the non-members that are dead-lettered. */
+  /** Every reading sent, by step (0..96), of the members and of the non-members that are skipped. */
   const steps: { member: MeterReadingData[]; other: MeterReadingData[] }[] = [];
   let memberIds: Set<string>;
   let lateJoiner: string;
   const hostile: { key: string; value: string; reason: string }[] = [];
   let produced = 0;
+  /** Where the shared dead-letter topic ended before this run (it is long: not read from its beginning). */
+  let dlqFrom: TopicOffset[];
 
   const send = async (items: { key: string; value: string }[]) => {
     for (let i = 0; i < items.length; i += 500) {
@@ -165,6 +172,31 @@ describe('settlement service end to end (real broker, PostgreSQL, EVM node)', ()
     return Number(line?.split(' ').pop() ?? 0);
   };
 
+  /** Readings of metering points in no community, by skip reason, in steps [from, to). */
+  const skipsOf = (from: number, to: number) => {
+    const others = steps.slice(from, to).flatMap((s) => s.other);
+    const outsideMembership = others.filter(
+      (r) => r.meterPointId === lateJoiner && Date.parse(r.intervalStart) < Date.parse(at(96)),
+    ).length;
+    // the late joiner's reading of step 96 is a member's
+    const notInCommunity = others.length - outsideMembership - (from <= 96 && to > 96 ? 1 : 0);
+    return { notInCommunity, outsideMembership };
+  };
+  const skippedMetrics = async () => ({
+    notInCommunity: await metric('gridwerk_settlement_readings_skipped_total', 'reason="not_in_community"'),
+    outsideMembership: await metric(
+      'gridwerk_settlement_readings_skipped_total',
+      'reason="outside_membership"',
+    ),
+  });
+  /** Until the service's consumer group has committed every message sent (the topic has one partition). */
+  const consumedAll = (what: string) =>
+    until(what, async () => {
+      const [high] = await admin.fetchTopicOffsets(topics.readings);
+      const [committed] = await admin.fetchOffsets({ groupId: group, topics: [topics.readings] });
+      return high !== undefined && committed?.partitions[0]?.offset === high.offset;
+    });
+
   const startService = async (extra: Record<string, string> = {}) => {
     svc = new ServiceProcess('settlement', await freePort(), { ...env, ...extra });
     await svc.start();
@@ -187,6 +219,7 @@ describe('settlement service end to end (real broker, PostgreSQL, EVM node)', ()
     await createTopic(admin, topics.readings, 1);
     await createTopic(admin, topics.transactions, 3);
     await createTopic(admin, topics.batches, 3);
+    dlqFrom = await endOffsets(kafka, 'grid.dlq.v1');
     producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
 
@@ -273,7 +306,7 @@ describe('settlement service end to end (real broker, PostgreSQL, EVM node)', ()
     fs.rmSync(chain.evmStateDir, { recursive: true, force: true });
   });
 
-  it('settles the first part of the day and dead-letters bad input with its reason, going on', async () => {
+  it('settles the first part of the day, dead-letters bad input with its reason and skips non-members, going on', async () => {
     await startService();
     const good = steps[0]?.member[0];
     if (!good) throw new Error('no reading');
@@ -299,6 +332,13 @@ describe('settlement service end to end (real broker, PostgreSQL, EVM node)', ()
     const metrics = await svc.metrics();
     expect(metrics).toMatch(/gridwerk_settlement_batches_committed_total\{[^}]*already="false"[^}]*\} 31/);
     expect(metrics).toMatch(/gridwerk_settlement_gas_used_total\{[^}]*kind="batch"[^}]*\} [1-9]/);
+    // every reading of a metering point in no community is counted by reason; only the bad input is a letter
+    const skips = skipsOf(0, 32);
+    expect(skips.notInCommunity).toBeGreaterThan(0);
+    expect(skips.outsideMembership).toBeGreaterThan(0);
+    await consumedAll('steps 0..31 consumed');
+    expect(await skippedMetrics()).toEqual(skips);
+    expect(await metric('gridwerk_settlement_readings_total', 'outcome="deadLettered"')).toBe(hostile.length);
   });
 
   it('survives a kill -9 between sending a batch and its confirmation without committing twice', async () => {
@@ -350,10 +390,13 @@ describe('settlement service end to end (real broker, PostgreSQL, EVM node)', ()
   });
 
   it('replaying every reading produces no second batch and no new billing event', async () => {
+    await consumedAll('the day consumed');
     const before = {
       batches: await allBatches(),
       outbox: await count('SELECT count(*) AS n FROM settlement_outbox'),
       duplicates: await metric('gridwerk_settlement_readings_total', 'outcome="duplicates"'),
+      deadLettered: await metric('gridwerk_settlement_readings_total', 'outcome="deadLettered"'),
+      skipped: await skippedMetrics(),
     };
     await sendSteps(0, 97);
     await send(hostile.map(({ key, value }) => ({ key, value })));
@@ -365,9 +408,22 @@ describe('settlement service end to end (real broker, PostgreSQL, EVM node)', ()
       async () =>
         (await metric('gridwerk_settlement_readings_total', 'outcome="duplicates"')) >= d0 + memberReadings,
     );
+    await consumedAll('the replay consumed to its end');
     await sleep(2_000); // two more committer ticks
     expect(await allBatches()).toBe(before.batches);
     expect(await count('SELECT count(*) AS n FROM settlement_outbox')).toBe(before.outbox);
+    // the replay, reconciled by the metrics alone: produced = settled (duplicates) + skipped + dead-lettered
+    const skips = skipsOf(0, 97);
+    const after = await skippedMetrics();
+    const replayed = steps.reduce((s, x) => s + x.member.length + x.other.length, 0) + hostile.length;
+    expect({
+      duplicates: (await metric('gridwerk_settlement_readings_total', 'outcome="duplicates"')) - d0,
+      notInCommunity: after.notInCommunity - before.skipped.notInCommunity,
+      outsideMembership: after.outsideMembership - before.skipped.outsideMembership,
+      deadLettered:
+        (await metric('gridwerk_settlement_readings_total', 'outcome="deadLettered"')) - before.deadLettered,
+    }).toEqual({ duplicates: memberReadings, ...skips, deadLettered: hostile.length });
+    expect(memberReadings + skips.notInCommunity + skips.outsideMembership + hostile.length).toBe(replayed);
   });
 
   it('a late correction produces version 2 of its interval, with adjustments that net out exactly', async () => {
@@ -487,8 +543,8 @@ describe('settlement service end to end (real broker, PostgreSQL, EVM node)', ()
     expect(members.reduce((s, l) => s + l.paidCt, 0)).toBe(members.reduce((s, l) => s + l.receivedCt, 0));
   });
 
-  it('dead-lettered exactly the bad input: produced = stored + duplicates + dead-lettered', async () => {
-    const dlq = await readMessages(kafka, 'grid.dlq.v1', () => false, 8_000);
+  it('dead-lettered exactly the bad input: produced = stored + duplicates + skipped + dead-lettered', async () => {
+    const dlq = await readMessagesFrom(kafka, 'grid.dlq.v1', dlqFrom, { timeoutMs: 60_000 });
     // at least once: a letter written again after the kill -9 has the same id (topic/partition/offset/group)
     const letters = new Map<string, string>();
     for (const m of dlq) {
@@ -502,23 +558,21 @@ describe('settlement service end to end (real broker, PostgreSQL, EVM node)', ()
     const ours = [...letters.values()];
     const tally = (codes: string[]) =>
       codes.reduce<Record<string, number>>((acc, c) => ({ ...acc, [c]: (acc[c] ?? 0) + 1 }), {});
-    const others = steps.slice(0, 97).flatMap((s) => s.other);
-    const outside = others.filter(
-      (r) => r.meterPointId === lateJoiner && Date.parse(r.intervalStart) < Date.parse(at(96)),
-    ).length;
-    // everything but the members' readings (and the late joiner's first reading as a member) was sent twice
+    // the bad input, sent twice; no reading of a metering point in no community is a dead letter
     expect(tally(ours)).toEqual({
       'JSON.PARSE': 2,
       'READING.NEGATIVE_ENERGY': 2,
       'CONTRACT.INVALID': 2,
-      'SETTLEMENT.OUTSIDE_COMMUNITY': 2 * outside,
-      'SETTLEMENT.UNKNOWN_METERING_POINT': 2 * (others.length - outside - 1),
     });
     const stored = await count('SELECT count(*) AS n FROM settlement_reading');
     const memberReadings = steps.reduce((s, x) => s + x.member.length, 0) + 1; // + the late joiner at step 96
     expect(stored).toBe(memberReadings + 1); // + the correction, a new revision
     const duplicates = memberReadings; // the replay of every member reading
-    expect(produced).toBe(stored + duplicates + ours.length);
+    // every non-member's reading was sent twice (the late joiner's at step 96 is a member's)
+    const skips = skipsOf(0, 97);
+    const skipped = 2 * (skips.notInCommunity + skips.outsideMembership);
+    expect(skipped).toBeGreaterThan(0);
+    expect(produced).toBe(stored + duplicates + skipped + ours.length);
   });
 
   it('proves every transaction on chain, and the CLI prints a proof that verifies', async () => {

@@ -20,9 +20,10 @@ export const SETTLEMENT_CONFIG = Symbol('SETTLEMENT_CONFIG');
 
 /**
  * Wires settlement for the lifetime of the app: the readings intake (Kafka → settlement's own copy of the
- * member readings, bad input dead-lettered), the committer (closes intervals by event time, settles
- * corrections as new versions, commits batches on chain through the EVM ledger, relays the outbox) and the
- * repositories the HTTP API reads. Every replica consumes; only the holder of the committer lock commits.
+ * member readings, bad input dead-lettered, readings of metering points in no community counted as
+ * skipped), the committer (closes intervals by event time, settles corrections as new versions, commits
+ * batches on chain through the EVM ledger, relays the outbox) and the repositories the HTTP API reads.
+ * Every replica consumes; only the holder of the committer lock commits.
  */
 @Injectable()
 export class SettlementService implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -67,6 +68,12 @@ export class SettlementService implements OnApplicationBootstrap, OnApplicationS
       'gridwerk_settlement_readings_total',
       'meter readings taken in by settlement, by outcome',
       ['outcome'],
+    );
+    // valid readings of metering points in no community: counted, not dead-lettered (most of a city's meters)
+    const skipped = m.counter(
+      'gridwerk_settlement_readings_skipped_total',
+      'valid meter readings skipped: their metering point is in no community at the reading (by reason)',
+      ['reason'],
     );
     const intervals = m.counter(
       'gridwerk_settlement_intervals_settled_total',
@@ -127,6 +134,9 @@ export class SettlementService implements OnApplicationBootstrap, OnApplicationS
           for (const [outcome, count] of Object.entries(n)) if (count > 0) readings.inc({ outcome }, count);
         },
         onIntakePhase: (phase, seconds) => intakePhase.observe({ phase }, seconds),
+        onSkipped: (n) => {
+          for (const [reason, count] of Object.entries(n)) if (count > 0) skipped.inc({ reason }, count);
+        },
       },
     });
     this.engine = new SettlementEngine({

@@ -16,4 +16,13 @@ export {
 } from './kafka.module';
 export { kafkaMicroserviceOptions, RawKafkaDeserializer } from './kafka-transport';
 export type { RawKafkaMessage } from './kafka-transport';
-export { createTopic, readMessages, testBrokers, testKafka, uniqueName } from './testing/kafka-test';
+export {
+  createTopic,
+  endOffsets,
+  readMessages,
+  readMessagesFrom,
+  testBrokers,
+  testKafka,
+  uniqueName,
+  type TopicOffset,
+} from './testing/kafka-test';

@@ -4,7 +4,15 @@ import { exampleEvents, parseEvent, Topics } from '@gridwerk/contracts';
 import { DeadLetterPublisher } from './dead-letter.publisher';
 import { KafkaModule, KafkaProducer } from './kafka.module';
 import { kafkaSettingsFrom } from './kafka.config';
-import { createTopic, readMessages, testBrokers, testKafka, uniqueName } from './testing/kafka-test';
+import {
+  createTopic,
+  endOffsets,
+  readMessages,
+  readMessagesFrom,
+  testBrokers,
+  testKafka,
+  uniqueName,
+} from './testing/kafka-test';
 
 const settings = kafkaSettingsFrom('kafka-int-test', {
   kafkaBrokers: testBrokers(),
@@ -58,6 +66,7 @@ describe('KafkaModule against the real broker', () => {
     await moduleRef.init();
     const original = Buffer.from('{"not": "a cloud event"');
     const offset = String(Date.now());
+    const from = await endOffsets(kafka, Topics.deadLetters); // the shared DLQ is long
     await moduleRef.get(DeadLetterPublisher).publish(
       {
         topic: Topics.meterReadings,
@@ -71,9 +80,9 @@ describe('KafkaModule against the real broker', () => {
     );
     await moduleRef.close();
 
-    const got = await readMessages(kafka, Topics.deadLetters, (m) =>
-      m.some((x) => x.value?.toString().includes(offset)),
-    );
+    const got = await readMessagesFrom(kafka, Topics.deadLetters, from, {
+      until: (m) => m.some((x) => x.value?.toString().includes(offset)),
+    });
     const dl = got
       .map((m) => parseEvent(m.value ?? Buffer.alloc(0), 'de.gridwerk.dead-letter.v1'))
       .find((r) => r.ok && r.value.subject.endsWith(`/${offset}`));
@@ -100,6 +109,7 @@ describe('KafkaModule against the real broker', () => {
     const publisher = new DeadLetterPublisher(moduleRef.get(KafkaProducer), settings, 8 * 1024 * 1024);
     const original = Buffer.alloc(4_500_000, 0x61);
     const offset = String(Date.now());
+    const from = await endOffsets(kafka, Topics.deadLetters);
     const r = await publisher.publishAll('gridwerk-test-group', [
       {
         msg: { topic: Topics.meterReadings, partition: 0, offset, key: 'k', value: original },
@@ -108,9 +118,9 @@ describe('KafkaModule against the real broker', () => {
     ]);
     await moduleRef.close();
     expect(r.truncated).toBe(1);
-    const got = await readMessages(kafka, Topics.deadLetters, (m) =>
-      m.some((x) => x.value?.toString().includes(`/${offset}/`)),
-    );
+    const got = await readMessagesFrom(kafka, Topics.deadLetters, from, {
+      until: (m) => m.some((x) => x.value?.toString().includes(`/${offset}/`)),
+    });
     const dl = got
       .map((m) => parseEvent(m.value ?? Buffer.alloc(0), 'de.gridwerk.dead-letter.v1'))
       .find((x) => x.ok && x.value.subject.endsWith(`/${offset}`));

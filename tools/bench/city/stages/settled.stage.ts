@@ -33,7 +33,8 @@ const PRICE_MILLI_CT_PER_KWH = 21_500;
  * passed its end plus `SETTLEMENT_GRACE_MS` (default 10 min): the burst of a quarter hour closes the quarter
  * before it. Measured from the burst until that interval is closed for every community and each of its
  * batches committed on chain (the first burst closes none: not measured). Every reading of a metering point
- * in no community is dead-lettered by the service (`SETTLEMENT.UNKNOWN_METERING_POINT`), as deployed.
+ * in no community is skipped by the service, counted in `gridwerk_settlement_readings_skipped_total`, not
+ * dead-lettered, as deployed.
  */
 export function settledStage(): CityStage {
   let ctx: CityContext | undefined;
@@ -185,6 +186,13 @@ export function settledStage(): CityStage {
       readingsByOutcome: Object.fromEntries(
         [
           ...metrics.matchAll(/^gridwerk_settlement_readings_total\{[^}]*outcome="([^"]+)"[^}]*\} (\S+)$/gm),
+        ].map((m) => [m[1], Number(m[2])]),
+      ),
+      readingsSkippedByReason: Object.fromEntries(
+        [
+          ...metrics.matchAll(
+            /^gridwerk_settlement_readings_skipped_total\{[^}]*reason="([^"]+)"[^}]*\} (\S+)$/gm,
+          ),
         ].map((m) => [m[1], Number(m[2])]),
       ),
       gasUsed: metricSum(metrics, 'gridwerk_settlement_gas_used_total'),

@@ -1,3 +1,5 @@
+import { mapConcurrently } from '@gridwerk/shared/util-async';
+
 export type IsolatedOutcome<T> =
   | { ok: true; value: T; ms: number }
   | { ok: false; code: 'DISPATCH.FEEDER_FAILED' | 'DISPATCH.FEEDER_TIMEOUT'; reason: string; ms: number };
@@ -13,18 +15,7 @@ export async function mapIsolated<I, T>(
   options: { concurrency: number; timeoutMs: number },
   work: (item: I) => Promise<T>,
 ): Promise<IsolatedOutcome<T>[]> {
-  if (!Number.isInteger(options.concurrency) || options.concurrency < 1)
-    throw new RangeError(`concurrency must be a positive integer, got ${options.concurrency}`);
-  const out = new Array<IsolatedOutcome<T>>(items.length);
-  let next = 0;
-  const lane = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await isolate(() => work(items[i]), options.timeoutMs);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(options.concurrency, items.length) }, lane));
-  return out;
+  return mapConcurrently(items, options.concurrency, (item) => isolate(() => work(item), options.timeoutMs));
 }
 
 const TIMEOUT: unique symbol = Symbol('timeout');

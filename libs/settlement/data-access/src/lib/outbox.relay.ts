@@ -17,5 +17,8 @@ export function relaySettlementOutbox(
   publisher: OutboxPublisher,
   options: { batchSize?: number } = {},
 ): Promise<RelayResult> {
-  return relayOutboxTable(db, publisher, { table: 'settlement_outbox', batchSize: options.batchSize ?? 2_000 });
+  return relayOutboxTable(db, publisher, {
+    table: 'settlement_outbox',
+    batchSize: options.batchSize ?? 2_000,
+  });
 }

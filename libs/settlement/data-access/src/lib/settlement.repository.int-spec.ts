@@ -3,9 +3,14 @@ import { Kafka, Producer } from 'kafkajs';
 import { createTestDatabase, TestDatabase } from '@gridwerk/shared/data-access-database';
 import { createTopic, readMessages, testKafka, uniqueName } from '@gridwerk/shared/data-access-kafka';
 import { parseEvent, Topics } from '@gridwerk/contracts';
-import { signOf, syntheticMeterPointId, verifyProofOffChain } from '@gridwerk/settlement/domain';
+import {
+  signOf,
+  syntheticMeterPointId,
+  verifyProofOffChain,
+  type MemberRole,
+} from '@gridwerk/settlement/domain';
 import { CommitterLock } from './committer-lock';
-import { CommunityRepository } from './community.repository';
+import { CommunityRepository, type MemberVersion } from './community.repository';
 import { relaySettlementOutbox } from './outbox.relay';
 import { createSettlementPool, runSettlementMigrations } from './settlement-db';
 import { MemberReading, SettlementRepository } from './settlement.repository';
@@ -143,6 +148,141 @@ describe('settlement data access (real PostgreSQL, real Kafka)', () => {
       { kind: 'outside' },
       { kind: 'unknown' },
       { kind: 'member', communityId: C, role: 'consumer' },
+    ]);
+  });
+
+  it('registers many members in one set-based call exactly as one change at a time would', async () => {
+    // the same script of changes (adds, role changes, leaves, re-joins, a later effective date), applied to
+    // one community change by change (setMember) and to another in one call (setMembers)
+    const N = 2_000;
+    const script = (communityId: string, base: number) => {
+      const m = (k: number) => syntheticMeterPointId(base, k);
+      const changes: {
+        communityId: string;
+        meterPointId: string;
+        role: MemberRole | null;
+        effectiveFrom: string;
+      }[] = [];
+      for (let k = 0; k < N; k++)
+        changes.push({
+          communityId,
+          meterPointId: m(k),
+          role: k % 3 === 0 ? 'prosumer' : 'consumer',
+          effectiveFrom: T0,
+        });
+      for (let k = 0; k < N; k += 7)
+        changes.push({ communityId, meterPointId: m(k), role: 'storage', effectiveFrom: at(4) });
+      for (let k = 0; k < N; k += 11)
+        changes.push({ communityId, meterPointId: m(k), role: null, effectiveFrom: at(8) });
+      for (let k = 0; k < N; k += 22)
+        changes.push({ communityId, meterPointId: m(k), role: 'consumer', effectiveFrom: at(12) });
+      return changes;
+    };
+    for (const communityId of ['EG-ONE-BY-ONE', 'EG-BULK']) {
+      await communities.create({
+        communityId,
+        name: communityId,
+        actor: 'admin-a',
+        effectiveFrom: '2026-01-01T00:00:00Z',
+        priceMilliCtPerKWh: 20_000,
+      });
+    }
+    const oneByOne: MemberVersion[] = [];
+    for (const ch of script('EG-ONE-BY-ONE', 301))
+      oneByOne.push(await communities.setMember({ ...ch, actor: 'csv' }));
+    const bulk = await communities.setMembers(script('EG-BULK', 302), 'csv');
+    expect(bulk).toHaveLength(oneByOne.length);
+    expect(bulk.length).toBeGreaterThan(N);
+    // the same versions (meter ids differ only in their community part) and the same audit trail
+    const same = (v: MemberVersion) => ({
+      ...v,
+      meterPointId: v.meterPointId.slice(-6),
+      changedAt: undefined,
+    });
+    expect(bulk.map(same)).toEqual(oneByOne.map(same));
+    const detail = (communityId: string) => communities.get(communityId).then((d) => d.members.map(same));
+    expect(await detail('EG-BULK')).toEqual(await detail('EG-ONE-BY-ONE'));
+    const trail = async (communityId: string) =>
+      (await communities.auditTrail(communityId))
+        .filter((a) => a.entity === 'member')
+        .map((a) => ({
+          actor: a.actor,
+          entity: a.entity,
+          action: a.action,
+          detail: {
+            ...(a.detail as object),
+            meterPointId: (a.detail as { meterPointId?: string }).meterPointId?.slice(-6),
+          },
+        }));
+    const bulkTrail = await trail('EG-BULK');
+    expect(bulkTrail).toEqual(await trail('EG-ONE-BY-ONE'));
+    expect(bulkTrail).toHaveLength(bulk.length);
+    expect(bulkTrail.map((a) => a.action).slice(-3)).toEqual(['change', 'change', 'change']);
+    expect(bulkTrail.filter((a) => a.action === 'remove')).toHaveLength(Math.ceil(N / 11));
+    // in force at each instant: left at 8, back at 12
+    const m0 = syntheticMeterPointId(302, 0);
+    expect(
+      (
+        await communities.membershipOf([
+          { meterPointId: m0, instant: T0 },
+          { meterPointId: m0, instant: at(4) },
+          { meterPointId: m0, instant: at(8) },
+          { meterPointId: m0, instant: at(12) },
+        ])
+      ).map((x) => (x.kind === 'member' ? x.role : x.kind)),
+    ).toEqual(['prosumer', 'storage', 'outside', 'consumer']);
+  }, 180_000);
+
+  it('refuses a bulk call as a whole with the error of its first bad change, storing nothing', async () => {
+    const before = (await communities.auditTrail('EG-BULK')).length;
+    const fresh = (k: number) => ({
+      communityId: 'EG-BULK',
+      meterPointId: syntheticMeterPointId(303, k),
+      role: 'consumer' as const,
+      effectiveFrom: T0,
+    });
+    const cases: [string, Parameters<CommunityRepository['setMembers']>[0]][] = [
+      // a member of another community at that instant (EG-TEST's meter 2), after valid changes
+      ['MEMBER.IN_OTHER_COMMUNITY', [fresh(1), fresh(2), { ...fresh(3), meterPointId: id(2) }, fresh(4)]],
+      // leaving a community one never joined; but joining earlier in the same call counts
+      [
+        'MEMBER.NOT_FOUND',
+        [fresh(1), { ...fresh(1), role: null, effectiveFrom: at(1) }, { ...fresh(5), role: null }],
+      ],
+      ['COMMUNITY.NOT_FOUND', [fresh(1), { ...fresh(6), communityId: 'EG-NOWHERE' }]],
+      // joining a second community within the same call
+      [
+        'MEMBER.IN_OTHER_COMMUNITY',
+        [fresh(7), { ...fresh(7), communityId: 'EG-ONE-BY-ONE', effectiveFrom: at(3) }],
+      ],
+    ];
+    for (const [code, changes] of cases) {
+      await expect(communities.setMembers(changes, 'csv')).rejects.toMatchObject({ code });
+    }
+    expect(await communities.auditTrail('EG-BULK')).toHaveLength(before);
+    expect(
+      await communities.membershipOf(
+        [1, 2, 4, 5, 6, 7].map((k) => ({ meterPointId: syntheticMeterPointId(303, k), instant: at(5) })),
+      ),
+    ).toEqual(Array.from({ length: 6 }, () => ({ kind: 'unknown' })));
+    // a leave and a re-join of one metering point in one call: two versions, both audited
+    const back = await communities.setMembers(
+      [
+        fresh(8),
+        { ...fresh(8), role: null, effectiveFrom: at(2) },
+        { ...fresh(8), role: 'generator', effectiveFrom: at(6) },
+      ],
+      'csv',
+    );
+    expect(back.map((v) => [v.version, v.role])).toEqual([
+      [1, 'consumer'],
+      [2, null],
+      [3, 'generator'],
+    ]);
+    expect((await communities.auditTrail('EG-BULK')).slice(before).map((a) => a.action)).toEqual([
+      'add',
+      'remove',
+      'change',
     ]);
   });
 
@@ -363,7 +503,7 @@ describe('settlement data access (real PostgreSQL, real Kafka)', () => {
 
   it('closes a group of intervals in one transaction as one by one would, and a community without terms fails alone', async () => {
     const names = ['EG-GRP-0', 'EG-GRP-1', 'EG-GRP-2', 'EG-GRP-3', 'EG-GRP-4', 'EG-GRP-S', 'EG-GRP-LATE'];
-    const meter = (n: number, k: number) => syntheticMeterPointId(300 + n, k);
+    const meter = (n: number, k: number) => syntheticMeterPointId(700 + n, k);
     for (const [n, communityId] of names.entries()) {
       await communities.create({
         communityId,

@@ -7,6 +7,7 @@ import {
   type SettlementTransaction,
 } from '@gridwerk/contracts';
 import { withTransaction } from '@gridwerk/shared/data-access-database';
+import { mapConcurrently } from '@gridwerk/shared/util-async';
 import {
   adjustmentsFor,
   allocateInterval,
@@ -387,42 +388,37 @@ export class SettlementRepository {
       onSettled?: (r: SettleResult) => void;
     },
   ): Promise<SettleResult[]> {
-    const results: (SettleResult | undefined)[] = new Array<SettleResult | undefined>(refs.length);
-    const indexOf = new Map(refs.map((r, i) => [refKey(r), i]));
     const size = Math.max(1, opts.groupSize ?? SETTLE_GROUP_SIZE);
     const groups: IntervalRef[][] = [];
     for (let i = 0; i < refs.length; i += size) groups.push(refs.slice(i, i + size));
-    let next = 0;
-    let failure: Error | undefined;
-    const settled = (r: SettleResult | undefined, ref: IntervalRef): void => {
-      const i = indexOf.get(refKey(ref));
-      if (i !== undefined) results[i] = r;
-      if (r) opts.onSettled?.(r);
-    };
-    const lane = async (): Promise<void> => {
-      while (next < groups.length && failure === undefined && !(opts.stop?.() ?? false)) {
-        const group = groups[next++];
+    const stop = (): boolean => opts.stop?.() ?? false;
+    const perGroup = await mapConcurrently(
+      groups,
+      opts.concurrency,
+      async (group) => {
+        const settled = new Map<string, SettleResult>();
+        const heard = (r: SettleResult): void => {
+          settled.set(refKey(r), r);
+          opts.onSettled?.(r);
+        };
         let rest: readonly IntervalRef[] = group;
         try {
           const closed = await this.closeGroup(group);
-          for (const r of closed.results) settled(r, r);
+          closed.results.forEach(heard);
           rest = closed.rest;
         } catch {
           // one interval of the group failed it: each is settled on its own below, the culprit fails alone
         }
         for (const ref of rest) {
-          if (failure !== undefined || (opts.stop?.() ?? false)) return;
-          try {
-            settled(await this.settleInterval(ref), ref);
-          } catch (err) {
-            failure ??= err instanceof Error ? err : new Error(String(err));
-          }
+          if (stop()) break;
+          const r = await this.settleInterval(ref);
+          if (r) heard(r);
         }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency, groups.length)) }, lane));
-    if (failure !== undefined) throw failure;
-    return results.filter((r): r is SettleResult => r !== undefined);
+        return group.flatMap((ref) => settled.get(refKey(ref)) ?? []);
+      },
+      { stop },
+    );
+    return perGroup.flatMap((g) => g ?? []);
   }
 
   /**

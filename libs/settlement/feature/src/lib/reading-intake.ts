@@ -10,19 +10,30 @@ import type { CommunityRepository, MemberReading } from '@gridwerk/settlement/da
 /** Dead-letter reason codes of settlement's reading intake (besides the contract codes). */
 export const SettlementDlqCodes = {
   negativeEnergy: 'READING.NEGATIVE_ENERGY',
-  unknownMeteringPoint: 'SETTLEMENT.UNKNOWN_METERING_POINT',
-  outsideCommunity: 'SETTLEMENT.OUTSIDE_COMMUNITY',
   unsupportedResolution: 'SETTLEMENT.UNSUPPORTED_RESOLUTION',
 } as const;
+
+/**
+ * Why a valid reading is skipped (the `reason` label of `gridwerk_settlement_readings_skipped_total`):
+ * its metering point is in no community at the reading's interval start. Never registered with any
+ * community: `not_in_community`; registered, but not a member at that instant (before joining, after
+ * leaving): `outside_membership`.
+ */
+export const SkipReasons = {
+  notInCommunity: 'not_in_community',
+  outsideMembership: 'outside_membership',
+} as const;
+export type SkipReason = (typeof SkipReasons)[keyof typeof SkipReasons];
 
 export interface RawReading {
   readonly value: Buffer | null;
 }
 
 export type IntakeVerdict =
-  | { readonly ok: true; readonly reading: MemberReading }
+  | { readonly kind: 'member'; readonly reading: MemberReading }
+  | { readonly kind: 'skip'; readonly reason: SkipReason }
   | {
-      readonly ok: false;
+      readonly kind: 'dead-letter';
       readonly reason: { code: string; message: string; problems?: ValidationProblem[] };
     };
 
@@ -37,10 +48,19 @@ function negativeEnergy(value: Buffer | null): boolean {
 }
 
 /**
- * Validates a batch of raw `grid.meter.readings.v1` messages into member readings, or a dead-letter reason
- * each: malformed (JSON, envelope or schema: the contract's codes), negative energy, a quarter-hour
- * resolution only, a metering point settlement has never registered (unknown), or one that is not a member
- * of any community at the reading's interval start (outside). Never throws for bad input.
+ * Validates a batch of raw `grid.meter.readings.v1` messages: each is a member reading (settled), a
+ * skip, or a dead letter with its reason. Bad input is dead-lettered: malformed (JSON, envelope or schema:
+ * the contract's codes), negative energy, a resolution other than PT15M. A valid reading of a metering
+ * point that is in no community at its interval start is skipped, never dead-lettered: most of a city's
+ * meters are in no community, and their readings are not bad input, only none of settlement's business.
+ *
+ * That holds for a registered metering point outside its membership (`outside_membership`: before it
+ * joined, after it left) as for one never registered (`not_in_community`). A reading of a member who has
+ * left is as valid as one of a meter that never joined, and would otherwise reach the dead-letter topic
+ * every quarter hour for as long as the meter reports. Neither would become settleable by a replay from the
+ * dead-letter topic: a membership registered later with an earlier effective-from picks up its skipped
+ * readings by re-reading `grid.meter.readings.v1` from that instant (a replay stores nothing twice). Skips
+ * are counted by reason, never logged one by one. Never throws for bad input.
  */
 export async function classifyReadings(
   messages: readonly RawReading[],
@@ -49,7 +69,7 @@ export async function classifyReadings(
   const verdicts: (IntakeVerdict | { pending: MeterReading & { eventId: string } })[] = messages.map((m) => {
     if (negativeEnergy(m.value)) {
       return {
-        ok: false,
+        kind: 'dead-letter',
         reason: {
           code: SettlementDlqCodes.negativeEnergy,
           message: 'importWh and exportWh must not be negative',
@@ -59,12 +79,15 @@ export async function classifyReadings(
     const parsed = parseEvent(m.value ?? Buffer.alloc(0), EventTypes.meterReading);
     if (!parsed.ok) {
       const reason = deadLetterReasonFor(parsed.problems);
-      return { ok: false, reason: { code: reason.code, message: reason.message, problems: parsed.problems } };
+      return {
+        kind: 'dead-letter',
+        reason: { code: reason.code, message: reason.message, problems: parsed.problems },
+      };
     }
     const d = parsed.value.data;
     if (d.resolution !== 'PT15M') {
       return {
-        ok: false,
+        kind: 'dead-letter',
         reason: {
           code: SettlementDlqCodes.unsupportedResolution,
           message: `settlement takes PT15M readings, not ${d.resolution}`,
@@ -81,7 +104,7 @@ export async function classifyReadings(
     const m = memberships[k];
     if (m.kind === 'member') {
       verdicts[i] = {
-        ok: true,
+        kind: 'member',
         reading: {
           communityId: m.communityId,
           meterPointId: r.meterPointId,
@@ -93,21 +116,10 @@ export async function classifyReadings(
           eventId: r.eventId,
         },
       };
-    } else if (m.kind === 'outside') {
-      verdicts[i] = {
-        ok: false,
-        reason: {
-          code: SettlementDlqCodes.outsideCommunity,
-          message: `${r.meterPointId} is not a community member at ${r.intervalStart}`,
-        },
-      };
     } else {
       verdicts[i] = {
-        ok: false,
-        reason: {
-          code: SettlementDlqCodes.unknownMeteringPoint,
-          message: `${r.meterPointId} is not registered with any community`,
-        },
+        kind: 'skip',
+        reason: m.kind === 'outside' ? SkipReasons.outsideMembership : SkipReasons.notInCommunity,
       };
     }
   });

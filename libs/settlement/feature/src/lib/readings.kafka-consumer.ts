@@ -1,7 +1,7 @@
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { DeadLetterReason, FailedMessage } from '@gridwerk/shared/data-access-kafka';
 import type { CommunityRepository, SettlementRepository } from '@gridwerk/settlement/data-access';
-import { classifyReadings } from './reading-intake';
+import { classifyReadings, SkipReasons, type SkipReason } from './reading-intake';
 
 export interface DeadLetterSink {
   publishAll(
@@ -16,6 +16,10 @@ export interface IntakeLog {
   error(msg: string, fields?: Record<string, unknown>): void;
 }
 
+/**
+ * Every consumed reading is counted once: accepted (stored, duplicates, corrections; `late` counts the
+ * closed intervals they reopened, not readings), dead-lettered, or skipped by reason.
+ */
 export interface IntakeMetrics {
   onReadings(counts: {
     stored: number;
@@ -24,6 +28,7 @@ export interface IntakeMetrics {
     late: number;
     deadLettered: number;
   }): void;
+  onSkipped(counts: Readonly<Record<SkipReason, number>>): void;
   /** Wall time of one phase of a chunk's intake: validate and look up memberships, dead-letter, store. */
   onIntakePhase?(phase: 'classify' | 'dead_letter' | 'record', seconds: number): void;
 }
@@ -45,8 +50,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Consumes `grid.meter.readings.v1`: validates each message, dead-letters bad input with a reason (the
- * loop goes on), stores member readings in one transaction per chunk, and only then resolves and commits
- * the offsets. A replay after a crash stores nothing twice (same values = duplicate). While the database
+ * loop goes on), counts the readings of metering points in no community as skipped (no dead letter, no log
+ * line), stores member readings in one transaction per chunk, and only then resolves and commits the
+ * offsets. A replay after a crash stores nothing twice (same values = duplicate). While the database
  * is unreachable the chunk is retried with back-off, heart-beating, so the partition is not lost.
  */
 export class ReadingsConsumer {
@@ -104,7 +110,7 @@ export class ReadingsConsumer {
       const verdicts = await classifyReadings(chunk, this.o.communities);
       phaseDone('classify');
       const bad = verdicts.flatMap((v, k) =>
-        v.ok
+        v.kind !== 'dead-letter'
           ? []
           : [
               {
@@ -120,7 +126,12 @@ export class ReadingsConsumer {
               },
             ],
       );
-      const good = verdicts.flatMap((v) => (v.ok ? [v.reading] : []));
+      const good = verdicts.flatMap((v) => (v.kind === 'member' ? [v.reading] : []));
+      const skipped: Record<SkipReason, number> = {
+        [SkipReasons.notInCommunity]: 0,
+        [SkipReasons.outsideMembership]: 0,
+      };
+      for (const v of verdicts) if (v.kind === 'skip') skipped[v.reason]++;
       for (let attempt = 0; ; attempt++) {
         try {
           if (bad.length > 0) await this.o.deadLetters.publishAll(this.o.groupId, bad);
@@ -128,6 +139,7 @@ export class ReadingsConsumer {
           const counts = await this.o.repo.recordReadings(good);
           phaseDone('record');
           this.o.metrics?.onReadings({ ...counts, deadLettered: bad.length });
+          this.o.metrics?.onSkipped(skipped);
           break;
         } catch (err) {
           if (!isRunning()) throw err;

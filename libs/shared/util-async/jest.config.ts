@@ -1,0 +1,5 @@
+export default {
+  displayName: 'shared-util-async',
+  preset: '../../../jest.preset.js',
+  rootDir: '.',
+};
