@@ -117,6 +117,11 @@ export interface FoldCalibration {
   validationMaeAfter: number;
   /** The adaptive width step applied at each issue time (see recent-calibration); absent = off. */
   adaptive?: { mode: AdaptiveMode; gain: number; days: number };
+  /**
+   * Joint fit of the interval factors with the adaptive step (see recent-calibration): the factor on the
+   * conformal factors (already in lower/upperFactor) and the tail's coverage with the step, before and after.
+   */
+  joint?: { factor: number; coverageSeparate: number; coverage: number };
 }
 
 /** A model trained in the backtest: the fold's main model, or its variant without missing columns. */
@@ -494,6 +499,7 @@ export async function runBacktest(series: LoadSeries, options: BacktestOptions):
               levelWeight: cal.levelWeight,
               validationMaeBefore: cal.fit.maeBefore,
               validationMaeAfter: cal.fit.maeAfter,
+              ...(cal.fit.joint === undefined ? {} : { joint: cal.fit.joint }),
               ...(cal.adaptive === undefined
                 ? {}
                 : {

@@ -206,6 +206,23 @@ export function buildFeatureRow(
   return { originMs, targetMs, features: Float64Array.from(f), base: lag7, base1d: lagDay };
 }
 
+/**
+ * The times of the target values the features of (origin, target) read (see buildFeatureRow, before any
+ * imputation): the lags of 7 and 14 days and of the most recent known day at the target's local time, the
+ * last 4 known steps and the week before the last one.
+ */
+export function targetTimesRead(series: LoadSeries, originMs: number, targetMs: number): number[] {
+  const last = lastKnownSlot(series, originMs);
+  const dayLag = mostRecentKnownDayLag(series, originMs, targetMs);
+  return [
+    sameLocalTimeDaysBefore(targetMs, 7),
+    sameLocalTimeDaysBefore(targetMs, 14),
+    ...(dayLag === undefined ? [] : [sameLocalTimeDaysBefore(targetMs, dayLag)]),
+    ...[0, 1, 2, 3].map((k) => last - k * series.stepMs),
+    sameLocalTimeDaysBefore(last, 7),
+  ];
+}
+
 /** Per-feature standardisation (z-score), fitted on training rows only. */
 export interface FeatureScaler {
   mean: number[];

@@ -5,6 +5,7 @@ import {
   type FeatureCounters,
   type FeatureRow,
   buildFeatureRow,
+  targetTimesRead,
   featureNames,
   newFeatureCounters,
 } from './features';
@@ -65,7 +66,11 @@ export function buildRows(
         if (!isKnownAt(series, t, knownBy)) continue;
         a = valueAt(series, t);
         if (Number.isNaN(a)) continue;
-        if (staleRanges.length > 0 && inStaleRange(staleRanges, t)) {
+        if (
+          staleRanges.length > 0 &&
+          (inStaleRange(staleRanges, t) ||
+            targetTimesRead(series, o, t).some((time) => inStaleRange(staleRanges, time)))
+        ) {
           staleExcluded++;
           continue;
         }

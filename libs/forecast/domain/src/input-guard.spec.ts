@@ -1,8 +1,10 @@
 import { DAY_MS } from '@gridwerk/shared/util-calendar';
 import { useTfBackend } from './backend';
 import { type BacktestReport, runBacktest } from './backtest';
-import { dayAheadHorizon } from './horizons';
-import { fitInputPolicy, guardForecast } from './input-guard';
+import { targetTimesRead } from './features';
+import { buildRows } from './forecast';
+import { dayAheadHorizon, horizonOrigins } from './horizons';
+import { fitInputPolicy, guardForecast, inStaleRange } from './input-guard';
 import { type LoadSeries } from './series';
 import { syntheticFeederLoad } from './testing/synthetic-load';
 
@@ -91,7 +93,7 @@ describe('input guard (broken columns)', () => {
     expect(r.models.model.mae).toBeLessThan(r.models.persistence7d.mae);
   }, 240_000);
 
-  it('flags a target that flatlines and keeps the flat stretch out of training', async () => {
+  it('flags a target that flatlines and keeps the flat stretch out of training, as target and as input', async () => {
     const values = Float64Array.from(base.values);
     const from = 20 * 96;
     for (let i = from; i < from + 3 * 96; i++) values[i] = values[from] ?? 0;
@@ -105,6 +107,20 @@ describe('input guard (broken columns)', () => {
         toMs: series.startMs + (from + 3 * 96) * series.stepMs,
       },
     ]);
+    // Training rows leave out the flat targets and the rows whose lag features read them.
+    const cfg = { horizon: dayAheadHorizon(), exogenous: ['temperature'] };
+    const untilMs = series.startMs + 40 * DAY_MS;
+    const origins = horizonOrigins(cfg.horizon, series.startMs, untilMs, series.stepMs, DAY_MS);
+    const all = buildRows(series, cfg, origins, untilMs);
+    const kept = buildRows(series, cfg, origins, untilMs, undefined, policy.staleRanges);
+    expect(kept.staleExcluded).toBeGreaterThan(3 * 96);
+    expect(kept.rows.length).toBe(all.rows.length - kept.staleExcluded);
+    const reads = (o: number, t: number) =>
+      [t, ...targetTimesRead(series, o, t)].some((x) => inStaleRange(policy.staleRanges, x));
+    expect(kept.rows.some((r) => reads(r.originMs, r.targetMs))).toBe(false);
+    const weekAfter = series.startMs + from * series.stepMs + 7 * DAY_MS;
+    expect(all.rows.some((r) => r.targetMs === weekAfter)).toBe(true);
+    expect(kept.rows.some((r) => r.targetMs === weekAfter)).toBe(false);
     const r = await runBacktest(series, {
       horizon: dayAheadHorizon(),
       exogenous: ['temperature'],

@@ -236,7 +236,7 @@ export function fitInputPolicy(
       stage: 'fit',
       kind: 'stale-target',
       count: steps,
-      detail: `target flat for ≥ ${STALE_MIN_HOURS} h in ${staleRanges.length} stretch(es) (${staleRanges.map((r) => `${new Date(r.fromMs).toISOString()}–${new Date(r.toMs).toISOString()}`).join(', ')}): series flagged, these targets left out of training`,
+      detail: `target flat for ≥ ${STALE_MIN_HOURS} h in ${staleRanges.length} stretch(es) (${staleRanges.map((r) => `${new Date(r.fromMs).toISOString()}–${new Date(r.toMs).toISOString()}`).join(', ')}): series flagged, these targets and the rows whose lags read them left out of training`,
     });
   }
   return { kept, columns, envelope, staleRanges, decisions };

@@ -196,9 +196,58 @@ describe('fitRecentCalibration', () => {
     expect(cal.levelWeight).toBe(1);
     expect(cal.significance?.c).toBe(1.5);
     expect(cal.significance?.rms).toBeGreaterThan(1);
-    expect(cal.adaptive).toEqual({ gain: 1, days: 3, mode: 'widen-only' });
+    expect(cal.adaptive).toEqual({ gain: 1, days: 4, mode: 'widen-only' });
+    expect(cal.fit.joint).toBeUndefined();
     expect(cal.interval.lowerTau).toBeCloseTo(0.1, 9);
     expect(cal.fit.coverageAfter).toBeGreaterThanOrEqual(0.8);
+  });
+
+  it('fits the interval factors jointly with the adaptive step: the tail, as the run would forecast it, is covered at 80 %', () => {
+    const { rows, actual, predicted } = drifting(80, 11);
+    const validation = 20 * 24;
+    // The level share chosen by MAE (the drift is a random walk: its level is always significant).
+    const joint = fitRecentCalibration(rows, actual, predicted, validation, HOUR, undefined, {
+      adaptiveFit: 'joint',
+      significance: 0,
+    });
+    const separate = fitRecentCalibration(rows, actual, predicted, validation, HOUR, undefined, {
+      significance: 0,
+    });
+    expect(separate.fit.joint).toBeUndefined();
+    const j = joint.fit.joint;
+    if (j === undefined) throw new Error('no joint fit');
+    // The widen-only step on top of the conformal factors covers the tail above 80 %; the joint factor
+    // narrows the base band until the tail with the step is covered at 80 %.
+    expect(j.coverageSeparate).toBeGreaterThan(0.81);
+    expect(j.factor).toBeLessThan(1);
+    expect(j.coverage).toBeGreaterThanOrEqual(0.8);
+    expect(j.coverage).toBeLessThan(j.coverageSeparate);
+    expect(joint.interval.pooled.lower).toBeCloseTo(j.factor * separate.interval.pooled.lower, 9);
+    expect(joint.interval.pooled.upper).toBeCloseTo(j.factor * separate.interval.pooled.upper, 9);
+
+    // The inference path (level and adaptive width from the past forecasts known at each issue time)
+    // covers the tail exactly as the fit computed.
+    const table: PastBand[] = rows.map((r, i) => ({
+      originMs: r.originMs,
+      targetMs: r.targetMs,
+      actual: actual[i] ?? Number.NaN,
+      ...(predicted[i] ?? { p10: 0, p50: 0, p90: 0 }),
+    }));
+    let inside = 0;
+    let n = 0;
+    const origins = new Set(rows.slice(rows.length - validation).map((r) => r.originMs));
+    for (const o of origins) {
+      const level = recentLevel(table, o, HOUR, joint).level;
+      const scale = adaptiveWidthScale(joint, table, o, HOUR).scale;
+      table.forEach((p, i) => {
+        if (p.originMs !== o) return;
+        const q = applyRecentCalibration(joint, p, level, p.targetMs - o, scale);
+        n++;
+        if ((actual[i] ?? Number.NaN) >= q.p10 && (actual[i] ?? Number.NaN) <= q.p90) inside++;
+      });
+    }
+    expect(n).toBe(validation);
+    expect(inside / n).toBeCloseTo(j.coverage, 9);
   });
 
   it('leaves out forecasts outside the envelope (the guard replaces them)', () => {
@@ -219,7 +268,7 @@ describe('fitRecentCalibration', () => {
     expect(fit({ adaptiveGain: 0 })().adaptive).toBeUndefined();
     expect(fit({ adaptiveMode: 'symmetric', adaptiveGain: 0.5 })().adaptive).toEqual({
       gain: 0.5,
-      days: 3,
+      days: 4,
       mode: 'symmetric',
     });
   });

@@ -2,6 +2,7 @@ import { DAY_MS } from '@gridwerk/shared/util-calendar';
 import {
   type CalibrationSample,
   type IntervalCalibration,
+  type IntervalFactors,
   calibrationFactors,
   fitIntervalCalibration,
 } from './calibration';
@@ -32,8 +33,10 @@ import { type LoadSeries, isKnownAt, valueAt } from './series';
  *    fitted on) after the level correction of step 1 was applied to it origin by origin — so the factors
  *    describe the residuals of the corrected forecast, which are what the band must cover.
  * 3. Adaptive width at the issue time (`adaptiveWidthScale`): adaptive conformal inference over the last
- *    `adaptiveDays` of the model's calibrated forecasts whose targets are known at o — by default the band
- *    widens after a spell of misses (miss rate above 20 %) and is never narrowed below its calibrated width.
+ *    `adaptiveDays` (default 4) of the model's calibrated forecasts whose targets are known at o — by
+ *    default the band widens after a spell of misses (miss rate above 20 %) and is never narrowed below its
+ *    calibrated width. With `adaptiveFit: 'joint'` the factors of step 2 are instead fitted with this step
+ *    applied to the tail origin by origin.
  *
  * The result is stored with the model (`ModelMetadata.calibration`) and applied at inference; models
  * without it (older artefacts, global models) are used as they are.
@@ -62,11 +65,21 @@ export interface RecentCalibrationOptions {
    * issue time, the share r of the model's calibrated forecasts of the last `adaptiveDays` whose known
    * targets fell outside their band sets the band's miss rate to α = 0.2 − gain·(r − 0.2), clipped to
    * [0.02, 0.2] ('widen-only': it only widens) or to [0.02, 0.5] ('symmetric': it also narrows after
-   * hits); widths scale by z(1 − α/2) / z(0.9). Default gain 1, 'widen-only'; gain 0 = off.
+   * hits); widths scale by z(1 − α/2) / z(0.9). Default gain 1, 4 days, 'widen-only'; gain 0 = off. With
+   * the level's 4 days a run recomputes 8 days of past forecasts: the 22-day look-back of the run
+   * (`FORECAST_LOOKBACK_DAYS`) covers them with their 14-day lags (keep windowDays + adaptiveDays ≤ 8).
    */
   adaptiveGain?: number;
   adaptiveDays?: number;
   adaptiveMode?: AdaptiveMode;
+  /**
+   * How the interval factors account for the adaptive step: 'separate' (default) keeps the conformal
+   * factors, so the step widens on top of a band fitted for 80 %; 'joint' scales them by the factor m
+   * nearest to 1 for which the validation tail, with the adaptive step applied at each of its issue times
+   * (each window judged against the bands with m), is covered at the nominal 80 % (see the README for
+   * both on the quality bench).
+   */
+  adaptiveFit?: 'joint' | 'separate';
   /** Days of the model's past forecasts the level correction looks back on; default 4. */
   windowDays?: number;
   /** Half-life of the weights by issue-time age, days; default 1. */
@@ -105,8 +118,14 @@ export interface RecentCalibration {
     to: string;
     /** P10–P90 coverage of the model's own band on the validation tail. */
     coverageBefore: number;
-    /** The same after the level correction and the interval factors. */
+    /** The same after the level correction and the interval factors (without the adaptive step). */
     coverageAfter: number;
+    /**
+     * With `adaptiveFit: 'joint'`: the factor m the conformal factors were scaled by, and the tail's
+     * coverage with the adaptive step applied at each of its issue times, on the conformal factors
+     * (`coverageSeparate`) and on the scaled ones (`coverage`).
+     */
+    joint?: { factor: number; coverageSeparate: number; coverage: number };
     /** Mean absolute level over the validation tail's issue times (before `levelWeight`). */
     meanAbsLevel: number;
     /** Rows (training and validation, each with a full look-back) the level share was chosen on. */
@@ -149,8 +168,9 @@ function resolved(
     significance: DEFAULT_SIGNIFICANCE,
     margin: DEFAULT_MARGIN,
     adaptiveGain: DEFAULT_ADAPTIVE_GAIN,
-    adaptiveDays: 3,
+    adaptiveDays: 4,
     adaptiveMode: 'widen-only' as AdaptiveMode,
+    adaptiveFit: 'separate' as 'joint' | 'separate',
     ...options,
   };
   if (!(o.margin >= 0 && o.margin < 0.09))
@@ -268,6 +288,120 @@ function pinballFactor(
   return Math.min(8, Math.max(0.25, pts[pts.length - 1]?.s ?? 1));
 }
 
+/** A past forecast's score against its calibrated band (see bandScore), for the joint fit. */
+interface ScoredForecast {
+  originMs: number;
+  targetMs: number;
+  score: number;
+  validation: boolean;
+}
+
+/**
+ * The smallest u for which the band P50 + b − u·k_lower·(P50 − P10) … P50 + b + u·k_upper·(P90 − P50)
+ * holds `actual`: the forecast is inside the band scaled by s iff its score ≤ s (∞ where the band has no
+ * width on the actual's side).
+ */
+function bandScore(q: QuantileForecast, actual: number, level: number, k: IntervalFactors): number {
+  const p50 = q.p50 + level;
+  if (actual === p50) return 0;
+  const d = actual < p50 ? k.lower * Math.max(0, q.p50 - q.p10) : k.upper * Math.max(0, q.p90 - q.p50);
+  return d > 0 ? Math.abs(actual - p50) / d : Number.POSITIVE_INFINITY;
+}
+
+/** The interval factors scaled by m (every bucket and the pooled ones). */
+function scaledInterval(cal: IntervalCalibration, m: number): IntervalCalibration {
+  const scale = (f: IntervalFactors): IntervalFactors => ({ ...f, lower: m * f.lower, upper: m * f.upper });
+  return {
+    ...cal,
+    buckets: cal.buckets.map((b) => (b === null ? null : scale(b))),
+    pooled: scale(cal.pooled),
+  };
+}
+
+/** Number of values ≤ x in an ascending array. */
+function countAtMost(sorted: Float64Array, x: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((sorted[mid] ?? Number.POSITIVE_INFINITY) <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Candidate factors of the joint fit: jointFactor(j) = 0.5 + j·0.005, j = 0 … 2·JOINT_STEPS (1 at JOINT_STEPS). */
+const JOINT_STEPS = 100;
+function jointFactor(j: number): number {
+  return 0.5 + j * 0.005;
+}
+
+/**
+ * The joint fit of the interval factors and the adaptive step: the factor m (on a 0.005 grid in [0.5, 1.5])
+ * on the conformal factors nearest to 1 for which the validation tail, with the adaptive step applied at
+ * each of its issue times exactly as at inference (the window before the issue time judged against the
+ * bands with m), is covered at `nominal`. On the conformal factors alone the tail is covered at the
+ * nominal rate, and a widen-only step then covers more on top of it.
+ */
+function jointAdaptiveFactor(
+  scored: readonly ScoredForecast[],
+  adaptive: NonNullable<RecentCalibration['adaptive']>,
+  stepMs: number,
+  nominal: number,
+): { factor: number; coverageSeparate: number; coverage: number } {
+  const tail = new Map<number, number[]>();
+  for (const x of scored) {
+    if (!x.validation) continue;
+    const scores = tail.get(x.originMs);
+    if (scores === undefined) tail.set(x.originMs, [x.score]);
+    else scores.push(x.score);
+  }
+  const groups: { window: Float64Array; tail: Float64Array }[] = [];
+  for (const [originMs, scores] of tail) {
+    const from = originMs - adaptive.days * DAY_MS;
+    const window: number[] = [];
+    for (const x of scored)
+      if (x.originMs >= from && x.originMs < originMs && x.targetMs + stepMs <= originMs)
+        window.push(x.score);
+    groups.push({
+      window: Float64Array.from(window).sort(),
+      tail: Float64Array.from(scores).sort(),
+    });
+  }
+  const coverage = (m: number): number => {
+    let covered = 0;
+    let n = 0;
+    for (const g of groups) {
+      const scale = adaptiveScale(adaptive, g.window, m);
+      covered += countAtMost(g.tail, m * scale);
+      n += g.tail.length;
+    }
+    return n > 0 ? covered / n : Number.NaN;
+  };
+  const coverageSeparate = coverage(1);
+  if (!(coverageSeparate >= 0)) return { factor: 1, coverageSeparate, coverage: coverageSeparate };
+  // From m = 1, the nearest m that keeps the tail covered at the nominal rate: narrowing stops before the
+  // first m below it (a far smaller m can be covered again by a step that widens all the time).
+  let factor = 1;
+  let c = coverageSeparate;
+  if (c >= nominal) {
+    for (let j = JOINT_STEPS - 1; j >= 0; j--) {
+      const m = jointFactor(j);
+      const cm = coverage(m);
+      if (cm < nominal) break;
+      factor = m;
+      c = cm;
+    }
+  } else {
+    for (let j = JOINT_STEPS + 1; j <= 2 * JOINT_STEPS; j++) {
+      factor = jointFactor(j);
+      c = coverage(factor);
+      if (c >= nominal) break;
+    }
+  }
+  return { factor, coverageSeparate, coverage: c };
+}
+
 /**
  * Fits the calibration on a model's training rows (time-ordered, as trained): `predicted` are the model's
  * raw forecasts of every row, the last `validationSamples` rows are its validation tail. Rows whose raw
@@ -283,10 +417,12 @@ export function fitRecentCalibration(
   options: RecentCalibrationOptions = {},
 ): RecentCalibration {
   const o = resolved(options);
+  const usable = (q: QuantileForecast | undefined): q is QuantileForecast =>
+    q !== undefined && inside(q, envelope);
   const past: PastForecast[] = [];
   rows.forEach((r, i) => {
     const q = predicted[i];
-    if (q !== undefined && inside(q, envelope))
+    if (usable(q))
       past.push({ originMs: r.originMs, targetMs: r.targetMs, actual: actual[i] ?? Number.NaN, p50: q.p50 });
   });
   past.sort((a, b) => a.originMs - b.originMs || a.targetMs - b.targetMs);
@@ -304,7 +440,7 @@ export function fitRecentCalibration(
     const r = rows[i];
     const q = predicted[i];
     const a = actual[i] ?? Number.NaN;
-    if (r === undefined || q === undefined || !Number.isFinite(a) || !inside(q, envelope)) continue;
+    if (r === undefined || !usable(q) || !Number.isFinite(a)) continue;
     const isValidation = i >= first;
     if (!isValidation && r.originMs < firstOrigin + o.windowDays * DAY_MS) continue;
     let level = levels.get(r.originMs);
@@ -358,7 +494,7 @@ export function fitRecentCalibration(
   const lowerTau = 0.1 - o.margin;
   const upperTau = 0.9 + o.margin;
   const conformal = fitIntervalCalibration(shifted, { bucketHours: o.bucketHours, lowerTau, upperTau });
-  const interval: IntervalCalibration =
+  const fitted: IntervalCalibration =
     o.intervalFit === 'conformal'
       ? conformal
       : {
@@ -370,6 +506,35 @@ export function fitRecentCalibration(
             n: shifted.length,
           },
         };
+  const adaptive =
+    o.adaptiveGain > 0 ? { gain: o.adaptiveGain, days: o.adaptiveDays, mode: o.adaptiveMode } : undefined;
+  let joint: RecentCalibration['fit']['joint'];
+  let interval = fitted;
+  if (adaptive !== undefined && o.adaptiveFit === 'joint') {
+    // Every row's score against the fitted band, with the level known at its own issue time: the
+    // adaptive step at a tail origin judges the model's forecasts of the days before it, training rows too.
+    const scored: ScoredForecast[] = [];
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i];
+      const q = predicted[i];
+      const a = actual[i] ?? Number.NaN;
+      if (r === undefined || !usable(q) || !Number.isFinite(a)) continue;
+      let level = levels.get(r.originMs);
+      if (level === undefined) {
+        level = recentLevel(past, r.originMs, stepMs, cal).level;
+        levels.set(r.originMs, level);
+      }
+      const k = calibrationFactors(fitted, r.targetMs - r.originMs);
+      scored.push({
+        originMs: r.originMs,
+        targetMs: r.targetMs,
+        score: bandScore(q, a, eff(levelWeight, level), k),
+        validation: i >= first,
+      });
+    }
+    joint = jointAdaptiveFactor(scored, adaptive, stepMs, upperTau - lowerTau);
+    interval = scaledInterval(fitted, joint.factor);
+  }
   const covered = (
     s: readonly CalibrationSample[],
     f: (x: CalibrationSample) => QuantileForecast,
@@ -389,9 +554,7 @@ export function fitRecentCalibration(
     halfLifeDays: o.halfLifeDays,
     levelWeight,
     ...(significance === undefined ? {} : { significance }),
-    ...(o.adaptiveGain > 0
-      ? { adaptive: { gain: o.adaptiveGain, days: o.adaptiveDays, mode: o.adaptiveMode } }
-      : {}),
+    ...(adaptive === undefined ? {} : { adaptive }),
     interval,
     fit: {
       samples: shifted.length,
@@ -403,6 +566,7 @@ export function fitRecentCalibration(
         const q = x.forecast;
         return { p10: q.p50 - k.lower * (q.p50 - q.p10), p50: q.p50, p90: q.p50 + k.upper * (q.p90 - q.p50) };
       }),
+      ...(joint === undefined ? {} : { joint }),
       meanAbsLevel: validationOrigins.size > 0 ? absLevel / validationOrigins.size : 0,
       selectionSamples: selection.length,
       maeBefore,
@@ -511,8 +675,7 @@ export function adaptiveWidthScale(
   const a = cal.adaptive;
   if (a === undefined || !(a.gain > 0)) return { scale: 1, missRate: Number.NaN, n: 0 };
   const levels = new Map<number, number>();
-  let n = 0;
-  let miss = 0;
+  const scores: number[] = [];
   for (const p of past) {
     if (p.originMs < originMs - a.days * DAY_MS || p.originMs >= originMs) continue;
     if (p.targetMs + stepMs > originMs || !Number.isFinite(p.actual)) continue;
@@ -521,17 +684,31 @@ export function adaptiveWidthScale(
       level = recentLevel(past, p.originMs, stepMs, cal).level;
       levels.set(p.originMs, level);
     }
-    const q = applyRecentCalibration(cal, p, level, p.targetMs - p.originMs);
-    n++;
-    if (!(p.actual >= q.p10 && p.actual <= q.p90)) miss++;
+    const k = calibrationFactors(cal.interval, p.targetMs - p.originMs);
+    scores.push(bandScore(p, p.actual, effectiveLevel(cal, level), k));
   }
-  if (n < 48) return { scale: 1, missRate: n > 0 ? miss / n : Number.NaN, n };
-  const r = miss / n;
+  const sorted = Float64Array.from(scores).sort();
+  const n = sorted.length;
+  const miss = n - countAtMost(sorted, 1);
+  return { scale: adaptiveScale(a, sorted, 1), missRate: n > 0 ? miss / n : Number.NaN, n };
+}
+
+/** Fewest known targets in the window for the adaptive step to act. */
+const MIN_ADAPTIVE_TARGETS = 48;
+
+/**
+ * The adaptive step's width scale for a band whose factors are m times the calibrated ones, from the
+ * ascending scores (see bandScore, against the calibrated band) of the window's known targets.
+ */
+function adaptiveScale(
+  a: NonNullable<RecentCalibration['adaptive']>,
+  sorted: Float64Array,
+  m: number,
+): number {
+  const n = sorted.length;
+  if (n < MIN_ADAPTIVE_TARGETS) return 1;
+  const r = (n - countAtMost(sorted, m)) / n;
   const upper = a.mode === 'symmetric' ? MAX_MISS : NOMINAL_MISS;
   const alpha = Math.min(upper, Math.max(MIN_MISS, NOMINAL_MISS - a.gain * (r - NOMINAL_MISS)));
-  return {
-    scale: normalQuantile(1 - alpha / 2) / normalQuantile(1 - NOMINAL_MISS / 2),
-    missRate: r,
-    n,
-  };
+  return normalQuantile(1 - alpha / 2) / normalQuantile(1 - NOMINAL_MISS / 2);
 }
