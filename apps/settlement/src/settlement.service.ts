@@ -128,6 +128,7 @@ export class SettlementService implements OnApplicationBootstrap, OnApplicationS
       communities: this.repos.communities,
       repo: this.repos.settlement,
       deadLetters: this.deadLetters,
+      partitionsConcurrently: c.intakePartitions,
       log: this.log.child({ context: ReadingsConsumer.name }),
       metrics: {
         onReadings: (n) => {

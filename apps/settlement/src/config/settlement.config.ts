@@ -25,8 +25,13 @@ export const settlementConfigSpec = {
   ),
   settleConcurrency: cfg.int(
     'SETTLEMENT_SETTLE_CONCURRENCY',
-    'intervals the committer settles at once, each in its own transaction (a city closes thousands per quarter hour)',
+    'transactions the committer settles intervals in at once, each closing a group of up to 100 (a city closes thousands per quarter hour)',
     { min: 1, max: 32, default: 4 },
+  ),
+  intakePartitions: cfg.int(
+    'SETTLEMENT_INTAKE_PARTITIONS',
+    "readings-topic partitions the intake consumes at once (each chunk in its own transaction; a city's quarter-hour burst is 350,000 readings)",
+    { min: 1, max: 64, default: 3 },
   ),
   consumerGroup: cfg.string(
     'SETTLEMENT_CONSUMER_GROUP',

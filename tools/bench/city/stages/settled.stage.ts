@@ -133,7 +133,10 @@ export function settledStage(): CityStage {
           SETTLEMENT_TRANSACTIONS_TOPIC: topics.transactions,
           SETTLEMENT_BATCHES_TOPIC: topics.batches,
         },
-        [],
+        // BENCH_CITY_PROFILE_DIR: a V8 CPU profile of the settlement service, written when it stops
+        process.env['BENCH_CITY_PROFILE_DIR']
+          ? ['--cpu-prof', '--cpu-prof-dir', process.env['BENCH_CITY_PROFILE_DIR']]
+          : [],
         c.root,
       );
       c.services.set('settlement', svc);

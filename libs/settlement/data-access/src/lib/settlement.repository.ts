@@ -38,6 +38,9 @@ interface VersionWrite {
   readonly salt: Hex;
 }
 
+/** Plain code-unit order of two ids (the order rows are locked in; any fixed order would do). */
+const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
 const refKey = (r: IntervalRef): string => `${r.communityId}|${Date.parse(r.intervalStart)}`;
 
 /** A validated reading of a metering point that is a community member at its interval start. */
@@ -249,7 +252,11 @@ export class SettlementRepository {
           Math.max(watermarks.get(r.communityId) ?? 0, Date.parse(r.intervalEnd)),
         );
       }
-      const refs = [...intervals.values()];
+      // in key order: concurrent intakes (one per partition) then take the shared rows' locks in one order
+      const refs = [...intervals.values()].sort(
+        (a, b) =>
+          cmp(a.communityId, b.communityId) || Date.parse(a.intervalStart) - Date.parse(b.intervalStart),
+      );
       await c.query(
         `INSERT INTO settlement_interval (community_id, interval_start, state)
          SELECT c, s, 'open' FROM unnest($1::text[], $2::timestamptz[]) AS k(c, s)
@@ -263,7 +270,7 @@ export class SettlementRepository {
         [refs.map((r) => r.communityId), refs.map((r) => r.intervalStart)],
       );
       result.late = late.rowCount ?? 0;
-      const wm = [...watermarks.entries()];
+      const wm = [...watermarks.entries()].sort(([a], [b]) => cmp(a, b));
       await c.query(
         `INSERT INTO settlement_watermark (community_id, watermark)
          SELECT c, w FROM unnest($1::text[], $2::timestamptz[]) AS k(c, w)

@@ -67,7 +67,11 @@ export async function classifyReadings(
   communities: Pick<CommunityRepository, 'membershipOf'>,
 ): Promise<IntakeVerdict[]> {
   const verdicts: (IntakeVerdict | { pending: MeterReading & { eventId: string } })[] = messages.map((m) => {
-    if (negativeEnergy(m.value)) {
+    // parsed once; negative energy gets settlement's own code, also where the schema refused the event
+    const parsed = parseEvent(m.value ?? Buffer.alloc(0), EventTypes.meterReading);
+    if (
+      parsed.ok ? parsed.value.data.importWh < 0 || parsed.value.data.exportWh < 0 : negativeEnergy(m.value)
+    ) {
       return {
         kind: 'dead-letter',
         reason: {
@@ -76,7 +80,6 @@ export async function classifyReadings(
         },
       };
     }
-    const parsed = parseEvent(m.value ?? Buffer.alloc(0), EventTypes.meterReading);
     if (!parsed.ok) {
       const reason = deadLetterReasonFor(parsed.problems);
       return {

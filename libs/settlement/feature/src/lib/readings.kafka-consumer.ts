@@ -43,6 +43,11 @@ export interface ReadingsConsumerOptions {
   readonly log: IntakeLog;
   readonly metrics?: IntakeMetrics;
   readonly chunkSize?: number;
+  /**
+   * Partitions consumed at once (kafkajs `partitionsConsumedConcurrently`); default 1. Their chunks store
+   * in concurrent transactions, which write the shared interval and watermark rows in key order.
+   */
+  readonly partitionsConcurrently?: number;
   readonly sessionTimeoutMs?: number;
 }
 
@@ -77,6 +82,7 @@ export class ReadingsConsumer {
     await consumer.subscribe({ topic: this.o.topic, fromBeginning: true });
     this.running = true;
     await consumer.run({
+      partitionsConsumedConcurrently: this.o.partitionsConcurrently ?? 1,
       eachBatchAutoResolve: false,
       autoCommit: true,
       eachBatch: (p) => this.eachBatch(p),
