@@ -31,7 +31,7 @@ export const settlementConfigSpec = {
   intakePartitions: cfg.int(
     'SETTLEMENT_INTAKE_PARTITIONS',
     "readings-topic partitions the intake consumes at once (each chunk in its own transaction; a city's quarter-hour burst is 350,000 readings)",
-    { min: 1, max: 64, default: 3 },
+    { min: 1, max: 64, default: 1 },
   ),
   consumerGroup: cfg.string(
     'SETTLEMENT_CONSUMER_GROUP',
